@@ -1,0 +1,18 @@
+"""Word problems whose every reasoning step is known (GSM-Infinite style, written from scratch)."""
+
+from .problem import DEFAULT_CONFIG, MAX_OP, GeneratorConfig, GoldNode, Problem, generate_problem
+from .templates import TEMPLATES, Template, get_template
+
+__all__ = [
+    "DEFAULT_CONFIG", "MAX_OP", "GeneratorConfig", "GoldNode", "Problem", "generate_problem",
+    "TEMPLATES", "Template", "get_template",
+]
+
+from .mixture import (  # noqa: E402
+    SPLIT_SHARES, SPLITS, Component, Mixture, eval_sets, iter_problems, make_dataset, problem_at, split_of,
+)
+
+__all__ += [
+    "SPLIT_SHARES", "SPLITS", "Component", "Mixture", "eval_sets", "iter_problems", "make_dataset",
+    "problem_at", "split_of",
+]

@@ -1,0 +1,153 @@
+"""Provenance: stable seeds, config hashes, manifests and committed results.
+
+Every artifact (a checkpoint, an evaluation) and every committed result under `data/results/`
+carries a manifest saying what made it: config, parents, git commit, package versions, device,
+wall time. Loaders take a path, never search a folder.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import hashlib
+import json
+import os
+import platform
+import subprocess
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+RESULTS_DIR = REPO_ROOT / "data" / "results"
+
+
+def stable_seed(seed: int, *labels: Any) -> int:
+    """A 63-bit seed derived from (seed, labels) with hashlib (Python's str hash is salted)."""
+    text = "\x1f".join([str(seed), *map(str, labels)])
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big") >> 1
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Dataclasses, tuples and paths to plain JSON types (for hashing and manifests)."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
+def config_hash(obj: Any, *parents: str, length: int = 12) -> str:
+    """Hash of a config's identity plus its parents' keys: the artifact key."""
+    payload = json.dumps([to_jsonable(obj), list(parents)], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(payload.encode()).hexdigest()[:length]
+
+
+def git_commit() -> str:
+    """The commit of the working tree, with '+dirty' if it has uncommitted changes."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=REPO_ROOT, capture_output=True, text=True, timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return (commit or "uncommitted") + ("+dirty" if dirty else "")
+
+
+def device_description() -> str:
+    """'cpu (N cores, <processor>)' or the CUDA device name."""
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            return f"cuda ({torch.cuda.get_device_name(0)})"
+        threads = torch.get_num_threads()
+    except ImportError:
+        threads = os.cpu_count()
+    return f"cpu ({threads} threads, {platform.machine()})"
+
+
+def package_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in ("torch", "transformers", "trl", "tokenizers", "networkx", "numpy"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            pass
+    return out
+
+
+def make_manifest(kind: str, config: Any, parents: tuple[str, ...] = (), wall_time_s: float | None = None,
+                  **extra: Any) -> dict:
+    """The provenance record written beside every artifact and committed result."""
+    return {
+        "kind": kind,
+        "config": to_jsonable(config),
+        "config_hash": config_hash(config, *parents),
+        "parents": list(parents),
+        "git_commit": git_commit(),
+        "packages": package_versions(),
+        "device": device_description(),
+        "wall_time_s": None if wall_time_s is None else round(float(wall_time_s), 3),
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        **to_jsonable(extra),
+    }
+
+
+def write_manifest(directory: Path, manifest: dict) -> Path:
+    """Write manifest.json last, atomically: its presence marks the artifact complete."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    tmp = directory / "manifest.json.tmp"
+    tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True))
+    tmp.replace(directory / "manifest.json")
+    return directory / "manifest.json"
+
+
+def save_result(name: str, data: Any, manifest: dict, results_dir: Path | None = None) -> Path:
+    """Commit-ready result: `data/results/<name>.json` = {"manifest": ..., "data": ...}."""
+    path = Path(results_dir or RESULTS_DIR) / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps({"manifest": manifest, "data": to_jsonable(data)}, indent=1, sort_keys=True))
+    tmp.replace(path)
+    return path
+
+
+def load_result(name: str, results_dir: Path | None = None) -> dict:
+    """Load a committed result; a clear error names what exists if it is missing."""
+    base = Path(results_dir or RESULTS_DIR)
+    path = base / f"{name}.json"
+    if not path.exists():
+        have = sorted(p.stem for p in base.glob("*.json")) if base.exists() else []
+        raise FileNotFoundError(f"no committed result {name!r} in {base}; available: {have}")
+    return json.loads(path.read_text())
+
+
+def provenance_line(manifest: dict) -> str:
+    """One line for under a figure: recipe, scale, config hash, commit, device, wall time."""
+    cfg = manifest.get("config", {})
+    parts = [
+        f"recipe {manifest.get('recipe', cfg.get('recipe', manifest.get('kind', '?')))}",
+        f"scale {manifest.get('scale', cfg.get('scale', '-'))}",
+        f"config {manifest.get('config_hash', '?')}",
+        f"commit {manifest.get('git_commit', '?')}",
+        f"device {manifest.get('device', '?')}",
+    ]
+    if manifest.get("wall_time_s") is not None:
+        parts.append(f"wall time {manifest['wall_time_s']:.1f} s")
+    return "Provenance: " + " · ".join(parts)
+
+
+def reasonlab_home() -> Path:
+    """Artifact cache root: $REASONLAB_HOME or ~/.cache/reasonlab."""
+    return Path(os.environ.get("REASONLAB_HOME", Path.home() / ".cache" / "reasonlab"))
