@@ -91,6 +91,7 @@ class _Builder:
         self.sinks: list[int] = []
         n_loc = rng.randint(*limits.locations_per_problem)
         # Location slots 0..n_loc-1 map to distinct real locations later.
+        self.n_slots = n_loc
         self.open_locations = list(range(n_loc))
         self.entities_at: dict[int, list[int]] = {loc: [] for loc in self.open_locations}
         self.used_pairs: set[tuple[int, int]] = set()
@@ -107,6 +108,13 @@ class _Builder:
             for ent in range(self.limits.n_entities):
                 if (ent, loc) not in self.used_pairs:
                     return ent, loc
+        # Every open location is full (large op, small vocabulary): open one more location,
+        # keeping one real location spare for distractors.
+        if self.n_slots + 1 < self.limits.n_locations:
+            self.open_locations.append(self.n_slots)
+            self.entities_at[self.n_slots] = []
+            self.n_slots += 1
+            return self.rng.randrange(self.limits.n_entities), self.n_slots - 1
         raise RuntimeError("no free (entity, location) pair; raise n_entities or locations_per_problem")
 
     def add(self, kind: str, parents: tuple[int, ...], const: int | None, value: int) -> None:

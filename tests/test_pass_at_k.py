@@ -1,0 +1,60 @@
+"""Unbiased pass@k and bootstrap intervals."""
+
+from fractions import Fraction
+from math import comb
+
+import numpy as np
+import pytest
+
+from reasonlab.evaluate import bootstrap_ci, pass_at_k, pass_at_k_matrix, powers_of_two_up_to
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 16, 64])
+def test_matches_binomial_formula(n):
+    for c in range(n + 1):
+        for k in range(1, n + 1):
+            exact = 1 - Fraction(comb(n - c, k), comb(n, k))
+            assert pass_at_k(n, c, k) == pytest.approx(float(exact), abs=1e-12)
+
+
+def test_stable_at_n_1024():
+    n = 1024
+    for c in (0, 1, 3, 100, 1023, 1024):
+        for k in (1, 2, 128, 512, 1024):
+            exact = 1 - Fraction(comb(n - c, k), comb(n, k))
+            assert pass_at_k(n, c, k) == pytest.approx(float(exact), abs=1e-9)
+
+
+def test_pass_at_1_is_the_fraction_correct():
+    assert pass_at_k(128, 32, 1) == pytest.approx(0.25)
+
+
+def test_monotone_in_k():
+    vals = [pass_at_k(128, 3, k) for k in powers_of_two_up_to(128)]
+    assert vals == sorted(vals) and vals[-1] == 1.0
+
+
+@pytest.mark.parametrize("args", [(4, 5, 1), (4, -1, 1), (4, 1, 0), (4, 1, 5), (4.0, 1, 1), (True, 1, 1)])
+def test_bad_arguments(args):
+    with pytest.raises(ValueError):
+        pass_at_k(*args)
+
+
+def test_matrix_and_powers():
+    assert powers_of_two_up_to(128) == [1, 2, 4, 8, 16, 32, 64, 128]
+    m = pass_at_k_matrix(4, [0, 2, 4], [1, 2])
+    assert m.shape == (3, 2) and m[0, 0] == 0 and m[2, 1] == 1 and m[1, 0] == 0.5
+
+
+def test_bootstrap_interval_contains_mean_and_shrinks():
+    rng = np.random.default_rng(0)
+    small = rng.random(20) < 0.5
+    large = rng.random(2000) < 0.5
+    m1, lo1, hi1 = bootstrap_ci(small)
+    m2, lo2, hi2 = bootstrap_ci(large)
+    assert lo1 <= m1 <= hi1 and lo2 <= m2 <= hi2
+    assert hi2 - lo2 < hi1 - lo1
+    mean, lo, hi = bootstrap_ci(np.stack([small, small], axis=1))
+    assert mean.shape == (2,)
+    with pytest.raises(ValueError):
+        bootstrap_ci([])
