@@ -1,0 +1,21 @@
+"""Exact simulation for the theory chapter: a layered Markov chain of reasoning steps (see `markov.py`)."""
+
+from reasonlab.sim.markov import (
+    ChainConfig,
+    EvalConfig,
+    PostConfig,
+    PretrainConfig,
+    SimConfig,
+    build_chain,
+    chapter_config,
+    chapter_result,
+    make_tasks,
+    run_chapter,
+    run_experiment,
+    verdicts,
+)
+
+__all__ = [
+    "ChainConfig", "EvalConfig", "PostConfig", "PretrainConfig", "SimConfig", "build_chain", "chapter_config",
+    "chapter_result", "make_tasks", "run_chapter", "run_experiment", "verdicts",
+]
