@@ -1,0 +1,294 @@
+"""Command line: list recipes, generate problems, verify completions.
+
+    python -m reasonlab recipes [--show ID] [--scale SCALE]
+    python -m reasonlab scales [--show SCALE]
+    python -m reasonlab generate --recipe ID [--arm ARM] --stage pretrain|mid|rl|eval --n N [--scale S] --out FILE
+    python -m reasonlab generate --op-range 2-10 [--template animals-zoo] --split eval --n 100 --out FILE
+    python -m reasonlab verify --problems P.jsonl --completions C.jsonl [--json]
+    python -m reasonlab run ...            (the runner lands with issue 5)
+
+Bad arguments print a message saying what is allowed and exit with status 2 (no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+
+class CliError(Exception):
+    """A user error: printed as one message, exit status 2."""
+
+
+# ------------------------------------------------------------------------------------ recipes
+def cmd_recipes(args) -> int:
+    from .experiments.recipes import get_recipe, list_recipes
+
+    if args.show:
+        print(get_recipe(args.show, args.scale or "laptop").describe())
+        return 0
+    scale = args.scale or "laptop"
+    rows = [(r.id, r.title, r.paper_ref.split(" (")[0], str(len(r.arms)), r.view_of or "")
+            for r in (get_recipe(i, scale) for i in list_recipes())]
+    _print_table(("id", "title", "figure", "arms", "runs of"), rows)
+    print(f"\n(arm counts at scale {scale}; details: python -m reasonlab recipes --show ID --scale SCALE)")
+    return 0
+
+
+def cmd_scales(args) -> int:
+    from .experiments.scales import SCALES, deviations, get_scale
+
+    if args.show:
+        s = get_scale(args.show)
+        for f in s.__dataclass_fields__:
+            print(f"{f:24} {getattr(s, f)}")
+        devs = deviations(s)
+        print(f"\n{len(devs)} deviations from the paper:")
+        _print_table(("field", "paper", "ours", "reason"),
+                     [(d.field, str(d.paper), str(d.ours), d.reason) for d in devs])
+        return 0
+    rows = [(s.name, s.model, f"{s.pretrain_tokens:,}", f"{s.in_dist[0]}-{s.in_dist[1]}",
+             f"{s.edge[0]}-{s.edge[1]}", f"{s.hard[0]}-{s.hard[1]}", str(len(deviations(s)))) for s in SCALES.values()]
+    _print_table(("scale", "model", "pretrain tokens", "in_dist", "edge", "hard", "deviations"), rows)
+    return 0
+
+
+# ------------------------------------------------------------------------------------ generate
+def parse_op_range(text: str) -> tuple[int, int]:
+    from .generator import MAX_OP
+
+    msg = f"bad op range {text!r}: expected LO-HI with 2 <= LO <= HI <= {MAX_OP}"
+    parts = text.split("-")
+    if len(parts) == 1:
+        parts = parts * 2  # "7" means 7-7
+    if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
+        raise CliError(msg)
+    lo, hi = (int(p) for p in parts)
+    if not 2 <= lo <= hi <= MAX_OP:
+        raise CliError(msg)
+    return lo, hi
+
+
+def _problems_from_recipe(args) -> list:
+    from .experiments.recipes import STAGE_SPLIT, get_recipe
+    from .generator import make_dataset
+
+    if args.op_range or args.template or args.split:
+        raise CliError("--recipe cannot be combined with --op-range, --template or --split "
+                       "(the recipe's stage fixes the mixture and split)")
+    if not args.stage:
+        raise CliError(f"--recipe needs --stage; allowed: {', '.join(STAGE_SPLIT)}")
+    recipe = get_recipe(args.recipe, args.scale or "laptop")
+    if args.stage == "eval":  # recipe-level: every eval op, --n problems per op (per template where split)
+        sets = recipe.evaluation.problem_sets(recipe.scale, args.seed, args.n)
+        return [p for probs in sets.values() for p in probs]
+    if not args.arm:
+        arms = ", ".join(a.name for a in recipe.arms)
+        raise CliError(f"--stage {args.stage} needs --arm; arms of {recipe.id}: {arms}")
+    arm = recipe.arm(args.arm)
+    stage = arm.stages.get(args.stage)
+    if stage is None:
+        raise CliError(f"arm {arm.name} of {recipe.id} has no {args.stage} stage; its stages: {', '.join(arm.stages)}")
+    return make_dataset(stage.mixture, STAGE_SPLIT[args.stage], args.n, args.seed)
+
+
+def _problems_from_range(args) -> list:
+    from .experiments.scales import get_scale
+    from .generator import DEFAULT_CONFIG, Mixture, make_dataset
+
+    if not args.op_range:
+        raise CliError("generate needs --recipe ID or --op-range LO-HI")
+    if args.arm or args.stage:
+        raise CliError("--arm and --stage go with --recipe; with --op-range use --template and --split")
+    lo, hi = parse_op_range(args.op_range)
+    templates = [t.strip() for t in (args.template or "animals-zoo").split(",") if t.strip()]
+    config = get_scale(args.scale).generator if args.scale else DEFAULT_CONFIG
+    mix = Mixture.of([(t, lo, hi, 1.0) for t in templates], config)  # unknown template -> ValueError listing names
+    return make_dataset(mix, args.split or "eval", args.n, args.seed)
+
+
+def cmd_generate(args) -> int:
+    if args.n is None or args.n < 1:
+        raise CliError("--n must be a positive integer (problems; per op for --stage eval)")
+    out = args.out
+    if out != "-" and not Path(out).parent.exists():
+        raise CliError(f"cannot write {out}: folder {Path(out).parent} does not exist")
+    problems = _problems_from_recipe(args) if args.recipe else _problems_from_range(args)
+    lines = "".join(json.dumps(p.to_dict()) + "\n" for p in problems)
+    if out == "-":
+        sys.stdout.write(lines)
+    else:
+        Path(out).write_text(lines)
+    ops = sorted({p.op for p in problems})
+    where = "stdout" if out == "-" else out
+    print(f"wrote {len(problems)} problems (ops {ops[0]}-{ops[-1]}) to {where}" if problems else
+          f"wrote 0 problems to {where}", file=sys.stderr)
+    return 0
+
+
+# ------------------------------------------------------------------------------------ verify
+def _read_jsonl(path: str, what: str) -> list[dict]:
+    p = Path(path)
+    if not p.is_file():
+        raise CliError(f"{what} file not found: {path}")
+    rows = []
+    with p.open() as f:
+        for i, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise CliError(f"{path} line {i}: not JSON ({e.msg})") from None
+            if not isinstance(row, dict):
+                raise CliError(f"{path} line {i}: expected a JSON object")
+            rows.append(row)
+    return rows
+
+
+def verify_files(problems_path: str, completions_path: str) -> dict:
+    """Per-op and overall process accuracy, outcome accuracy and pass@k (k = 1, 2, 4, ... <= n)."""
+    from .evaluate import pass_at_k, powers_of_two_up_to
+    from .generator import Problem
+    from .verify import verify
+
+    problems = []
+    for i, d in enumerate(_read_jsonl(problems_path, "problems"), 1):
+        try:
+            problems.append(Problem.from_dict(d))
+        except (KeyError, TypeError, ValueError) as e:
+            raise CliError(f"{problems_path} problem {i}: not a Problem.to_dict() record ({e!r})") from None
+    by_hash = {p.text_hash: i for i, p in enumerate(problems)}
+    samples: dict[int, list] = defaultdict(list)
+    for i, row in enumerate(_read_jsonl(completions_path, "completions"), 1):
+        if not isinstance(row.get("completion"), str):
+            raise CliError(f"{completions_path} line {i}: needs a string \"completion\"")
+        if "text_hash" in row:
+            if row["text_hash"] not in by_hash:
+                raise CliError(f"{completions_path} line {i}: text_hash {row['text_hash']!r} is not in {problems_path}")
+            idx = by_hash[row["text_hash"]]
+        elif "index" in row:
+            idx = row["index"]
+            if not (isinstance(idx, int) and 0 <= idx < len(problems)):
+                raise CliError(f"{completions_path} line {i}: index must be in 0..{len(problems) - 1}, got {idx!r}")
+        else:
+            raise CliError(f"{completions_path} line {i}: needs \"text_hash\" or \"index\" "
+                           "(0-based line of the problem)")
+        samples[idx].append(verify(problems[idx], row["completion"]))
+
+    groups: dict[object, list[int]] = defaultdict(list)
+    for idx in sorted(samples):
+        groups[problems[idx].op].append(idx)
+    groups["all"] = sorted(samples)
+
+    def summarise(idxs: list[int]) -> dict:
+        reports = [r for i in idxs for r in samples[i]]
+        n_min = min(len(samples[i]) for i in idxs)
+        row = {"problems": len(idxs), "samples": len(reports), "n_min": n_min,
+               "process_acc": sum(r.process_acc for r in reports) / len(reports),
+               "outcome_acc": sum(r.answer_correct for r in reports) / len(reports),
+               "verified_acc": sum(r.verified for r in reports) / len(reports)}
+        for k in powers_of_two_up_to(n_min):  # every problem has >= k samples
+            row[f"pass@{k}"] = sum(pass_at_k(len(samples[i]), sum(r.verified for r in samples[i]), k)
+                                   for i in idxs) / len(idxs)
+        return row
+
+    return {"by_op": {op: summarise(groups[op]) for op in sorted(k for k in groups if k != "all")},
+            "all": summarise(groups["all"]) if groups["all"] else None,
+            "problems_without_completions": len(problems) - len(samples)}
+
+
+def cmd_verify(args) -> int:
+    res = verify_files(args.problems, args.completions)
+    if res["all"] is None:
+        raise CliError(f"no completions matched any problem of {args.problems}")
+    if args.json:
+        print(json.dumps(res, indent=1, default=str))
+        return 0
+    ks = [c for c in res["all"] if c.startswith("pass@")]
+    cols = ("op", "problems", "samples", "process_acc", "outcome_acc", *ks)
+    rows = []
+    for op, r in [*res["by_op"].items(), ("all", res["all"])]:
+        rows.append((str(op), str(r["problems"]), str(r["samples"]), f"{r['process_acc']:.3f}",
+                     f"{r['outcome_acc']:.3f}", *(f"{r[k]:.3f}" if k in r else "-" for k in ks)))
+    _print_table(cols, rows)
+    print("\npass@k counts a sample correct only if process-verified (paper.md section 3).")
+    if res["problems_without_completions"]:
+        print(f"{res['problems_without_completions']} problems had no completions and were skipped.")
+    return 0
+
+
+# ------------------------------------------------------------------------------------ run
+def cmd_run(args) -> int:
+    raise CliError("not implemented yet: the runner lands with issue 5")
+
+
+# ------------------------------------------------------------------------------------ main
+def _print_table(cols, rows) -> None:
+    widths = [max(len(c), *(len(r[i]) for r in rows)) if rows else len(c) for i, c in enumerate(cols)]
+    print("  ".join(c.ljust(w) for c, w in zip(cols, widths)).rstrip())
+    for r in rows:
+        print("  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .experiments.recipes import STAGES
+    from .experiments.scales import SCALES
+    from .generator import SPLITS
+
+    p = argparse.ArgumentParser(prog="python -m reasonlab", description=__doc__.split("\n\n")[0])
+    sub = p.add_subparsers(dest="command", required=True, metavar="{recipes,scales,generate,verify,run}")
+
+    r = sub.add_parser("recipes", help="list the paper's experiments, or show one")
+    r.add_argument("--show", metavar="ID", help="print one recipe's arms, mixtures and budgets")
+    r.add_argument("--scale", choices=list(SCALES), help="scale (default laptop)")
+    r.set_defaults(fn=cmd_recipes)
+
+    s = sub.add_parser("scales", help="list the scales, or show one with its deviations from the paper")
+    s.add_argument("--show", metavar="SCALE", help=f"one of {', '.join(SCALES)}")
+    s.set_defaults(fn=cmd_scales)
+
+    g = sub.add_parser("generate", help="write problems as JSON lines (Problem.to_dict())")
+    g.add_argument("--recipe", metavar="ID", help="take the mixture from a recipe's arm and stage")
+    g.add_argument("--arm", help="arm name (see recipes --show ID)")
+    g.add_argument("--stage", choices=STAGES, help="pretrain, mid, rl (per arm) or eval (the recipe's eval sets)")
+    g.add_argument("--scale", choices=list(SCALES), help="scale (recipes: default laptop; with --op-range it picks "
+                                                         "the generator config, default the paper's)")
+    g.add_argument("--op-range", metavar="LO-HI", help="uniform over ops LO..HI, e.g. 2-10")
+    g.add_argument("--template", help="template name or letter, or several comma-separated (default animals-zoo)")
+    g.add_argument("--split", choices=SPLITS, help="generator split for --op-range (default eval)")
+    g.add_argument("--n", type=int, help="number of problems (per op, and per template where split, for --stage eval)")
+    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--out", required=True, metavar="FILE", help="output .jsonl, or - for stdout")
+    g.set_defaults(fn=cmd_generate)
+
+    v = sub.add_parser("verify", help="score completions: per-op process accuracy, outcome accuracy, pass@k")
+    v.add_argument("--problems", required=True, metavar="P.jsonl", help="Problem.to_dict() per line")
+    v.add_argument("--completions", required=True, metavar="C.jsonl",
+                   help='one {"text_hash" or "index": ..., "completion": "..."} per line; several per problem allowed')
+    v.add_argument("--json", action="store_true", help="print the results as JSON")
+    v.set_defaults(fn=cmd_verify)
+
+    run = sub.add_parser("run", help="run a recipe (not implemented yet: issue 5)")
+    run.add_argument("rest", nargs=argparse.REMAINDER)
+    run.set_defaults(fn=cmd_run)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)  # argparse itself exits 2 with a message on bad syntax
+    try:
+        return args.fn(args)
+    except (CliError, ValueError) as e:  # ValueErrors from the library say what is allowed
+        print(f"{parser.prog} {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # e.g. `generate --out - | head`
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,601 @@
+"""The paper's experiments as named recipes (paper.md section 5), defined at every scale.
+
+A recipe is a set of named runs (arms). An arm chains stages: pre-training on a mixture, optional
+mid-training on a mixture for a token budget, optional GRPO on a mixture with a reward for some steps.
+Mixtures are built from a few parameters (an exposure share, an RL share beta, a reward weight alpha)
+and the scale's op bands; arm names are derived from those values.
+
+The paper states its op ranges for its own ladder (in-dist 2-10, edge 11-14, hard 15-20). Each
+recipe names the *role* of a range (e.g. "the top of in-dist"), and the functions below map roles onto
+a scale's bands, so at the paper and gpu scales they give exactly the paper's ranges.
+
+    get_recipe("S4", "laptop")                          # the paper's arms at the laptop scale
+    get_recipe("S4", "laptop", shares=(0, 0.05))        # a tinkerer's variant (widgets)
+    list_recipes()                                      # ids in paper order
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..generator import MAX_OP, Mixture, Problem, get_template, make_dataset
+from ..verify.score import REWARD_KINDS as REWARDS  # "outcome", "process", "mix", "strict"
+from .budget import full_rl_budget, split_budget
+from .scales import Band, Scale, get_scale
+
+# Templates (contexts) by the paper's letters: A = animals-zoo, B = teachers-school, C = movie-festival.
+BASE_TEMPLATES = ("A", "B", "C")  # pre-training "across templates" (paper.md section 4)
+MID_ANCHOR_SHARE = 0.2  # mid-training keeps 20% on in-dist ops against forgetting (paper.md section 4)
+A10_PRETRAIN_WEIGHTS = (0.2, 0.3, 0.5)  # 20% op 2-4, 30% op 5-7, 50% op 8-10 (paper.md A.10)
+STAGES = ("pretrain", "mid", "rl", "eval")
+STAGE_SPLIT = {"pretrain": "pretrain", "mid": "midtrain", "rl": "rl", "eval": "eval"}  # stage -> generator split
+
+
+# ------------------------------------------------------------------------------------ validation
+def _check_unit(name: str, value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise ValueError(f"{name} must be a number in [0, 1], got {value!r}")
+    return float(value)
+
+
+def _check_values(name: str, values, check=_check_unit) -> tuple:
+    values = tuple(values)
+    if not values:
+        raise ValueError(f"{name} needs at least one value")
+    out = tuple(check(name, v) for v in values)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{name} has repeated values: {values}")
+    return out
+
+
+def _check_band(name: str, band) -> Band:
+    try:
+        lo, hi = band
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be an op range (lo, hi), got {band!r}") from None
+    if not (isinstance(lo, int) and isinstance(hi, int) and 2 <= lo <= hi <= MAX_OP):
+        raise ValueError(f"{name} must satisfy 2 <= lo <= hi <= {MAX_OP}, got {band!r}")
+    return lo, hi
+
+
+# ------------------------------------------------------------------------------------ mixtures
+def mixture(parts: list[tuple[str, int, int, float]], scale: Scale) -> Mixture:
+    """Mixture.of with the scale's generator config; parts with weight 0 are dropped (a 0% share)."""
+    parts = [p for p in parts if p[3] > 0]
+    return Mixture.of(parts, scale.generator)
+
+
+def across(templates: tuple[str, ...], lo: int, hi: int, weight: float = 1.0) -> list[tuple[str, int, int, float]]:
+    """One op range split evenly across templates."""
+    return [(t, lo, hi, weight / len(templates)) for t in templates]
+
+
+def base_pretrain(scale: Scale) -> Mixture:
+    """The shared base model's data: in-dist ops across templates (paper.md section 4: op 2-10)."""
+    return mixture(across(BASE_TEMPLATES, *scale.in_dist), scale)
+
+
+def exposure_pretrain(scale: Scale, b_share: float, b_ops: Band) -> Mixture:
+    """Context A over all ops plus context B on `b_ops` at share `b_share` (S4, A.6)."""
+    b_share = _check_unit("context-B exposure share", b_share)
+    return mixture([("A", *scale.all_ops, 1 - b_share), ("B", *b_ops, b_share)], scale)
+
+
+def mid_mixture(scale: Scale) -> Mixture:
+    """Mid-training data: 20% in-dist, 80% edge, across templates (paper.md section 4)."""
+    return mixture(across(BASE_TEMPLATES, *scale.in_dist, MID_ANCHOR_SHARE)
+                   + across(BASE_TEMPLATES, *scale.edge, 1 - MID_ANCHOR_SHARE), scale)
+
+
+# ------------------------------------------------------------------------- paper ranges -> bands
+def top_of_in_dist(scale: Scale) -> Band:
+    """The in-dist ops nearest the edge, as wide as the edge band (paper: 7-10); leaves >= 1 op below."""
+    (ilo, ihi), (elo, ehi) = scale.in_dist, scale.edge
+    return max(ilo + 1, ihi - (ehi - elo)), ihi
+
+
+def s3_rl_bands(scale: Scale) -> dict[str, Band]:
+    """S3's four RL ranges by role; at the paper's bands: 7-10, 9-12, 11-14, 17-20 (paper.md section 5, Fig 3).
+
+    All are as wide as the edge band: the top of in-dist, the edge shifted down by half its width
+    (straddling in-dist and edge), the edge itself, and the top of the hard band.
+    """
+    (ilo, _), (elo, ehi), (hlo, hhi) = scale.in_dist, scale.edge, scale.hard
+    width, half = ehi - elo + 1, (ehi - elo + 1) // 2
+    return {
+        "in-dist": top_of_in_dist(scale),
+        "mixed": (max(ilo, elo - half), ehi - half),
+        "edge": (elo, ehi),
+        "hard": (max(hlo, hhi - width + 1), hhi),
+    }
+
+
+def in_dist_thirds(scale: Scale) -> tuple[Band, Band, Band]:
+    """in_dist in three contiguous parts, sizes as equal as possible (paper: 2-4, 5-7, 8-10; A.10)."""
+    lo, hi = scale.in_dist
+    n = hi - lo + 1
+    sizes = [n // 3 + (1 if i < n % 3 else 0) for i in range(3)]
+    out, start = [], lo
+    for s in sizes:
+        out.append((start, start + s - 1))
+        start += s
+    return tuple(out)
+
+
+# ------------------------------------------------------------------------------------ stages
+@dataclass(frozen=True)
+class Reward:
+    """GRPO reward: R = alpha R_out + (1 - alpha) R_pv, or strict: R_out if R_pv == 1 else 0 (paper.md S6)."""
+
+    kind: str  # "outcome" | "process" | "mix" | "strict"
+    alpha: float | None = None  # weight of the outcome reward; only for "mix"
+
+    def __post_init__(self):
+        if self.kind not in REWARDS:
+            raise ValueError(f"unknown reward {self.kind!r}; allowed: {', '.join(REWARDS)}")
+        if self.kind == "mix":
+            if self.alpha is None:
+                raise ValueError("reward 'mix' needs alpha in [0, 1] (the weight of the outcome reward)")
+            object.__setattr__(self, "alpha", _check_unit("reward alpha", self.alpha))
+        elif self.alpha is not None:
+            raise ValueError(f"reward {self.kind!r} takes no alpha (only 'mix' does), got {self.alpha}")
+
+    @classmethod
+    def mixed(cls, alpha: float) -> "Reward":
+        """alpha R_out + (1 - alpha) R_pv; alpha 1 is 'outcome' and alpha 0 is 'process'."""
+        alpha = _check_unit("reward alpha", alpha)
+        return cls("outcome") if alpha == 1 else cls("process") if alpha == 0 else cls("mix", alpha)
+
+    @property
+    def name(self) -> str:
+        return f"mix-{self.alpha:g}" if self.kind == "mix" else self.kind
+
+    @property
+    def outcome_weight(self) -> float | None:
+        """alpha of the linear form (None for strict)."""
+        return {"outcome": 1.0, "process": 0.0, "mix": self.alpha}.get(self.kind)
+
+    def score(self, report) -> float:
+        """The reward of one rollout from its verifier report (reasonlab.verify.reward)."""
+        from ..verify import reward
+
+        return reward(report, self.kind, self.alpha if self.kind == "mix" else 0.0)
+
+    def function(self):
+        """A TRL-style reward function for GRPO (reasonlab.verify.make_reward_function)."""
+        from ..verify import make_reward_function
+
+        return make_reward_function(self.kind, self.alpha if self.kind == "mix" else 0.0)
+
+
+@dataclass(frozen=True)
+class NextToken:
+    """A pre- or mid-training stage: next-token loss on `tokens` tokens of `mixture`."""
+
+    mixture: Mixture  # the data
+    tokens: int  # token budget
+
+    def __post_init__(self):
+        if not (isinstance(self.tokens, int) and self.tokens > 0):
+            raise ValueError(f"a training stage needs a positive integer token budget, got {self.tokens!r}")
+
+
+@dataclass(frozen=True)
+class RL:
+    """A GRPO stage."""
+
+    mixture: Mixture  # prompts
+    reward: Reward  # how rollouts are scored
+    steps: int  # GRPO steps
+    prompts_per_step: int  # prompts per step
+    rollouts: int  # samples per prompt
+
+    def __post_init__(self):
+        for k in ("steps", "prompts_per_step", "rollouts"):
+            v = getattr(self, k)
+            if not (isinstance(v, int) and v > 0):
+                raise ValueError(f"RL {k} must be a positive integer, got {v!r}")
+
+    @property
+    def n_prompts(self) -> int:
+        return self.steps * self.prompts_per_step
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One run: pre-training, then optionally mid-training, then optionally RL."""
+
+    name: str  # derived from the arm's parameter values
+    pretrain: NextToken
+    mid: NextToken | None = None
+    rl: RL | None = None
+    params: tuple[tuple[str, object], ...] = ()  # the values that define the arm (plot axes), e.g. (("beta", 0.2),)
+
+    def __post_init__(self):
+        if not self.name or any(c.isspace() for c in self.name):
+            raise ValueError(f"arm name must be non-empty without spaces, got {self.name!r}")
+
+    @property
+    def stages(self) -> dict[str, NextToken | RL]:
+        """The stages this arm has, in order: pretrain, mid, rl."""
+        out = {"pretrain": self.pretrain, "mid": self.mid, "rl": self.rl}
+        return {k: v for k, v in out.items() if v is not None}
+
+    def param(self, key: str):
+        return dict(self.params)[key]
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Held-out evaluation: every op of every band, per template or pooled across templates."""
+
+    bands: tuple[tuple[str, int, int], ...]  # (label, lo, hi), e.g. ("edge", 11, 14)
+    templates: tuple[str, ...]  # contexts evaluated (canonical names)
+    by_template: bool  # report each template separately (context transfer) or pool them
+    problems_per_op: int  # problems per op (per template if by_template)
+    samples: int  # n samples per problem for pass@k
+
+    def __post_init__(self):
+        if not self.bands:
+            raise ValueError("an evaluation needs at least one band")
+        for label, lo, hi in self.bands:
+            _check_band(f"eval band {label!r}", (lo, hi))
+        object.__setattr__(self, "templates", tuple(get_template(t).name for t in self.templates))
+        if self.problems_per_op <= 0 or self.samples <= 0:
+            raise ValueError("problems_per_op and samples must be positive")
+
+    @property
+    def ops(self) -> list[int]:
+        return sorted({op for _, lo, hi in self.bands for op in range(lo, hi + 1)})
+
+    def mixture(self, op: int, template: str | None, scale: Scale) -> Mixture:
+        """The eval mixture at one op: one template, or all of them pooled (template None)."""
+        templates = (template,) if template else self.templates
+        return mixture([(t, op, op, 1.0) for t in templates], scale)
+
+    def eval_spec(self, scale: Scale, template: str = "animals-zoo", seed: int = 0):
+        """The evaluation harness's spec (reasonlab.evaluate.EvalSpec) for one template at `scale`."""
+        from ..evaluate import EvalSpec
+
+        return EvalSpec(self.bands, self.problems_per_op, self.samples, scale.eval_temperature, 1.0,
+                        scale.eval_max_new_tokens, get_template(template).name, scale.generator, seed)
+
+    def problem_sets(self, scale: Scale, seed: int = 0,
+                     n_per_op: int | None = None) -> dict[tuple[str, int], list[Problem]]:
+        """{(template or "all", op): problems} from the eval split."""
+        n = n_per_op or self.problems_per_op
+        groups = self.templates if self.by_template else (None,)
+        return {(t or "all", op): make_dataset(self.mixture(op, t, scale), "eval", n, seed)
+                for t in groups for op in self.ops}
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """One paper experiment at one scale."""
+
+    id: str  # e.g. "S3"
+    title: str
+    paper_ref: str  # figure / section in the paper
+    question: str  # what the experiment asks
+    finding: str  # what the paper reports (paper.md section 5)
+    compare: str  # what is compared across arms
+    scale: Scale
+    arms: tuple[Arm, ...]
+    evaluation: Evaluation
+    view_of: str | None = None  # the recipe whose runs this one re-reads (A.5, A.8, Fig5)
+    params: tuple[tuple[str, object], ...] = field(default=())  # builder parameters used
+
+    def __post_init__(self):
+        if not self.arms:
+            raise ValueError(f"recipe {self.id} has no arms")
+        names = [a.name for a in self.arms]
+        if len(set(names)) != len(names):
+            raise ValueError(f"recipe {self.id} has repeated arm names: {names}")
+
+    def arm(self, name: str) -> Arm:
+        for a in self.arms:
+            if a.name == name:
+                return a
+        raise ValueError(f"recipe {self.id} has no arm {name!r}; arms: {', '.join(a.name for a in self.arms)}")
+
+    def describe(self) -> str:
+        """A plain-text summary: arms, stages, mixtures, budgets, evaluation."""
+        lines = [f"{self.id}: {self.title}  [{self.paper_ref}]  scale={self.scale.name}",
+                 f"  question: {self.question}", f"  compare:  {self.compare}", f"  paper:    {self.finding}"]
+        if self.view_of:
+            lines.append(f"  runs:     re-reads the runs of {self.view_of}")
+        for a in self.arms:
+            lines.append(f"  arm {a.name}  " + " ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
+                                                    for k, v in a.params if v is not None))
+            lines.append(f"    pretrain  {a.pretrain.tokens:>14,} tokens  {a.pretrain.mixture.name}")
+            if a.mid:
+                lines.append(f"    mid       {a.mid.tokens:>14,} tokens  {a.mid.mixture.name}")
+            if a.rl:
+                r = a.rl
+                lines.append(f"    rl        {r.steps:>6} steps x {r.prompts_per_step} prompts x {r.rollouts} rollouts"
+                             f"  reward={r.reward.name}  {r.mixture.name}")
+        ev = self.evaluation
+        bands = ", ".join(f"{lab} {lo}-{hi}" for lab, lo, hi in ev.bands)
+        how = "per template" if ev.by_template else "pooled"
+        lines.append(f"  eval: {bands}; templates {', '.join(ev.templates)} ({how}); "
+                     f"{ev.problems_per_op} problems/op x {ev.samples} samples")
+        return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------------ helpers
+def _rl(scale: Scale, mix: Mixture, reward: Reward | None = None, steps: int | None = None) -> RL:
+    return RL(mix, reward or Reward("outcome"), steps or scale.rl_steps, scale.rl_prompts_per_step, scale.rollouts)
+
+
+def _pretrain(scale: Scale, mix: Mixture) -> NextToken:
+    return NextToken(mix, scale.pretrain_tokens)
+
+
+def _bands(scale: Scale, which=("in_dist", "edge", "hard")) -> tuple[tuple[str, int, int], ...]:
+    return tuple((k, *scale.bands[k]) for k in which)
+
+
+def _eval(scale: Scale, templates=BASE_TEMPLATES, by_template=False, which=("in_dist", "edge", "hard")) -> Evaluation:
+    return Evaluation(_bands(scale, which), tuple(templates), by_template, scale.eval_problems_per_op,
+                      scale.eval_samples)
+
+
+def _pct(share: float) -> str:
+    return f"{share * 100:g}pct"
+
+
+def _equal_compute_arms(scale: Scale, betas, pre: NextToken, mid_mix: Mixture, rl_mix: Mixture,
+                        multiplier: float = 1.0, prefix: str = "") -> list[Arm]:
+    """Arms that split one budget T between mid-training and RL (paper.md section 6).
+
+    T is the cost of a full-RL arm of `scale.budget_rl_steps` steps, times `multiplier`.
+    """
+    total = multiplier * full_rl_budget(scale.budget_rl_steps, scale.rl_prompts_per_step, scale.rollouts,
+                                        scale.rl_seq_len)
+    arms = []
+    for beta in betas:
+        split = split_budget(total, beta, scale.rollouts, scale.rl_seq_len, scale.rl_prompts_per_step,
+                             scale.batch_tokens)
+        mid = NextToken(mid_mix, round(split.t_mid)) if beta < 1 else None
+        # At least one step for any beta > 0 (only tiny scales would round to zero).
+        rl = _rl(scale, rl_mix, steps=max(1, split.rl_steps_int)) if beta > 0 else None
+        params = (("beta", beta), ("budget_tokens", round(total))) + ((("budget_x", multiplier),) if prefix else ())
+        arms.append(Arm(f"{prefix}beta-{beta:g}", pre, mid, rl, params))
+    return arms
+
+
+# ------------------------------------------------------------------------------------ registry
+@dataclass(frozen=True)
+class _Spec:
+    id: str
+    title: str
+    paper_ref: str
+    question: str
+    finding: str
+    compare: str
+    build: Callable  # (scale, **params) -> (arms, evaluation)
+    view_of: str | None = None
+
+
+_REGISTRY: dict[str, _Spec] = {}
+
+
+def _recipe(id: str, title: str, paper_ref: str, question: str, finding: str, compare: str, view_of: str | None = None):
+    def register(fn):
+        _REGISTRY[id] = _Spec(id, title, paper_ref, question, finding, compare, fn, view_of)
+        return fn
+    return register
+
+
+# ------------------------------------------------------------------------------------ recipes
+@_recipe("S3", "When does RL add capability?", "Fig 3 (paper.md section 5, S3)",
+         "Does RL on ops of a given difficulty raise pass@k beyond the base model, in and out of distribution?",
+         "ID: pass@1 up, pass@128 flat. Only edge-calibrated RL (11-14, also 9-12) raises OOD pass@128; "
+         "17-20 RL learns nothing.",
+         "pass@1 and pass@k per eval band: base model vs each RL arm")
+def s3(scale: Scale, rl_bands=None):
+    """Four RL arms from one base (pre-trained on in-dist): RL on each of S3's ranges."""
+    bands = s3_rl_bands(scale) if rl_bands is None else {f"band{i}": _check_band("RL band", b)
+                                                         for i, b in enumerate(rl_bands)}
+    if not bands:
+        raise ValueError("rl_bands needs at least one (lo, hi) range")
+    pre = _pretrain(scale, base_pretrain(scale))
+    arms = [Arm(f"rl-op{lo}-{hi}", pre, rl=_rl(scale, mixture(across(BASE_TEMPLATES, lo, hi), scale)),
+                params=(("rl_band", (lo, hi)), ("role", role)))
+            for role, (lo, hi) in bands.items()]
+    return arms, _eval(scale)
+
+
+S4_SHARES = (0.0, 0.001, 0.01, 0.1)  # context-B share of pre-training: 0%, 0.1%, 1%, 10% (paper.md S4 / Fig 4)
+
+
+@_recipe("S4", "How much pre-training exposure does a context need?", "Fig 4 (paper.md section 5, S4)",
+         "With context B seen only at op 2 in pre-training, how much B exposure lets RL transfer to B?",
+         "0% or 0.1% B: RL cannot transfer to B. >= 1% B: strong transfer even at op 20 (up to +60% pass@128).",
+         "pass@k on context B per op after RL, across B exposure shares")
+def s4(scale: Scale, shares=S4_SHARES):
+    """Pre-train on A (all ops) + B at the lowest op with share s; RL on 50% A / 50% B over all ops."""
+    shares = _check_values("context-B exposure shares", shares)
+    rl_mix = mixture([("A", *scale.all_ops, 0.5), ("B", *scale.all_ops, 0.5)], scale)  # (paper.md S4)
+    b_ops = (scale.in_dist[0], scale.in_dist[0])  # B at op 2 only (paper.md S4)
+    arms = [Arm(f"B-exposure-{_pct(s)}", _pretrain(scale, exposure_pretrain(scale, s, b_ops)),
+                rl=_rl(scale, rl_mix), params=(("b_share", s),))
+            for s in shares]
+    return arms, _eval(scale, ("A", "B"), by_template=True)
+
+
+@_recipe("Fig5", "Replication or creation?", "Fig 5 (paper.md section 5)",
+         "Do correct context-B solutions copy context-A training graphs or build new structures?",
+         "simple ops (in-dist) copy A's patterns; hard ops produce novel structures, more so with more B exposure",
+         "topology similarity of correct B graphs to A training graphs, simple vs hard ops, per exposure share",
+         view_of="S4")
+def fig5(scale: Scale, shares=S4_SHARES):
+    """The runs of S4, re-read."""
+    return s4(scale, shares)
+
+
+S5_BETAS = (0.0, 0.2, 0.5, 0.8, 1.0)  # RL share of the budget (paper.md S5 / Fig 6)
+
+
+@_recipe("S5", "Mid-training vs RL at equal compute", "Fig 6 (paper.md section 5, S5)",
+         "Given a fixed budget, how should it be split between mid-training and RL?",
+         "OOD-edge: full mid and light RL beat heavy/full RL. OOD-hard: heavy RL best pass@1 and pass@128.",
+         "pass@1 and pass@k on edge and hard, across the RL share beta at equal compute")
+def s5(scale: Scale, betas=S5_BETAS):
+    """Base -> mid-training on (1 - beta) T tokens of 20% in-dist + 80% edge -> RL on edge for beta T."""
+    betas = _check_values("beta (RL share of the budget)", betas)
+    rl_mix = mixture(across(BASE_TEMPLATES, *scale.edge), scale)  # RL on op 11-14 (paper.md S5)
+    arms = _equal_compute_arms(scale, betas, _pretrain(scale, base_pretrain(scale)), mid_mixture(scale), rl_mix)
+    return arms, _eval(scale)
+
+
+S6_ALPHAS = (1.0, 0.8, 0.5, 0.2, 0.0)  # outcome weight a; 1 = outcome only, 0 = process only (our reading of S6)
+
+
+@_recipe("S6", "Process rewards vs reward hacking", "Fig 7 (paper.md section 5, S6)",
+         "Does putting process verification into the reward curb reward hacking and help generalisation?",
+         "process-aware rewards raise pass@1 on hard by 4-5%; 0.2 R_out + 0.8 R_pv balances best; strict gains more",
+         "pass@1 and pass@k on edge and hard across reward mixes")
+def s6(scale: Scale, alphas=S6_ALPHAS, strict: bool = True):
+    """RL on edge ops from the base with R = a R_out + (1 - a) R_pv, plus the strict reward."""
+    rewards = [Reward.mixed(a) for a in _check_values("reward alphas", alphas)] + ([Reward("strict")] if strict else [])
+    pre = _pretrain(scale, base_pretrain(scale))
+    rl_mix = mixture(across(BASE_TEMPLATES, *scale.edge), scale)  # op 11-14 (paper.md S6)
+    arms = [Arm(f"reward-{r.name}", pre, rl=_rl(scale, rl_mix, r),
+                params=(("reward", r.name), ("alpha", r.outcome_weight)))
+            for r in rewards]
+    return arms, _eval(scale)
+
+
+@_recipe("A.5", "Training dynamics of S3", "Fig 10-11 (paper.md A.5)",
+         "How do NLL per eval range and the reward evolve during S3's RL runs?",
+         "RL lowers NLL on every range, most on the edge; reward rises for the mixed and edge runs only",
+         "NLL per eval band and mean reward over RL steps, per arm", view_of="S3")
+def a5(scale: Scale, rl_bands=None):
+    return s3(scale, rl_bands)
+
+
+A61_RL_B_SHARES = (0.0, 0.02, 0.1, 0.5, 1.0)  # B share of RL data (paper.md A.6.1 / Fig 12)
+
+
+@_recipe("A.6.1", "RL exposure to B when B was pre-trained at all ops", "Fig 12 (paper.md A.6.1)",
+         "With B seen at all ops (0.1%) in pre-training, how much B in RL data is needed?",
+         "more B in RL, better on B; even 0% B gives clear transfer",
+         "pass@k on context A and B per op across the B share of RL data")
+def a6_1(scale: Scale, rl_b_shares=A61_RL_B_SHARES, pretrain_b_share: float = 0.001):
+    """Pre-train 99.9% A + 0.1% B, both all ops; RL over all ops with B share s."""
+    shares = _check_values("B shares of RL data", rl_b_shares)
+    pre = _pretrain(scale, exposure_pretrain(scale, pretrain_b_share, scale.all_ops))  # (paper.md A.6.1)
+    arms = [Arm(f"rl-B-{_pct(s)}", pre,
+                rl=_rl(scale, mixture([("A", *scale.all_ops, 1 - s), ("B", *scale.all_ops, s)], scale)),
+                params=(("rl_b_share", s),))
+            for s in shares]
+    return arms, _eval(scale, ("A", "B"), by_template=True)
+
+
+A62_RL_B_SHARES = (0.0, 0.01, 0.1, 0.5, 1.0)  # B share of RL data (paper.md A.6.2 / Fig 13-14)
+
+
+@_recipe("A.6.2", "RL exposure to B when B had only atomic ops", "Fig 13-14 (paper.md A.6.2)",
+         "With B seen only at op 2 (1%) in pre-training, how much B in RL data is needed?",
+         "0-1% B: little transfer, flat reward. ~10% B: B pass@128 +76 points; 50-100% diminishing; A stays stable",
+         "pass@k on context A and B per op, and reward curves, across the B share of RL data")
+def a6_2(scale: Scale, rl_b_shares=A62_RL_B_SHARES, pretrain_b_share: float = 0.01):
+    """Pre-train 99% A (all ops) + 1% B at the lowest op; RL over all ops with B share s."""
+    shares = _check_values("B shares of RL data", rl_b_shares)
+    b_ops = (scale.in_dist[0], scale.in_dist[0])
+    pre = _pretrain(scale, exposure_pretrain(scale, pretrain_b_share, b_ops))  # (paper.md A.6.2)
+    arms = [Arm(f"rl-B-{_pct(s)}", pre,
+                rl=_rl(scale, mixture([("A", *scale.all_ops, 1 - s), ("B", *scale.all_ops, s)], scale)),
+                params=(("rl_b_share", s),))
+            for s in shares]
+    return arms, _eval(scale, ("A", "B"), by_template=True)
+
+
+A7_HARD_SHARES = (0.0, 0.2, 0.5, 1.0)  # share of the top in-dist ops in pre-training (paper.md A.7, "style")
+
+
+@_recipe("A.7", "Pre-training difficulty vs RL gain", "Fig 15-16 (paper.md A.7)",
+         "How does the share of harder in-dist data in pre-training change the base model and RL's gain?",
+         "more hard data helps base and RL; RL's relative gain largest at ~20% hard (+22 points pass@128 on hard)",
+         "base and post-RL pass@k per band across the hard share; reward curves")
+def a7(scale: Scale, hard_shares=A7_HARD_SHARES):
+    """Pre-train on in-dist with share h on its top ops (paper: 7-10) and 1 - h below; RL on edge."""
+    shares = _check_values("hard shares of pre-training", hard_shares)
+    top = top_of_in_dist(scale)
+    low = (scale.in_dist[0], top[0] - 1)
+    rl_mix = mixture(across(BASE_TEMPLATES, *scale.edge), scale)  # op 11-14 (paper.md A.7)
+    arms = [Arm(f"hard-{_pct(h)}",
+                _pretrain(scale, mixture(across(BASE_TEMPLATES, *low, 1 - h) + across(BASE_TEMPLATES, *top, h), scale)),
+                rl=_rl(scale, rl_mix), params=(("hard_share", h),))
+            for h in shares]
+    return arms, _eval(scale)
+
+
+@_recipe("A.8", "Training dynamics of S4", "Fig 17 (paper.md A.8)",
+         "How does the reward evolve during S4's RL runs at each B exposure?",
+         "minimal B exposure: no reward gain; moderate to full: clear gain",
+         "mean reward over RL steps, per exposure share", view_of="S4")
+def a8(scale: Scale, shares=S4_SHARES):
+    return s4(scale, shares)
+
+
+@_recipe("A.10", "Mid/RL split at several budgets", "Fig 18, Table 3 (paper.md A.10)",
+         "Does the best mid-training / RL split depend on the total budget?",
+         "light RL best edge pass@1 and heavy RL best hard pass@1 at all budgets; pass@128 on hard: heavy RL best "
+         "at 4.2B tokens, full RL best at >= 8.4B",
+         "pass@1 and pass@k on edge and hard across beta, for each budget")
+def a10(scale: Scale, betas=S5_BETAS, budget_multipliers=None):
+    """Pre-train 20/30/50 over in-dist thirds; mid = RL data = 20% in-dist + 80% edge; budgets x betas."""
+    betas = _check_values("beta (RL share of the budget)", betas)
+    mults = tuple(scale.budget_multipliers if budget_multipliers is None else budget_multipliers)
+    if not mults or any(not isinstance(m, (int, float)) or m <= 0 for m in mults):
+        raise ValueError(f"budget_multipliers must be positive numbers, got {mults!r}")
+    parts = [p for band, w in zip(in_dist_thirds(scale), A10_PRETRAIN_WEIGHTS)
+             for p in across(BASE_TEMPLATES, *band, w)]
+    pre = _pretrain(scale, mixture(parts, scale))
+    mid_mix = mid_mixture(scale)  # RL data: "same mix as mid" (paper.md A.10)
+    arms = [a for m in mults for a in _equal_compute_arms(scale, betas, pre, mid_mix, mid_mix, m, f"T{m:g}x-")]
+    return arms, _eval(scale)
+
+
+# ------------------------------------------------------------------------------------ public API
+def list_recipes() -> list[str]:
+    """Recipe ids in paper order."""
+    return list(_REGISTRY)
+
+
+def recipe_info(id: str) -> _Spec:
+    """Title, paper reference, question of a recipe without building it."""
+    return _REGISTRY[_resolve(id)]
+
+
+def _resolve(id: str) -> str:
+    if id in _REGISTRY:
+        return id
+    by_lower = {k.lower(): k for k in _REGISTRY}
+    if str(id).lower() in by_lower:
+        return by_lower[str(id).lower()]
+    raise ValueError(f"unknown recipe {id!r}; allowed: {', '.join(_REGISTRY)}")
+
+
+def recipe_params(id: str) -> dict[str, object]:
+    """The parameters a recipe accepts (widgets), with their defaults (None = derived from the scale)."""
+    sig = inspect.signature(_REGISTRY[_resolve(id)].build)
+    return {k: p.default for k, p in list(sig.parameters.items())[1:]}
+
+
+def get_recipe(id: str, scale: str | Scale = "laptop", **params) -> Recipe:
+    """Recipe `id` at `scale`; keyword params override the paper's values (see recipe_params)."""
+    spec = _REGISTRY[_resolve(id)]
+    scale = get_scale(scale)
+    allowed = recipe_params(spec.id)
+    unknown = sorted(set(params) - set(allowed))
+    if unknown:
+        raise ValueError(f"recipe {spec.id} takes no parameter {unknown}; allowed: {', '.join(allowed) or 'none'}")
+    arms, evaluation = spec.build(scale, **params)
+    used = tuple((k, params.get(k, v)) for k, v in allowed.items())
+    return Recipe(spec.id, spec.title, spec.paper_ref, spec.question, spec.finding, spec.compare, scale,
+                  tuple(arms), evaluation, spec.view_of, used)

@@ -1,0 +1,302 @@
+"""Scales: the sizes a recipe runs at. Only sizes change between scales, never the logic (design.md section 3).
+
+    smoke   CI and tests: each notebook <= 3 minutes on 2 CPU cores; proves the pipeline, not the finding
+    laptop  the results shown in the book: each chapter <= about 60 minutes on 2 CPU cores
+    gpu     one H100: each chapter <= about 30 minutes; the paper's op bands and problem format
+    paper   the paper's exact settings (100M model, 10B tokens), for a GPU cluster
+
+Op bands (in-distribution / edge / hard) belong to a scale: a small model's competence ladder sits
+lower than the paper's 2-10 / 11-14 / 15-20, and recipes map the paper's op ranges onto the bands
+(see `recipes.py`). `deviations(scale)` lists how a scale differs from the paper, for the book.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from ..generator import DEFAULT_CONFIG, MAX_OP, GeneratorConfig
+
+Band = tuple[int, int]  # inclusive op range (lo, hi)
+LOSS_ON = ("all", "solution")
+
+
+@dataclass(frozen=True)
+class Scale:
+    """Every size a recipe needs; one instance per scale name."""
+
+    name: str  # "smoke" | "laptop" | "gpu" | "paper"
+    # --- model
+    model: str  # preset name in reasonlab.model (e.g. "paper-100m")
+    # --- pre-training (next-token)
+    pretrain_tokens: int  # tokens of one pre-training run (one epoch)
+    seq_len: int  # model context and packed training sequence length
+    batch_tokens: int  # tokens per optimizer step (pre- and mid-training)
+    pretrain_lr: float  # peak learning rate
+    pretrain_lr_min: float  # cosine schedule floor
+    pretrain_warmup: float  # warmup as a fraction of the steps
+    weight_decay: float  # AdamW weight decay (pre- and mid-training)
+    # --- mid-training (same objective, narrowed data; S5 and A.10 only)
+    mid_lr: float  # peak learning rate
+    mid_lr_min: float  # cosine schedule floor
+    mid_warmup: float  # warmup as a fraction of the steps
+    # --- RL post-training (GRPO)
+    rl_steps: int  # GRPO steps of a fixed-length RL run (S3, S4, S6, A.6, A.7)
+    rl_prompts_per_step: int  # prompts per GRPO step
+    rollouts: int  # r: sampled completions per prompt
+    rl_max_prompt_tokens: int  # longest prompt
+    rl_max_response_tokens: int  # longest sampled response
+    rl_lr: float  # actor learning rate
+    rl_kl_coef: float  # KL coefficient against the reference model (low-variance KL)
+    rl_minibatch_prompts: int  # PPO mini-batch, in prompts
+    rl_temperature: float  # rollout sampling temperature (top-p 1.0)
+    budget_rl_steps: int  # steps of the full-RL arm that fixes the S5 compute budget T
+    budget_multipliers: tuple[float, ...]  # A.10's budgets as multiples of T
+    # --- evaluation
+    eval_problems_per_op: int  # held-out problems per op value (per template where split by template)
+    eval_samples: int  # n samples per problem; pass@k for k = 1, 2, 4, ... <= n
+    eval_temperature: float  # sampling temperature (top-p 1.0, no top-k)
+    eval_max_new_tokens: int  # generation limit
+    # --- op bands (inclusive)
+    in_dist: Band  # in-distribution: what pre-training covers
+    edge: Band  # OOD-edge: the base model solves some at pass@k
+    hard: Band  # OOD-hard: the base model solves ~none
+    # --- data format
+    generator: GeneratorConfig = field(default=DEFAULT_CONFIG)  # how problems look
+    loss_on: str = "all"  # next-token loss on the whole document ("all") or on the solution only
+
+    def __post_init__(self):
+        bands = {"in_dist": self.in_dist, "edge": self.edge, "hard": self.hard}
+        for k, (lo, hi) in bands.items():
+            if not (isinstance(lo, int) and isinstance(hi, int) and 2 <= lo <= hi <= MAX_OP):
+                raise ValueError(f"{self.name}: band {k} must satisfy 2 <= lo <= hi <= {MAX_OP}, got {(lo, hi)}")
+        if not (self.edge[0] == self.in_dist[1] + 1 and self.hard[0] == self.edge[1] + 1):
+            raise ValueError(f"{self.name}: bands must be contiguous (edge starts after in_dist, hard after edge), "
+                             f"got {self.in_dist}, {self.edge}, {self.hard}")
+        # A.10 splits in_dist in thirds and A.7 in two; S3's mid-edge arm straddles in_dist and edge.
+        if self.in_dist[1] - self.in_dist[0] + 1 < 3 or self.edge[1] - self.edge[0] + 1 < 2:
+            raise ValueError(f"{self.name}: in_dist needs >= 3 ops and edge >= 2, got {self.in_dist}, {self.edge}")
+        if self.loss_on not in LOSS_ON:
+            raise ValueError(f"{self.name}: loss_on must be one of {LOSS_ON}, got {self.loss_on!r}")
+        for k in ("pretrain_tokens", "seq_len", "batch_tokens", "rl_steps", "rl_prompts_per_step", "rollouts",
+                  "rl_max_prompt_tokens", "rl_max_response_tokens", "rl_minibatch_prompts", "budget_rl_steps",
+                  "eval_problems_per_op", "eval_samples", "eval_max_new_tokens"):
+            v = getattr(self, k)
+            if not (isinstance(v, int) and v > 0):
+                raise ValueError(f"{self.name}: {k} must be a positive integer, got {v!r}")
+        if self.batch_tokens % self.seq_len:
+            raise ValueError(f"{self.name}: batch_tokens must be a multiple of seq_len, got {self.batch_tokens}")
+        if self.rl_max_prompt_tokens + self.rl_max_response_tokens > self.seq_len:
+            raise ValueError(f"{self.name}: rl prompt + response tokens must fit seq_len {self.seq_len}")
+        if self.rl_prompts_per_step % self.rl_minibatch_prompts:
+            raise ValueError(f"{self.name}: rl_minibatch_prompts must divide rl_prompts_per_step")
+        if self.rollouts < 2:
+            raise ValueError(f"{self.name}: GRPO needs rollouts >= 2 (group baseline), got {self.rollouts}")
+        for k in ("pretrain", "mid"):
+            lr, lr_min, warm = getattr(self, f"{k}_lr"), getattr(self, f"{k}_lr_min"), getattr(self, f"{k}_warmup")
+            if not 0 < lr_min <= lr:
+                raise ValueError(f"{self.name}: need 0 < {k}_lr_min <= {k}_lr, got {lr_min}, {lr}")
+            if not 0 <= warm < 1:
+                raise ValueError(f"{self.name}: {k}_warmup must be in [0, 1), got {warm}")
+        if not self.budget_multipliers or any(m <= 0 for m in self.budget_multipliers):
+            raise ValueError(f"{self.name}: budget_multipliers must be positive, got {self.budget_multipliers}")
+
+    @property
+    def bands(self) -> dict[str, Band]:
+        """{"in_dist": (lo, hi), "edge": ..., "hard": ...} in order."""
+        return {"in_dist": self.in_dist, "edge": self.edge, "hard": self.hard}
+
+    @property
+    def all_ops(self) -> Band:
+        """From the bottom of in_dist to the top of hard (the paper's 2-20)."""
+        return self.in_dist[0], self.hard[1]
+
+    @property
+    def rl_seq_len(self) -> int:
+        """L_total of the compute formulas: longest prompt + longest response."""
+        return self.rl_max_prompt_tokens + self.rl_max_response_tokens
+
+    def pretrain_steps(self) -> int:
+        return max(1, self.pretrain_tokens // self.batch_tokens)
+
+
+# ------------------------------------------------------------------------------------------ scales
+PAPER = Scale(
+    name="paper",
+    model="paper-100m",  # Qwen2.5-style, hidden 768, 12 layers (paper.md section 4)
+    pretrain_tokens=10_000_000_000,  # 10B tokens, 100 per parameter (paper.md section 4)
+    seq_len=2048,  # context 2048 (paper.md section 4)
+    batch_tokens=512 * 1024,  # 512K tokens (paper.md section 4)
+    pretrain_lr=2e-4,  # (paper.md section 4)
+    pretrain_lr_min=3e-5,  # cosine to 3e-5 (paper.md section 4)
+    pretrain_warmup=0.05,  # 5% (paper.md section 4)
+    weight_decay=0.1,  # (paper.md section 4)
+    mid_lr=1e-4,  # (paper.md section 4, mid-training)
+    mid_lr_min=3e-5,  # (paper.md section 4, mid-training)
+    mid_warmup=0.15,  # 15% (paper.md section 4, mid-training)
+    rl_steps=390,  # 200K RL prompts x 2 epochs / 1024 per step (paper.md sections 4-5; our arithmetic)
+    rl_prompts_per_step=1024,  # GRPO batch 1,024 prompts (paper.md section 4)
+    rollouts=6,  # r = 6 (paper.md section 6)
+    rl_max_prompt_tokens=1024,  # (paper.md section 4)
+    rl_max_response_tokens=1024,  # (paper.md section 4)
+    rl_lr=1e-6,  # actor lr (paper.md section 4)
+    rl_kl_coef=1e-3,  # low-variance KL (paper.md section 4)
+    rl_minibatch_prompts=256,  # PPO mini-batch 256 (paper.md section 4)
+    rl_temperature=1.0,  # (paper.md section 4)
+    budget_rl_steps=100,  # full RL = 100 steps x 1024 prompts (paper.md section 5, S5)
+    budget_multipliers=(1.0, 2.0, 4.0),  # 2.1B, 4.2B, 8.4B tokens (paper.md section 5, A.10; 2.1B = S5's T)
+    eval_problems_per_op=100,  # not stated in paper.md: our choice
+    eval_samples=128,  # pass@1 ... pass@128 (paper.md section 3)
+    eval_temperature=0.7,  # (paper.md section 3)
+    eval_max_new_tokens=1024,  # (paper.md section 3)
+    in_dist=(2, 10),  # pre-training ops (paper.md section 4)
+    edge=(11, 14),  # OOD-edge (paper.md section 4, ladder)
+    hard=(15, 20),  # OOD-hard (paper.md section 4, ladder)
+    generator=DEFAULT_CONFIG,  # the paper's forward format (paper.md section 2)
+    loss_on="all",  # next-token objective on the whole text (paper.md section 4)
+)
+
+GPU = dataclasses.replace(
+    PAPER,
+    name="gpu",
+    model="gpu-30m",  # smaller than paper-100m so a base model trains in ~15 minutes on one H100
+    pretrain_tokens=1_000_000_000,  # 1B tokens (~30 per parameter): ~15 min on one H100
+    batch_tokens=256 * 2048,  # 512K tokens as in the paper
+    pretrain_lr=6e-4,  # a 30M model takes a higher lr than the paper's 100M (our choice)
+    pretrain_lr_min=6e-5,  # lr / 10
+    mid_lr=3e-4,  # half the pre-training peak, as the paper's 1e-4 vs 2e-4
+    mid_lr_min=6e-5,  # = pre-training floor
+    rl_steps=100,  # fewer steps: a chapter's RL arms share ~20 min
+    rl_prompts_per_step=256,  # a quarter of the paper's batch
+    rl_minibatch_prompts=64,  # keeps the paper's 4 mini-batches per step
+    rl_lr=3e-6,  # scaled with the smaller batch and model (our choice)
+    budget_rl_steps=50,  # S5's full-RL arm; T follows from the formulas
+    eval_problems_per_op=32,  # 19 ops x 32 problems x 64 samples per model
+    eval_samples=64,  # pass@k up to 64
+)
+
+LAPTOP = Scale(
+    name="laptop",
+    model="laptop-2m",  # 2M non-embedding parameters: trains on 2 CPU cores (PROVISIONAL: calibration picks)
+    pretrain_tokens=8_000_000,  # ~30 min on 2 cores, shared by the chapters (cached)
+    seq_len=512,  # an op-14 document is <= ~440 tokens (data/tokenizer, measured)
+    batch_tokens=32 * 512,  # 16K tokens a step: ~500 pre-training steps
+    pretrain_lr=1e-3,  # small models take a high lr (our choice)
+    pretrain_lr_min=1e-4,  # lr / 10
+    pretrain_warmup=0.05,  # as the paper
+    weight_decay=0.1,  # as the paper
+    mid_lr=5e-4,  # half the pre-training peak, as the paper
+    mid_lr_min=1e-4,  # = pre-training floor
+    mid_warmup=0.15,  # as the paper
+    rl_steps=60,  # ~10 min per RL arm on 2 cores
+    rl_prompts_per_step=32,  # 192 rollouts a step
+    rollouts=6,  # as the paper
+    rl_max_prompt_tokens=256,  # op-14 prompts are <= ~190 tokens (measured)
+    rl_max_response_tokens=256,  # op-14 gold completions are <= ~240 tokens (measured); raise with the bands
+    rl_lr=1e-5,  # larger than the paper's: few steps, small batch (our choice)
+    rl_kl_coef=1e-3,  # as the paper
+    rl_minibatch_prompts=8,  # keeps the paper's 4 mini-batches per step
+    rl_temperature=1.0,  # as the paper
+    budget_rl_steps=40,  # S5's full-RL arm
+    budget_multipliers=(1.0, 2.0),  # two budgets keep A.10 within a chapter
+    eval_problems_per_op=16,  # 13 ops x 16 problems x 16 samples per model
+    eval_samples=16,  # pass@k up to 16: the pass@128 findings are read at pass@16
+    eval_temperature=0.7,  # as the paper
+    eval_max_new_tokens=256,  # = rl_max_response_tokens
+    # PROVISIONAL bands: placeholders until a colleague calibrates the cpu-small ladder.
+    in_dist=(2, 6),  # PROVISIONAL
+    edge=(7, 9),  # PROVISIONAL
+    hard=(10, 14),  # PROVISIONAL
+    generator=GeneratorConfig(max_distractors=0),  # no distractor sentences: shorter, easier texts (PROVISIONAL)
+    loss_on="all",  # as the paper
+)
+
+SMOKE = dataclasses.replace(
+    LAPTOP,
+    name="smoke",
+    model="smoke",  # 0.12M non-embedding parameters: seconds per stage
+    pretrain_tokens=100_000,  # proves the pipeline, not the finding
+    batch_tokens=4 * 512,  # ~50 pre-training steps
+    rl_steps=3,  # a few GRPO steps
+    rl_prompts_per_step=4,  # tiny GRPO batch
+    rollouts=4,  # still a group baseline
+    rl_minibatch_prompts=2,  # two mini-batches per step
+    budget_rl_steps=2,  # S5's full-RL arm
+    eval_problems_per_op=2,  # 7 ops x 2 problems x 4 samples
+    eval_samples=4,  # pass@1, 2, 4
+    in_dist=(2, 4),  # the smallest bands the recipes accept (3 in-dist ops, 2 edge ops)
+    edge=(5, 6),
+    hard=(7, 8),
+)
+
+SCALES: dict[str, Scale] = {s.name: s for s in (SMOKE, LAPTOP, GPU, PAPER)}
+DEFAULT_SCALE = "laptop"
+
+
+def get_scale(name: str | Scale) -> Scale:
+    """The Scale called `name` (a Scale passes through); a clear error lists the allowed names."""
+    if isinstance(name, Scale):
+        return name
+    if name not in SCALES:
+        raise ValueError(f"unknown scale {name!r}; allowed: {', '.join(SCALES)}")
+    return SCALES[name]
+
+
+# ---------------------------------------------------------------------------------- deviations
+@dataclass(frozen=True)
+class Deviation:
+    """One way a scale differs from the paper."""
+
+    field: str  # Scale field (generator fields as "generator.<name>")
+    paper: object  # the paper's value
+    ours: object  # this scale's value
+    reason: str  # why
+
+
+# Why a smaller scale changes a field; one line each, shown in the book.
+_REASONS = {
+    "model": "a 100M model does not train within the scale's time budget",
+    "pretrain_tokens": "10B tokens do not fit the scale's time budget; the base model is shared and cached",
+    "seq_len": "the scale's hardest problems are short; a shorter context is cheaper",
+    "batch_tokens": "fewer tokens in all, so a smaller batch keeps enough optimizer steps",
+    "pretrain_lr": "smaller models train stably at a higher learning rate",
+    "pretrain_lr_min": "kept at a tenth of the peak",
+    "mid_lr": "kept at half the pre-training peak, as in the paper",
+    "mid_lr_min": "kept at the pre-training floor",
+    "rl_steps": "fewer GRPO steps fit the scale's time budget",
+    "rl_prompts_per_step": "a smaller GRPO batch fits the scale's time budget",
+    "rollouts": "fewer rollouts per prompt fit the scale's time budget",
+    "rl_max_prompt_tokens": "the scale's problems are shorter",
+    "rl_max_response_tokens": "the scale's solutions are shorter",
+    "rl_lr": "fewer steps and a smaller batch need a larger step size",
+    "rl_minibatch_prompts": "keeps the paper's 4 PPO mini-batches per step",
+    "budget_rl_steps": "S5's compute budget follows the scale's RL size",
+    "budget_multipliers": "fewer budgets fit a chapter",
+    "eval_problems_per_op": "fewer held-out problems fit the evaluation time",
+    "eval_samples": "fewer samples per problem; pass@k is reported up to this n",
+    "eval_max_new_tokens": "the scale's solutions are shorter",
+    "in_dist": "a small model's competence ladder sits lower (bands calibrated per scale)",
+    "edge": "a small model's competence ladder sits lower (bands calibrated per scale)",
+    "hard": "a small model's competence ladder sits lower (bands calibrated per scale)",
+    "generator.max_distractors": "no distractor sentences: shorter texts for a small model",
+    "loss_on": "loss on the solution only: a small model spends no capacity on question text",
+}
+
+
+def deviations(scale: str | Scale) -> list[Deviation]:
+    """How `scale` differs from the paper's settings: (field, paper value, ours, reason), in field order."""
+    scale = get_scale(scale)
+    out = []
+    for f in dataclasses.fields(Scale):
+        if f.name == "name":
+            continue
+        ours, paper = getattr(scale, f.name), getattr(PAPER, f.name)
+        if f.name == "generator":
+            for g in dataclasses.fields(GeneratorConfig):
+                o, p = getattr(ours, g.name), getattr(paper, g.name)
+                if o != p:
+                    key = f"generator.{g.name}"
+                    out.append(Deviation(key, p, o, _REASONS.get(key, "our choice for this scale")))
+        elif ours != paper:
+            out.append(Deviation(f.name, paper, ours, _REASONS.get(f.name, "our choice for this scale")))
+    return out

@@ -1,0 +1,239 @@
+"""Recipes and scales: every recipe builds at every scale; the paper scale gives the paper's numbers."""
+
+import dataclasses
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reasonlab.experiments import (
+    SCALES, Reward, deviations, get_recipe, get_scale, list_recipes, recipe_params, rl_token_equivalent,
+    s3_rl_bands,
+)
+from reasonlab.experiments.recipes import in_dist_thirds, top_of_in_dist
+from reasonlab.experiments.scales import PAPER, Scale
+from reasonlab.generator import generate_problem, make_dataset
+from reasonlab.provenance import config_hash
+
+PAPER_IDS = ["S3", "S4", "Fig5", "S5", "S6", "A.5", "A.6.1", "A.6.2", "A.7", "A.8", "A.10"]
+
+
+def bands_of(mixture):
+    return sorted({(c.op_lo, c.op_hi) for c in mixture.components})
+
+
+# ------------------------------------------------------------------------------------ coverage
+def test_list_recipes_covers_the_paper_in_order():
+    assert list_recipes() == PAPER_IDS
+
+
+@pytest.mark.parametrize("scale", list(SCALES))
+@pytest.mark.parametrize("rid", PAPER_IDS)
+def test_every_recipe_builds_at_every_scale(rid, scale):
+    r = get_recipe(rid, scale)
+    s = get_scale(scale)
+    assert r.arms and len({a.name for a in r.arms}) == len(r.arms)
+    lo, hi = s.all_ops
+    for a in r.arms:
+        for stage in a.stages.values():
+            assert stage.mixture.config == s.generator
+            m_lo, m_hi = stage.mixture.op_range
+            assert lo <= m_lo <= m_hi <= hi  # every range maps inside the scale's bands
+        assert a.pretrain.tokens == s.pretrain_tokens
+    assert set(r.evaluation.ops) <= set(range(lo, hi + 1))
+    assert r.describe().startswith(rid)
+    config_hash(r.arms[0])  # arms hash (artifact keys)
+
+
+def test_scales_use_existing_model_presets():
+    from reasonlab.model import get_preset
+
+    for s in SCALES.values():
+        assert get_preset(s.model).max_positions >= s.seq_len
+
+
+# ------------------------------------------------------------------------------------ paper values
+@pytest.mark.parametrize("scale", ["paper", "gpu"])
+def test_s3_bands_are_the_papers(scale):
+    r = get_recipe("S3", scale)
+    assert [a.param("rl_band") for a in r.arms] == [(7, 10), (9, 12), (11, 14), (17, 20)]
+    assert [bands_of(a.rl.mixture) for a in r.arms] == [[(7, 10)], [(9, 12)], [(11, 14)], [(17, 20)]]
+    assert [(lo, hi) for _, lo, hi in r.evaluation.bands] == [(2, 10), (11, 14), (15, 20)]
+    assert [a.name for a in r.arms] == ["rl-op7-10", "rl-op9-12", "rl-op11-14", "rl-op17-20"]
+    assert all(bands_of(a.pretrain.mixture) == [(2, 10)] for a in r.arms)
+    assert len({a.pretrain for a in r.arms}) == 1  # one shared base model
+
+
+def test_paper_scale_values():
+    s = get_scale("paper")
+    assert (s.model, s.pretrain_tokens, s.seq_len, s.batch_tokens) == ("paper-100m", 10**10, 2048, 512 * 1024)
+    assert (s.rl_prompts_per_step, s.rollouts, s.eval_samples) == (1024, 6, 128)
+    assert (s.in_dist, s.edge, s.hard) == ((2, 10), (11, 14), (15, 20))
+    assert deviations("paper") == []
+
+
+def test_laptop_bands_are_the_provisional_ones():
+    s = get_scale("laptop")
+    assert (s.in_dist, s.edge, s.hard) == ((2, 6), (7, 9), (10, 14))
+
+
+def test_s4_exposures_and_mixture_names():
+    r = get_recipe("S4", "paper")
+    assert [a.param("b_share") for a in r.arms] == [0, 0.001, 0.01, 0.1]
+    assert [a.pretrain.mixture.name for a in r.arms] == [
+        "A2-20", "A2-20:0.999+B2:0.001", "A2-20:0.99+B2:0.01", "A2-20:0.9+B2:0.1"]
+    assert [a.name for a in r.arms] == ["B-exposure-0pct", "B-exposure-0.1pct", "B-exposure-1pct", "B-exposure-10pct"]
+    assert all(a.rl.mixture.name == "A2-20:0.5+B2-20:0.5" for a in r.arms)
+    assert r.evaluation.by_template and r.evaluation.templates == ("animals-zoo", "teachers-school")
+
+
+def test_views_reuse_the_same_runs():
+    for view, base in (("Fig5", "S4"), ("A.8", "S4"), ("A.5", "S3")):
+        assert get_recipe(view, "laptop").arms == get_recipe(base, "laptop").arms
+        assert get_recipe(view, "laptop").view_of == base
+
+
+def test_s5_equal_compute_at_paper_scale():
+    r = get_recipe("S5", "paper")
+    T = 5 * 102_400 * 2 * 2048  # full RL = 100 steps x 1024 prompts (paper.md S5)
+    arms = {a.param("beta"): a for a in r.arms}
+    assert list(arms) == [0, 0.2, 0.5, 0.8, 1]
+    assert arms[1].mid is None and arms[1].rl.steps == 100 and arms[1].rl.prompts_per_step == 1024
+    assert arms[0].rl is None and arms[0].mid.tokens == T
+    assert arms[0.2].rl.steps == 20 and arms[0.2].mid.tokens == 1_677_721_600
+    for beta, a in arms.items():
+        mid = a.mid.tokens if a.mid else 0
+        rl = rl_token_equivalent(a.rl.n_prompts, 6, 2048) if a.rl else 0
+        assert mid + rl == pytest.approx(T)
+        if a.mid:  # 20% in-dist, 80% edge (paper.md section 4)
+            w = {c.op_lo: 0 for c in a.mid.mixture.components}
+            for c, wt in zip(a.mid.mixture.components, a.mid.mixture.weights):
+                w[c.op_lo] += wt
+            assert w == pytest.approx({2: 0.2, 11: 0.8})
+        if a.rl:
+            assert bands_of(a.rl.mixture) == [(11, 14)]
+
+
+def test_s6_rewards():
+    r = get_recipe("S6", "paper")
+    assert [a.rl.reward.name for a in r.arms] == ["outcome", "mix-0.8", "mix-0.5", "mix-0.2", "process", "strict"]
+    assert all(bands_of(a.rl.mixture) == [(11, 14)] for a in r.arms)
+
+
+def test_a6_pretrain_mixtures():
+    assert get_recipe("A.6.1", "paper").arms[0].pretrain.mixture.name == "A2-20:0.999+B2-20:0.001"
+    assert get_recipe("A.6.2", "paper").arms[0].pretrain.mixture.name == "A2-20:0.99+B2:0.01"
+    assert [a.param("rl_b_share") for a in get_recipe("A.6.1", "paper").arms] == [0, 0.02, 0.1, 0.5, 1]
+    assert [a.param("rl_b_share") for a in get_recipe("A.6.2", "paper").arms] == [0, 0.01, 0.1, 0.5, 1]
+    full_b = get_recipe("A.6.2", "paper").arms[-1]
+    assert full_b.rl.mixture.name == "B2-20"  # a 0% share drops the component
+
+
+def test_a7_and_a10_mappings_at_paper_scale():
+    assert top_of_in_dist(PAPER) == (7, 10)
+    arms = get_recipe("A.7", "paper").arms
+    assert bands_of(arms[0].pretrain.mixture) == [(2, 6)] and bands_of(arms[-1].pretrain.mixture) == [(7, 10)]
+    assert in_dist_thirds(PAPER) == ((2, 4), (5, 7), (8, 10))
+    r = get_recipe("A.10", "paper")
+    assert len(r.arms) == 15
+    assert sorted({a.param("budget_tokens") for a in r.arms}) == [2_097_152_000, 4_194_304_000, 8_388_608_000]
+    w = {}
+    for c, wt in zip(r.arms[0].pretrain.mixture.components, r.arms[0].pretrain.mixture.weights):
+        w[(c.op_lo, c.op_hi)] = w.get((c.op_lo, c.op_hi), 0) + wt
+    assert w == pytest.approx({(2, 4): 0.2, (5, 7): 0.3, (8, 10): 0.5})
+
+
+def test_overrides_make_new_arms():
+    r = get_recipe("S4", "smoke", shares=(0.05,))
+    assert [a.name for a in r.arms] == ["B-exposure-5pct"]
+    assert dict(r.params)["shares"] == (0.05,)
+    assert "betas" in recipe_params("S5")
+
+
+def test_stage_mixtures_generate_problems_in_range():
+    a = get_recipe("S3", "smoke").arms[1]
+    lo, hi = a.param("rl_band")
+    ps = make_dataset(a.rl.mixture, "rl", 6)
+    assert len(ps) == 6 and all(lo <= p.op <= hi for p in ps)
+
+
+def test_reward_score_uses_the_verifier():
+    from reasonlab.verify import verify
+
+    p = generate_problem(4, "A", 1)
+    good = verify(p, p.completion)
+    assert Reward("strict").score(good) == 1.0 and Reward.mixed(0.2).score(good) == 1.0
+
+
+# ------------------------------------------------------------------------------------ validation
+@pytest.mark.parametrize("rid, params, match", [
+    ("S4", {"shares": (0, 1.5)}, r"must be a number in \[0, 1\]"),
+    ("S5", {"betas": (-0.1,)}, r"beta .* must be a number in \[0, 1\]"),
+    ("S6", {"alphas": (2,)}, r"alpha.* must be a number in \[0, 1\]"),
+    ("A.6.1", {"pretrain_b_share": 1.2}, r"\[0, 1\]"),
+    ("S4", {"shares": ()}, "at least one"),
+    ("S5", {"betas": (0.5, 0.5)}, "repeated"),
+    ("S3", {"rl_bands": [(1, 4)]}, "2 <= lo <= hi"),
+    ("S4", {"betas": (0.5,)}, "allowed: shares"),
+    ("A.10", {"budget_multipliers": (0,)}, "positive"),
+])
+def test_bad_parameters_say_what_is_allowed(rid, params, match):
+    with pytest.raises(ValueError, match=match):
+        get_recipe(rid, "smoke", **params)
+
+
+def test_reward_validation():
+    with pytest.raises(ValueError, match="allowed: outcome, process, mix, strict"):
+        Reward("hack")
+    with pytest.raises(ValueError, match="needs alpha"):
+        Reward("mix")
+    with pytest.raises(ValueError, match="takes no alpha"):
+        Reward("strict", 0.5)
+    assert Reward.mixed(1).name == "outcome" and Reward.mixed(0).name == "process"
+
+
+def test_unknown_names_list_the_allowed_ones():
+    with pytest.raises(ValueError, match="allowed: S3, S4, Fig5"):
+        get_recipe("S9", "paper")
+    with pytest.raises(ValueError, match="allowed: smoke, laptop, gpu, paper"):
+        get_scale("huge")
+    with pytest.raises(ValueError, match="arms: rl-op7-10"):
+        get_recipe("S3", "paper").arm("nope")
+    assert get_recipe("a.6.1", "smoke").id == "A.6.1"  # ids are case-insensitive
+
+
+def test_scale_validation():
+    with pytest.raises(ValueError, match="contiguous"):
+        dataclasses.replace(PAPER, edge=(12, 14))
+    with pytest.raises(ValueError, match="loss_on"):
+        dataclasses.replace(PAPER, loss_on="question")
+    with pytest.raises(ValueError, match="fit seq_len"):
+        dataclasses.replace(PAPER, rl_max_response_tokens=4096)
+
+
+def test_deviations_of_small_scales():
+    gpu = {d.field: d for d in deviations("gpu")}
+    assert "model" in gpu and "in_dist" not in gpu and "generator.max_distractors" not in gpu
+    assert gpu["model"].paper == "paper-100m" and gpu["model"].reason
+    laptop = {d.field for d in deviations("laptop")}
+    assert {"in_dist", "edge", "hard", "generator.max_distractors"} <= laptop
+
+
+# ------------------------------------------------------------------------------------ band mapping
+@given(in_hi=st.integers(4, 14), edge_w=st.integers(2, 6), hard_w=st.integers(2, 8))
+def test_s3_mapping_on_any_valid_bands(in_hi, edge_w, hard_w):
+    edge = (in_hi + 1, in_hi + edge_w)
+    hard = (edge[1] + 1, edge[1] + hard_w)
+    s = dataclasses.replace(PAPER, in_dist=(2, in_hi), edge=edge, hard=hard)
+    b = s3_rl_bands(s)
+    assert b["edge"] == edge and b["in-dist"][1] == in_hi and b["hard"][1] == hard[1]
+    assert b["in-dist"][0] > 2  # something stays below the top of in-dist (A.7)
+    assert b["mixed"][0] < edge[0] <= b["mixed"][1]  # straddles in-dist and edge
+    assert 2 <= b["mixed"][0] <= b["edge"][0] and hard[0] <= b["hard"][0]
+    thirds = in_dist_thirds(s)
+    assert thirds[0][0] == 2 and thirds[-1][1] == in_hi
+    assert all(t[0] <= t[1] for t in thirds) and all(a[1] + 1 == b[0] for a, b in zip(thirds, thirds[1:]))
+
+
+def test_scale_is_passed_through():
+    assert get_scale(PAPER) is PAPER and isinstance(get_recipe("S3", PAPER).scale, Scale)
