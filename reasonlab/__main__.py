@@ -5,7 +5,7 @@
     python -m reasonlab generate --recipe ID [--arm ARM] --stage pretrain|mid|rl|eval --n N [--scale S] --out FILE
     python -m reasonlab generate --op-range 2-10 [--template animals-zoo] --split eval --n 100 --out FILE
     python -m reasonlab verify --problems P.jsonl --completions C.jsonl [--json]
-    python -m reasonlab run ...            (the runner lands with issue 5)
+    python -m reasonlab run RECIPE [--scale S] [--arm ARM ...] [--seed N] [--max-minutes M]
 
 Bad arguments print a message saying what is allowed and exit with status 2 (no traceback).
 """
@@ -223,7 +223,23 @@ def cmd_verify(args) -> int:
 
 # ------------------------------------------------------------------------------------ run
 def cmd_run(args) -> int:
-    raise CliError("not implemented yet: the runner lands with issue 5")
+    from .experiments.recipes import get_recipe
+    from .experiments.runner import run_recipe
+
+    recipe = get_recipe(args.recipe, args.scale)  # validates the id and scale with a helpful message
+    for arm in args.arm or []:
+        recipe.arm(arm)
+    if args.max_minutes is not None and args.max_minutes <= 0:
+        raise CliError("--max-minutes must be > 0")
+    try:
+        path = run_recipe(recipe.id, args.scale, args.arm, args.seed, args.max_minutes)
+    except NotImplementedError as e:
+        raise CliError(str(e)) from None
+    if path is None:
+        print("stopped early; run the same command again to resume")
+        return 0
+    print(f"wrote {path}")
+    return 0
 
 
 # ------------------------------------------------------------------------------------ main
@@ -272,8 +288,12 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--json", action="store_true", help="print the results as JSON")
     v.set_defaults(fn=cmd_verify)
 
-    run = sub.add_parser("run", help="run a recipe (not implemented yet: issue 5)")
-    run.add_argument("rest", nargs=argparse.REMAINDER)
+    run = sub.add_parser("run", help="train and evaluate a recipe's arms (cached, resumable)")
+    run.add_argument("recipe", metavar="RECIPE", help="recipe id (see `recipes`), e.g. ladder")
+    run.add_argument("--scale", default="laptop", choices=list(SCALES))
+    run.add_argument("--arm", action="append", help="only this arm (repeatable); default all arms")
+    run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--max-minutes", type=float, help="stop each training stage after this long (resume later)")
     run.set_defaults(fn=cmd_run)
     return p
 

@@ -50,3 +50,156 @@ def bootstrap_ci(per_problem, n_boot: int = 2000, level: float = 0.95, seed: int
     means = x[idx].mean(axis=1)
     tail = (1 - level) / 2
     return x.mean(axis=0), np.quantile(means, tail, axis=0), np.quantile(means, 1 - tail, axis=0)
+
+
+# -- the evaluation harness -----------------------------------------------------------------------
+
+from dataclasses import dataclass, field  # noqa: E402
+
+from .generator import DEFAULT_CONFIG, GeneratorConfig, Mixture, Problem, make_dataset  # noqa: E402
+
+SAMPLING_TEMPERATURE = 0.7  # paper.md section 3: evaluation sampling
+SAMPLING_TOP_P = 1.0
+
+
+@dataclass(frozen=True)
+class EvalSpec:
+    """What to evaluate: op bands, problems per op, samples per problem, sampling settings."""
+
+    bands: tuple[tuple[str, int, int], ...]  # (name, op_lo, op_hi), e.g. ("edge", 11, 14)
+    problems_per_op: int = 20  # held-out eval-split problems per op value
+    samples: int = 128  # n samples per problem (pass@k for k = 1, 2, 4, ... n)
+    temperature: float = SAMPLING_TEMPERATURE
+    top_p: float = SAMPLING_TOP_P
+    max_new_tokens: int = 1024  # paper.md section 3
+    template: str = "animals-zoo"
+    generator: GeneratorConfig = field(default=DEFAULT_CONFIG)
+    seed: int = 0
+    nll: bool = True  # also the mean NLL of the gold completion per token
+    n_boot: int = 1000
+
+    def __post_init__(self):
+        if not self.bands:
+            raise ValueError("EvalSpec needs at least one band")
+        for name, lo, hi in self.bands:
+            if not (isinstance(name, str) and 2 <= lo <= hi):
+                raise ValueError(f"band must be (name, lo, hi) with 2 <= lo <= hi, got {(name, lo, hi)}")
+        if self.problems_per_op < 1 or self.samples < 1:
+            raise ValueError("problems_per_op and samples must be >= 1")
+        if not (0 <= self.temperature <= 2 and 0 < self.top_p <= 1):
+            raise ValueError(f"need 0 <= temperature <= 2 and 0 < top_p <= 1, got {self.temperature}, {self.top_p}")
+
+    @property
+    def ops(self) -> list[int]:
+        return sorted({op for _, lo, hi in self.bands for op in range(lo, hi + 1)})
+
+    def band_of(self, op: int) -> list[str]:
+        return [name for name, lo, hi in self.bands if lo <= op <= hi]
+
+    def problems(self) -> dict[int, list[Problem]]:
+        mix = lambda op: Mixture.band(op, op, self.template, self.generator)  # noqa: E731
+        return {op: make_dataset(mix(op), "eval", self.problems_per_op, self.seed) for op in self.ops}
+
+
+def encode_prompt(tokenizer, problem: Problem) -> list[int]:
+    """[BOS] + the prompt, as training documents start ([BOS] text [EOS])."""
+    ids = tokenizer(problem.prompt, add_special_tokens=False)["input_ids"]
+    return ([tokenizer.bos_token_id] if tokenizer.bos_token_id is not None else []) + ids
+
+
+def stop_token_ids(tokenizer) -> list[int]:
+    ids = [tokenizer.convert_tokens_to_ids("</answer>"), tokenizer.eos_token_id]
+    return [i for i in ids if i is not None and i != tokenizer.unk_token_id]
+
+
+def score_problem_samples(problem: Problem, completions: list[str]) -> dict:
+    """Counts for one problem: verified (strict) and outcome-only correct, mean process accuracy."""
+    from .verify import verify
+
+    reports = [verify(problem, c) for c in completions]
+    return {
+        "verified": sum(r.verified for r in reports),
+        "outcome": sum(r.answer_correct for r in reports),
+        "process_acc": float(np.mean([r.process_acc for r in reports])) if reports else 0.0,
+    }
+
+
+def sample_and_score(model, tokenizer, problems: list[Problem], spec: EvalSpec, seed: int,
+                     batch_rows: int = 512) -> list[dict]:
+    """n samples per problem, each verified; one record per problem (op, template, counts, NLL)."""
+    from .sampling import logprobs_of, sample
+
+    prompts = [encode_prompt(tokenizer, p) for p in problems]
+    out = sample(model, prompts, spec.samples, temperature=spec.temperature, top_p=spec.top_p,
+                 max_new_tokens=spec.max_new_tokens, stop_ids=stop_token_ids(tokenizer), seed=seed,
+                 batch_rows=batch_rows)
+    texts = out.decode(tokenizer)
+    nll = [None] * len(problems)
+    if spec.nll:
+        gold = [tokenizer(p.completion, add_special_tokens=False)["input_ids"] for p in problems]
+        nll = [-float(np.mean(lp)) if lp else None for lp in logprobs_of(model, prompts, gold)]
+    records = []
+    for p, comps, nl in zip(problems, texts, nll):
+        rec = {"op": p.op, "template": p.template, "text_hash": p.text_hash, "n": spec.samples, "nll": nl}
+        rec.update(score_problem_samples(p, comps))
+        records.append(rec)
+    return records
+
+
+def run_eval(model, tokenizer, spec: EvalSpec, batch_rows: int = 512, progress: bool = True,
+             problem_sets: dict | None = None) -> list[dict]:
+    """Sample, verify and score every problem of `spec` (or of `problem_sets`, {label: problems})."""
+    from tqdm.auto import tqdm
+
+    sets = problem_sets if problem_sets is not None else spec.problems()
+    records = []
+    for i, (label, probs) in enumerate(tqdm(sets.items(), desc="eval", disable=not progress)):
+        records += sample_and_score(model, tokenizer, probs, spec, seed=spec.seed * 100_003 + i,
+                                    batch_rows=batch_rows)
+    return records
+
+
+def summarise(records: list[dict], spec: EvalSpec, model_label: str,
+              by_template: bool = False) -> "pd.DataFrame":  # noqa: F821
+    """Tidy table: one row per (model, group, key, metric, k) with value and a bootstrap interval.
+
+    metric is "pass@k" (strict, process-verified), "outcome_pass@k" (answer only; the gap to pass@k
+    is reward hacking made visible), "process_acc" or "nll"; group is "op" or "band".
+    """
+    import pandas as pd
+
+    n = spec.samples
+    ks = powers_of_two_up_to(n)
+    rows = []
+    splits = sorted({r["template"] for r in records}) if by_template else [None]
+    groups = []
+    for t in splits:
+        recs_t = [r for r in records if t is None or r["template"] == t]
+        prefix = "" if t is None else f"{t}:"
+        groups += [("op", f"{prefix}{op}", [r for r in recs_t if r["op"] == op]) for op in spec.ops]
+        groups += [("band", f"{prefix}{name}", [r for r in recs_t if lo <= r["op"] <= hi])
+                   for name, lo, hi in spec.bands]
+    for group, key, recs in groups:
+        if not recs:
+            continue
+        for metric, field_ in (("pass@k", "verified"), ("outcome_pass@k", "outcome")):
+            m = pass_at_k_matrix(n, [r[field_] for r in recs], ks)
+            mean, lo, hi = bootstrap_ci(m, n_boot=spec.n_boot, seed=spec.seed)
+            rows += [dict(model=model_label, group=group, key=key, metric=metric, k=k, value=float(mean[i]),
+                          lo=float(lo[i]), hi=float(hi[i]), problems=len(recs)) for i, k in enumerate(ks)]
+        for metric in ("process_acc", "nll"):
+            vals = [r[metric] for r in recs if r.get(metric) is not None]
+            if vals:
+                mean, lo, hi = bootstrap_ci(vals, n_boot=spec.n_boot, seed=spec.seed)
+                rows.append(dict(model=model_label, group=group, key=key, metric=metric, k=None, value=float(mean),
+                                 lo=float(lo), hi=float(hi), problems=len(vals)))
+    return pd.DataFrame(rows)
+
+
+def load_eval_table(name: str) -> "pd.DataFrame":  # noqa: F821
+    """A committed evaluation result (data/results/<name>.json) as its tidy table."""
+    import pandas as pd
+
+    from .provenance import load_result
+
+    return pd.DataFrame(load_result(name)["data"]["table"])

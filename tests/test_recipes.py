@@ -15,7 +15,7 @@ from reasonlab.experiments.scales import PAPER, Scale
 from reasonlab.generator import generate_problem, make_dataset
 from reasonlab.provenance import config_hash
 
-PAPER_IDS = ["S3", "S4", "Fig5", "S5", "S6", "A.5", "A.6.1", "A.6.2", "A.7", "A.8", "A.10"]
+PAPER_IDS = ["ladder", "S3", "S4", "Fig5", "S5", "S6", "A.5", "A.6.1", "A.6.2", "A.7", "A.8", "A.10"]
 
 
 def bands_of(mixture):
@@ -193,7 +193,7 @@ def test_reward_validation():
 
 
 def test_unknown_names_list_the_allowed_ones():
-    with pytest.raises(ValueError, match="allowed: S3, S4, Fig5"):
+    with pytest.raises(ValueError, match="allowed: ladder, S3, S4, Fig5"):
         get_recipe("S9", "paper")
     with pytest.raises(ValueError, match="allowed: smoke, laptop, gpu, paper"):
         get_scale("huge")

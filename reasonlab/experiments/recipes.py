@@ -390,6 +390,16 @@ def _recipe(id: str, title: str, paper_ref: str, question: str, finding: str, co
 
 
 # ------------------------------------------------------------------------------------ recipes
+@_recipe("ladder", "The performance ladder of the base model", "paper.md section 4 (performance ladder)",
+         "Does a model pre-trained on in-dist ops solve them, sometimes solve slightly harder ones, and never much "
+         "harder ones?",
+         "in-dist pass@128 ~ 100%; OOD-edge pass@1 ~ 10%, pass@128 ~ 40%; OOD-hard pass@128 ~ 0.",
+         "pass@k per band and per op of the base model")
+def ladder(scale: Scale):
+    """The shared base model every RL recipe starts from (same pre-training stage as S3, so it is cached once)."""
+    return [Arm("base", _pretrain(scale, base_pretrain(scale)))], _eval(scale)
+
+
 @_recipe("S3", "When does RL add capability?", "Fig 3 (paper.md section 5, S3)",
          "Does RL on ops of a given difficulty raise pass@k beyond the base model, in and out of distribution?",
          "ID: pass@1 up, pass@128 flat. Only edge-calibrated RL (11-14, also 9-12) raises OOD pass@128; "

@@ -1,0 +1,109 @@
+"""Run a recipe: each arm's stages in order, each stage cached by its config and its parent.
+
+A stage's artifact lives in `$REASONLAB_HOME/artifacts/<stage>-<key>/`, where key hashes the stage's
+training config with its parent's key; `final/manifest.json` (written last) marks it complete. Arms
+that share a stage (S3's four RL arms share one base model) train it once. Interrupt a run at any
+time and run the same command again: finished stages are skipped and the running one resumes from
+its last checkpoint.
+
+    python -m reasonlab run ladder --scale laptop
+    python -m reasonlab run S3 --scale gpu --arm rl-op11-14
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from ..provenance import config_hash, make_manifest, reasonlab_home, save_result
+from .recipes import Arm, NextToken, Recipe, get_recipe
+from .scales import Scale
+
+
+def artifacts_root() -> Path:
+    return reasonlab_home() / "artifacts"
+
+
+def lm_config(stage: NextToken, scale: Scale, kind: str, seed: int = 0):
+    """The trainer config of a pre- or mid-training stage at `scale` (paper.md section 4 values at 'paper')."""
+    from ..train.lm import LMTrainConfig
+
+    common = dict(mixture=stage.mixture, total_tokens=stage.tokens, preset=scale.model, seq_len=scale.seq_len,
+                  batch_size=max(1, scale.batch_tokens // scale.seq_len), weight_decay=scale.weight_decay,
+                  loss_on=scale.loss_on, seed=seed, ckpt_every=50)
+    if kind == "pretrain":
+        return LMTrainConfig(lr=scale.pretrain_lr, min_lr=scale.pretrain_lr_min, warmup_frac=scale.pretrain_warmup,
+                             split="pretrain", **common)
+    if kind == "mid":
+        return LMTrainConfig(lr=scale.mid_lr, min_lr=scale.mid_lr_min, warmup_frac=scale.mid_warmup,
+                             split="midtrain", **common)
+    raise ValueError(f"unknown next-token stage {kind!r}; allowed: pretrain, mid")
+
+
+def run_arm(recipe: Recipe, arm: Arm, seed: int = 0, max_minutes: float | None = None,
+            progress: bool = True) -> dict[str, Path]:
+    """Train an arm's stages; returns {stage: final dir}. Stops early (resumable) at max_minutes."""
+    from ..train.lm import train_lm
+
+    paths: dict[str, Path] = {}
+    parent, parent_key = None, ""
+    for name, stage in arm.stages.items():
+        if name == "rl":
+            raise NotImplementedError(
+                f"arm {arm.name} has a GRPO stage; GRPO lands with issue 6 (reasonlab/train/grpo.py). "
+                "The base-model recipe 'ladder' runs today.")
+        cfg = lm_config(stage, recipe.scale, name, seed)
+        key = config_hash(cfg, parent_key)
+        out = artifacts_root() / f"{name}-{key}"
+        final = train_lm(cfg, out, parent_dir=parent, max_minutes=max_minutes, progress=progress)
+        if final.name != "final":  # stopped at max_minutes: a checkpoint to resume from
+            print(f"{arm.name}/{name}: stopped at {final}; run the same command again to resume")
+            return paths
+        paths[name] = final
+        parent, parent_key = final, key
+    return paths
+
+
+def evaluate_checkpoint(recipe: Recipe, final_dir: Path, label: str, seed: int = 0, progress: bool = True):
+    """Evaluate a checkpoint on the recipe's evaluation; returns (records, tidy table)."""
+    from ..evaluate import run_eval, summarise
+    from ..model import load_checkpoint
+
+    model, tokenizer = load_checkpoint(final_dir)
+    model.eval()
+    ev = recipe.evaluation
+    spec = ev.eval_spec(recipe.scale, ev.templates[0], seed)
+    sets = ev.problem_sets(recipe.scale, seed)
+    records = run_eval(model, tokenizer, spec, progress=progress, problem_sets=sets)
+    return records, summarise(records, spec, label, by_template=ev.by_template)
+
+
+def run_recipe(recipe_id: str, scale: str = "laptop", arms: list[str] | None = None, seed: int = 0,
+               max_minutes: float | None = None, progress: bool = True) -> Path | None:
+    """Train and evaluate a recipe's arms; writes data/results/<id>-<scale>.json with a manifest."""
+    recipe = get_recipe(recipe_id, scale)
+    chosen = [recipe.arm(a) for a in arms] if arms else list(recipe.arms)
+    with_rl = [a.name for a in chosen if a.rl is not None]
+    if with_rl:  # refuse before training anything
+        raise NotImplementedError(f"arms {with_rl} of {recipe.id} have a GRPO stage; GRPO lands with issue 6 "
+                                  "(reasonlab/train/grpo.py). The base-model recipe 'ladder' runs today.")
+    t0 = time.perf_counter()
+    tables, records_by_arm, parents = [], {}, []
+    for arm in chosen:
+        paths = run_arm(recipe, arm, seed, max_minutes, progress)
+        if len(paths) < len(arm.stages):
+            return None  # interrupted; resumable
+        last = list(paths.values())[-1]
+        parents.append(str(last))
+        records, table = evaluate_checkpoint(recipe, last, arm.name, seed, progress)
+        records_by_arm[arm.name] = records
+        tables.append(table)
+    import pandas as pd
+
+    table = pd.concat(tables, ignore_index=True)
+    manifest = make_manifest("recipe-result", {"recipe": recipe.id, "scale": recipe.scale.name, "seed": seed,
+                                               "arms": [a.name for a in chosen]},
+                             parents=tuple(parents), wall_time_s=time.perf_counter() - t0,
+                             recipe=recipe.id, scale=recipe.scale.name)
+    name = f"{recipe.id}-{recipe.scale.name}" + (f"-seed{seed}" if seed else "")
+    return save_result(name, {"table": table.to_dict(orient="records"), "records": records_by_arm}, manifest)
