@@ -12,6 +12,7 @@ its last checkpoint.
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -64,6 +65,19 @@ def run_arm(recipe: Recipe, arm: Arm, seed: int = 0, max_minutes: float | None =
     return paths
 
 
+def training_log(final_dir: Path, max_points: int = 300) -> list[dict]:
+    """The stage's loss log (step, tokens, loss, lr, tok/s), thinned to at most max_points rows."""
+    import json
+
+    path = Path(final_dir).parent / "log.jsonl"
+    if not path.exists():
+        return []
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    stride = max(1, len(rows) // max_points)
+    keep = rows[::stride] + ([rows[-1]] if rows and (len(rows) - 1) % stride else [])
+    return [{k: r.get(k) for k in ("step", "tokens", "loss", "lr", "tok_s", "elapsed_s")} for r in keep]
+
+
 def evaluate_checkpoint(recipe: Recipe, final_dir: Path, label: str, seed: int = 0, progress: bool = True):
     """Evaluate a checkpoint on the recipe's evaluation; returns (records, tidy table)."""
     from ..evaluate import run_eval, summarise
@@ -88,13 +102,15 @@ def run_recipe(recipe_id: str, scale: str = "laptop", arms: list[str] | None = N
         raise NotImplementedError(f"arms {with_rl} of {recipe.id} have a GRPO stage; GRPO lands with issue 6 "
                                   "(reasonlab/train/grpo.py). The base-model recipe 'ladder' runs today.")
     t0 = time.perf_counter()
-    tables, records_by_arm, parents = [], {}, []
+    tables, records_by_arm, parents, logs, train_manifests = [], {}, [], {}, {}
     for arm in chosen:
         paths = run_arm(recipe, arm, seed, max_minutes, progress)
         if len(paths) < len(arm.stages):
             return None  # interrupted; resumable
         last = list(paths.values())[-1]
         parents.append(str(last))
+        logs[arm.name] = {stage: training_log(p) for stage, p in paths.items()}
+        train_manifests[arm.name] = {stage: json.loads((p / "manifest.json").read_text()) for stage, p in paths.items()}
         records, table = evaluate_checkpoint(recipe, last, arm.name, seed, progress)
         records_by_arm[arm.name] = records
         tables.append(table)
@@ -106,4 +122,6 @@ def run_recipe(recipe_id: str, scale: str = "laptop", arms: list[str] | None = N
                              parents=tuple(parents), wall_time_s=time.perf_counter() - t0,
                              recipe=recipe.id, scale=recipe.scale.name)
     name = f"{recipe.id}-{recipe.scale.name}" + (f"-seed{seed}" if seed else "")
-    return save_result(name, {"table": table.to_dict(orient="records"), "records": records_by_arm}, manifest)
+    data = {"table": table.to_dict(orient="records"), "records": records_by_arm, "training_logs": logs,
+            "training_manifests": train_manifests}
+    return save_result(name, data, manifest)
