@@ -1,0 +1,523 @@
+"""GRPO post-training on TRL's `GRPOTrainer`, configured as the paper (paper.md section 4).
+
+A policy starts from a parent checkpoint (a `final/` dir); the KL reference is a frozen copy of that same
+checkpoint. Prompts come from the generator's "rl" split: problem i is a pure function of (mixture, seed, i),
+exactly what `python -m reasonlab generate --recipe R --stage rl --seed S` writes. Each rollout is scored by
+the process verifier (reasonlab.verify): outcome, process, mix `a*R_out + (1-a)*R_pv`, or strict.
+
+The paper's settings and the TRL 1.16 `GRPOConfig` field each one maps to:
+
+| paper (paper.md section 4)                  | GRPORunConfig            | TRL GRPOConfig                                         |
+|---------------------------------------------|--------------------------|--------------------------------------------------------|
+| r = 6 rollouts per prompt (section 6)       | rollouts                 | num_generations                                        |
+| batch 1,024 prompts per step                | prompts_per_step         | generation_batch_size = prompts_per_step * r           |
+| PPO mini-batch 256 prompts                  | minibatch_prompts        | per_device_train_batch_size * gradient_accumulation_steps = minibatch_prompts * r; steps_per_generation = prompts_per_step * r / per_device_train_batch_size |
+| one pass over each rollout batch            | (fixed)                  | num_iterations = 1                                     |
+| group-normalised advantages (r - mean)/std  | (fixed)                  | scale_rewards = "group", multi_objective_aggregation = "sum_then_normalize" |
+| clip 0.2                                    | clip_eps                 | epsilon (epsilon_high = epsilon, delta = None)         |
+| token-mean loss aggregation                 | (fixed)                  | loss_type = "dapo" (sum over the mini-batch's tokens / its token count) |
+| KL to a frozen reference, coef 1e-3         | kl_coef                  | beta (TRL default 0 drops the reference; 0 here too drops it) |
+| low-variance KL estimator (k3)              | (fixed)                  | TRL's only estimator: exp(ref - logp) - (ref - logp) - 1 |
+| no entropy bonus                            | (fixed)                  | entropy_coef = 0, use_adaptive_entropy = False         |
+| rollout temperature 1.0, top-p 1.0          | temperature, top_p       | temperature, top_p, top_k = 0                          |
+| actor lr 1e-6                               | lr                       | learning_rate, lr_scheduler_type = "constant", warmup 0 |
+| max prompt / response 1024 tokens           | max_prompt_tokens / max_response_tokens | prompts longer are skipped when the dataset is built (TRL 1.16 has no max_prompt_length); max_completion_length |
+| (not stated) grad clip                      | grad_clip                | max_grad_norm (1.0, verl's default)                    |
+| (not stated) truncated rollouts             | (fixed)                  | mask_truncated_completions = False (they get their reward, as in verl) |
+| reference never updated                     | (fixed)                  | sync_ref_model = False                                 |
+
+One GRPO step = one rollout batch of prompts_per_step x r completions, split into prompts_per_step /
+minibatch_prompts optimizer steps (TRL's `global_step` counts optimizer steps). With more than one
+mini-batch, TRL recomputes the rollout-time log-probs for the PPO ratio (old_per_token_logps).
+
+Rollouts: `generation="reasonlab"` (default) plugs reasonlab.sampling.sample (KV cache stored once per
+prompt, finished rows dropped) in through TRL's `rollout_func` extension point, the supported hook for custom
+generation in 1.16: it receives the generation batch's prompts (each repeated r times by TRL's RepeatSampler)
+and returns prompt ids, completion ids and sampling log-probs; TRL does the rest (reference and policy
+log-probs, rewards, advantages, loss). `generation="trl"` keeps TRL's own `model.generate` path (for
+benchmarks/bench_grpo.py). Both stop at `</answer>` or [EOS] (reasonlab.evaluate.stop_token_ids).
+
+Outputs under `out_dir`:
+    log.jsonl       one line per GRPO step: reward mean/std, within-group spread, share of zero-variance groups,
+                    KL, entropy, clip ratio, loss, rollout tokens, cumulative T_RL (paper.md section 6), times
+    trainer/        TRL/transformers checkpoints (checkpoint-N, N = optimizer steps) for resuming
+    final/          transformers checkpoint + tokenizer + manifest.json (written last)
+Re-running `train_grpo` with the same config and out_dir resumes from the newest checkpoint; a finished run
+(final/manifest.json exists) returns at once.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..experiments.budget import rl_token_equivalent
+from ..generator import Mixture, Problem
+from ..provenance import config_hash, make_manifest, stable_seed, write_manifest
+from ..verify import REWARD_KINDS, make_reward_function
+
+GENERATIONS = ("reasonlab", "trl")
+DTYPES = ("fp32", "bf16")
+
+
+@dataclass(frozen=True)
+class GRPORunConfig:
+    """Everything that defines a GRPO run (its artifact identity, with the parent's key)."""
+
+    mixture: Mixture  # prompts: the generator's "rl" split of this mixture
+    reward_kind: str = "strict"  # "outcome" | "process" | "mix" | "strict" (paper.md section 5, S6)
+    reward_alpha: float | None = None  # weight of R_out in "mix" (paper's best: 0.2); None for the other kinds
+    steps: int = 390  # GRPO steps (rollout batches); paper: 200K prompts x 2 epochs / 1024 (paper.md sections 4-5)
+    prompts_per_step: int = 1024  # prompts per GRPO step (paper.md section 4)
+    rollouts: int = 6  # r: completions per prompt (paper.md section 6)
+    lr: float = 1e-6  # actor learning rate, constant (paper.md section 4)
+    kl_coef: float = 1e-3  # coefficient of the low-variance KL to the frozen reference (paper.md section 4); 0 = none
+    clip_eps: float = 0.2  # PPO ratio clip (paper.md issue text; GRPO/verl default)
+    temperature: float = 1.0  # rollout sampling temperature (paper.md section 4)
+    top_p: float = 1.0  # rollout nucleus (paper.md section 4)
+    max_prompt_tokens: int = 1024  # longer prompts are skipped (paper.md section 4)
+    max_response_tokens: int = 1024  # rollout length limit (paper.md section 4)
+    minibatch_prompts: int = 256  # PPO mini-batch in prompts: prompts_per_step / this optimizer steps a GRPO step (paper.md section 4)
+    micro_batch_rows: int = 0  # completions per forward/backward; 0 = a whole mini-batch (minibatch_prompts * r)
+    grad_clip: float = 1.0  # global grad-norm clip (verl's default; the paper does not state one)
+    weight_decay: float = 0.0  # AdamW weight decay of the actor (the paper does not state one)
+    generation: str = "reasonlab"  # rollout backend: "reasonlab" (our KV-cache sampler) or "trl" (model.generate)
+    dtype: str = "fp32"  # "fp32" or "bf16" (autocast for the policy/reference forwards; rollouts stay fp32)
+    split: str = "rl"  # generator split the prompts come from
+    seed: int = 0  # prompt set (make_dataset seed) and rollout sampling
+    ckpt_every: int = 0  # GRPO steps between resumable checkpoints; 0 = only when stopped by max_minutes
+
+    def __post_init__(self):
+        if not isinstance(self.mixture, Mixture):
+            raise ValueError(f"mixture must be a reasonlab.generator.Mixture, got {type(self.mixture).__name__}")
+        if self.reward_kind not in REWARD_KINDS:
+            raise ValueError(f"reward_kind must be one of {', '.join(REWARD_KINDS)}, got {self.reward_kind!r}")
+        if self.reward_kind == "mix":
+            if self.reward_alpha is None or not 0.0 <= self.reward_alpha <= 1.0:
+                raise ValueError(f"reward_kind 'mix' needs reward_alpha in [0, 1] (the weight of R_out), "
+                                 f"got {self.reward_alpha!r}")
+        elif self.reward_alpha is not None:
+            raise ValueError(f"reward_alpha is only for reward_kind 'mix'; got {self.reward_alpha!r} "
+                             f"with {self.reward_kind!r} (use None)")
+        for k in ("steps", "prompts_per_step", "max_prompt_tokens", "max_response_tokens", "minibatch_prompts"):
+            v = getattr(self, k)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise ValueError(f"{k} must be a positive integer, got {v!r}")
+        if isinstance(self.rollouts, bool) or not isinstance(self.rollouts, int) or self.rollouts < 2:
+            raise ValueError(f"rollouts must be an integer >= 2 (GRPO's group baseline), got {self.rollouts!r}")
+        if self.prompts_per_step % self.minibatch_prompts:
+            raise ValueError(f"minibatch_prompts ({self.minibatch_prompts}) must divide prompts_per_step "
+                             f"({self.prompts_per_step})")
+        if self.micro_batch_rows < 0 or (self.micro_batch_rows and self.minibatch_rows % self.micro_batch_rows):
+            raise ValueError(f"micro_batch_rows must be 0 or divide minibatch_prompts * rollouts "
+                             f"({self.minibatch_rows}), got {self.micro_batch_rows}")
+        if not 0 < self.lr <= 0.1:
+            raise ValueError(f"lr must be in (0, 0.1], got {self.lr}")
+        if not self.kl_coef >= 0:
+            raise ValueError(f"kl_coef must be >= 0 (0 drops the reference model), got {self.kl_coef}")
+        if not 0 < self.clip_eps < 1:
+            raise ValueError(f"clip_eps must be in (0, 1), got {self.clip_eps}")
+        if not self.temperature > 0:
+            raise ValueError(f"temperature must be > 0 (rollouts are sampled), got {self.temperature}")
+        if not 0 < self.top_p <= 1:
+            raise ValueError(f"top_p must be in (0, 1], got {self.top_p}")
+        if not self.grad_clip > 0:
+            raise ValueError(f"grad_clip must be > 0, got {self.grad_clip}")
+        if not 0 <= self.weight_decay < 1:
+            raise ValueError(f"weight_decay must be in [0, 1), got {self.weight_decay}")
+        if self.generation not in GENERATIONS:
+            raise ValueError(f"generation must be one of {', '.join(GENERATIONS)}, got {self.generation!r}")
+        if self.dtype not in DTYPES:
+            raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {self.dtype!r}")
+        from ..generator import SPLITS
+
+        if self.split not in SPLITS:
+            raise ValueError(f"split must be one of {', '.join(SPLITS)}, got {self.split!r}")
+        if self.ckpt_every < 0:
+            raise ValueError(f"ckpt_every must be >= 0, got {self.ckpt_every}")
+
+    @property
+    def n_prompts(self) -> int:
+        """N: prompts over the whole run (each used once)."""
+        return self.steps * self.prompts_per_step
+
+    @property
+    def minibatch_rows(self) -> int:
+        return self.minibatch_prompts * self.rollouts
+
+    @property
+    def updates_per_step(self) -> int:
+        """Optimizer steps per GRPO step (PPO mini-batches per rollout batch)."""
+        return self.prompts_per_step // self.minibatch_prompts
+
+    @property
+    def seq_len(self) -> int:
+        """L_total of the compute formulas: longest prompt + longest response (paper.md section 6)."""
+        return self.max_prompt_tokens + self.max_response_tokens
+
+    def reward_function(self):
+        """The verifier-backed TRL reward function f(prompts, completions, problem=[...]) -> list[float]."""
+        return make_reward_function(self.reward_kind, self.reward_alpha if self.reward_kind == "mix" else 0.0)
+
+
+# --- data -------------------------------------------------------------------------------------------
+
+
+def rl_problems(config: GRPORunConfig, tokenizer) -> tuple[list[Problem], int]:
+    """config.n_prompts distinct problems of the split whose [BOS]+prompt fits max_prompt_tokens.
+
+    Same order and dedup as generator.make_dataset(mixture, split, n, seed) (so, when nothing is too long,
+    the same problems). Returns (problems, number skipped as too long)."""
+    from ..generator import problem_at
+
+    out, seen, skipped, i = [], set(), 0, 0
+    while len(out) < config.n_prompts:
+        p = problem_at(config.mixture, config.split, i, config.seed)
+        i += 1
+        if p.text_hash in seen:
+            continue
+        seen.add(p.text_hash)
+        if len(tokenizer(p.prompt)["input_ids"]) > config.max_prompt_tokens:
+            skipped += 1
+        else:
+            out.append(p)
+        if i > 20 * config.n_prompts + 1000:
+            raise RuntimeError(f"only {len(out)} usable problems of {config.mixture.name} after {i} draws "
+                               f"({skipped} longer than max_prompt_tokens={config.max_prompt_tokens})")
+    return out, skipped
+
+
+def prompt_dataset(problems: list[Problem]):
+    """A datasets.Dataset with columns prompt (text) and problem (Problem.to_dict() as JSON: rows differ in shape)."""
+    from datasets import Dataset
+
+    return Dataset.from_dict({"prompt": [p.prompt for p in problems],
+                              "problem": [json.dumps(p.to_dict()) for p in problems]})
+
+
+class _RewardRecorder:
+    """The verifier reward as TRL calls it, keeping each call's rewards for the step log.
+
+    The dataset's `problem` column arrives as JSON strings; they are parsed back to dicts that
+    reasonlab.verify's reward function turns into Problems."""
+
+    def __init__(self, config: GRPORunConfig):
+        self.fn = config.reward_function()
+        self.__name__ = self.fn.__name__  # TRL names the reward metric after it
+        self.last: list[float] = []
+
+    def __call__(self, prompts, completions, problem, **kwargs) -> list[float]:
+        probs = [json.loads(p) if isinstance(p, str) else p for p in problem]
+        self.last = self.fn(prompts, completions, problem=probs)
+        return self.last
+
+
+def _reasonlab_rollout(config: GRPORunConfig, stop_ids: list[int]):
+    """TRL `rollout_func`: our KV-cache sampler. Prompts arrive as TRL's RepeatSampler lays them out (each
+    prompt r times in a row); each run of equal prompts is encoded once and sampled n = run length times."""
+    from ..sampling import sample
+
+    def rollout(prompts: list[str], trainer) -> dict:
+        runs: list[tuple[str, int]] = []
+        for p in prompts:
+            if runs and runs[-1][0] == p:
+                runs[-1] = (p, runs[-1][1] + 1)
+            else:
+                runs.append((p, 1))
+        tok = trainer.processing_class
+        ids = tok([p for p, _ in runs])["input_ids"]  # as TRL tokenises: [BOS] + prompt
+        model = trainer.accelerator.unwrap_model(trainer.model)
+        seed = stable_seed(config.seed, "rollout", trainer.state.global_step)
+        prompt_ids, completion_ids, logprobs = [None] * len(runs), [None] * len(runs), [None] * len(runs)
+        for n in sorted({c for _, c in runs}):  # normally one call: every run has length r
+            which = [k for k, (_, c) in enumerate(runs) if c == n]
+            res = sample(model, [ids[k] for k in which], n=n, temperature=config.temperature, top_p=config.top_p,
+                         max_new_tokens=config.max_response_tokens, stop_ids=stop_ids,
+                         seed=stable_seed(seed, n), return_logprobs=True)
+            for j, k in enumerate(which):
+                prompt_ids[k] = [ids[k]] * n
+                completion_ids[k] = res.tokens[j]
+                logprobs[k] = res.logprobs[j]
+        flat = lambda xs: [x for per_run in xs for x in per_run]  # noqa: E731
+        return {"prompt_ids": flat(prompt_ids), "completion_ids": flat(completion_ids), "logprobs": flat(logprobs)}
+
+    return rollout
+
+
+# --- the trainer ------------------------------------------------------------------------------------
+
+
+def _make_trainer_class():
+    import torch
+    from trl import GRPOTrainer
+
+    class ReasonlabGRPOTrainer(GRPOTrainer):
+        """TRL's GRPOTrainer plus one log line per GRPO step (rollout batch) in out_dir/log.jsonl."""
+
+        def setup_rl_log(self, config: GRPORunConfig, recorder: _RewardRecorder, log_path: Path, train_s0: float,
+                         tokens0: int):
+            self.rl_config, self.rl_recorder, self.rl_log_path = config, recorder, log_path
+            self.rl_train_s, self.rl_tokens = train_s0, tokens0  # carried over a resume
+            self.rl_rollout: dict = {}
+            self.rl_updates: list[dict] = []
+            self.rl_t_step = time.perf_counter()
+
+        def _generate(self, prompts):
+            t0 = time.perf_counter()
+            out = super()._generate(prompts)
+            self.rl_generate_s = time.perf_counter() - t0  # sampling alone (either backend)
+            return out
+
+        def _generate_and_score_completions(self, inputs):
+            self.rl_t_step = time.perf_counter()
+            out = super()._generate_and_score_completions(inputs)
+            gen_s = time.perf_counter() - self.rl_t_step
+            r = self.num_generations
+            rewards = list(self.rl_recorder.last)
+            groups = [rewards[i:i + r] for i in range(0, len(rewards), r)]
+            spread = [_std(g) for g in groups]
+            p_tok, c_tok = int(out["prompt_mask"].sum()), int(out["completion_mask"].sum())
+            lens = out["completion_mask"].sum(1)
+            last = out["completion_ids"].gather(1, (lens - 1).clamp(min=0)[:, None])[:, 0]
+            stopped = torch.isin(last, torch.tensor(self.eos_token_ids, device=last.device)) & (lens > 0)
+            self.rl_rollout = {
+                "reward_mean": _mean(rewards), "reward_std": _std(rewards),
+                "reward_group_std": _mean(spread),  # mean within-group spread
+                "frac_zero_std": _mean([float(s < 1e-6) for s in spread]),  # groups that give no gradient
+                "prompt_tokens": p_tok, "completion_tokens": c_tok, "rollout_tokens": p_tok + c_tok,
+                "mean_completion_len": c_tok / max(1, len(rewards)),
+                "truncated_frac": 1.0 - float(stopped.float().mean()),  # hit max_response_tokens
+                "generate_s": self.rl_generate_s,  # sampling the completions
+                "rollout_s": gen_s,  # sampling + rewards + reference (and old-policy) log-probs
+            }
+            return out
+
+        def log(self, logs: dict, start_time: float | None = None) -> None:
+            m = self._metrics["train"]
+            if "loss" in logs and self.model.training:  # an optimizer step (not the end-of-training summary)
+                pick = lambda k: _mean([v for v in m.get(k, []) if not math.isnan(v)])  # noqa: E731
+                self.rl_updates.append({"loss": logs.get("loss"), "grad_norm": logs.get("grad_norm"),
+                                        "lr": logs.get("learning_rate"), "kl": pick("kl"),
+                                        "entropy": pick("entropy"), "clip_ratio": pick("clip_ratio/region_mean")})
+                if self.state.global_step % self.rl_config.updates_per_step == 0:
+                    self._write_rl_step()
+            super().log(logs, start_time)
+
+        def _write_rl_step(self) -> None:
+            c = self.rl_config
+            step = self.state.global_step // c.updates_per_step
+            step_s = time.perf_counter() - self.rl_t_step
+            self.rl_train_s += step_s
+            ro = self.rl_rollout
+            self.rl_tokens += ro.get("rollout_tokens", 0)
+            ups = self.rl_updates
+            avg = lambda k: _mean([u[k] for u in ups if u[k] is not None])  # noqa: E731
+            rec = {
+                "step": step, "updates": self.state.global_step, **{k: _round(v) for k, v in ro.items()},
+                "kl": _round(avg("kl")), "entropy": _round(avg("entropy")), "clip_ratio": _round(avg("clip_ratio")),
+                "loss": _round(avg("loss")), "grad_norm": _round(avg("grad_norm")), "lr": ups[-1]["lr"] if ups else None,
+                "tokens": self.rl_tokens,  # cumulative rollout tokens (prompt + completion)
+                # token-equivalents (paper.md section 6): the paper's accounting (N prompts x r x L_total) and the
+                # same formula on the tokens actually processed
+                "t_rl": rl_token_equivalent(step * c.prompts_per_step, c.rollouts, c.seq_len, c.kl_coef > 0),
+                "t_rl_actual": rl_token_equivalent(1, 1, self.rl_tokens, c.kl_coef > 0),
+                "step_s": _round(step_s), "tok_s": _round(ro.get("rollout_tokens", 0) / max(step_s, 1e-9)),
+                "elapsed_s": _round(self.rl_train_s),
+            }
+            if self.accelerator.is_main_process:
+                with open(self.rl_log_path, "a") as f:
+                    f.write(json.dumps(rec) + "\n")
+            self.rl_updates = []
+
+    return ReasonlabGRPOTrainer
+
+
+def _mean(xs) -> float | None:
+    xs = [float(x) for x in xs if x is not None]
+    return sum(xs) / len(xs) if xs else None
+
+
+def _std(xs) -> float:
+    """Population std (as GRPO's group statistics)."""
+    mu = _mean(xs)
+    return math.sqrt(sum((x - mu) ** 2 for x in xs) / len(xs)) if xs else 0.0
+
+
+def _round(v, nd: int = 6):
+    return round(v, nd) if isinstance(v, float) else v
+
+
+def _stop_callback(max_minutes: float | None, updates_per_step: int):
+    """Stops (with a checkpoint) at the first GRPO-step boundary after max_minutes."""
+    from transformers import TrainerCallback
+
+    class StopAfter(TrainerCallback):
+        def __init__(self):
+            self.t0 = time.time()
+
+        def on_step_end(self, args, state, control, **kw):
+            out_of_time = max_minutes is not None and time.time() - self.t0 > 60 * max_minutes
+            if out_of_time and state.global_step % updates_per_step == 0 and state.global_step < state.max_steps:
+                control.should_save = True
+                control.should_training_stop = True
+            return control
+
+    return StopAfter()
+
+
+def _latest_trainer_checkpoint(root: Path) -> Path | None:
+    done = [p for p in root.glob("checkpoint-*") if (p / "trainer_state.json").exists()]
+    return max(done, key=lambda p: int(p.name.split("-")[-1])) if done else None
+
+
+def grpo_args(config: GRPORunConfig, output_dir: Path, progress: bool = True, use_cpu: bool | None = None):
+    """The TRL GRPOConfig of a run (see the mapping table in the module docstring)."""
+    import torch
+    from trl import GRPOConfig
+
+    if use_cpu is None:
+        use_cpu = not torch.cuda.is_available()
+    micro = config.micro_batch_rows or config.minibatch_rows
+    k = config.updates_per_step
+    save_steps = config.ckpt_every * k
+    return GRPOConfig(
+        output_dir=str(output_dir),
+        # --- batch geometry: one generation = one GRPO step; k mini-batches = k optimizer steps
+        num_generations=config.rollouts,
+        per_device_train_batch_size=micro,
+        gradient_accumulation_steps=config.minibatch_rows // micro,
+        steps_per_generation=config.prompts_per_step * config.rollouts // micro,
+        num_iterations=1,
+        max_steps=config.steps * k,
+        shuffle_dataset=False,  # the generator's order is already random; keeps resumes simple
+        # --- objective
+        loss_type="dapo",  # token-mean over the mini-batch
+        scale_rewards="group",
+        epsilon=config.clip_eps,
+        beta=config.kl_coef,
+        entropy_coef=0.0,
+        mask_truncated_completions=False,
+        sync_ref_model=False,
+        disable_dropout=True,
+        # --- rollouts
+        temperature=config.temperature,
+        top_p=config.top_p,
+        top_k=0,
+        max_completion_length=config.max_response_tokens,
+        # --- optimisation
+        learning_rate=config.lr,
+        lr_scheduler_type="constant",
+        warmup_steps=0,
+        weight_decay=config.weight_decay,
+        max_grad_norm=config.grad_clip,
+        seed=stable_seed(config.seed, "grpo") % 2**31,
+        # --- machinery
+        bf16=config.dtype == "bf16",
+        fp16=False,
+        use_cpu=use_cpu,
+        gradient_checkpointing=False,
+        logging_steps=1,
+        save_strategy="steps" if save_steps else "no",
+        save_steps=save_steps or 1,
+        save_total_limit=2,
+        report_to="none",
+        disable_tqdm=not progress,
+        dataloader_num_workers=0,
+        remove_unused_columns=False,
+        log_completions=False,
+    )
+
+
+def train_grpo(config: GRPORunConfig, out_dir: Path | str, parent_dir: Path | str, progress: bool = True,
+               max_minutes: float | None = None) -> Path:
+    """Run (or resume, or return a finished) GRPO run from `parent_dir`. Returns out_dir/final, or the trainer
+    checkpoint it stopped at when max_minutes ran out (call again to resume)."""
+    os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")  # rollout_func is flagged experimental
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the reference model loads from parent_dir; nothing downloads
+
+    from ..evaluate import stop_token_ids
+    from ..model import count_params, load_checkpoint, save_checkpoint
+
+    out_dir, parent_dir = Path(out_dir), Path(parent_dir)
+    final_dir, trainer_dir, log_path = out_dir / "final", out_dir / "trainer", out_dir / "log.jsonl"
+    if not (parent_dir / "config.json").exists():
+        raise FileNotFoundError(f"parent checkpoint {parent_dir} has no config.json (pass a finished stage's final/)")
+    parents: tuple[str, ...] = ()
+    if (parent_dir / "manifest.json").exists():
+        parents = (json.loads((parent_dir / "manifest.json").read_text())["config_hash"],)
+    key = config_hash(config, *parents)
+    key_file = out_dir / "config_hash"  # the run's identity, written first: a resume must match it
+    if key_file.exists() and key_file.read_text().strip() != key:
+        raise ValueError(f"{out_dir} holds a run of another config ({key_file.read_text().strip()} != {key}); "
+                         f"use a fresh out_dir")
+    if (final_dir / "manifest.json").exists():
+        return final_dir
+    t_start = time.time()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    key_file.write_text(key)
+
+    # Policy from the parent; TRL builds the frozen reference from the same directory (model.config._name_or_path).
+    model, tokenizer = load_checkpoint(parent_dir)
+    stop_ids = stop_token_ids(tokenizer)
+    saved_eos = model.generation_config.eos_token_id
+    model.generation_config.eos_token_id = stop_ids  # TRL's generate and its truncation check stop at </answer> too
+    problems, skipped = rl_problems(config, tokenizer)
+    recorder = _RewardRecorder(config)
+
+    resume = _latest_trainer_checkpoint(trainer_dir)
+    train_s0, tokens0 = 0.0, 0
+    if resume is not None and log_path.exists():  # drop log lines written after that checkpoint
+        done_steps = int(resume.name.split("-")[-1]) // config.updates_per_step
+        lines = [ln for ln in log_path.read_text().splitlines() if ln.strip() and json.loads(ln)["step"] <= done_steps]
+        log_path.write_text("".join(ln + "\n" for ln in lines))
+        if lines:
+            last = json.loads(lines[-1])
+            train_s0, tokens0 = last["elapsed_s"], last["tokens"]
+    elif resume is None and log_path.exists():
+        log_path.unlink()
+
+    Trainer = _make_trainer_class()
+    trainer = Trainer(
+        model=model,
+        reward_funcs=[recorder],
+        args=grpo_args(config, trainer_dir, progress),
+        train_dataset=prompt_dataset(problems),
+        processing_class=tokenizer,
+        rollout_func=_reasonlab_rollout(config, stop_ids) if config.generation == "reasonlab" else None,
+        callbacks=[_stop_callback(max_minutes, config.updates_per_step)],
+    )
+    if not progress:  # without tqdm, transformers prints every log dict; log.jsonl has what matters
+        from transformers import PrinterCallback
+
+        trainer.remove_callback(PrinterCallback)
+    trainer.setup_rl_log(config, recorder, log_path, train_s0, tokens0)
+    trainer.train(resume_from_checkpoint=str(resume) if resume is not None else None)
+
+    if trainer.state.global_step < config.steps * config.updates_per_step:  # stopped by max_minutes
+        latest = _latest_trainer_checkpoint(trainer_dir)
+        return latest if latest is not None else out_dir
+
+    policy = trainer.accelerator.unwrap_model(trainer.model)
+    if trainer.accelerator.is_main_process:
+        policy.generation_config.eos_token_id = saved_eos  # the checkpoint keeps the parent's generation config
+        save_checkpoint(policy, tokenizer, final_dir)
+        rows = [json.loads(ln) for ln in log_path.read_text().splitlines() if ln.strip()]
+        last = rows[-1] if rows else {}
+        manifest = make_manifest(
+            "grpo", config, parents=parents, wall_time_s=time.time() - t_start, stage="rl",
+            parent_dir=str(parent_dir), steps=last.get("step"), updates=trainer.state.global_step,
+            rollout_tokens=last.get("tokens"), t_rl=last.get("t_rl"), t_rl_actual=last.get("t_rl_actual"),
+            train_seconds=last.get("elapsed_s"), final_reward_mean=last.get("reward_mean"),
+            skipped_long_prompts=skipped, generation=config.generation, dtype=config.dtype,
+            non_embedding_params=count_params(policy), params=count_params(policy, non_embedding=False),
+            with_reference=config.kl_coef > 0,
+        )
+        write_manifest(final_dir, manifest)
+        shutil.rmtree(trainer_dir, ignore_errors=True)  # resumable state is no longer needed
+    trainer.accelerator.wait_for_everyone()
+    return final_dir

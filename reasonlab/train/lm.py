@@ -1,0 +1,488 @@
+"""Next-token pre-training and mid-training from scratch on problems streamed from the generator.
+
+One loop serves both stages (paper.md section 4): pre-training starts from a fresh model, mid-training
+is the same entry point started from a parent checkpoint with another mixture and its own lr
+schedule (`midtrain_config`). Nothing is read from disk: problem i of the split is a pure function of
+(mixture, seed, split, i), tokenised on the fly and packed as the paper does: documents
+`[BOS] text [EOS]` concatenated and cut into `seq_len` blocks (documents cross block boundaries, no
+cross-document masking).
+
+Outputs under `out_dir`:
+    log.jsonl                one line per logged step: step, tokens, loss, lr, grad_norm, tok_s, elapsed_s
+    checkpoints/step_NNNNNNN/state.pt   model, optimizer, scheduler, RNG states, data position
+    final/                   transformers checkpoint + tokenizer + manifest.json (written last)
+Re-running `train_lm` with the same config and out_dir resumes exactly from the newest checkpoint
+(bitwise on CPU); a finished run (final/manifest.json exists) returns at once.
+
+Several GPUs: the same entry point runs unchanged under accelerate or torchrun, e.g.
+    accelerate launch --num_processes 8 -m reasonlab.train.lm --preset paper-100m --ops 2-10 \
+        --tokens 10_000_000_000 --seq-len 2048 --batch-size 256 --micro-batch-size 8 --out runs/pre
+    torchrun --nproc_per_node 8 -m reasonlab.train.lm ...   (same flags)
+`batch_size` is global (sequences per optimizer step over all processes); each process packs its
+own shard of the problem stream (problems rank, rank + world, ...), so a resume needs the same
+number of processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import shutil
+import time
+from contextlib import nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..generator import SPLITS, Mixture, iter_problems
+from ..model import count_params, get_preset, load_checkpoint, make_model, save_checkpoint
+from ..provenance import config_hash, make_manifest, stable_seed, write_manifest
+from ..tokenizer import load_tokenizer
+
+LOSS_ON = ("all", "solution")
+DTYPES = ("auto", "fp32", "bf16")
+# Measured by benchmarks/bench_train.py on the 2-core dev CPU (avx512_bf16, no AMX): bf16 autocast trains
+# the laptop presets ~2x faster than fp32 (smoke 1.5x), so "auto" means bf16 on CPU as on CUDA. Machines
+# without native bf16 may differ: run the benchmark and pass dtype="fp32" there.
+CPU_AUTO_DTYPE = "bf16"
+
+
+@dataclass(frozen=True)
+class LMTrainConfig:
+    """Everything that defines a language-model training run (its artifact identity)."""
+
+    mixture: Mixture  # what problems the stream draws (op ranges, templates, generator knobs)
+    total_tokens: int  # training budget in tokens (paper: 10B pre-training)
+    preset: str = "smoke"  # model preset (reasonlab.model.PRESETS); ignored shape-wise for a parent
+    seq_len: int = 512  # block length (paper: 2048)
+    batch_size: int = 16  # sequences per optimizer step, all processes (paper: 256 x 2048 = 512K tokens)
+    micro_batch_size: int = 0  # sequences per forward per process; 0 = the whole local batch
+    lr: float = 2e-4  # peak lr; paper.md section 4 pre-training (mid-training 1e-4)
+    min_lr: float = 3e-5  # cosine floor; paper.md section 4
+    warmup_frac: float = 0.05  # linear warmup share of steps; paper.md section 4 (mid-training 0.15)
+    weight_decay: float = 0.1  # AdamW, on matrices only; paper.md section 4
+    beta1: float = 0.9  # AdamW betas: the usual LM values (the paper does not state them)
+    beta2: float = 0.95
+    grad_clip: float = 1.0  # global grad-norm clip
+    loss_on: str = "all"  # "all" tokens (paper) or "solution": question tokens masked (laptop knob)
+    split: str = "pretrain"  # generator split the stream draws from ("midtrain" for mid-training)
+    seed: int = 0  # model init and data stream
+    ckpt_every: int = 0  # steps between checkpoints; 0 = only at interruption
+    log_every: int = 1  # steps between log lines
+    dtype: str = "auto"  # "fp32", "bf16" (autocast, fp32 master weights) or "auto" (faster on this device)
+    tokenizer: str | None = None  # tokenizer directory; None = the committed data/tokenizer
+
+    def __post_init__(self):
+        if not isinstance(self.mixture, Mixture):
+            raise ValueError(f"mixture must be a reasonlab.generator.Mixture, got {type(self.mixture).__name__}")
+        get_preset(self.preset)  # ValueError listing the allowed presets
+        if self.loss_on not in LOSS_ON:
+            raise ValueError(f"loss_on must be one of {LOSS_ON}, got {self.loss_on!r}")
+        if self.dtype not in DTYPES:
+            raise ValueError(f"dtype must be one of {DTYPES}, got {self.dtype!r}")
+        if self.split not in SPLITS:
+            raise ValueError(f"split must be one of {SPLITS}, got {self.split!r}")
+        if not 8 <= self.seq_len <= get_preset(self.preset).max_positions:
+            raise ValueError(f"seq_len must be in 8..{get_preset(self.preset).max_positions} "
+                             f"(the preset's context), got {self.seq_len}")
+        if self.batch_size < 1 or self.micro_batch_size < 0:
+            raise ValueError(f"batch_size must be >= 1 and micro_batch_size >= 0, got "
+                             f"{self.batch_size}, {self.micro_batch_size}")
+        if self.micro_batch_size and self.batch_size % self.micro_batch_size:
+            raise ValueError(f"batch_size ({self.batch_size}) must be a multiple of micro_batch_size "
+                             f"({self.micro_batch_size})")
+        if self.total_tokens < self.tokens_per_step:
+            raise ValueError(f"total_tokens ({self.total_tokens}) must be >= one step "
+                             f"(batch_size * seq_len = {self.tokens_per_step})")
+        if not 0 < self.min_lr <= self.lr <= 1e-1:
+            raise ValueError(f"need 0 < min_lr <= lr <= 0.1, got min_lr={self.min_lr}, lr={self.lr}")
+        if not 0 <= self.warmup_frac < 1:
+            raise ValueError(f"warmup_frac must be in [0, 1), got {self.warmup_frac}")
+        if not 0 <= self.weight_decay < 1:
+            raise ValueError(f"weight_decay must be in [0, 1), got {self.weight_decay}")
+        if not (0 <= self.beta1 < 1 and 0 <= self.beta2 < 1):
+            raise ValueError(f"betas must be in [0, 1), got {self.beta1}, {self.beta2}")
+        if not self.grad_clip > 0:
+            raise ValueError(f"grad_clip must be > 0, got {self.grad_clip}")
+        if self.ckpt_every < 0 or self.log_every < 1:
+            raise ValueError(f"ckpt_every must be >= 0 and log_every >= 1, got {self.ckpt_every}, {self.log_every}")
+
+    @property
+    def tokens_per_step(self) -> int:
+        return self.batch_size * self.seq_len
+
+    @property
+    def total_steps(self) -> int:
+        return self.total_tokens // self.tokens_per_step
+
+    @property
+    def warmup_steps(self) -> int:
+        return int(self.warmup_frac * self.total_steps)
+
+
+def midtrain_config(mixture: Mixture, total_tokens: int, **kwargs) -> LMTrainConfig:
+    """Mid-training defaults: lr 1e-4, warmup 15%, cosine to 3e-5, the midtrain split (paper.md section 4)."""
+    kwargs = {"lr": 1e-4, "warmup_frac": 0.15, "min_lr": 3e-5, "split": "midtrain", **kwargs}
+    return LMTrainConfig(mixture=mixture, total_tokens=total_tokens, **kwargs)
+
+
+# --- data -----------------------------------------------------------------------------------------
+
+
+class PackedStream:
+    """Documents `[BOS] text [EOS]` from the generator, packed into fixed-length blocks.
+
+    Its whole state is (next problem index, unconsumed tokens), so a checkpoint can store it and a
+    resumed run continues with exactly the same blocks.
+    """
+
+    CHUNK = 32  # problems tokenised per call (one batched tokenizer call is much faster than 32)
+
+    def __init__(self, mixture: Mixture, split: str, seed: int, tokenizer, seq_len: int, loss_on: str = "all",
+                 rank: int = 0, world: int = 1):
+        self.mixture, self.split, self.seed, self.tok = mixture, split, seed, tokenizer
+        self.seq_len, self.loss_on, self.rank, self.world = seq_len, loss_on, rank, world
+        self.next_index = rank  # this process reads problems rank, rank + world, ...
+        self.ids: list[int] = []
+        self.mask: list[int] = []  # 1 where the token is a training target
+
+    def _refill(self) -> None:
+        from ..generator import problem_at
+
+        probs = []
+        for _ in range(self.CHUNK):
+            probs.append(problem_at(self.mixture, self.split, self.next_index, self.seed))
+            self.next_index += self.world
+        # Prompt and completion tokenised apart (the <solution> tag is atomic, so this equals tokenising
+        # the whole text) to know where the solution starts.
+        enc = self.tok([p.prompt for p in probs] + [p.completion for p in probs], add_special_tokens=False)["input_ids"]
+        bos, eos, solution_only = self.tok.bos_token_id, self.tok.eos_token_id, self.loss_on == "solution"
+        for q, c in zip(enc[: len(probs)], enc[len(probs):]):
+            self.ids += [bos, *q, *c, eos]
+            self.mask += [int(not solution_only)] * (1 + len(q)) + [1] * (len(c) + 1)
+
+    def next_block(self) -> tuple[list[int], list[int]]:
+        """(input ids, labels with -100 where masked) of one block."""
+        while len(self.ids) < self.seq_len:
+            self._refill()
+        ids, mask = self.ids[: self.seq_len], self.mask[: self.seq_len]
+        del self.ids[: self.seq_len], self.mask[: self.seq_len]
+        return ids, [t if m else -100 for t, m in zip(ids, mask)]
+
+    def next_batch(self, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+        blocks = [self.next_block() for _ in range(n)]
+        return torch.tensor([b[0] for b in blocks]), torch.tensor([b[1] for b in blocks])
+
+    def state_dict(self) -> dict:
+        return {"next_index": self.next_index, "ids": list(self.ids), "mask": list(self.mask),
+                "rank": self.rank, "world": self.world}
+
+    def load_state_dict(self, state: dict) -> None:
+        if (state["rank"], state["world"]) != (self.rank, self.world):
+            raise ValueError(f"checkpoint data state is for rank {state['rank']} of {state['world']}, "
+                             f"this is rank {self.rank} of {self.world}: resume with the same number of processes")
+        self.next_index, self.ids, self.mask = state["next_index"], list(state["ids"]), list(state["mask"])
+
+
+# --- optimisation ---------------------------------------------------------------------------------
+
+
+def make_optimizer(model, config: LMTrainConfig, fused: bool = False) -> torch.optim.AdamW:
+    """AdamW; weight decay on matrices (incl. the tied embedding), not on norms or biases (nanoGPT)."""
+    decay = [p for p in model.parameters() if p.requires_grad and p.dim() >= 2]
+    no_decay = [p for p in model.parameters() if p.requires_grad and p.dim() < 2]
+    groups = [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    return torch.optim.AdamW(groups, lr=config.lr, betas=(config.beta1, config.beta2), fused=fused)
+
+
+def lr_factor(step: int, config: LMTrainConfig) -> float:
+    """lr multiplier at `step` (0-based): linear warmup to 1, then cosine down to min_lr / lr at the last step."""
+    warm, total = config.warmup_steps, max(config.total_steps, 1)
+    if step < warm:
+        return (step + 1) / warm
+    progress = min(1.0, (step - warm) / max(1, total - 1 - warm))  # floor reached at the last step
+    floor = config.min_lr / config.lr
+    return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def resolve_dtype(config: LMTrainConfig, device: torch.device) -> str:
+    if config.dtype != "auto":
+        return config.dtype
+    return "bf16" if device.type == "cuda" else CPU_AUTO_DTYPE
+
+
+def _rng_state() -> dict:
+    state = {"torch": torch.get_rng_state(), "python": random.getstate(), "numpy": np.random.get_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def _set_rng_state(state: dict) -> None:
+    torch.set_rng_state(state["torch"])
+    random.setstate(state["python"])
+    np.random.set_state(state["numpy"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def _latest_checkpoint(ckpt_root: Path) -> Path | None:
+    done = sorted(p for p in ckpt_root.glob("step_*") if (p / "state.pt").exists())
+    return done[-1] if done else None
+
+
+# --- the loop -------------------------------------------------------------------------------------
+
+
+def train_lm(config: LMTrainConfig, out_dir: Path | str, parent_dir: Path | str | None = None,
+             max_minutes: float | None = None, stop_at_step: int | None = None, progress: bool = True,
+             keep_checkpoints: int = 2) -> Path:
+    """Train (or resume, or return a finished run). Returns out_dir/final, or the checkpoint it stopped at.
+
+    parent_dir: a finished checkpoint (a `final/` dir) to start from: mid-training. Its tokenizer is used.
+    max_minutes / stop_at_step: stop early with a checkpoint; calling again resumes exactly.
+    """
+    from accelerate import Accelerator
+    from tqdm.auto import tqdm
+
+    out_dir = Path(out_dir)
+    final_dir, ckpt_root, log_path = out_dir / "final", out_dir / "checkpoints", out_dir / "log.jsonl"
+    if (final_dir / "manifest.json").exists():
+        return final_dir
+    t_start = time.time()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    accelerator = Accelerator()  # mixed precision by explicit autocast below (one code path, CPU and GPU)
+    device, rank, world = accelerator.device, accelerator.process_index, accelerator.num_processes
+    if config.batch_size % world:
+        raise ValueError(f"batch_size ({config.batch_size}) must be divisible by the {world} processes")
+    local_batch = config.batch_size // world
+    micro = config.micro_batch_size or local_batch
+    if local_batch % micro:
+        raise ValueError(f"per-process batch {local_batch} must be a multiple of micro_batch_size {micro}")
+    dtype = resolve_dtype(config, device)
+
+    # Model and tokenizer: fresh, or the parent's (mid-training).
+    parents: tuple[str, ...] = ()
+    if parent_dir is not None:
+        parent_dir = Path(parent_dir)
+        model, tokenizer = load_checkpoint(parent_dir)
+        p = get_preset(config.preset)
+        if (model.config.hidden_size, model.config.num_hidden_layers) != (p.hidden, p.layers):
+            raise ValueError(f"parent {parent_dir} is not preset {config.preset!r}: hidden "
+                             f"{model.config.hidden_size}, layers {model.config.num_hidden_layers}")
+        if (parent_dir / "manifest.json").exists():
+            parents = (json.loads((parent_dir / "manifest.json").read_text())["config_hash"],)
+    else:
+        tokenizer = load_tokenizer(config.tokenizer)
+        model = make_model(config.preset, tokenizer, seed=stable_seed(config.seed, "init"))
+    key = config_hash(config, *parents)
+
+    model.to(device)
+    optimizer = make_optimizer(model, config, fused=device.type == "cuda")
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, config))
+    model, optimizer = accelerator.prepare(model, optimizer)
+    stream = PackedStream(config.mixture, config.split, stable_seed(config.seed, "data"), tokenizer,
+                          config.seq_len, config.loss_on, rank, world)
+
+    # Resume from the newest checkpoint of this run, if any.
+    step, tokens_seen, train_seconds = 0, 0, 0.0
+    torch.manual_seed(stable_seed(config.seed, "train", rank))
+    latest = _latest_checkpoint(ckpt_root)
+    if latest is not None:
+        state = torch.load(latest / "state.pt", map_location="cpu", weights_only=False)
+        if state["config_hash"] != key:
+            raise ValueError(f"{out_dir} holds a run of another config ({state['config_hash']} != {key}); "
+                             f"use a fresh out_dir")
+        accelerator.unwrap_model(model).load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        stream.load_state_dict(state["data"][rank])
+        _set_rng_state(state["rng"][rank])
+        step, tokens_seen, train_seconds = state["step"], state["tokens"], state["train_seconds"]
+        if accelerator.is_main_process and log_path.exists():  # drop lines logged after that checkpoint
+            lines = [ln for ln in log_path.read_text().splitlines() if json.loads(ln)["step"] <= step]
+            log_path.write_text("".join(ln + "\n" for ln in lines))
+
+    def save_state() -> Path:
+        data_states = _gather_objects(accelerator, stream.state_dict())
+        rng_states = _gather_objects(accelerator, _rng_state())
+        path = ckpt_root / f"step_{step:07d}"
+        if accelerator.is_main_process:
+            tmp = ckpt_root / f".tmp_step_{step:07d}"
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir(parents=True)
+            torch.save({"model": accelerator.unwrap_model(model).state_dict(), "optimizer": optimizer.state_dict(),
+                        "scheduler": scheduler.state_dict(), "data": data_states, "rng": rng_states,
+                        "step": step, "tokens": tokens_seen, "train_seconds": train_seconds,
+                        "config_hash": key, "config": config}, tmp / "state.pt")
+            shutil.rmtree(path, ignore_errors=True)
+            tmp.rename(path)  # a step_* dir with state.pt is complete
+            for old in sorted(ckpt_root.glob("step_*"))[:-keep_checkpoints]:
+                shutil.rmtree(old, ignore_errors=True)
+        accelerator.wait_for_everyone()
+        return path
+
+    autocast = (torch.autocast(device_type=device.type, dtype=torch.bfloat16) if dtype == "bf16" else nullcontext())
+    n_micro = local_batch // micro
+    total = config.total_steps
+    bar = tqdm(total=total, initial=step, disable=not (progress and accelerator.is_local_main_process),
+               desc=f"lm {config.preset} {config.mixture.name}", unit="step")
+    log_file = open(log_path, "a") if accelerator.is_main_process else None
+    model.train()
+    t_session = time.time()
+    while step < total:
+        if stop_at_step is not None and step >= stop_at_step:
+            break
+        t0 = time.time()
+        x, y = stream.next_batch(local_batch)
+        x, y = x.to(device), y[:, 1:].to(device)  # targets: the next token
+        n_local = (y != -100).sum()
+        n_global = accelerator.reduce(n_local.clone().float(), "sum").clamp(min=1)
+        loss_sum = torch.zeros((), device=device)
+        for i in range(n_micro):
+            xs, ys = x[i * micro:(i + 1) * micro], y[i * micro:(i + 1) * micro]
+            sync = accelerator.no_sync(model) if i < n_micro - 1 else nullcontext()
+            with sync, autocast:
+                logits = model(input_ids=xs).logits[:, :-1]
+                loss = F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), ys.reshape(-1),
+                                       ignore_index=-100, reduction="sum")
+            # Sum over this batch's targets / all targets, x world because DDP averages gradients.
+            accelerator.backward(loss * world / n_global)
+            loss_sum += loss.detach()
+        grad_norm = accelerator.clip_grad_norm_(model.parameters(), config.grad_clip)
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad(set_to_none=True)
+        step += 1
+        tokens_seen += config.tokens_per_step
+        dt = time.time() - t0
+        train_seconds += dt
+        if step % config.log_every == 0 or step == total:
+            loss_val = (accelerator.reduce(loss_sum, "sum") / n_global).item()
+            rec = {"step": step, "tokens": tokens_seen, "loss": round(loss_val, 6),
+                   "lr": scheduler.get_last_lr()[0], "grad_norm": round(float(grad_norm), 5),
+                   "tok_s": round(config.tokens_per_step / dt, 1), "elapsed_s": round(train_seconds, 3)}
+            if log_file:
+                log_file.write(json.dumps(rec) + "\n")
+                log_file.flush()
+            bar.set_postfix(loss=f"{loss_val:.4f}", lr=f"{rec['lr']:.2e}", tok_s=f"{rec['tok_s']:.0f}")
+        bar.update(1)
+        if config.ckpt_every and step % config.ckpt_every == 0 and step < total:
+            save_state()
+        out_of_time = max_minutes is not None and time.time() - t_session > 60 * max_minutes
+        if accelerator.reduce(torch.tensor(float(out_of_time), device=device), "sum").item() > 0:
+            break
+    bar.close()
+    if log_file:
+        log_file.close()
+    if step < total:  # interrupted: leave a checkpoint to resume from
+        return save_state()
+
+    # Finished: transformers checkpoint + tokenizer, then the manifest (last: marks completion).
+    if accelerator.is_main_process:
+        unwrapped = accelerator.unwrap_model(model)
+        save_checkpoint(unwrapped, tokenizer, final_dir)
+        last = json.loads(log_path.read_text().splitlines()[-1]) if log_path.exists() else {}
+        manifest = make_manifest(
+            "lm", config, parents=parents, wall_time_s=time.time() - t_start,
+            stage="midtrain" if parent_dir is not None else "pretrain",
+            parent_dir=str(parent_dir) if parent_dir is not None else None,
+            steps=step, tokens=tokens_seen, train_seconds=train_seconds, final_loss=last.get("loss"),
+            dtype=dtype, processes=world, non_embedding_params=count_params(unwrapped),
+            params=count_params(unwrapped, non_embedding=False), vocab_size=len(tokenizer),
+        )
+        write_manifest(final_dir, manifest)
+    accelerator.wait_for_everyone()
+    return final_dir
+
+
+def _gather_objects(accelerator, obj) -> list:
+    """One picklable object per process, in rank order (a one-element list on a single process)."""
+    if accelerator.num_processes == 1:
+        return [obj]
+    import torch.distributed as dist
+
+    out = [None] * accelerator.num_processes
+    dist.all_gather_object(out, obj)
+    return out
+
+
+# --- a quick probe metric -------------------------------------------------------------------------
+
+
+@torch.no_grad()
+def greedy_exact_match(model, tokenizer, problems, batch_size: int = 16) -> list[bool]:
+    """Greedy decode each prompt; True where the output reproduces the gold completion exactly.
+
+    A cheap calibration probe, not the paper's metric (that is reasonlab.verify on samples).
+    """
+    model.eval()
+    side = tokenizer.padding_side
+    tokenizer.padding_side = "left"
+    out = []
+    try:
+        for i in range(0, len(problems), batch_size):
+            batch = problems[i:i + batch_size]
+            enc = tokenizer([p.prompt for p in batch], return_tensors="pt", padding=True)
+            gold = [tokenizer(p.completion, add_special_tokens=False)["input_ids"] for p in batch]
+            gen = model.generate(**enc.to(model.device), do_sample=False, max_new_tokens=max(map(len, gold)) + 2,
+                                 pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id)
+            for p, row in zip(batch, gen[:, enc["input_ids"].shape[1]:]):
+                text = tokenizer.decode(row, skip_special_tokens=True)
+                out.append(text.startswith(p.completion))
+    finally:
+        tokenizer.padding_side = side
+    return out
+
+
+# --- command line ---------------------------------------------------------------------------------
+
+
+def _parse_ops(s: str) -> tuple[int, int]:
+    lo, _, hi = s.partition("-")
+    return int(lo), int(hi or lo)
+
+
+def main(argv: list[str] | None = None) -> None:
+    from ..generator import GeneratorConfig
+
+    ap = argparse.ArgumentParser(description="Pre-/mid-train a language model on generated problems.")
+    ap.add_argument("--preset", default="smoke")
+    ap.add_argument("--ops", default="2-10", help="op range, e.g. 2-10")
+    ap.add_argument("--templates", default="animals-zoo", help="comma-separated, equal weights")
+    ap.add_argument("--op-tilt", type=float, default=0.0)
+    ap.add_argument("--tokens", type=lambda s: int(float(s.replace("_", ""))), required=True)
+    ap.add_argument("--seq-len", type=int, default=512)
+    ap.add_argument("--batch-size", type=int, default=16)
+    ap.add_argument("--micro-batch-size", type=int, default=0)
+    ap.add_argument("--lr", type=float, default=None)
+    ap.add_argument("--warmup-frac", type=float, default=None)
+    ap.add_argument("--loss-on", default="all", choices=LOSS_ON)
+    ap.add_argument("--dtype", default="auto", choices=DTYPES)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--ckpt-every", type=int, default=0)
+    ap.add_argument("--tokenizer", default=None)
+    ap.add_argument("--generator", default="{}", help='GeneratorConfig fields as JSON, e.g. {"copy_steps": false}')
+    ap.add_argument("--parent", default=None, help="parent checkpoint dir: mid-training (lr 1e-4, warmup 15%%)")
+    ap.add_argument("--max-minutes", type=float, default=None)
+    ap.add_argument("--out", required=True)
+    a = ap.parse_args(argv)
+    lo, hi = _parse_ops(a.ops)
+    gcfg = GeneratorConfig(**json.loads(a.generator))
+    from ..generator import Component
+
+    mix = Mixture(tuple(Component(t, lo, hi, 1.0, a.op_tilt) for t in a.templates.split(",")), gcfg)
+    kw = dict(preset=a.preset, seq_len=a.seq_len, batch_size=a.batch_size, micro_batch_size=a.micro_batch_size,
+              loss_on=a.loss_on, dtype=a.dtype, seed=a.seed, ckpt_every=a.ckpt_every, tokenizer=a.tokenizer)
+    kw.update({k: v for k, v in (("lr", a.lr), ("warmup_frac", a.warmup_frac)) if v is not None})
+    cfg = midtrain_config(mix, a.tokens, **kw) if a.parent else LMTrainConfig(mixture=mix, total_tokens=a.tokens, **kw)
+    print(train_lm(cfg, a.out, parent_dir=a.parent, max_minutes=a.max_minutes))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+"""LM trainer: packing, loss masking, schedule, config validation, exact resume, mid-training."""
+
+import json
+
+import pytest
+import torch
+
+from reasonlab.generator import Mixture
+from reasonlab.model import load_checkpoint
+from reasonlab.tokenizer import load_tokenizer
+from reasonlab.train import LMTrainConfig, PackedStream, greedy_exact_match, midtrain_config, train_lm
+from reasonlab.train.lm import lr_factor
+
+MIX = Mixture.band(2, 4)
+
+
+def tiny(**kw):
+    base = dict(mixture=MIX, total_tokens=6 * 2 * 64, preset="smoke", seq_len=64, batch_size=2, warmup_frac=0.2)
+    return LMTrainConfig(**{**base, **kw})
+
+
+def test_packing_is_bos_text_eos_concatenated():
+    tok = load_tokenizer()
+    s = PackedStream(MIX, "pretrain", 0, tok, seq_len=50)
+    blocks = [s.next_block()[0] for _ in range(20)]
+    flat = [t for b in blocks for t in b]
+    assert all(len(b) == 50 for b in blocks)
+    from reasonlab.generator import problem_at
+
+    p0 = problem_at(MIX, "pretrain", 0, 0)
+    doc = [tok.bos_token_id, *tok(p0.text, add_special_tokens=False)["input_ids"], tok.eos_token_id]
+    assert flat[: len(doc)] == doc and flat[len(doc)] == tok.bos_token_id
+
+
+def test_solution_only_masks_the_question():
+    tok = load_tokenizer()
+    s = PackedStream(MIX, "pretrain", 0, tok, seq_len=400, loss_on="solution")
+    ids, labels = s.next_block()
+    text = tok.decode([t for t, y in zip(ids, labels) if y != -100])
+    assert "<question>" not in text and "</solution>" in text and "Define" in text
+    first = ids.index(tok.convert_tokens_to_ids("<solution>"))
+    assert all(y == -100 for y in labels[: first + 1]) and labels[first + 1] == ids[first + 1]
+
+
+def test_stream_state_round_trip():
+    tok = load_tokenizer()
+    a = PackedStream(MIX, "pretrain", 1, tok, seq_len=64)
+    for _ in range(3):
+        a.next_block()
+    b = PackedStream(MIX, "pretrain", 1, tok, seq_len=64)
+    b.load_state_dict(a.state_dict())
+    assert [a.next_block() for _ in range(5)] == [b.next_block() for _ in range(5)]
+
+
+def test_schedule_warmup_cosine_floor():
+    c = LMTrainConfig(mixture=MIX, total_tokens=100 * 64, seq_len=64, batch_size=1, lr=2e-4, min_lr=3e-5,
+                      warmup_frac=0.05)
+    assert lr_factor(0, c) == pytest.approx(1 / 5) and lr_factor(4, c) == pytest.approx(1.0)
+    assert lr_factor(99, c) * c.lr == pytest.approx(3e-5, rel=1e-3)
+    assert all(lr_factor(s, c) >= lr_factor(s + 1, c) for s in range(5, 99))
+
+
+@pytest.mark.parametrize("bad, match", [
+    (dict(loss_on="question"), "loss_on"), (dict(dtype="fp16"), "dtype"), (dict(preset="big"), "allowed"),
+    (dict(total_tokens=10), "one step"), (dict(seq_len=4096), "seq_len"), (dict(min_lr=1e-3), "min_lr"),
+    (dict(batch_size=4, micro_batch_size=3), "multiple"), (dict(split="test"), "split"),
+])
+def test_config_validation(bad, match):
+    with pytest.raises(ValueError, match=match):
+        tiny(**bad)
+
+
+def test_midtrain_defaults_are_the_papers():
+    c = midtrain_config(MIX, 10_000)
+    assert (c.lr, c.warmup_frac, c.min_lr, c.split) == (1e-4, 0.15, 3e-5, "midtrain")
+
+
+@pytest.mark.parametrize("dtype", ["fp32", "bf16"])
+def test_exact_resume(tmp_path, dtype):
+    cfg = tiny(dtype=dtype, micro_batch_size=1)
+    straight = train_lm(cfg, tmp_path / "a", progress=False)
+    stopped = train_lm(cfg, tmp_path / "b", stop_at_step=3, progress=False)
+    assert stopped.name == "step_0000003" and not (tmp_path / "b" / "final").exists()
+    resumed = train_lm(cfg, tmp_path / "b", progress=False)
+    ma, _ = load_checkpoint(straight)
+    mb, _ = load_checkpoint(resumed)
+    assert all(torch.equal(x, y) for x, y in zip(ma.state_dict().values(), mb.state_dict().values()))
+    la = [json.loads(x) for x in (tmp_path / "a" / "log.jsonl").read_text().splitlines()]
+    lb = [json.loads(x) for x in (tmp_path / "b" / "log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in lb] == list(range(1, 7)) and [r["loss"] for r in la] == [r["loss"] for r in lb]
+    manifest = json.loads((straight / "manifest.json").read_text())
+    assert manifest["steps"] == 6 and manifest["dtype"] == dtype and manifest["kind"] == "lm"
+
+
+def test_finished_run_returns_at_once_and_other_config_refused(tmp_path):
+    cfg = tiny(total_tokens=2 * 2 * 64)
+    final = train_lm(cfg, tmp_path, progress=False)
+    assert train_lm(cfg, tmp_path, progress=False) == final
+    train_lm(tiny(total_tokens=4 * 2 * 64), tmp_path / "x", stop_at_step=1, progress=False)
+    with pytest.raises(ValueError, match="another config"):
+        train_lm(tiny(total_tokens=4 * 2 * 64, seed=1), tmp_path / "x", progress=False)
+
+
+def test_loss_decreases_and_midtraining_from_parent(tmp_path):
+    cfg = tiny(total_tokens=20 * 4 * 64, batch_size=4, lr=3e-3, min_lr=3e-4, loss_on="solution")
+    final = train_lm(cfg, tmp_path / "pre", progress=False)
+    log = [json.loads(x) for x in (tmp_path / "pre" / "log.jsonl").read_text().splitlines()]
+    assert log[-1]["loss"] < log[0]["loss"] - 1.0
+    mid = midtrain_config(Mixture.band(5, 6), 2 * 4 * 64, preset="smoke", seq_len=64, batch_size=4)
+    mfinal = train_lm(mid, tmp_path / "mid", parent_dir=final, progress=False)
+    manifest = json.loads((mfinal / "manifest.json").read_text())
+    pre_manifest = json.loads((final / "manifest.json").read_text())
+    assert manifest["parents"] == [pre_manifest["config_hash"]] and manifest["stage"] == "midtrain"
+    # Mid-training starts from the parent's weights: a run stopped before its first step holds them.
+    stopped = train_lm(mid, tmp_path / "mid0", parent_dir=final, stop_at_step=0, progress=False)
+    parent_model, _ = load_checkpoint(final)
+    state = torch.load(stopped / "state.pt", weights_only=False)["model"]
+    assert all(torch.equal(v, state[k]) for k, v in parent_model.state_dict().items())
+    mid_log = [json.loads(x) for x in (tmp_path / "mid" / "log.jsonl").read_text().splitlines()]
+    assert mid_log[0]["loss"] < log[0]["loss"] - 1.0
+    model, tok = load_checkpoint(mfinal)
+    from reasonlab.generator import problem_at
+
+    res = greedy_exact_match(model, tok, [problem_at(MIX, "eval", i) for i in range(3)], batch_size=2)
+    assert len(res) == 3 and all(isinstance(r, bool) for r in res)
