@@ -88,7 +88,7 @@ def test_generate_recipe_eval_sets():
     (["recipes", "--show", "S9"], "allowed: ladder, S3"),
     (["recipes", "--scale", "huge"], "invalid choice"),
     (["verify", "--problems", "/no/p.jsonl", "--completions", "/no/c.jsonl"], "problems file not found"),
-    (["run", "S3", "--scale", "smoke"], "GRPO lands with issue 6"),
+    (["run", "S3", "--scale", "smoke", "--arm", "rl-op99-99"], "has no arm 'rl-op99-99'"),
     (["run", "S99"], "allowed: ladder, S3"),
     (["run", "ladder", "--scale", "smoke", "--arm", "nope"], "has no arm 'nope'"),
     ([], "required"),

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from ..provenance import config_hash, make_manifest, reasonlab_home, save_result
-from .recipes import Arm, NextToken, Recipe, get_recipe
+from .recipes import RL, Arm, NextToken, Recipe, get_recipe
 from .scales import Scale
 
 
@@ -41,6 +41,24 @@ def lm_config(stage: NextToken, scale: Scale, kind: str, seed: int = 0):
     raise ValueError(f"unknown next-token stage {kind!r}; allowed: pretrain, mid")
 
 
+def grpo_config(stage: RL, scale: Scale, seed: int = 0):
+    """The GRPO trainer config of an RL stage at `scale` (paper.md section 4 values at 'paper')."""
+    import math
+
+    from ..train.grpo import GRPORunConfig
+
+    reward = stage.reward
+    return GRPORunConfig(
+        mixture=stage.mixture, reward_kind=reward.kind, reward_alpha=reward.alpha if reward.kind == "mix" else None,
+        steps=stage.steps, prompts_per_step=stage.prompts_per_step, rollouts=stage.rollouts,
+        lr=scale.rl_lr, kl_coef=scale.rl_kl_coef, temperature=scale.rl_temperature,
+        max_prompt_tokens=scale.rl_max_prompt_tokens, max_response_tokens=scale.rl_max_response_tokens,
+        # the scale's PPO mini-batch, or the largest divisor of a stage's own batch below it
+        minibatch_prompts=math.gcd(stage.prompts_per_step, scale.rl_minibatch_prompts),
+        seed=seed, ckpt_every=10,
+    )
+
+
 def run_arm(recipe: Recipe, arm: Arm, seed: int = 0, max_minutes: float | None = None,
             progress: bool = True) -> dict[str, Path]:
     """Train an arm's stages; returns {stage: final dir}. Stops early (resumable) at max_minutes."""
@@ -50,13 +68,17 @@ def run_arm(recipe: Recipe, arm: Arm, seed: int = 0, max_minutes: float | None =
     parent, parent_key = None, ""
     for name, stage in arm.stages.items():
         if name == "rl":
-            raise NotImplementedError(
-                f"arm {arm.name} has a GRPO stage; GRPO lands with issue 6 (reasonlab/train/grpo.py). "
-                "The base-model recipe 'ladder' runs today.")
-        cfg = lm_config(stage, recipe.scale, name, seed)
-        key = config_hash(cfg, parent_key)
-        out = artifacts_root() / f"{name}-{key}"
-        final = train_lm(cfg, out, parent_dir=parent, max_minutes=max_minutes, progress=progress)
+            from ..train.grpo import train_grpo
+
+            cfg = grpo_config(stage, recipe.scale, seed)
+            key = config_hash(cfg, parent_key)
+            out = artifacts_root() / f"{name}-{key}"
+            final = train_grpo(cfg, out, parent_dir=parent, max_minutes=max_minutes, progress=progress)
+        else:
+            cfg = lm_config(stage, recipe.scale, name, seed)
+            key = config_hash(cfg, parent_key)
+            out = artifacts_root() / f"{name}-{key}"
+            final = train_lm(cfg, out, parent_dir=parent, max_minutes=max_minutes, progress=progress)
         if final.name != "final":  # stopped at max_minutes: a checkpoint to resume from
             print(f"{arm.name}/{name}: stopped at {final}; run the same command again to resume")
             return paths
@@ -97,10 +119,6 @@ def run_recipe(recipe_id: str, scale: str = "laptop", arms: list[str] | None = N
     """Train and evaluate a recipe's arms; writes data/results/<id>-<scale>.json with a manifest."""
     recipe = get_recipe(recipe_id, scale)
     chosen = [recipe.arm(a) for a in arms] if arms else list(recipe.arms)
-    with_rl = [a.name for a in chosen if a.rl is not None]
-    if with_rl:  # refuse before training anything
-        raise NotImplementedError(f"arms {with_rl} of {recipe.id} have a GRPO stage; GRPO lands with issue 6 "
-                                  "(reasonlab/train/grpo.py). The base-model recipe 'ladder' runs today.")
     t0 = time.perf_counter()
     tables, records_by_arm, parents, logs, train_manifests = [], {}, [], {}, {}
     for arm in chosen:

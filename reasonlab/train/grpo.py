@@ -5,26 +5,31 @@ checkpoint. Prompts come from the generator's "rl" split: problem i is a pure fu
 exactly what `python -m reasonlab generate --recipe R --stage rl --seed S` writes. Each rollout is scored by
 the process verifier (reasonlab.verify): outcome, process, mix `a*R_out + (1-a)*R_pv`, or strict.
 
-The paper's settings and the TRL 1.16 `GRPOConfig` field each one maps to:
+The paper's settings (paper.md section 4 unless noted) and the TRL 1.16 `GRPOConfig` field each maps to:
 
-| paper (paper.md section 4)                  | GRPORunConfig            | TRL GRPOConfig                                         |
-|---------------------------------------------|--------------------------|--------------------------------------------------------|
-| r = 6 rollouts per prompt (section 6)       | rollouts                 | num_generations                                        |
-| batch 1,024 prompts per step                | prompts_per_step         | generation_batch_size = prompts_per_step * r           |
-| PPO mini-batch 256 prompts                  | minibatch_prompts        | per_device_train_batch_size * gradient_accumulation_steps = minibatch_prompts * r; steps_per_generation = prompts_per_step * r / per_device_train_batch_size |
-| one pass over each rollout batch            | (fixed)                  | num_iterations = 1                                     |
-| group-normalised advantages (r - mean)/std  | (fixed)                  | scale_rewards = "group", multi_objective_aggregation = "sum_then_normalize" |
-| clip 0.2                                    | clip_eps                 | epsilon (epsilon_high = epsilon, delta = None)         |
-| token-mean loss aggregation                 | (fixed)                  | loss_type = "dapo" (sum over the mini-batch's tokens / its token count) |
-| KL to a frozen reference, coef 1e-3         | kl_coef                  | beta (TRL default 0 drops the reference; 0 here too drops it) |
-| low-variance KL estimator (k3)              | (fixed)                  | TRL's only estimator: exp(ref - logp) - (ref - logp) - 1 |
-| no entropy bonus                            | (fixed)                  | entropy_coef = 0, use_adaptive_entropy = False         |
-| rollout temperature 1.0, top-p 1.0          | temperature, top_p       | temperature, top_p, top_k = 0                          |
-| actor lr 1e-6                               | lr                       | learning_rate, lr_scheduler_type = "constant", warmup 0 |
-| max prompt / response 1024 tokens           | max_prompt_tokens / max_response_tokens | prompts longer are skipped when the dataset is built (TRL 1.16 has no max_prompt_length); max_completion_length |
-| (not stated) grad clip                      | grad_clip                | max_grad_norm (1.0, verl's default)                    |
-| (not stated) truncated rollouts             | (fixed)                  | mask_truncated_completions = False (they get their reward, as in verl) |
-| reference never updated                     | (fixed)                  | sync_ref_model = False                                 |
+| paper                                 | GRPORunConfig       | TRL GRPOConfig                                         |
+|---------------------------------------|---------------------|--------------------------------------------------------|
+| r = 6 rollouts per prompt (section 6) | rollouts            | num_generations                                        |
+| batch 1,024 prompts per step          | prompts_per_step    | generation_batch_size = prompts_per_step * r           |
+| PPO mini-batch 256 prompts            | minibatch_prompts   | per_device_train_batch_size * grad_accum_steps         |
+|                                       | micro_batch_rows    | = minibatch_prompts * r; steps_per_generation =        |
+|                                       |                     | prompts_per_step * r / per_device_train_batch_size     |
+| one pass over each rollout batch      | (fixed)             | num_iterations = 1                                     |
+| group-normalised advantages           | (fixed)             | scale_rewards = "group": (R - mean_g) / (std_g+1e-4)   |
+| clip 0.2                              | clip_eps            | epsilon (epsilon_high = epsilon, delta = None)         |
+| token-mean loss aggregation           | (fixed)             | loss_type = "dapo": sum over the mini-batch's tokens / |
+|                                       |                     | its token count (TRL's name for verl's token-mean)     |
+| KL to a frozen reference, coef 1e-3   | kl_coef             | beta (TRL default 0 = no reference; 0 here too)        |
+| low-variance KL estimator (k3)        | (fixed)             | TRL's only one: exp(ref - logp) - (ref - logp) - 1     |
+| no entropy bonus                      | (fixed)             | entropy_coef = 0, use_adaptive_entropy = False         |
+| rollout temperature 1.0, top-p 1.0    | temperature, top_p  | temperature, top_p, top_k = 0                          |
+| actor lr 1e-6                         | lr                  | learning_rate; lr_scheduler_type "constant", no warmup |
+| max response 1024 tokens              | max_response_tokens | max_completion_length                                  |
+| max prompt 1024 tokens                | max_prompt_tokens   | (none in TRL 1.16): longer prompts are skipped when    |
+|                                       |                     | the dataset is built                                   |
+| (not stated) grad clip                | grad_clip           | max_grad_norm (1.0, verl's default)                    |
+| (not stated) truncated rollouts       | (fixed)             | mask_truncated_completions = False (as verl)           |
+| reference never updated               | (fixed)             | sync_ref_model = False                                 |
 
 One GRPO step = one rollout batch of prompts_per_step x r completions, split into prompts_per_step /
 minibatch_prompts optimizer steps (TRL's `global_step` counts optimizer steps). With more than one
@@ -82,7 +87,7 @@ class GRPORunConfig:
     top_p: float = 1.0  # rollout nucleus (paper.md section 4)
     max_prompt_tokens: int = 1024  # longer prompts are skipped (paper.md section 4)
     max_response_tokens: int = 1024  # rollout length limit (paper.md section 4)
-    minibatch_prompts: int = 256  # PPO mini-batch in prompts: prompts_per_step / this optimizer steps a GRPO step (paper.md section 4)
+    minibatch_prompts: int = 256  # PPO mini-batch in prompts (paper.md section 4); prompts_per_step / it updates a step
     micro_batch_rows: int = 0  # completions per forward/backward; 0 = a whole mini-batch (minibatch_prompts * r)
     grad_clip: float = 1.0  # global grad-norm clip (verl's default; the paper does not state one)
     weight_decay: float = 0.0  # AdamW weight decay of the actor (the paper does not state one)
@@ -320,7 +325,8 @@ def _make_trainer_class():
             rec = {
                 "step": step, "updates": self.state.global_step, **{k: _round(v) for k, v in ro.items()},
                 "kl": _round(avg("kl")), "entropy": _round(avg("entropy")), "clip_ratio": _round(avg("clip_ratio")),
-                "loss": _round(avg("loss")), "grad_norm": _round(avg("grad_norm")), "lr": ups[-1]["lr"] if ups else None,
+                "loss": _round(avg("loss")), "grad_norm": _round(avg("grad_norm")),
+                "lr": ups[-1]["lr"] if ups else None,
                 "tokens": self.rl_tokens,  # cumulative rollout tokens (prompt + completion)
                 # token-equivalents (paper.md section 6): the paper's accounting (N prompts x r x L_total) and the
                 # same formula on the tokens actually processed

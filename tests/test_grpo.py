@@ -1,0 +1,161 @@
+"""GRPO trainer (reasonlab.train.grpo): config validation, TRL mapping, reward wiring, rollouts, a smoke run."""
+
+import json
+from types import SimpleNamespace
+
+import pytest
+
+from reasonlab.generator import Mixture, make_dataset
+from reasonlab.train.grpo import GRPORunConfig, _reasonlab_rollout, _RewardRecorder, grpo_args, prompt_dataset
+
+MIX = Mixture.band(2, 4, "animals-zoo")
+LOG_FIELDS = {"step", "generate_s", "rollout_s", "truncated_frac", "reward_mean", "reward_std", "reward_group_std",
+              "frac_zero_std", "kl", "rollout_tokens",
+              "tokens", "t_rl", "t_rl_actual", "step_s", "elapsed_s", "loss", "lr"}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Single-threaded: on a shared, oversubscribed 2-core machine 2 OpenMP threads run ~100x slower."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def cfg(**kw):
+    base = dict(mixture=MIX, steps=2, prompts_per_step=4, rollouts=4, minibatch_prompts=2, max_prompt_tokens=256,
+                max_response_tokens=24, lr=1e-5)
+    return GRPORunConfig(**{**base, **kw})
+
+
+@pytest.mark.parametrize("kw, message", [
+    ({"reward_kind": "best"}, "reward_kind must be one of outcome, process, mix, strict"),
+    ({"reward_kind": "mix"}, "needs reward_alpha in [0, 1]"),
+    ({"reward_kind": "mix", "reward_alpha": 1.5}, "needs reward_alpha in [0, 1]"),
+    ({"reward_kind": "strict", "reward_alpha": 0.2}, "only for reward_kind 'mix'"),
+    ({"rollouts": 1}, "rollouts must be an integer >= 2"),
+    ({"steps": 0}, "steps must be a positive integer"),
+    ({"minibatch_prompts": 3}, "must divide prompts_per_step"),
+    ({"micro_batch_rows": 3}, "micro_batch_rows must be 0 or divide"),
+    ({"lr": 0.0}, "lr must be in (0, 0.1]"),
+    ({"kl_coef": -1e-3}, "kl_coef must be >= 0"),
+    ({"clip_eps": 1.0}, "clip_eps must be in (0, 1)"),
+    ({"temperature": 0.0}, "temperature must be > 0"),
+    ({"top_p": 0.0}, "top_p must be in (0, 1]"),
+    ({"generation": "vllm"}, "generation must be one of reasonlab, trl"),
+    ({"dtype": "fp16"}, "dtype must be one of fp32, bf16"),
+    ({"split": "train"}, "split must be one of"),
+    ({"mixture": "2-4"}, "mixture must be a reasonlab.generator.Mixture"),
+])
+def test_config_validation(kw, message):
+    with pytest.raises(ValueError) as e:
+        cfg(**kw)
+    assert message in str(e.value)
+
+
+def test_paper_defaults_and_trl_mapping(tmp_path):
+    paper = GRPORunConfig(mixture=MIX)  # defaults are the paper's (paper.md section 4)
+    assert (paper.rollouts, paper.prompts_per_step, paper.minibatch_prompts, paper.lr, paper.kl_coef,
+            paper.clip_eps, paper.temperature, paper.top_p) == (6, 1024, 256, 1e-6, 1e-3, 0.2, 1.0, 1.0)
+    assert paper.updates_per_step == 4 and paper.seq_len == 2048
+    c = cfg(micro_batch_rows=4)
+    a = grpo_args(c, tmp_path, progress=False, use_cpu=True)
+    assert a.num_generations == 4 and a.beta == 1e-3 and a.epsilon == 0.2 and a.loss_type == "dapo"
+    assert a.scale_rewards == "group" and a.entropy_coef == 0.0 and a.temperature == 1.0 and a.top_k == 0
+    assert a.max_completion_length == 24 and a.learning_rate == 1e-5 and not a.mask_truncated_completions
+    # one generation = 4 prompts x 4 rollouts; mini-batch 2 prompts = 8 rows = 2 micro-batches of 4
+    assert a.generation_batch_size == 16 and a.per_device_train_batch_size == 4
+    assert a.gradient_accumulation_steps == 2 and a.steps_per_generation == 4
+    assert a.max_steps == c.steps * c.updates_per_step == 4 and a.num_iterations == 1
+
+
+def test_reward_wiring_strict_gold_gets_one():
+    probs = make_dataset(MIX, "rl", 3, 0)
+    ds = prompt_dataset(probs)
+    assert ds.column_names == ["prompt", "problem"]
+    rec = _RewardRecorder(cfg(reward_kind="strict"))
+    assert rec.__name__ == "reward_strict"
+    wrong = [p.completion.replace(f"<answer>{p.answer}<", "<answer>99999<") for p in probs]
+    prompts, problem = list(ds["prompt"]), list(ds["problem"])
+    out = rec(prompts * 2, [p.completion for p in probs] + wrong, problem=problem * 2)
+    assert out == [1.0] * 3 + [0.0] * 3 and rec.last == out
+    mix = _RewardRecorder(cfg(reward_kind="mix", reward_alpha=0.2))
+    assert mix(prompts, wrong, problem=problem) == pytest.approx([0.8] * 3)  # process right, answer wrong
+
+
+@pytest.fixture(scope="module")
+def tiny_parent(tmp_path_factory):
+    from reasonlab.model import make_model, save_checkpoint
+    from reasonlab.tokenizer import load_tokenizer
+
+    tok = load_tokenizer()
+    path = tmp_path_factory.mktemp("parent")
+    save_checkpoint(make_model("smoke", tok, seed=0), tok, path)
+    return path
+
+
+def test_rollout_func_groups_and_stops(tiny_parent):
+    from reasonlab.evaluate import stop_token_ids
+    from reasonlab.model import load_checkpoint
+
+    model, tok = load_checkpoint(tiny_parent)
+    c = cfg()
+    probs = make_dataset(MIX, "rl", 2, 0)
+    prompts = [probs[0].prompt] * 4 + [probs[1].prompt] * 4  # as TRL's RepeatSampler lays them out
+    trainer = SimpleNamespace(processing_class=tok, model=model, state=SimpleNamespace(global_step=0),
+                              accelerator=SimpleNamespace(unwrap_model=lambda m: m))
+    stops = stop_token_ids(tok)
+    out = _reasonlab_rollout(c, stops)(prompts, trainer)
+    assert len(out["prompt_ids"]) == len(out["completion_ids"]) == len(out["logprobs"]) == 8
+    assert out["prompt_ids"][0] == tok(probs[0].prompt)["input_ids"] and out["prompt_ids"][5] == out["prompt_ids"][4]
+    for ids, lps in zip(out["completion_ids"], out["logprobs"]):
+        assert len(ids) == len(lps) and 1 <= len(ids) <= 24
+        assert len(ids) == 24 or ids[-1] in stops
+    again = _reasonlab_rollout(c, stops)(prompts, trainer)
+    assert again["completion_ids"] == out["completion_ids"]  # seeded by (seed, global step)
+
+
+def test_smoke_run_logs_checkpoint_and_resume(tiny_parent, tmp_path, monkeypatch):
+    from reasonlab.model import load_checkpoint
+    from reasonlab.train.grpo import train_grpo
+
+    monkeypatch.setenv("REASONLAB_HOME", str(tmp_path / "home"))
+    c = cfg(reward_kind="process")
+    out = tmp_path / "run"
+    # stop after the first GRPO step (a checkpoint), then resume to the end
+    stopped = train_grpo(c, out, tiny_parent, progress=False, max_minutes=1e-9)
+    assert stopped.name == f"checkpoint-{c.updates_per_step}" and not (out / "final").exists()
+    final = train_grpo(c, out, tiny_parent, progress=False)
+    assert final == out / "final"
+    rows = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rows] == [1, 2]
+    for r in rows:
+        assert LOG_FIELDS <= set(r)
+        assert 0 <= r["frac_zero_std"] <= 1 and r["rollout_tokens"] > 0 and r["kl"] >= 0
+    assert rows[1]["tokens"] == rows[0]["tokens"] + rows[1]["rollout_tokens"]
+    # T_RL = 5/3 N r L_total with a reference model (paper.md section 6)
+    assert rows[1]["t_rl"] == pytest.approx(5 / 3 * 8 * 4 * (256 + 24))
+    manifest = json.loads((final / "manifest.json").read_text())
+    assert manifest["kind"] == "grpo" and manifest["updates"] == 4 and manifest["with_reference"]
+    model, tok = load_checkpoint(final)
+    assert model.config.model_type == "qwen2" and len(tok) == model.config.vocab_size
+    assert train_grpo(c, out, tiny_parent, progress=False) == final  # finished: returns at once
+    with pytest.raises(ValueError, match="another config"):
+        train_grpo(cfg(reward_kind="strict"), out, tiny_parent, progress=False)
+
+
+def test_runner_builds_grpo_config_from_stage_and_scale():
+    from reasonlab.experiments.recipes import get_recipe
+    from reasonlab.experiments.runner import grpo_config
+    from reasonlab.experiments.scales import SMOKE
+
+    recipe = get_recipe("S3", "smoke")
+    arm = recipe.arms[0]
+    c = grpo_config(arm.rl, SMOKE, seed=1)
+    assert (c.steps, c.prompts_per_step, c.rollouts) == (arm.rl.steps, arm.rl.prompts_per_step, arm.rl.rollouts)
+    assert (c.lr, c.kl_coef, c.temperature, c.minibatch_prompts) == (SMOKE.rl_lr, SMOKE.rl_kl_coef, 1.0, 2)
+    assert c.max_prompt_tokens + c.max_response_tokens == SMOKE.rl_seq_len and c.seed == 1
+    assert c.reward_kind == arm.rl.reward.kind
