@@ -13,16 +13,29 @@ its last checkpoint.
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from pathlib import Path
 
-from ..provenance import config_hash, make_manifest, reasonlab_home, save_result
+from ..provenance import REPO_ROOT, config_hash, make_manifest, reasonlab_home, save_result
 from .recipes import RL, Arm, NextToken, Recipe, get_recipe
 from .scales import Scale
 
 
 def artifacts_root() -> Path:
     return reasonlab_home() / "artifacts"
+
+
+# Small finished stages committed with the repository (e.g. the laptop base model) so that later
+# chapters start from the same weights on a fresh machine instead of retraining them.
+COMMITTED_ARTIFACTS = REPO_ROOT / "data" / "checkpoints"
+
+
+def _seed_from_committed(out: Path) -> None:
+    """Copy a committed copy of this exact stage (same key) into the cache, if there is one."""
+    committed = COMMITTED_ARTIFACTS / out.name
+    if (committed / "final" / "manifest.json").exists() and not (out / "final" / "manifest.json").exists():
+        shutil.copytree(committed, out, dirs_exist_ok=True)
 
 
 def lm_config(stage: NextToken, scale: Scale, kind: str, seed: int = 0):
@@ -78,6 +91,7 @@ def run_arm(recipe: Recipe, arm: Arm, seed: int = 0, max_minutes: float | None =
             cfg = lm_config(stage, recipe.scale, name, seed)
             key = config_hash(cfg, parent_key)
             out = artifacts_root() / f"{name}-{key}"
+            _seed_from_committed(out)
             final = train_lm(cfg, out, parent_dir=parent, max_minutes=max_minutes, progress=progress)
         if final.name != "final":  # stopped at max_minutes: a checkpoint to resume from
             print(f"{arm.name}/{name}: stopped at {final}; run the same command again to resume")
