@@ -35,6 +35,7 @@ SCALES = ("smoke", "laptop", "gpu", "paper")
 # (a notebook not listed here still goes into the book, after these, alphabetically).
 CHAPTER_ORDER = (
     "testbed",
+    "ladder",
     "theory_markov",
 )
 
