@@ -72,9 +72,14 @@ def test_paper_scale_values():
     assert deviations("paper") == []
 
 
-def test_laptop_bands_are_the_provisional_ones():
+def test_laptop_evaluation_meets_the_calibration_requirements():
+    # Issue 5: at least 100 evaluation problems per band and n = 128 samples at the laptop scale.
     s = get_scale("laptop")
-    assert (s.in_dist, s.edge, s.hard) == ((2, 6), (7, 9), (10, 14))
+    ev = get_recipe("ladder", "laptop").evaluation
+    assert ev.samples == 128
+    for _name, lo, hi in ev.bands:
+        assert (hi - lo + 1) * ev.problems_per_op >= 100
+    assert s.edge[0] == s.in_dist[1] + 1 and s.hard[0] == s.edge[1] + 1
 
 
 def test_s4_exposures_and_mixture_names():
