@@ -281,6 +281,11 @@ _REASONS = {
     "edge": "a small model's competence ladder sits lower (bands calibrated per scale)",
     "hard": "a small model's competence ladder sits lower (bands calibrated per scale)",
     "generator.max_distractors": "no distractor sentences: shorter texts for a small model",
+    "generator.shuffle_sentences": "sentences in solution order: in 1-2M-token probes a 3M model learned the format "
+                                   "but not to look names up in a shuffled question (lab notes)",
+    "generator.variable_names": "letters in order of definition: one less thing to learn (lab notes)",
+    "generator.copy_steps": "no temporary copies: shorter solutions, fewer letters to bind (lab notes)",
+    "pretrain_warmup": "a short warmup: the many small steps of a 2M model need little",
     "loss_on": "loss on the solution only: a small model spends no capacity on question text",
 }
 
