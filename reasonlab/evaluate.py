@@ -8,7 +8,11 @@ for n up to thousands (the binomials themselves overflow doubles past n ~ 1030).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
+
+from .generator import DEFAULT_CONFIG, GeneratorConfig, Mixture, Problem, make_dataset
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:
@@ -53,10 +57,6 @@ def bootstrap_ci(per_problem, n_boot: int = 2000, level: float = 0.95, seed: int
 
 
 # -- the evaluation harness -----------------------------------------------------------------------
-
-from dataclasses import dataclass, field  # noqa: E402
-
-from .generator import DEFAULT_CONFIG, GeneratorConfig, Mixture, Problem, make_dataset  # noqa: E402
 
 SAMPLING_TEMPERATURE = 0.7  # paper.md section 3: evaluation sampling
 SAMPLING_TOP_P = 1.0

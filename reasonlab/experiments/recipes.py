@@ -490,6 +490,14 @@ def a5(scale: Scale, rl_bands=None):
 A61_RL_B_SHARES = (0.0, 0.02, 0.1, 0.5, 1.0)  # B share of RL data (paper.md A.6.1 / Fig 12)
 
 
+def _rl_b_share_arms(scale: Scale, pre: NextToken, shares) -> list[Arm]:
+    """One arm per B share s of the RL data (A and B over all ops), all from the same base (A.6.1, A.6.2)."""
+    return [Arm(f"rl-B-{_pct(s)}", pre,
+                rl=_rl(scale, mixture([("A", *scale.all_ops, 1 - s), ("B", *scale.all_ops, s)], scale)),
+                params=(("rl_b_share", s),))
+            for s in shares]
+
+
 @_recipe("A.6.1", "RL exposure to B when B was pre-trained at all ops", "Fig 12 (paper.md A.6.1)",
          "With B seen at all ops (0.1%) in pre-training, how much B in RL data is needed?",
          "more B in RL, better on B; even 0% B gives clear transfer",
@@ -498,11 +506,7 @@ def a6_1(scale: Scale, rl_b_shares=A61_RL_B_SHARES, pretrain_b_share: float = 0.
     """Pre-train 99.9% A + 0.1% B, both all ops; RL over all ops with B share s."""
     shares = _check_values("B shares of RL data", rl_b_shares)
     pre = _pretrain(scale, exposure_pretrain(scale, pretrain_b_share, scale.all_ops))  # (paper.md A.6.1)
-    arms = [Arm(f"rl-B-{_pct(s)}", pre,
-                rl=_rl(scale, mixture([("A", *scale.all_ops, 1 - s), ("B", *scale.all_ops, s)], scale)),
-                params=(("rl_b_share", s),))
-            for s in shares]
-    return arms, _eval(scale, ("A", "B"), by_template=True)
+    return _rl_b_share_arms(scale, pre, shares), _eval(scale, ("A", "B"), by_template=True)
 
 
 A62_RL_B_SHARES = (0.0, 0.01, 0.1, 0.5, 1.0)  # B share of RL data (paper.md A.6.2 / Fig 13-14)
@@ -517,11 +521,7 @@ def a6_2(scale: Scale, rl_b_shares=A62_RL_B_SHARES, pretrain_b_share: float = 0.
     shares = _check_values("B shares of RL data", rl_b_shares)
     b_ops = (scale.in_dist[0], scale.in_dist[0])
     pre = _pretrain(scale, exposure_pretrain(scale, pretrain_b_share, b_ops))  # (paper.md A.6.2)
-    arms = [Arm(f"rl-B-{_pct(s)}", pre,
-                rl=_rl(scale, mixture([("A", *scale.all_ops, 1 - s), ("B", *scale.all_ops, s)], scale)),
-                params=(("rl_b_share", s),))
-            for s in shares]
-    return arms, _eval(scale, ("A", "B"), by_template=True)
+    return _rl_b_share_arms(scale, pre, shares), _eval(scale, ("A", "B"), by_template=True)
 
 
 A7_HARD_SHARES = (0.0, 0.2, 0.5, 1.0)  # share of the top in-dist ops in pre-training (paper.md A.7, "style")
