@@ -19,7 +19,7 @@ The paper's settings (paper.md section 4 unless noted) and the TRL 1.16 `GRPOCon
 | clip 0.2                              | clip_eps            | epsilon (epsilon_high = epsilon, delta = None)         |
 | token-mean loss aggregation           | (fixed)             | loss_type = "dapo": sum over the mini-batch's tokens / |
 |                                       |                     | its token count (TRL's name for verl's token-mean)     |
-| KL to a frozen reference, coef 1e-3   | kl_coef             | beta (TRL default 0 = no reference; 0 here too)        |
+| KL to a frozen reference, coef 1e-3   | kl_coef             | beta = kl_coef (TRL default 0 drops the reference)    |
 | low-variance KL estimator (k3)        | (fixed)             | TRL's only one: exp(ref - logp) - (ref - logp) - 1     |
 | no entropy bonus                      | (fixed)             | entropy_coef = 0, use_adaptive_entropy = False         |
 | rollout temperature 1.0, top-p 1.0    | temperature, top_p  | temperature, top_p, top_k = 0                          |
