@@ -22,7 +22,10 @@ from reasonlab.train.lm import train_lm
 out, overrides = Path(sys.argv[1]), json.loads(sys.argv[2])
 problems, samples = overrides.pop("eval_problems", 12), overrides.pop("eval_samples", 32)
 overrides = {k: tuple(v) if isinstance(v, list) else v for k, v in overrides.items()}
-scale = dataclasses.replace(get_scale("laptop"), **overrides)
+base_scale = get_scale("laptop")
+if "generator" in overrides:  # a dict of GeneratorConfig fields to change
+    overrides["generator"] = dataclasses.replace(base_scale.generator, **overrides["generator"])
+scale = dataclasses.replace(base_scale, **overrides)
 recipe = get_recipe("ladder", scale)
 t0 = time.time()
 final = train_lm(lm_config(recipe.arm("base").pretrain, scale, "pretrain"), out, progress=False)
@@ -34,7 +37,8 @@ spec = EvalSpec(bands=bands, problems_per_op=problems, samples=samples, max_new_
 records = run_eval(model, tok, spec, progress=False)
 table = summarise(records, spec, "probe")
 per_op = table[(table.group == "op") & (table.metric.isin(["pass@k", "outcome_pass@k"])) & (table.k.isin([1, samples]))]
-summary = {"overrides": {k: list(v) if isinstance(v, tuple) else v for k, v in overrides.items()},
+summary = {"overrides": {k: list(v) if isinstance(v, tuple) else str(v) if dataclasses.is_dataclass(v) else v
+                         for k, v in overrides.items()},
            "train_s": round(train_s), "eval": per_op[["key", "metric", "k", "value"]].to_dict(orient="records")}
 print(json.dumps(summary))
 (out / "probe_result.json").write_text(json.dumps(summary, indent=1))
