@@ -73,8 +73,12 @@ def across(templates: tuple[str, ...], lo: int, hi: int, weight: float = 1.0) ->
 
 
 def base_pretrain(scale: Scale) -> Mixture:
-    """The shared base model's data: in-dist ops across templates (paper.md section 4: op 2-10)."""
-    return mixture(across(BASE_TEMPLATES, *scale.in_dist), scale)
+    """The shared base model's data: in-dist ops across templates (paper.md section 4: op 2-10).
+
+    A scale may add a long tail of edge-band problems (`scale.pretrain_tail`, 0 for the paper).
+    """
+    tail = scale.pretrain_tail
+    return mixture(across(BASE_TEMPLATES, *scale.in_dist, 1 - tail) + across(BASE_TEMPLATES, *scale.edge, tail), scale)
 
 
 def exposure_pretrain(scale: Scale, b_share: float, b_ops: Band) -> Mixture:
