@@ -36,6 +36,7 @@ SCALES = ("smoke", "laptop", "gpu", "paper")
 CHAPTER_ORDER = (
     "testbed",
     "ladder",
+    "rl_capability",
     "theory_markov",
 )
 

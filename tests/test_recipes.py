@@ -56,10 +56,14 @@ def test_scales_use_existing_model_presets():
 @pytest.mark.parametrize("scale", ["paper", "gpu"])
 def test_s3_bands_are_the_papers(scale):
     r = get_recipe("S3", scale)
-    assert [a.param("rl_band") for a in r.arms] == [(7, 10), (9, 12), (11, 14), (17, 20)]
-    assert [bands_of(a.rl.mixture) for a in r.arms] == [[(7, 10)], [(9, 12)], [(11, 14)], [(17, 20)]]
+    paper_arms, extra = r.arms[:4], r.arms[4:]
+    assert [a.param("rl_band") for a in paper_arms] == [(7, 10), (9, 12), (11, 14), (17, 20)]
+    assert [bands_of(a.rl.mixture) for a in paper_arms] == [[(7, 10)], [(9, 12)], [(11, 14)], [(17, 20)]]
     assert [(lo, hi) for _, lo, hi in r.evaluation.bands] == [(2, 10), (11, 14), (15, 20)]
-    assert [a.name for a in r.arms] == ["rl-op7-10", "rl-op9-12", "rl-op11-14", "rl-op17-20"]
+    assert [a.name for a in paper_arms] == ["rl-op7-10", "rl-op9-12", "rl-op11-14", "rl-op17-20"]
+    # beyond the paper: edge-screened prompts from the top of in-dist to the top of hard
+    assert [a.name for a in extra] == ["rl-edge-filter"] and extra[0].rl.edge_filter is not None
+    assert bands_of(extra[0].rl.edge_filter.pool) == [(7, 20)]
     assert all(bands_of(a.pretrain.mixture) == [(2, 10)] for a in r.arms)
     assert len({a.pretrain for a in r.arms}) == 1  # one shared base model
 

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..generator import MAX_OP, Mixture, Problem, get_template, make_dataset
+from ..train.edge_filter import EdgeFilter, steps_at_equal_compute
 from ..verify.score import REWARD_KINDS as REWARDS  # "outcome", "process", "mix", "strict"
 from .budget import full_rl_budget, split_budget
 from .scales import Band, Scale, get_scale
@@ -195,6 +196,7 @@ class RL:
     steps: int  # GRPO steps
     prompts_per_step: int  # prompts per step
     rollouts: int  # samples per prompt
+    edge_filter: EdgeFilter | None = None  # prompts screened for the edge of competence instead of `mixture`
 
     def __post_init__(self):
         for k in ("steps", "prompts_per_step", "rollouts"):
@@ -409,17 +411,40 @@ def ladder(scale: Scale):
          "ID: pass@1 up, pass@128 flat. Only edge-calibrated RL (11-14, also 9-12) raises OOD pass@128; "
          "17-20 RL learns nothing.",
          "pass@1 and pass@k per eval band: base model vs each RL arm")
-def s3(scale: Scale, rl_bands=None):
-    """Four RL arms from one base (pre-trained on in-dist): RL on each of S3's ranges."""
+def s3(scale: Scale, rl_bands=None, edge_filter: bool = True):
+    """Four RL arms from one base (pre-trained on in-dist): RL on each of S3's ranges.
+
+    With edge_filter, a fifth arm (beyond the paper, its practical guidance 1): prompts screened for the
+    current model's edge of competence, at the compute of one fixed-band arm (screening included).
+    """
     bands = s3_rl_bands(scale) if rl_bands is None else {f"band{i}": _check_band("RL band", b)
                                                          for i, b in enumerate(rl_bands)}
     if not bands:
         raise ValueError("rl_bands needs at least one (lo, hi) range")
+    if not isinstance(edge_filter, bool):
+        raise ValueError(f"edge_filter must be True or False, got {edge_filter!r}")
     pre = _pretrain(scale, base_pretrain(scale))
     arms = [Arm(f"rl-op{lo}-{hi}", pre, rl=_rl(scale, mixture(across(BASE_TEMPLATES, lo, hi), scale)),
                 params=(("rl_band", (lo, hi)), ("role", role)))
             for role, (lo, hi) in bands.items()]
+    if edge_filter:
+        arms.append(_edge_filter_arm(scale, pre))
     return arms, _eval(scale)
+
+
+EDGE_FILTER_K = 4  # samples per screened candidate (kept iff 0 < successes < k)
+EDGE_FILTER_REFRESH = 5  # GRPO steps per screened pool
+
+
+def _edge_filter_arm(scale: Scale, pre: NextToken) -> Arm:
+    """RL on screened edge prompts from the top of in-dist to the top of hard, at one fixed-band arm's compute."""
+    lo, hi = top_of_in_dist(scale)[0], scale.hard[1]
+    refresh = min(EDGE_FILTER_REFRESH, scale.rl_steps)
+    filt = EdgeFilter(mixture(across(BASE_TEMPLATES, lo, hi), scale),
+                      pool_size=refresh * scale.rl_prompts_per_step, k=EDGE_FILTER_K, refresh_every=refresh)
+    steps = steps_at_equal_compute(scale.rl_steps, filt, scale.rl_prompts_per_step, scale.rollouts)
+    rl = RL(filt.pool, Reward("outcome"), steps, scale.rl_prompts_per_step, scale.rollouts, edge_filter=filt)
+    return Arm("rl-edge-filter", pre, rl=rl, params=(("rl_band", (lo, hi)), ("role", "edge-filter")))
 
 
 S4_SHARES = (0.0, 0.001, 0.01, 0.1)  # context-B share of pre-training: 0%, 0.1%, 1%, 10% (paper.md S4 / Fig 4)

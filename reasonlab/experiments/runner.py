@@ -84,9 +84,17 @@ def run_arm(recipe: Recipe, arm: Arm, seed: int = 0, max_minutes: float | None =
             from ..train.grpo import train_grpo
 
             cfg = grpo_config(stage, recipe.scale, seed)
-            key = config_hash(cfg, parent_key)
-            out = artifacts_root() / f"{name}-{key}"
-            final = train_grpo(cfg, out, parent_dir=parent, max_minutes=max_minutes, progress=progress)
+            if stage.edge_filter is None:
+                key = config_hash(cfg, parent_key)
+                out = artifacts_root() / f"{name}-{key}"
+                final = train_grpo(cfg, out, parent_dir=parent, max_minutes=max_minutes, progress=progress)
+            else:
+                from ..train.edge_filter import train_grpo_edge_filtered
+
+                key = config_hash(cfg, config_hash(stage.edge_filter), parent_key)
+                out = artifacts_root() / f"{name}-{key}"
+                final = train_grpo_edge_filtered(cfg, stage.edge_filter, out, parent_dir=parent,
+                                                 max_minutes=max_minutes, progress=progress)
         else:
             cfg = lm_config(stage, recipe.scale, name, seed)
             key = config_hash(cfg, parent_key)
@@ -102,7 +110,7 @@ def run_arm(recipe: Recipe, arm: Arm, seed: int = 0, max_minutes: float | None =
 
 
 def training_log(final_dir: Path, max_points: int = 300) -> list[dict]:
-    """The stage's loss log (step, tokens, loss, lr, tok/s), thinned to at most max_points rows."""
+    """The stage's log (step, tokens, loss, lr, tok/s; reward and KL for GRPO), thinned to at most max_points rows."""
     import json
 
     path = Path(final_dir).parent / "log.jsonl"
@@ -111,7 +119,10 @@ def training_log(final_dir: Path, max_points: int = 300) -> list[dict]:
     rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     stride = max(1, len(rows) // max_points)
     keep = rows[::stride] + ([rows[-1]] if rows and (len(rows) - 1) % stride else [])
-    return [{k: r.get(k) for k in ("step", "tokens", "loss", "lr", "tok_s", "elapsed_s")} for r in keep]
+    keys = ("step", "tokens", "loss", "lr", "tok_s", "elapsed_s")
+    rl_keys = ("reward_mean", "reward_group_std", "frac_zero_std", "kl", "t_rl")  # GRPO logs (Fig 11)
+    return [{k: r.get(k) for k in keys + (rl_keys if "reward_mean" in r else ())} for r in keep
+            if "screening" not in r]
 
 
 def evaluate_checkpoint(recipe: Recipe, final_dir: Path, label: str, seed: int = 0, progress: bool = True):
@@ -128,11 +139,34 @@ def evaluate_checkpoint(recipe: Recipe, final_dir: Path, label: str, seed: int =
     return records, summarise(records, spec, label, by_template=ev.by_template)
 
 
+def cached_evaluation(recipe: Recipe, final_dir: Path, label: str, seed: int = 0, progress: bool = True):
+    """evaluate_checkpoint, cached beside the checkpoint by the evaluation's config (arms run in parallel
+    processes with `--arm` are then collected by one plain `run` without evaluating again)."""
+    from ..evaluate import summarise
+
+    key = config_hash({"evaluation": recipe.evaluation, "scale": recipe.scale, "seed": seed})
+    path = Path(final_dir).parent / f"eval-{key}.json"
+    if path.exists():
+        records = json.loads(path.read_text())["records"]
+        ev = recipe.evaluation
+        spec = ev.eval_spec(recipe.scale, ev.templates[0], seed)
+        return records, summarise(records, spec, label, by_template=ev.by_template)
+    records, table = evaluate_checkpoint(recipe, final_dir, label, seed, progress)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"records": records}))
+    tmp.replace(path)
+    return records, table
+
+
 def run_recipe(recipe_id: str, scale: str = "laptop", arms: list[str] | None = None, seed: int = 0,
                max_minutes: float | None = None, progress: bool = True) -> Path | None:
     """Train and evaluate a recipe's arms; writes data/results/<id>-<scale>.json with a manifest."""
     recipe = get_recipe(recipe_id, scale)
     chosen = [recipe.arm(a) for a in arms] if arms else list(recipe.arms)
+    if not progress:  # quiet in notebooks: no transformers load/save bars either
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
     t0 = time.perf_counter()
     tables, records_by_arm, parents, logs, train_manifests = [], {}, [], {}, {}
     for arm in chosen:
@@ -143,7 +177,7 @@ def run_recipe(recipe_id: str, scale: str = "laptop", arms: list[str] | None = N
         parents.append(str(last))
         logs[arm.name] = {stage: training_log(p) for stage, p in paths.items()}
         train_manifests[arm.name] = {stage: json.loads((p / "manifest.json").read_text()) for stage, p in paths.items()}
-        records, table = evaluate_checkpoint(recipe, last, arm.name, seed, progress)
+        records, table = cached_evaluation(recipe, last, arm.name, seed, progress)
         records_by_arm[arm.name] = records
         tables.append(table)
     import pandas as pd

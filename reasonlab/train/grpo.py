@@ -58,6 +58,7 @@ import math
 import os
 import shutil
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -440,11 +441,17 @@ def grpo_args(config: GRPORunConfig, output_dir: Path, progress: bool = True, us
 
 
 def train_grpo(config: GRPORunConfig, out_dir: Path | str, parent_dir: Path | str, progress: bool = True,
-               max_minutes: float | None = None) -> Path:
+               max_minutes: float | None = None, problems: list[Problem] | None = None,
+               reference_dir: Path | str | None = None) -> Path:
     """Run (or resume, or return a finished) GRPO run from `parent_dir`. Returns out_dir/final, or the trainer
-    checkpoint it stopped at when max_minutes ran out (call again to resume)."""
+    checkpoint it stopped at when max_minutes ran out (call again to resume).
+
+    `problems` replaces the config's prompt set (config.n_prompts of its mixture's split), e.g. prompts chosen
+    by reasonlab.train.edge_filter; `reference_dir` is the frozen KL reference when it is not the parent."""
     os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")  # rollout_func is flagged experimental
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the reference model loads from parent_dir; nothing downloads
+    # TRL 1.16 still reads transformers' renamed gradient_checkpointing attributes; nothing for a user to act on
+    warnings.filterwarnings("ignore", message=r".*gradient_checkpointing.* is deprecated", category=FutureWarning)
 
     from ..evaluate import stop_token_ids
     from ..model import count_params, load_checkpoint, save_checkpoint
@@ -456,6 +463,10 @@ def train_grpo(config: GRPORunConfig, out_dir: Path | str, parent_dir: Path | st
     parents: tuple[str, ...] = ()
     if (parent_dir / "manifest.json").exists():
         parents = (json.loads((parent_dir / "manifest.json").read_text())["config_hash"],)
+    if problems is not None:
+        if not problems:
+            raise ValueError("problems, when given, must be a non-empty list of Problems")
+        parents += (config_hash([p.text_hash for p in problems]),)  # the prompt set is part of the run's identity
     key = config_hash(config, *parents)
     key_file = out_dir / "config_hash"  # the run's identity, written first: a resume must match it
     if key_file.exists() and key_file.read_text().strip() != key:
@@ -472,7 +483,14 @@ def train_grpo(config: GRPORunConfig, out_dir: Path | str, parent_dir: Path | st
     stop_ids = stop_token_ids(tokenizer)
     saved_eos = model.generation_config.eos_token_id
     model.generation_config.eos_token_id = stop_ids  # TRL's generate and its truncation check stop at </answer> too
-    problems, skipped = rl_problems(config, tokenizer)
+    if problems is None:
+        problems, skipped = rl_problems(config, tokenizer)
+    else:
+        skipped = 0
+    if reference_dir is not None:  # TRL loads the reference from the policy's config._name_or_path
+        if not (Path(reference_dir) / "config.json").exists():
+            raise FileNotFoundError(f"reference checkpoint {reference_dir} has no config.json")
+        model.config._name_or_path = str(reference_dir)
     recorder = _RewardRecorder(config)
 
     resume = _latest_trainer_checkpoint(trainer_dir)
@@ -516,7 +534,7 @@ def train_grpo(config: GRPORunConfig, out_dir: Path | str, parent_dir: Path | st
         last = rows[-1] if rows else {}
         manifest = make_manifest(
             "grpo", config, parents=parents, wall_time_s=time.time() - t_start, stage="rl",
-            parent_dir=str(parent_dir), steps=last.get("step"), updates=trainer.state.global_step,
+            parent_dir=str(parent_dir), reference_dir=str(reference_dir or parent_dir), steps=last.get("step"), updates=trainer.state.global_step,
             rollout_tokens=last.get("tokens"), t_rl=last.get("t_rl"), t_rl_actual=last.get("t_rl_actual"),
             train_seconds=last.get("elapsed_s"), final_reward_mean=last.get("reward_mean"),
             skipped_long_prompts=skipped, generation=config.generation, dtype=config.dtype,

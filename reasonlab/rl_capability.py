@@ -1,0 +1,189 @@
+"""The "When does RL add capability?" chapter (paper.md section 5, S3 / Fig 3, Fig 10, Fig 11).
+
+From one base model (the ladder chapter's), GRPO runs on four op ranges (top of in-dist, mixed, edge,
+hard) and, beyond the paper, on prompts screened for the model's edge of competence. Every run and
+the base are evaluated on the same held-out problems, so each comparison is paired: the difference
+in pass@k is bootstrapped over problems.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .evaluate import pass_at_k
+from .ladder import load_or_run as load_or_run_base
+from .ladder import result_name as base_result_name
+from .plots import plot_pass_at_k
+from .provenance import load_result
+
+RECIPE = "S3"
+BANDS = ("in_dist", "edge", "hard")
+# The paper's numbers (paper.md section 5, S3): the edge-band run on the edge band.
+PAPER_EDGE_RUN = {"pass@1": (0.10, 0.50), "pass@128": (0.40, 0.85)}
+
+
+def result_name(scale: str, seed: int = 0) -> str:
+    return f"{RECIPE}-{scale}" + (f"-seed{seed}" if seed else "")
+
+
+def load_or_run(scale: str = "laptop", seed: int = 0, fresh: bool = False) -> tuple[dict, dict]:
+    """(base result, S3 result): committed results, or (fresh, or smoke without one) run them now.
+
+    Refuses to start a laptop or gpu run inside a book build unless asked (fresh=True)."""
+    base = load_or_run_base(scale, seed, fresh)
+    if not fresh:
+        try:
+            return base, load_result(result_name(scale, seed))
+        except FileNotFoundError:
+            if scale != "smoke":
+                raise FileNotFoundError(
+                    f"no committed result {result_name(scale, seed)!r}; run `python -m reasonlab run S3 --scale "
+                    f"{scale}` (or this notebook with fresh=True) to make it") from None
+    from .experiments.runner import run_recipe
+
+    run_recipe(RECIPE, scale, seed=seed, progress=False)
+    return base, load_result(result_name(scale, seed))
+
+
+def table(base: dict, s3: dict) -> pd.DataFrame:
+    """The tidy evaluation table of the base (model "base") and every RL arm."""
+    return pd.concat([pd.DataFrame(base["data"]["table"]), pd.DataFrame(s3["data"]["table"])], ignore_index=True)
+
+
+def records(base: dict, s3: dict) -> dict[str, list[dict]]:
+    """Per-problem records {model: [...]}, the base first."""
+    return {"base": base["data"]["records"]["base"], **s3["data"]["records"]}
+
+
+def arms(s3: dict) -> list[str]:
+    return list(s3["data"]["records"])
+
+
+def _per_problem(recs: list[dict], lo: int, hi: int, k: int) -> dict[str, float]:
+    return {r["text_hash"]: pass_at_k(r["n"], r["verified"], k) for r in recs if lo <= r["op"] <= hi}
+
+
+def paired_delta(recs: dict[str, list[dict]], arm: str, band: tuple[int, int], k: int, n_boot: int = 2000,
+                 seed: int = 0) -> tuple[float, float, float]:
+    """Mean over problems of pass@k(arm) - pass@k(base) on `band`, with a paired 95% bootstrap interval."""
+    base = _per_problem(recs["base"], *band, k)
+    ours = _per_problem(recs[arm], *band, k)
+    keys = sorted(set(base) & set(ours))
+    if not keys:
+        raise ValueError(f"no common problems for {arm} on ops {band}")
+    d = np.array([ours[h] - base[h] for h in keys])
+    rng = np.random.default_rng(seed)
+    boots = d[rng.integers(0, len(d), size=(n_boot, len(d)))].mean(1)
+    return float(d.mean()), float(np.quantile(boots, 0.025)), float(np.quantile(boots, 0.975))
+
+
+def band_ranges(recipe) -> dict[str, tuple[int, int]]:
+    return {label: (lo, hi) for label, lo, hi in recipe.evaluation.bands}
+
+
+def deltas(recs: dict[str, list[dict]], recipe, k_max: int) -> pd.DataFrame:
+    """Paired pass@1 and pass@k_max changes vs the base, per arm and eval band."""
+    rows = []
+    for arm in [a for a in recs if a != "base"]:
+        for band, rng in band_ranges(recipe).items():
+            for k in (1, k_max):
+                d, lo, hi = paired_delta(recs, arm, rng, k)
+                rows.append({"arm": arm, "band": band, "k": k, "delta": d, "lo": lo, "hi": hi})
+    return pd.DataFrame(rows)
+
+
+def _sign(d: float, lo: float, hi: float) -> str:
+    return "up" if lo > 0 else "down" if hi < 0 else "flat"
+
+
+def verdicts(dt: pd.DataFrame, logs: dict, roles: dict[str, str], k_max: int, flat_tol: float = 0.05) -> pd.DataFrame:
+    """The paper's S3 claims, each with our numbers and a verdict: reproduced, partly, or not.
+
+    A change counts as "up" when its paired 95% interval lies above zero, "flat" when the interval
+    covers zero, and a flat pass@k_max claim also needs |change| <= flat_tol."""
+    by_role = {role: arm for arm, role in roles.items()}
+    get = lambda arm, band, k: dt[(dt.arm == arm) & (dt.band == band) & (dt.k == k)].iloc[0]  # noqa: E731
+    fmt = lambda r: f"{r.delta:+.3f} [{r.lo:+.3f}, {r.hi:+.3f}]"  # noqa: E731
+    rows = []
+
+    fixed = [a for a, r in roles.items() if r in ("in-dist", "mixed", "edge", "hard")]
+    ups = [_sign(*get(a, "in_dist", 1)[["delta", "lo", "hi"]]) == "up" for a in fixed if a != by_role.get("hard")]
+    flats = [abs(get(a, "in_dist", k_max).delta) <= flat_tol for a in fixed]
+    nums = "; ".join(f"{a}: pass@1 {fmt(get(a, 'in_dist', 1))}, pass@{k_max} {fmt(get(a, 'in_dist', k_max))}"
+                     for a in fixed)
+    rows.append(("In-dist eval: pass@1 rises, pass@k_max stays flat (every run that gets reward)", nums,
+                 "reproduced" if all(ups) and all(flats) else "partly" if any(ups) or all(flats) else "not"))
+
+    if "edge" in by_role:
+        e = by_role["edge"]
+        for band in ("edge", "hard"):
+            r = get(e, band, k_max)
+            s = _sign(r.delta, r.lo, r.hi)
+            rows.append((f"Edge-band RL raises {band}-band pass@k_max", fmt(r),
+                         "reproduced" if s == "up" else "partly" if r.delta > 0 else "not"))
+        r_edge = get(e, "edge", k_max)
+        others = {a: get(a, "edge", k_max) for a in (by_role.get("in-dist"), by_role.get("hard")) if a}
+        beats = [r_edge.delta > o.delta for o in others.values()]
+        rows.append(("Only edge-calibrated RL raises edge pass@k_max (more than in-dist or hard RL)",
+                     "; ".join(f"{a}: {fmt(o)}" for a, o in {e: r_edge, **others}.items()),
+                     "reproduced" if all(beats) and _sign(r_edge.delta, r_edge.lo, r_edge.hi) == "up"
+                     else "partly" if all(beats) else "not"))
+    if "hard" in by_role:
+        h = by_role["hard"]
+        rew = [row.get("reward_mean") for row in logs.get(h, {}).get("rl", []) if row.get("reward_mean") is not None]
+        mean_rew = float(np.mean(rew)) if rew else float("nan")
+        changes = [get(h, b, k_max) for b in ("edge", "hard")]
+        no_gain = all(_sign(r.delta, r.lo, r.hi) != "up" for r in changes)
+        rows.append(("Hard-band RL sees almost no reward and learns nothing out of distribution",
+                     f"mean training reward {mean_rew:.3f}; edge {fmt(changes[0])}, hard {fmt(changes[1])}",
+                     "reproduced" if mean_rew < 0.05 and no_gain else "partly" if mean_rew < 0.05 or no_gain
+                     else "not"))
+    out = pd.DataFrame(rows, columns=["claim (paper)", "ours: paired change vs base [95% CI]", "verdict"])
+    out["claim (paper)"] = out["claim (paper)"].str.replace("k_max", str(k_max))
+    return out
+
+
+def plot_fig3(axes, t: pd.DataFrame, models: list[str], bands=BANDS, labels: dict | None = None) -> None:
+    """pass@k curves (95% CI) of each model, one panel per eval band: the paper's Fig 3."""
+    for ax, band in zip(axes, bands):
+        for m in models:
+            rows = t[(t.model == m) & (t.group == "band") & (t.key == band) & (t.metric == "pass@k")].sort_values("k")
+            if len(rows):
+                style = {"color": "black", "linestyle": "--"} if m == "base" else {}
+                plot_pass_at_k(ax, rows.k.astype(int).tolist(), rows.value, rows.lo, rows.hi,
+                               label=(labels or {}).get(m, m), **style)
+        ax.set_title(f"eval: {band}")
+    axes[0].legend(fontsize=8)
+
+
+def plot_nll_reduction(ax, t: pd.DataFrame, models: list[str], bands=BANDS) -> None:
+    """Mean gold-solution NLL per token, base minus model, per eval band (the paper's Fig 10)."""
+    nll = t[(t.group == "band") & (t.metric == "nll")].set_index(["model", "key"]).value
+    width = 0.8 / max(1, len(models))
+    for i, m in enumerate(models):
+        vals = [nll.get(("base", b), np.nan) - nll.get((m, b), np.nan) for b in bands]
+        ax.bar(np.arange(len(bands)) + i * width, vals, width, label=m)
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_xticks(np.arange(len(bands)) + width * (len(models) - 1) / 2, bands)
+    ax.set(ylabel="NLL reduction (nats/token)", title="gold-solution NLL: base minus RL model")
+    ax.legend(fontsize=8)
+
+
+def plot_rewards(ax, logs: dict, models: list[str]) -> None:
+    """Mean training reward per GRPO step of each run (the paper's Fig 11)."""
+    for m in models:
+        rows = logs.get(m, {}).get("rl", [])
+        if rows:
+            ax.plot([r["step"] for r in rows], [r.get("reward_mean") for r in rows], label=m)
+    ax.set(xlabel="GRPO step", ylabel="mean reward", ylim=(-0.02, 1.02), title="training reward")
+    ax.legend(fontsize=8)
+
+
+def plot_zero_variance(ax, logs: dict, models: list[str]) -> None:
+    """Share of prompt groups whose rewards have no spread (no gradient) per GRPO step."""
+    for m in models:
+        rows = logs.get(m, {}).get("rl", [])
+        if rows:
+            ax.plot([r["step"] for r in rows], [r.get("frac_zero_std") for r in rows], label=m)
+    ax.set(xlabel="GRPO step", ylabel="share of groups", ylim=(-0.02, 1.02), title="groups with zero reward variance")
