@@ -1,0 +1,57 @@
+"""The S3 chapter's statistics (reasonlab.rl_capability): paired changes and verdicts on synthetic records."""
+
+import pandas as pd
+import pytest
+
+from reasonlab import rl_capability as s3
+
+
+def recs(counts_by_op: dict[int, list[int]], n: int = 8) -> list[dict]:
+    """One record per problem: op, a stable hash shared across models, verified count of n."""
+    return [{"op": op, "text_hash": f"{op}-{i}", "n": n, "verified": c}
+            for op, cs in counts_by_op.items() for i, c in enumerate(cs)]
+
+
+def test_paired_delta_is_the_mean_per_problem_change():
+    base = recs({7: [0, 0, 2, 8]})
+    arm = recs({7: [4, 0, 2, 8]})
+    d, lo, hi = s3.paired_delta({"base": base, "a": arm}, "a", (7, 7), k=1)
+    assert d == pytest.approx((4 / 8) / 4)  # one problem of four went from 0 to 4/8 at pass@1
+    assert lo <= d <= hi
+    d8, _, _ = s3.paired_delta({"base": base, "a": arm}, "a", (7, 7), k=8)
+    assert d8 == pytest.approx(1 / 4)  # pass@8 of that problem: 0 -> 1
+    same = s3.paired_delta({"base": base, "a": base}, "a", (7, 7), k=1)
+    assert same == (0.0, 0.0, 0.0)
+    with pytest.raises(ValueError, match="no common problems"):
+        s3.paired_delta({"base": base, "a": arm}, "a", (9, 9), k=1)
+
+
+def _dt(rows):
+    return pd.DataFrame(rows, columns=["arm", "band", "k", "delta", "lo", "hi"])
+
+
+ROLES = {"rl-in": "in-dist", "rl-edge": "edge", "rl-hard": "hard"}
+
+
+def _table(edge_gain: float, in_gain: float = 0.1):
+    rows = []
+    for arm in ROLES:
+        for band in ("in_dist", "edge", "hard"):
+            for k in (1, 128):
+                d = 0.0
+                if band == "in_dist" and k == 1 and arm != "rl-hard":
+                    d = in_gain
+                if arm == "rl-edge" and band in ("edge", "hard") and k == 128:
+                    d = edge_gain
+                rows.append((arm, band, k, d, d - 0.02 if d else -0.01, d + 0.02 if d else 0.01))
+    return _dt(rows)
+
+
+def test_verdicts_follow_the_numbers():
+    logs = {"rl-hard": {"rl": [{"reward_mean": 0.0}, {"reward_mean": 0.01}]}}
+    good = s3.verdicts(_table(edge_gain=0.3), logs, ROLES, 128)
+    assert list(good.verdict) == ["reproduced"] * len(good)
+    bad = s3.verdicts(_table(edge_gain=0.0, in_gain=0.0), {"rl-hard": {"rl": [{"reward_mean": 0.5}]}}, ROLES, 128)
+    assert "reproduced" not in set(bad.verdict[1:4])  # no edge gain: the edge claims fail
+    assert bad.verdict.iloc[-1] == "partly"  # hard RL got reward (0.5) but gained nothing
+    assert all("pass@128" in c or "pass@" not in c for c in good["claim (paper)"])
