@@ -100,7 +100,7 @@ def test_s3_has_an_equal_compute_edge_filter_arm():
     used = arm.rl.steps + -(-arm.rl.steps // f.refresh_every) * f.screening_steps(fixed.prompts_per_step,
                                                                                   fixed.rollouts)
     assert arm.rl.steps < fixed.steps and used <= fixed.steps + 1e-9
-    assert [a.name for a in get_recipe("S3", "laptop", edge_filter=False).arms] == [
+    assert [a.name for a in get_recipe("S3", "laptop", edge_filter=False, follow_ups=False).arms] == [
         "rl-op3-6", "rl-op5-8", "rl-op7-10", "rl-op11-14"]
     with pytest.raises(ValueError, match="edge_filter must be True or False"):
         get_recipe("S3", "laptop", edge_filter="yes")

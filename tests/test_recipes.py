@@ -62,8 +62,12 @@ def test_s3_bands_are_the_papers(scale):
     assert [(lo, hi) for _, lo, hi in r.evaluation.bands] == [(2, 10), (11, 14), (15, 20)]
     assert [a.name for a in paper_arms] == ["rl-op7-10", "rl-op9-12", "rl-op11-14", "rl-op17-20"]
     # beyond the paper: edge-screened prompts from the top of in-dist to the top of hard
-    assert [a.name for a in extra] == ["rl-edge-filter"] and extra[0].rl.edge_filter is not None
-    assert bands_of(extra[0].rl.edge_filter.pool) == [(7, 20)]
+    assert [a.name for a in extra] == ["rl-edge-filter", "rl-op11-14-3x-steps", "rl-op11-14-process-reward"]
+    assert extra[0].rl.edge_filter is not None and bands_of(extra[0].rl.edge_filter.pool) == [(7, 20)]
+    # follow-ups: one knob each against the edge arm
+    assert extra[1].rl.steps == 3 * paper_arms[2].rl.steps and extra[1].rl.reward == paper_arms[2].rl.reward
+    assert (extra[2].rl.reward.kind, extra[2].rl.reward.alpha) == ("mix", 0.2)
+    assert extra[2].rl.steps == paper_arms[2].rl.steps and extra[2].rl.mixture == paper_arms[2].rl.mixture
     assert all(bands_of(a.pretrain.mixture) == [(2, 10)] for a in r.arms)
     assert len({a.pretrain for a in r.arms}) == 1  # one shared base model
 

@@ -343,9 +343,10 @@ def _bands(scale: Scale, which=("in_dist", "edge", "hard")) -> tuple[tuple[str, 
     return tuple((k, *scale.bands[k]) for k in which)
 
 
-def _eval(scale: Scale, templates=BASE_TEMPLATES, by_template=False, which=("in_dist", "edge", "hard")) -> Evaluation:
+def _eval(scale: Scale, templates=BASE_TEMPLATES, by_template=False, which=("in_dist", "edge", "hard"),
+          samples: int | None = None) -> Evaluation:
     return Evaluation(_bands(scale, which), tuple(templates), by_template, scale.eval_problems_per_op,
-                      scale.eval_samples)
+                      samples or scale.eval_samples)
 
 
 def _pct(share: float) -> str:
@@ -411,11 +412,13 @@ def ladder(scale: Scale):
          "ID: pass@1 up, pass@128 flat. Only edge-calibrated RL (11-14, also 9-12) raises OOD pass@128; "
          "17-20 RL learns nothing.",
          "pass@1 and pass@k per eval band: base model vs each RL arm")
-def s3(scale: Scale, rl_bands=None, edge_filter: bool = True):
+def s3(scale: Scale, rl_bands=None, edge_filter: bool = True, follow_ups: bool = True):
     """Four RL arms from one base (pre-trained on in-dist): RL on each of S3's ranges.
 
     With edge_filter, a fifth arm (beyond the paper, its practical guidance 1): prompts screened for the
     current model's edge of competence, at the compute of one fixed-band arm (screening included).
+    With follow_ups, two more edge-band arms that change one knob each, what a researcher tries when the
+    edge run shows little: three times the steps, and the paper's process-aware reward 0.2 R_out + 0.8 R_pv.
     """
     bands = s3_rl_bands(scale) if rl_bands is None else {f"band{i}": _check_band("RL band", b)
                                                          for i, b in enumerate(rl_bands)}
@@ -427,9 +430,18 @@ def s3(scale: Scale, rl_bands=None, edge_filter: bool = True):
     arms = [Arm(f"rl-op{lo}-{hi}", pre, rl=_rl(scale, mixture(across(BASE_TEMPLATES, lo, hi), scale)),
                 params=(("rl_band", (lo, hi)), ("role", role)))
             for role, (lo, hi) in bands.items()]
+    if not isinstance(follow_ups, bool):
+        raise ValueError(f"follow_ups must be True or False, got {follow_ups!r}")
     if edge_filter:
         arms.append(_edge_filter_arm(scale, pre))
-    return arms, _eval(scale)
+    if follow_ups:
+        lo, hi = scale.edge
+        edge_mix = mixture(across(BASE_TEMPLATES, lo, hi), scale)
+        arms.append(Arm(f"rl-op{lo}-{hi}-3x-steps", pre, rl=_rl(scale, edge_mix, steps=3 * scale.rl_steps),
+                        params=(("rl_band", (lo, hi)), ("role", "edge, 3x steps"))))
+        arms.append(Arm(f"rl-op{lo}-{hi}-process-reward", pre, rl=_rl(scale, edge_mix, Reward("mix", 0.2)),
+                        params=(("rl_band", (lo, hi)), ("role", "edge, process-aware reward"))))
+    return arms, _eval(scale, samples=scale.rl_eval_samples or None)  # same problems as the ladder's evaluation
 
 
 EDGE_FILTER_K = 4  # samples per screened candidate (kept iff 0 < successes < k)

@@ -65,6 +65,7 @@ class Scale:
     generator: GeneratorConfig = field(default=DEFAULT_CONFIG)  # how problems look
     loss_on: str = "all"  # next-token loss on the whole document ("all") or on the solution only
     pretrain_tail: float = 0.0  # share of the base model's pre-training problems drawn from the edge band
+    rl_eval_samples: int = 0  # n per problem when evaluating RL arms (S3); 0 = eval_samples
 
     def __post_init__(self):
         bands = {"in_dist": self.in_dist, "edge": self.edge, "hard": self.hard}
@@ -79,6 +80,10 @@ class Scale:
             raise ValueError(f"{self.name}: in_dist needs >= 3 ops and edge >= 2, got {self.in_dist}, {self.edge}")
         if not (isinstance(self.pretrain_tail, float) and 0 <= self.pretrain_tail < 0.5):
             raise ValueError(f"{self.name}: pretrain_tail must be a float in [0, 0.5), got {self.pretrain_tail!r}")
+        if isinstance(self.rl_eval_samples, bool) or not isinstance(self.rl_eval_samples, int) or \
+                not 0 <= self.rl_eval_samples <= self.eval_samples:
+            raise ValueError(f"{self.name}: rl_eval_samples must be an integer in [0, eval_samples], "
+                             f"got {self.rl_eval_samples!r}")
         if self.loss_on not in LOSS_ON:
             raise ValueError(f"{self.name}: loss_on must be one of {LOSS_ON}, got {self.loss_on!r}")
         for k in ("pretrain_tokens", "seq_len", "batch_tokens", "rl_steps", "rl_prompts_per_step", "rollouts",
@@ -191,7 +196,7 @@ LAPTOP = Scale(
     mid_lr=1e-3,  # half the pre-training peak, as the paper
     mid_lr_min=2e-4,  # = pre-training floor
     mid_warmup=0.15,  # as the paper
-    rl_steps=30,  # ~10 min per RL arm on 2 cores (~20 s per GRPO step of 32 x 6 rollouts)
+    rl_steps=20,  # ~10 min per RL arm on one core (~30 s per GRPO step of 32 x 6 rollouts)
     rl_prompts_per_step=32,  # 192 rollouts a step
     rollouts=6,  # as the paper
     rl_max_prompt_tokens=208,  # op-14 prompts are <= 196 tokens in this format (measured)
@@ -217,6 +222,7 @@ LAPTOP = Scale(
     # Without it the 2M model falls from solved to never-verified in one op (no edge band, lab notes);
     # a 1% long tail of edge-band problems seeds partial competence, the paper's own guidance (~1% density).
     pretrain_tail=0.01,
+    rl_eval_samples=64,  # five RL arms at 128 samples do not fit a session; paired with the base's 128 (lab notes)
 )
 
 SMOKE = dataclasses.replace(
@@ -232,6 +238,7 @@ SMOKE = dataclasses.replace(
     budget_rl_steps=2,  # S5's full-RL arm
     eval_problems_per_op=2,  # 7 ops x 2 problems x 4 samples
     eval_samples=4,  # pass@1, 2, 4
+    rl_eval_samples=0,  # = eval_samples
     in_dist=(2, 4),  # the smallest bands the recipes accept (3 in-dist ops, 2 edge ops)
     edge=(5, 6),
     hard=(7, 8),
@@ -277,6 +284,8 @@ _REASONS = {
     "rl_max_prompt_tokens": "the scale's problems are shorter",
     "rl_max_response_tokens": "the scale's solutions are shorter",
     "rl_lr": "a much smaller model and ~100 updates in all need a larger step size",
+    "rl_eval_samples": "RL arms are evaluated with 64 samples per problem (pass@k up to 64) to fit five arms in a "
+                       "session; the base keeps 128 and changes are paired per problem",
     "rl_minibatch_prompts": "keeps the paper's 4 PPO mini-batches per step",
     "budget_rl_steps": "S5's compute budget follows the scale's RL size",
     "budget_multipliers": "fewer budgets fit a chapter",
