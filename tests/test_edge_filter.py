@@ -37,6 +37,7 @@ def tiny_parent(tmp_path_factory):
     ({"pool_size": 0}, "pool_size must be a positive integer"),
     ({"refresh_every": 1.5}, "refresh_every must be a positive integer"),
     ({"k": 1}, "k must be an integer >= 2"),
+    ({"success": "outcome"}, "success must be one of reward, verified"),
 ])
 def test_validation(kw, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
@@ -63,6 +64,22 @@ def test_screen_counts_verified_successes(tiny_parent):
     wins = screen(model, tok, probs, k=3, temperature=1.0, max_new_tokens=16, seed=0)
     assert len(wins) == 3 and all(0 <= w <= 3 for w in wins)  # an untrained model: nothing verifies
     assert wins == [0, 0, 0]
+    always = screen(model, tok, probs, k=3, temperature=1.0, max_new_tokens=16, seed=0, success=lambda r: True)
+    assert always == [3, 3, 3]
+
+
+def test_success_rule_follows_the_reward():
+    from reasonlab.train.edge_filter import success_rule
+    from reasonlab.verify import verify
+
+    p = make_dataset(POOL, "rl", 1, 0)[0]
+    gold = verify(p, p.completion)
+    wrong_answer = verify(p, p.completion.replace(f"<answer>{p.answer}<", f"<answer>{int(p.answer) + 1}<"))
+    outcome = GRPORunConfig(mixture=POOL, reward_kind="outcome")
+    mix = GRPORunConfig(mixture=POOL, reward_kind="mix", reward_alpha=0.2)
+    assert success_rule(EdgeFilter(POOL), outcome)(gold) and not success_rule(EdgeFilter(POOL), outcome)(wrong_answer)
+    assert success_rule(EdgeFilter(POOL), mix)(gold) and not success_rule(EdgeFilter(POOL), mix)(wrong_answer)
+    assert not success_rule(EdgeFilter(POOL, success="verified"), outcome)(wrong_answer)
 
 
 def test_run_segments_log_resume(tiny_parent, tmp_path, monkeypatch):

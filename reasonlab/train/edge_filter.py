@@ -1,8 +1,10 @@
 """GRPO on prompts at the current model's edge of competence (the paper's practical guidance 1, paper.md section 7).
 
 Every `refresh_every` GRPO steps the current policy screens a fresh pool of candidate problems with `k` samples
-each and keeps those it solves sometimes but not always (0 < verified successes < k): it fails at pass@1 and
-solves within k samples. The next segment of GRPO trains on the kept prompts only (cycled if there are fewer
+each and keeps those it solves sometimes but not always (0 < successes < k): it fails at pass@1 and solves
+within k samples. A success is, by default, a sample whose reward under the run's own reward is 1 (for the
+outcome reward: the right answer), since only prompts whose rewards vary give GRPO a gradient; `success=
+"verified"` counts process-verified samples instead (the book's pass@k criterion). The next segment of GRPO trains on the kept prompts only (cycled if there are fewer
 than the segment needs). Too-easy prompts (all k solved) and too-hard ones (none solved) are the groups whose
 rewards have no variance and so give GRPO no gradient; the filter spends screening compute to avoid them.
 
@@ -37,6 +39,9 @@ if TYPE_CHECKING:
     from .grpo import GRPORunConfig
 
 
+SUCCESS = ("reward", "verified")
+
+
 @dataclass(frozen=True)
 class EdgeFilter:
     """How the edge-of-competence pool is built and refreshed."""
@@ -45,8 +50,11 @@ class EdgeFilter:
     pool_size: int = 256  # candidates screened per refresh
     k: int = 4  # samples per candidate; kept iff 0 < successes < k
     refresh_every: int = 5  # GRPO steps per screened pool
+    success: str = "reward"  # a screened sample succeeds if its reward is 1 ("reward") or it verifies ("verified")
 
     def __post_init__(self):
+        if self.success not in SUCCESS:
+            raise ValueError(f"success must be one of {', '.join(SUCCESS)}, got {self.success!r}")
         if not isinstance(self.pool, Mixture):
             raise ValueError(f"pool must be a reasonlab.generator.Mixture, got {type(self.pool).__name__}")
         for name in ("pool_size", "refresh_every"):
@@ -72,14 +80,28 @@ def steps_at_equal_compute(budget_steps: int, filt: EdgeFilter, prompts_per_step
 
 
 def screen(model, tokenizer, problems: list[Problem], k: int, temperature: float, max_new_tokens: int,
-           seed: int) -> list[int]:
-    """Verified successes out of k samples for each problem (the rollout temperature: what GRPO will see)."""
-    from ..evaluate import encode_prompt, score_problem_samples, stop_token_ids
-    from ..sampling import sample
+           seed: int, success=None) -> list[int]:
+    """Successes out of k samples for each problem, at the rollout temperature (what GRPO will see).
 
+    success(report) -> bool decides a sample (a reasonlab.verify report); default: it verifies."""
+    from ..evaluate import encode_prompt, stop_token_ids
+    from ..sampling import sample
+    from ..verify import verify
+
+    success = success or (lambda report: report.verified)
     out = sample(model, [encode_prompt(tokenizer, p) for p in problems], k, temperature=temperature,
                  max_new_tokens=max_new_tokens, stop_ids=stop_token_ids(tokenizer), seed=seed)
-    return [score_problem_samples(p, texts)["verified"] for p, texts in zip(problems, out.decode(tokenizer))]
+    return [sum(bool(success(verify(p, c))) for c in texts) for p, texts in zip(problems, out.decode(tokenizer))]
+
+
+def success_rule(filt: EdgeFilter, config: "GRPORunConfig"):
+    """The screening's notion of a solved sample: reward 1 under the run's reward, or verified."""
+    from ..verify import reward
+
+    if filt.success == "verified":
+        return lambda report: report.verified
+    alpha = config.reward_alpha if config.reward_kind == "mix" else 0.0
+    return lambda report: reward(report, config.reward_kind, alpha) >= 1.0 - 1e-9
 
 
 def _candidates(filt: EdgeFilter, config: GRPORunConfig, segment: int, tokenizer) -> list[Problem]:
@@ -126,7 +148,7 @@ def train_grpo_edge_filtered(config: GRPORunConfig, filt: EdgeFilter, out_dir: P
             cands = _candidates(filt, config, seg, tokenizer)
             t_screen = time.perf_counter()
             wins = screen(model, tokenizer, cands, filt.k, config.temperature, config.max_response_tokens,
-                          stable_seed(config.seed, "edge-filter", seg))
+                          stable_seed(config.seed, "edge-filter", seg), success_rule(filt, config))
             kept = [p for p, c in zip(cands, wins) if 0 < c < filt.k]
             screening = {"segment": seg, "candidates": len(cands), "kept": len(kept),
                          "solved_all": sum(c == filt.k for c in wins), "solved_none": sum(c == 0 for c in wins),
