@@ -146,11 +146,13 @@ def verdicts(dt: pd.DataFrame, logs: dict, roles: dict[str, str], k_max: int, fl
 
 def plot_fig3(axes, t: pd.DataFrame, models: list[str], bands=BANDS, labels: dict | None = None) -> None:
     """pass@k curves (95% CI) of each model, one panel per eval band: the paper's Fig 3."""
+    # the base last: drawn on top, and its ks (it may have more samples than the arms) set the axis
+    models = [m for m in models if m != "base"] + (["base"] if "base" in models else [])
     for ax, band in zip(axes, bands):
         for m in models:
             rows = t[(t.model == m) & (t.group == "band") & (t.key == band) & (t.metric == "pass@k")].sort_values("k")
             if len(rows):
-                style = {"color": "black", "linestyle": "--"} if m == "base" else {}
+                style = {"color": "black", "linestyle": "--", "zorder": 5} if m == "base" else {}
                 plot_pass_at_k(ax, rows.k.astype(int).tolist(), rows.value, rows.lo, rows.hi,
                                label=(labels or {}).get(m, m), **style)
         ax.set_title(f"eval: {band}")
