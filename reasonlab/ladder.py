@@ -9,7 +9,6 @@ from __future__ import annotations
 import pandas as pd
 
 from .plots import plot_pass_at_k
-from .provenance import load_result
 
 RECIPE = "ladder"
 # The paper's ladder (paper.md section 4) beside ours.
@@ -23,28 +22,11 @@ CRITERIA = {
 }
 
 
-def result_name(scale: str, seed: int = 0) -> str:
-    return f"{RECIPE}-{scale}" + (f"-seed{seed}" if seed else "")
-
-
 def load_or_run(scale: str = "laptop", seed: int = 0, fresh: bool = False) -> dict:
-    """The committed result, or (fresh) train and evaluate the base model now.
+    """The committed base-model result, or (fresh; smoke always) train and evaluate it now (runner.load_or_run)."""
+    from .experiments.runner import load_or_run as load_or_run_recipe
 
-    Without a committed result and without `fresh`, this refuses rather than silently start a long
-    training run inside a book build; the smoke scale always runs (it takes about a minute).
-    """
-    if not fresh:
-        try:
-            return load_result(result_name(scale, seed))
-        except FileNotFoundError:
-            if scale != "smoke":
-                raise FileNotFoundError(
-                    f"no committed result {result_name(scale, seed)!r}; run `python -m reasonlab run ladder "
-                    f"--scale {scale}` (or this notebook with fresh=True) to make it") from None
-    from .experiments.runner import run_recipe
-
-    run_recipe(RECIPE, scale, seed=seed, progress=False)
-    return load_result(result_name(scale, seed))
+    return load_or_run_recipe(RECIPE, scale, seed, fresh)
 
 
 def table(result: dict) -> pd.DataFrame:

@@ -13,9 +13,7 @@ import pandas as pd
 
 from .evaluate import pass_at_k
 from .ladder import load_or_run as load_or_run_base
-from .ladder import result_name as base_result_name
 from .plots import plot_pass_at_k
-from .provenance import load_result
 
 RECIPE = "S3"
 BANDS = ("in_dist", "edge", "hard")
@@ -23,27 +21,11 @@ BANDS = ("in_dist", "edge", "hard")
 PAPER_EDGE_RUN = {"pass@1": (0.10, 0.50), "pass@128": (0.40, 0.85)}
 
 
-def result_name(scale: str, seed: int = 0) -> str:
-    return f"{RECIPE}-{scale}" + (f"-seed{seed}" if seed else "")
-
-
 def load_or_run(scale: str = "laptop", seed: int = 0, fresh: bool = False) -> tuple[dict, dict]:
-    """(base result, S3 result): committed results, or (fresh, or smoke without one) run them now.
+    """(base result, S3 result): committed results, or (fresh; smoke always) run them now (runner.load_or_run)."""
+    from .experiments.runner import load_or_run as load_or_run_recipe
 
-    Refuses to start a laptop or gpu run inside a book build unless asked (fresh=True)."""
-    base = load_or_run_base(scale, seed, fresh)
-    if not fresh:
-        try:
-            return base, load_result(result_name(scale, seed))
-        except FileNotFoundError:
-            if scale != "smoke":
-                raise FileNotFoundError(
-                    f"no committed result {result_name(scale, seed)!r}; run `python -m reasonlab run S3 --scale "
-                    f"{scale}` (or this notebook with fresh=True) to make it") from None
-    from .experiments.runner import run_recipe
-
-    run_recipe(RECIPE, scale, seed=seed, progress=False)
-    return base, load_result(result_name(scale, seed))
+    return load_or_run_base(scale, seed, fresh), load_or_run_recipe(RECIPE, scale, seed, fresh)
 
 
 def table(base: dict, s3: dict) -> pd.DataFrame:
@@ -172,20 +154,16 @@ def plot_nll_reduction(ax, t: pd.DataFrame, models: list[str], bands=BANDS) -> N
     ax.legend(fontsize=8)
 
 
-def plot_rewards(ax, logs: dict, models: list[str]) -> None:
-    """Mean training reward per GRPO step of each run (the paper's Fig 11)."""
+def plot_rl_log(ax, logs: dict, models: list[str], key: str = "reward_mean") -> None:
+    """A GRPO log column per step for each run: "reward_mean" (the paper's Fig 11) or "frac_zero_std"
+    (the share of prompt groups whose rewards have no spread, so no gradient)."""
     for m in models:
         rows = logs.get(m, {}).get("rl", [])
         if rows:
-            ax.plot([r["step"] for r in rows], [r.get("reward_mean") for r in rows], label=m)
-    ax.set(xlabel="GRPO step", ylabel="mean reward", ylim=(-0.02, 1.02), title="training reward")
-    ax.legend(fontsize=8)
-
-
-def plot_zero_variance(ax, logs: dict, models: list[str]) -> None:
-    """Share of prompt groups whose rewards have no spread (no gradient) per GRPO step."""
-    for m in models:
-        rows = logs.get(m, {}).get("rl", [])
-        if rows:
-            ax.plot([r["step"] for r in rows], [r.get("frac_zero_std") for r in rows], label=m)
-    ax.set(xlabel="GRPO step", ylabel="share of groups", ylim=(-0.02, 1.02), title="groups with zero reward variance")
+            ax.plot([r["step"] for r in rows], [r.get(key) for r in rows], label=m)
+    labels = {"reward_mean": ("mean reward", "training reward"),
+              "frac_zero_std": ("share of groups", "groups with zero reward variance")}
+    ylabel, title = labels.get(key, (key, key))
+    ax.set(xlabel="GRPO step", ylabel=ylabel, ylim=(-0.02, 1.02), title=title)
+    if key == "reward_mean":
+        ax.legend(fontsize=8)

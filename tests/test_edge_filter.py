@@ -8,28 +8,9 @@ from reasonlab.generator import Mixture, make_dataset
 from reasonlab.train.edge_filter import EdgeFilter, screen, steps_at_equal_compute, train_grpo_edge_filtered
 from reasonlab.train.grpo import GRPORunConfig
 
+pytestmark = pytest.mark.usefixtures("one_thread")
+
 POOL = Mixture.band(2, 5, "animals-zoo")
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-@pytest.fixture(scope="module")
-def tiny_parent(tmp_path_factory):
-    from reasonlab.model import make_model, save_checkpoint
-    from reasonlab.tokenizer import load_tokenizer
-
-    tok = load_tokenizer()
-    path = tmp_path_factory.mktemp("parent")
-    save_checkpoint(make_model("smoke", tok, seed=0), tok, path)
-    return path
 
 
 @pytest.mark.parametrize("kw, message", [

@@ -8,21 +8,12 @@ import pytest
 from reasonlab.generator import Mixture, make_dataset
 from reasonlab.train.grpo import GRPORunConfig, _reasonlab_rollout, _RewardRecorder, grpo_args, prompt_dataset
 
+pytestmark = pytest.mark.usefixtures("one_thread")
+
 MIX = Mixture.band(2, 4, "animals-zoo")
 LOG_FIELDS = {"step", "generate_s", "rollout_s", "truncated_frac", "reward_mean", "reward_std", "reward_group_std",
               "frac_zero_std", "kl", "rollout_tokens",
               "tokens", "t_rl", "t_rl_actual", "step_s", "elapsed_s", "loss", "lr"}
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Single-threaded: on a shared, oversubscribed 2-core machine 2 OpenMP threads run ~100x slower."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def cfg(**kw):
@@ -84,17 +75,6 @@ def test_reward_wiring_strict_gold_gets_one():
     assert out == [1.0] * 3 + [0.0] * 3 and rec.last == out
     mix = _RewardRecorder(cfg(reward_kind="mix", reward_alpha=0.2))
     assert mix(prompts, wrong, problem=problem) == pytest.approx([0.8] * 3)  # process right, answer wrong
-
-
-@pytest.fixture(scope="module")
-def tiny_parent(tmp_path_factory):
-    from reasonlab.model import make_model, save_checkpoint
-    from reasonlab.tokenizer import load_tokenizer
-
-    tok = load_tokenizer()
-    path = tmp_path_factory.mktemp("parent")
-    save_checkpoint(make_model("smoke", tok, seed=0), tok, path)
-    return path
 
 
 def test_rollout_func_groups_and_stops(tiny_parent):

@@ -6,16 +6,9 @@ from transformers import Qwen2Config, Qwen2ForCausalLM
 
 from reasonlab.sampling import _pick, logprobs_of, sample
 
+pytestmark = pytest.mark.usefixtures("one_thread")
+
 VOCAB = 97
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    # tiny matmuls gain nothing from threads, and a shared 2-core machine makes 2 threads stall
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
 
 
 @pytest.fixture(scope="module")

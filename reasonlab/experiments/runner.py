@@ -125,37 +125,35 @@ def training_log(final_dir: Path, max_points: int = 300) -> list[dict]:
             if "screening" not in r]
 
 
-def evaluate_checkpoint(recipe: Recipe, final_dir: Path, label: str, seed: int = 0, progress: bool = True):
-    """Evaluate a checkpoint on the recipe's evaluation; returns (records, tidy table)."""
-    from ..evaluate import run_eval, summarise
+def evaluate_checkpoint(recipe: Recipe, final_dir: Path, seed: int = 0, progress: bool = True) -> list[dict]:
+    """Sample and verify a checkpoint on the recipe's evaluation; one record per problem."""
+    from ..evaluate import run_eval
     from ..model import load_checkpoint
 
     model, tokenizer = load_checkpoint(final_dir)
     model.eval()
     ev = recipe.evaluation
     spec = ev.eval_spec(recipe.scale, ev.templates[0], seed)
-    sets = ev.problem_sets(recipe.scale, seed)
-    records = run_eval(model, tokenizer, spec, progress=progress, problem_sets=sets)
-    return records, summarise(records, spec, label, by_template=ev.by_template)
+    return run_eval(model, tokenizer, spec, progress=progress, problem_sets=ev.problem_sets(recipe.scale, seed))
 
 
 def cached_evaluation(recipe: Recipe, final_dir: Path, label: str, seed: int = 0, progress: bool = True):
-    """evaluate_checkpoint, cached beside the checkpoint by the evaluation's config (arms run in parallel
-    processes with `--arm` are then collected by one plain `run` without evaluating again)."""
+    """(records, tidy table) of a checkpoint; the records are cached beside it by the evaluation's config,
+    so arms run in parallel processes with `--arm` are collected by one plain `run` without evaluating again."""
     from ..evaluate import summarise
 
     key = config_hash({"evaluation": recipe.evaluation, "scale": recipe.scale, "seed": seed})
     path = Path(final_dir).parent / f"eval-{key}.json"
     if path.exists():
         records = json.loads(path.read_text())["records"]
-        ev = recipe.evaluation
-        spec = ev.eval_spec(recipe.scale, ev.templates[0], seed)
-        return records, summarise(records, spec, label, by_template=ev.by_template)
-    records, table = evaluate_checkpoint(recipe, final_dir, label, seed, progress)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"records": records}))
-    tmp.replace(path)
-    return records, table
+    else:
+        records = evaluate_checkpoint(recipe, final_dir, seed, progress)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"records": records}))
+        tmp.replace(path)
+    ev = recipe.evaluation
+    return records, summarise(records, ev.eval_spec(recipe.scale, ev.templates[0], seed), label,
+                              by_template=ev.by_template)
 
 
 def run_recipe(recipe_id: str, scale: str = "laptop", arms: list[str] | None = None, seed: int = 0,
@@ -187,7 +185,32 @@ def run_recipe(recipe_id: str, scale: str = "laptop", arms: list[str] | None = N
                                                "arms": [a.name for a in chosen]},
                              parents=tuple(parents), wall_time_s=time.perf_counter() - t0,
                              recipe=recipe.id, scale=recipe.scale.name)
-    name = f"{recipe.id}-{recipe.scale.name}" + (f"-seed{seed}" if seed else "")
+    name = result_name(recipe.id, recipe.scale.name, seed)
     data = {"table": table.to_dict(orient="records"), "records": records_by_arm, "training_logs": logs,
             "training_manifests": train_manifests}
     return save_result(name, data, manifest)
+
+
+def result_name(recipe_id: str, scale: str, seed: int = 0) -> str:
+    """The name a recipe's result is saved under in data/results/."""
+    return f"{recipe_id}-{scale}" + (f"-seed{seed}" if seed else "")
+
+
+def load_or_run(recipe_id: str, scale: str = "laptop", seed: int = 0, fresh: bool = False) -> dict:
+    """The committed result of a recipe, or (fresh) run it now; the smoke scale runs when nothing is committed.
+
+    Without a committed result and without `fresh`, a larger scale is refused rather than silently started
+    inside a book build."""
+    from ..provenance import load_result
+
+    name = result_name(recipe_id, scale, seed)
+    if not fresh:
+        try:
+            return load_result(name)
+        except FileNotFoundError:
+            if scale != "smoke":
+                raise FileNotFoundError(
+                    f"no committed result {name!r}; run `python -m reasonlab run {recipe_id} --scale {scale}` "
+                    f"(or the chapter's notebook with fresh=True) to make it") from None
+    run_recipe(recipe_id, scale, seed=seed, progress=False)
+    return load_result(name)
