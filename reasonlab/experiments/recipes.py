@@ -424,14 +424,13 @@ def s3(scale: Scale, rl_bands=None, edge_filter: bool = True, follow_ups: bool =
                                                          for i, b in enumerate(rl_bands)}
     if not bands:
         raise ValueError("rl_bands needs at least one (lo, hi) range")
-    if not isinstance(edge_filter, bool):
-        raise ValueError(f"edge_filter must be True or False, got {edge_filter!r}")
+    for name, flag in (("edge_filter", edge_filter), ("follow_ups", follow_ups)):
+        if not isinstance(flag, bool):
+            raise ValueError(f"{name} must be True or False, got {flag!r}")
     pre = _pretrain(scale, base_pretrain(scale))
     arms = [Arm(f"rl-op{lo}-{hi}", pre, rl=_rl(scale, mixture(across(BASE_TEMPLATES, lo, hi), scale)),
                 params=(("rl_band", (lo, hi)), ("role", role)))
             for role, (lo, hi) in bands.items()]
-    if not isinstance(follow_ups, bool):
-        raise ValueError(f"follow_ups must be True or False, got {follow_ups!r}")
     if edge_filter:
         arms.append(_edge_filter_arm(scale, pre))
     if follow_ups:

@@ -201,7 +201,7 @@ LAPTOP = Scale(
     rollouts=6,  # as the paper
     rl_max_prompt_tokens=208,  # op-14 prompts are <= 196 tokens in this format (measured)
     rl_max_response_tokens=300,  # op-14 gold completions are <= 201 tokens in this format (measured)
-    rl_lr=5e-5,  # larger than the paper's 1e-6: a 2M model, 120 updates in all (our choice, lab notes)
+    rl_lr=5e-5,  # larger than the paper's 1e-6: a 2M model, 80 updates per arm (our choice, lab notes)
     rl_kl_coef=1e-3,  # as the paper
     rl_minibatch_prompts=8,  # keeps the paper's 4 mini-batches per step
     rl_temperature=1.0,  # as the paper
@@ -222,7 +222,7 @@ LAPTOP = Scale(
     # Without it the 2M model falls from solved to never-verified in one op (no edge band, lab notes);
     # a 1% long tail of edge-band problems seeds partial competence, the paper's own guidance (~1% density).
     pretrain_tail=0.01,
-    rl_eval_samples=64,  # five RL arms at 128 samples do not fit a session; paired with the base's 128 (lab notes)
+    rl_eval_samples=64,  # S3's seven arms at 128 samples do not fit a session; paired with the base's 128 (lab notes)
 )
 
 SMOKE = dataclasses.replace(
@@ -284,7 +284,7 @@ _REASONS = {
     "rl_max_prompt_tokens": "the scale's problems are shorter",
     "rl_max_response_tokens": "the scale's solutions are shorter",
     "rl_lr": "a much smaller model and ~100 updates in all need a larger step size",
-    "rl_eval_samples": "RL arms are evaluated with 64 samples per problem (pass@k up to 64) to fit five arms in a "
+    "rl_eval_samples": "RL arms are evaluated with 64 samples per problem (pass@k up to 64) to fit every arm in a "
                        "session; the base keeps 128 and changes are paired per problem",
     "rl_minibatch_prompts": "keeps the paper's 4 PPO mini-batches per step",
     "budget_rl_steps": "S5's compute budget follows the scale's RL size",

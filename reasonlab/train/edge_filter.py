@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..generator import Mixture, Problem, problem_at
-from ..provenance import config_hash, make_manifest, stable_seed, write_manifest
+from ..generator import Mixture, Problem
+from ..provenance import make_manifest, stable_seed, write_manifest
 
 # GRPO (and TRL) load only when a run starts: recipes import EdgeFilter, and grpo imports experiments.
 if TYPE_CHECKING:
@@ -104,19 +104,6 @@ def success_rule(filt: EdgeFilter, config: "GRPORunConfig"):
     return lambda report: reward(report, config.reward_kind, alpha) >= 1.0 - 1e-9
 
 
-def _candidates(filt: EdgeFilter, config: GRPORunConfig, segment: int, tokenizer) -> list[Problem]:
-    """pool_size distinct problems of the pool's rl split, a fresh slice per segment, prompts that fit."""
-    out, seen, i = [], set(), segment * filt.pool_size * 4
-    while len(out) < filt.pool_size:
-        p = problem_at(filt.pool, config.split, i, config.seed)
-        i += 1
-        if p.text_hash in seen or len(tokenizer(p.prompt)["input_ids"]) > config.max_prompt_tokens:
-            continue
-        seen.add(p.text_hash)
-        out.append(p)
-    return out
-
-
 def train_grpo_edge_filtered(config: GRPORunConfig, filt: EdgeFilter, out_dir: Path | str, parent_dir: Path | str,
                              progress: bool = True, max_minutes: float | None = None) -> Path:
     """GRPO for config.steps steps in segments of filt.refresh_every, each on freshly screened edge prompts.
@@ -125,7 +112,7 @@ def train_grpo_edge_filtered(config: GRPORunConfig, filt: EdgeFilter, out_dir: P
     is config's. Resumable: finished segments are skipped; an interrupted one resumes. Returns out_dir/final,
     or the directory it stopped in when max_minutes ran out."""
     from ..model import load_checkpoint
-    from .grpo import train_grpo
+    from .grpo import fitting_problems, train_grpo
 
     out_dir, parent_dir = Path(out_dir), Path(parent_dir)
     final_dir = out_dir / "final"
@@ -145,7 +132,9 @@ def train_grpo_edge_filtered(config: GRPORunConfig, filt: EdgeFilter, out_dir: P
         else:
             model, tokenizer = load_checkpoint(policy_dir)
             model.eval()
-            cands = _candidates(filt, config, seg, tokenizer)
+            # a fresh slice of the pool's split per segment
+            cands, _ = fitting_problems(filt.pool, config.split, config.seed, filt.pool_size, tokenizer,
+                                        config.max_prompt_tokens, start=seg * filt.pool_size * 4)
             t_screen = time.perf_counter()
             wins = screen(model, tokenizer, cands, filt.k, config.temperature, config.max_response_tokens,
                           stable_seed(config.seed, "edge-filter", seg), success_rule(filt, config))
@@ -180,11 +169,10 @@ def train_grpo_edge_filtered(config: GRPORunConfig, filt: EdgeFilter, out_dir: P
     (out_dir / "log.jsonl").write_text("".join(json.dumps(r) + "\n" for r in log_rows))
     screens = [r["screening"] for r in log_rows if "screening" in r]
     grpo_rows = [r for r in log_rows if "screening" not in r]
-    key = config_hash(config, config_hash(filt), parent_dir.name)
     write_manifest(final_dir, make_manifest(
         "grpo-edge-filter", {"grpo": config, "filter": filt}, wall_time_s=time.time() - t0, stage="rl",
         parent_dir=str(parent_dir), reference_dir=str(parent_dir), steps=config.steps, segments=n_segments,
         screened=sum(s["candidates"] for s in screens), kept=sum(s["kept"] for s in screens),
-        screen_samples=sum(s["candidates"] for s in screens) * filt.k, filter_key=key,
+        screen_samples=sum(s["candidates"] for s in screens) * filt.k,
         rollout_tokens=grpo_rows[-1]["tokens"] if grpo_rows else None))
     return final_dir

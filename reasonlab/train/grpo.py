@@ -179,22 +179,31 @@ def rl_problems(config: GRPORunConfig, tokenizer) -> tuple[list[Problem], int]:
 
     Same order and dedup as generator.make_dataset(mixture, split, n, seed) (so, when nothing is too long,
     the same problems). Returns (problems, number skipped as too long)."""
+    return fitting_problems(config.mixture, config.split, config.seed, config.n_prompts, tokenizer,
+                            config.max_prompt_tokens)
+
+
+def fitting_problems(mixture: Mixture, split: str, seed: int, n: int, tokenizer, max_prompt_tokens: int,
+                     start: int = 0) -> tuple[list[Problem], int]:
+    """n distinct problems of `split` drawn from index `start` on, skipping prompts longer than max_prompt_tokens.
+
+    Returns (problems, number skipped as too long); raises if too few fit."""
     from ..generator import problem_at
 
-    out, seen, skipped, i = [], set(), 0, 0
-    while len(out) < config.n_prompts:
-        p = problem_at(config.mixture, config.split, i, config.seed)
+    out, seen, skipped, i = [], set(), 0, start
+    while len(out) < n:
+        p = problem_at(mixture, split, i, seed)
         i += 1
         if p.text_hash in seen:
             continue
         seen.add(p.text_hash)
-        if len(tokenizer(p.prompt)["input_ids"]) > config.max_prompt_tokens:
+        if len(tokenizer(p.prompt)["input_ids"]) > max_prompt_tokens:
             skipped += 1
         else:
             out.append(p)
-        if i > 20 * config.n_prompts + 1000:
-            raise RuntimeError(f"only {len(out)} usable problems of {config.mixture.name} after {i} draws "
-                               f"({skipped} longer than max_prompt_tokens={config.max_prompt_tokens})")
+        if i - start > 20 * n + 1000:
+            raise RuntimeError(f"only {len(out)} usable problems of {mixture.name} after {i - start} draws "
+                               f"({skipped} longer than max_prompt_tokens={max_prompt_tokens})")
     return out, skipped
 
 
