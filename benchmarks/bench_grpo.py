@@ -1,18 +1,23 @@
-"""GRPO step time: rollouts from our sampler (TRL `rollout_func`) vs TRL's own generation (model.generate).
+"""GRPO step time at the laptop scale, side by side: TRL's defaults, today's plain path, and the fast path.
 
-    nice -n 10 .venv/bin/python benchmarks/bench_grpo.py [--preset laptop-2m] [--steps 3] [--threads 1]
+    nice python benchmarks/bench_grpo.py [--steps 3] [--threads 1] [--rounds 1]
 
-Same model, data and batch for both: a randomly initialised `laptop-2m` (the cost of a step does not depend on
-the weights' values), 8 prompts x 6 rollouts, up to 128 new tokens, stops at `</answer>` / [EOS], temperature
-1.0, KL to a frozen reference (beta 1e-3), one PPO mini-batch per step. Each backend runs `train_grpo` for
---steps GRPO steps; the table shows the median over the steps after the first (warm-up) of:
-    generate_s  sampling the 48 completions
-    rollout_s   sampling + verifier rewards + reference log-probs
-    step_s      the whole GRPO step (rollout_s + policy forward/backward + optimizer)
-A random model rarely emits a stop token, so nearly every row runs to 128 tokens under both backends; the
-completion tokens per step are shown so the work can be compared. --threads 1 (default): on a shared,
-oversubscribed 2-core machine, 2 OpenMP threads slow both backends down by up to ~100x (measured), so
-timings are taken single-threaded.
+The step is S3's edge arm (`rl-op7-10`) at the laptop scale, as the runner configures it: 32 prompts x 6
+rollouts, <= 300 new tokens, 4 PPO mini-batches of 8 prompts, KL to the frozen reference (beta 1e-3), fp32,
+from the committed laptop base model (so completions stop where a trained model stops). Variants, each a
+`train_grpo` run of --steps GRPO steps in its own process (the allocator setting is process-wide):
+
+    trl     generation="trl" (model.generate) and TRL's own log-prob passes: what a TRL user gets
+    plain   our KV-cache sampler through TRL's rollout_func, TRL's log-prob passes (the path before this one)
+    fast    the sampler + the fast log-prob passes of ReasonlabGRPOTrainer (old-policy log-probs from the
+            sampler, reference and policy teacher-forced on unpadded rows) + the tuned allocator
+    fast-bf16  the same with GRPORunConfig(dtype="bf16"): bf16 autocast for the policy and reference passes.
+            NOT the same computation (the laptop scale trains RL in fp32): shown as the next lever only
+
+The table gives the median over the steps after the first (warm-up) and over rounds, with the breakdown the
+trainer logs (time_* fields of log.jsonl): sampling, verifier rewards, old-policy and reference log-probs, TRL's
+other rollout bookkeeping, the policy forward, the loss and backward, and optimizer + the rest of the step.
+--threads 1 (default) is how the laptop arms run (one process per core).
 """
 
 from __future__ import annotations
@@ -21,88 +26,109 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 OUT = Path(__file__).parent / "results" / "grpo.json"
+VARIANTS = {"trl": ("trl", False, "fp32"), "plain": ("reasonlab", False, "fp32"), "fast": ("reasonlab", True, "fp32"),
+            "fast-bf16": ("reasonlab", True, "bf16")}
+DEFAULT_VARIANTS = "trl,plain,fast,fast-bf16"
+PARTS = ("time_sampling_s", "time_reward_s", "time_old_logps_s", "time_ref_logps_s", "time_rollout_other_s",
+         "time_policy_fwd_s", "time_policy_bwd_loss_s", "time_optimizer_other_s")
+BASE = Path(__file__).resolve().parent.parent / "data" / "checkpoints" / "pretrain-f86e492d394a" / "final"
 
 
-def run_backend(generation: str, parent: Path, root: Path, args) -> dict:
-    from reasonlab.generator import Mixture
-    from reasonlab.train.grpo import GRPORunConfig, train_grpo
+def arm_config(steps: int):
+    import dataclasses
 
-    cfg = GRPORunConfig(mixture=Mixture.band(2, 6, "animals-zoo"), reward_kind="strict", steps=args.steps,
-                        prompts_per_step=args.prompts, rollouts=args.rollouts, minibatch_prompts=args.prompts,
-                        max_prompt_tokens=256, max_response_tokens=args.new_tokens, lr=1e-6, kl_coef=1e-3,
-                        generation=generation, seed=0)
-    out = root / f"run-{generation}"
-    t0 = time.perf_counter()
-    train_grpo(cfg, out, parent, progress=False)
-    wall = time.perf_counter() - t0
-    rows = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
-    timed = rows[1:] or rows  # drop the warm-up step
-    med = lambda k: round(statistics.median(r[k] for r in timed), 3)  # noqa: E731
-    return {"generation": generation, "steps_timed": len(timed), "generate_s": med("generate_s"),
-            "rollout_s": med("rollout_s"), "step_s": med("step_s"),
-            "completion_tokens": med("completion_tokens"), "rollout_tokens": med("rollout_tokens"),
-            "truncated_frac": med("truncated_frac"), "run_wall_s": round(wall, 1),
-            "per_step": [{k: r[k] for k in ("step", "generate_s", "rollout_s", "step_s", "completion_tokens")}
-                         for r in rows]}
+    from reasonlab.experiments.recipes import get_recipe
+    from reasonlab.experiments.runner import grpo_config
+
+    recipe = get_recipe("S3", "laptop")
+    arm = next(a for a in recipe.arms if a.name == "rl-op7-10")
+    return dataclasses.replace(grpo_config(arm.rl, recipe.scale), steps=steps, ckpt_every=0)
+
+
+def worker(variant: str, steps: int, threads: int) -> dict:
+    import dataclasses
+
+    import torch
+
+    from reasonlab.train.grpo import train_grpo
+
+    torch.set_num_threads(threads)
+    generation, fast, dtype = VARIANTS[variant]
+    cfg = dataclasses.replace(arm_config(steps), generation=generation, dtype=dtype)
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        train_grpo(cfg, Path(tmp) / "run", BASE, progress=False, fast=fast)
+        wall = time.perf_counter() - t0
+        rows = [json.loads(line) for line in (Path(tmp) / "run" / "log.jsonl").read_text().splitlines()]
+    return {"variant": variant, "wall_s": wall, "rows": rows}
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--preset", default="laptop-2m")
-    ap.add_argument("--prompts", type=int, default=8)
-    ap.add_argument("--rollouts", type=int, default=6)
-    ap.add_argument("--new-tokens", type=int, default=128)
     ap.add_argument("--steps", type=int, default=3)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument("--variants", default=DEFAULT_VARIANTS)
+    ap.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.steps, args.threads)))
+        return
 
-    import torch
-    import transformers
-    import trl
+    from reasonlab.provenance import make_manifest
 
-    from reasonlab.model import count_params, make_model, save_checkpoint
-    from reasonlab.provenance import device_description, git_commit
-    from reasonlab.tokenizer import load_tokenizer
-
-    torch.set_num_threads(args.threads)
-    tok = load_tokenizer()
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        model = make_model(args.preset, tok, seed=0)  # random init
-        params = count_params(model)
-        save_checkpoint(model, tok, root / "parent")
-        results = [run_backend(g, root / "parent", root, args) for g in ("reasonlab", "trl")]
-    ours, theirs = results
-    ratio = {k: round(theirs[k] / ours[k], 2) for k in ("generate_s", "rollout_s", "step_s")}
-
-    print(f"GRPO step, {args.preset} (random init, {params / 1e6:.2f}M non-embedding), {args.prompts} prompts x "
-          f"{args.rollouts} rollouts, <= {args.new_tokens} new tokens, {args.threads} thread(s); median of "
-          f"{ours['steps_timed']} steps after warm-up")
-    print(f"{'generation':<12}{'generate_s':>12}{'rollout_s':>12}{'step_s':>10}{'compl. tok':>12}")
+    t0 = time.time()
+    variants = args.variants.split(",")
+    runs: dict[str, list[dict]] = {v: [] for v in variants}
+    for r in range(args.rounds):
+        for v in variants:
+            out = subprocess.run([sys.executable, __file__, "--worker", v, "--steps", str(args.steps),
+                                  "--threads", str(args.threads)], capture_output=True, text=True,
+                                 env={**os.environ, "PYTHONWARNINGS": "ignore"})
+            if out.returncode:
+                raise RuntimeError(f"variant {v} failed:\n{out.stderr[-3000:]}")
+            runs[v].append(json.loads(out.stdout.strip().splitlines()[-1]))
+            print(f"round {r + 1} {v:<6} " + ", ".join(f"{x['step_s']:.1f}" for x in runs[v][-1]["rows"]) + " s/step",
+                  flush=True)
+    results = []
+    for v in variants:
+        timed = [row for run in runs[v] for row in run["rows"][1:]]  # drop each run's warm-up step
+        med = lambda k: round(statistics.median(row[k] for row in timed), 3)  # noqa: E731
+        results.append({"variant": v, "generation": VARIANTS[v][0], "fast": VARIANTS[v][1], "dtype": VARIANTS[v][2],
+                        "steps_timed": len(timed),
+                        "step_s": med("step_s"), "rollout_s": med("rollout_s"),
+                        **{k: med(k) for k in PARTS if all(k in row for row in timed)},
+                        "completion_tokens": med("completion_tokens"), "rollout_tokens": med("rollout_tokens"),
+                        "reward_mean": med("reward_mean"), "kl": med("kl"),
+                        "per_step": [{k: row.get(k) for k in ("step", "step_s", "rollout_s", "completion_tokens")}
+                                     for run in runs[v] for row in run["rows"]]})
+    by = {r["variant"]: r for r in results}
+    ratios = {f"{v}_over_fast": round(by[v]["step_s"] / by["fast"]["step_s"], 2) for v in by if "fast" in by and v != "fast"}
+    cfg = arm_config(args.steps)
+    print(f"\nGRPO step, S3 rl-op7-10 at the laptop scale: {cfg.prompts_per_step} prompts x {cfg.rollouts} rollouts, "
+          f"<= {cfg.max_response_tokens} new tokens, {cfg.updates_per_step} mini-batches, {args.threads} thread(s)")
+    cols = ("step_s",) + PARTS
+    print(f"{'variant':<8}" + "".join(f"{c.replace('time_', '').replace('_s', ''):>14}" for c in cols))
     for r in results:
-        print(f"{r['generation']:<12}{r['generate_s']:>12.2f}{r['rollout_s']:>12.2f}{r['step_s']:>10.2f}"
-              f"{r['completion_tokens']:>12.0f}")
-    print(f"{'trl / ours':<12}{ratio['generate_s']:>11.2f}x{ratio['rollout_s']:>11.2f}x{ratio['step_s']:>9.2f}x")
-
-    result = {
-        "settings": {"preset": args.preset, "init": "random (make_model seed 0)", "non_embedding_params": params,
-                     "prompts": args.prompts, "rollouts": args.rollouts, "max_new_tokens": args.new_tokens,
-                     "steps": args.steps, "temperature": 1.0, "kl_coef": 1e-3, "minibatches_per_step": 1,
-                     "mixture": "animals-zoo op 2-6, rl split, seed 0", "timed": "median over steps 2..N"},
-        "env": {"torch": torch.__version__, "transformers": transformers.__version__, "trl": trl.__version__,
-                "threads": args.threads, "device": device_description(), "cpu_count": os.cpu_count(),
-                "loadavg_at_end": list(os.getloadavg()), "git_commit": git_commit()},
-        "rows": results,
-        "trl_over_ours": ratio,
-    }
+        print(f"{r['variant']:<8}" + "".join(f"{r.get(c, float('nan')):>14.2f}" for c in cols))
+    print("  ".join(f"{k} {x:.2f}x" for k, x in ratios.items()))
+    result = {"manifest": make_manifest("bench_grpo", vars(args) | {"out": None}, wall_time_s=time.time() - t0),
+              "settings": {"arm": "S3 rl-op7-10, laptop scale", "parent": "data/checkpoints/pretrain-f86e492d394a",
+                           "prompts": cfg.prompts_per_step, "rollouts": cfg.rollouts,
+                           "max_new_tokens": cfg.max_response_tokens, "minibatches_per_step": cfg.updates_per_step,
+                           "kl_coef": cfg.kl_coef, "dtype": cfg.dtype, "threads": args.threads,
+                           "timed": "median over steps 2..N of each run, over rounds"},
+              "rows": results, "ratios": ratios}
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    args.out.write_text(json.dumps(result, indent=1) + "\n")
     print(f"wrote {args.out}")
 
 

@@ -1,11 +1,24 @@
-"""Training throughput: tokens/s per preset in fp32 and bf16 autocast, and the share of a matmul peak.
+"""Training throughput, side by side: the plain transformers path against reasonlab's fast path.
 
-Achieved FLOP/s = (6 * non-embedding params + 12 * layers * seq_len * hidden) * tokens/s (the
-paper's C = 6PT plus the attention score/value matmuls, forward + backward). The peak is a large
-torch.matmul timed in the same dtype on the same machine. One step = forward, backward, clip and
-AdamW update, exactly as reasonlab.train.lm does it (random tokens: data generation is not timed).
+Every variant trains the laptop scale's base config (the ladder's pre-training stage: preset, seq_len, batch,
+loss mask, bf16 autocast) on the same real batches (the first steps of its packed stream), one step =
+forward, backward, clip and AdamW exactly as reasonlab.train.lm does it. Variants, each in its own process
+(the allocator setting is process-wide and the compile cache per process), run in interleaved rounds so that
+drift on a shared machine hits all of them alike; the table gives the median over rounds:
 
-    nice python benchmarks/bench_train.py [--presets smoke,laptop-2m,laptop-4m] [--steps 6]
+    plain           PlainLoss: model(input_ids).logits + cross-entropy, eager (what a transformers user writes;
+                    the trainer's path before the fast one)
+    plain+alloc     the same with reasonlab.train.fast.tune_allocator()
+    fast-eager      FastLoss without compile (fused projections, block-causal attention) + allocator
+    fast-compiled   FastLoss compiled, default allocator
+    fast            FastLoss compiled + allocator: what train_lm runs by default
+
+Achieved FLOP/s = (6 * non-embedding params + 6 * lm-head params + 12 * layers * seq_len * hidden) * tokens/s
+(C = 6PT plus the output layer and the attention score/value matmuls, forward + backward, full causal square).
+The peak is a large matmul in bf16 timed in the same run. Data generation (stream.next_batch) is timed
+per step on its own to show its share of a step.
+
+    nice python benchmarks/bench_train.py [--scale laptop] [--rounds 3] [--steps 12]
 writes benchmarks/results/train.json and prints a table.
 """
 
@@ -13,23 +26,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import statistics
+import subprocess
+import sys
 import time
-from contextlib import nullcontext
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
-
-from reasonlab.generator import Mixture
-from reasonlab.model import count_params, get_preset, make_model
-from reasonlab.provenance import make_manifest
-from reasonlab.tokenizer import load_tokenizer
-from reasonlab.train.lm import LMTrainConfig, make_optimizer
 
 OUT = Path(__file__).parent / "results" / "train.json"
+VARIANTS = ("plain", "plain+alloc", "fast-eager", "fast-compiled", "fast")
 
 
-def matmul_peak(dtype: torch.dtype, n: int = 2048, reps: int = 5) -> float:
+def matmul_peak(dtype: torch.dtype = torch.bfloat16, n: int = 2048, reps: int = 5) -> float:
     """Best FLOP/s of an n x n x n matmul."""
     a, b = torch.randn(n, n, dtype=dtype), torch.randn(n, n, dtype=dtype)
     a @ b  # warm-up
@@ -41,65 +51,119 @@ def matmul_peak(dtype: torch.dtype, n: int = 2048, reps: int = 5) -> float:
     return 2 * n**3 / best
 
 
-def train_tok_s(preset: str, dtype: str, seq_len: int, batch: int, steps: int) -> tuple[float, object]:
-    tok = load_tokenizer()
-    model = make_model(preset, tok, seed=0)
-    cfg = LMTrainConfig(mixture=Mixture.band(2, 4), total_tokens=seq_len * batch * steps, preset=preset,
-                        seq_len=seq_len, batch_size=batch)
-    opt = make_optimizer(model, cfg)
-    x = torch.randint(10, len(tok), (batch, seq_len))
-    autocast = torch.autocast("cpu", dtype=torch.bfloat16) if dtype == "bf16" else nullcontext()
+def base_config(scale_name: str):
+    from reasonlab.experiments.recipes import get_recipe
+    from reasonlab.experiments.runner import lm_config
 
-    def step():
-        with autocast:
-            logits = model(input_ids=x).logits[:, :-1]
-            loss = F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), x[:, 1:].reshape(-1))
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    recipe = get_recipe("ladder", scale_name)
+    return lm_config(recipe.arms[0].pretrain, recipe.scale, "pretrain")
+
+
+def worker(variant: str, scale_name: str, steps: int) -> dict:
+    """Time `steps` training steps of one variant (after one warm-up step, which includes any compile)."""
+    from reasonlab.model import count_params, make_model
+    from reasonlab.tokenizer import load_tokenizer
+    from reasonlab.train.fast import FastLoss, PlainLoss, tune_allocator
+    from reasonlab.train.lm import PackedStream, make_optimizer, stable_seed
+
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown variant {variant!r}; allowed: {', '.join(VARIANTS)}")
+    if variant in ("plain+alloc", "fast-eager", "fast"):
+        tune_allocator()
+    cfg = base_config(scale_name)
+    tok = load_tokenizer()
+    stream = PackedStream(cfg.mixture, cfg.split, stable_seed(cfg.seed, "data"), tok, cfg.seq_len, cfg.loss_on)
+    data_s, batches = [], []
+    for _ in range(steps + 1):
+        t = time.perf_counter()
+        batches.append(stream.next_batch(cfg.batch_size))
+        data_s.append(time.perf_counter() - t)
+    model = make_model(cfg.preset, tok, seed=0)
+    net = PlainLoss(model) if variant.startswith("plain") else FastLoss(model, cfg.seq_len,
+                                                                         compile=variant != "fast-eager")
+    opt = make_optimizer(model, cfg)
+
+    def step(x, y):
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            loss = net(x, y[:, 1:])
+        (loss / (y[:, 1:] != -100).sum()).backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
         opt.step()
         opt.zero_grad(set_to_none=True)
+        return loss.item()
 
-    step()  # warm-up
-    times = []
-    for _ in range(steps):
+    t = time.perf_counter()
+    step(*batches[0])
+    first_s = time.perf_counter() - t
+    times, losses = [], []
+    for x, y in batches[1:]:
         t = time.perf_counter()
-        step()
+        losses.append(step(x, y))
         times.append(time.perf_counter() - t)
-    times.sort()
-    median = times[len(times) // 2]
-    return batch * seq_len / median, model
+    p = model.config
+    lm_head = p.vocab_size * p.hidden_size
+    flops_per_token = 6 * (count_params(model) + lm_head) + 12 * p.num_hidden_layers * cfg.seq_len * p.hidden_size
+    med = statistics.median(times)
+    return {"variant": variant, "tok_s": cfg.tokens_per_step / med, "step_s": med, "first_step_s": first_s,
+            "data_s": statistics.median(data_s[1:]), "flops_per_token": flops_per_token,
+            "losses": losses, "threads": torch.get_num_threads()}
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--presets", default="smoke,laptop-2m,laptop-3m,laptop-4m")
-    ap.add_argument("--seq-len", type=int, default=512)
-    ap.add_argument("--batch", type=int, default=8)
-    ap.add_argument("--steps", type=int, default=5)
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scale", default="laptop")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--steps", type=int, default=12)
+    ap.add_argument("--variants", default=",".join(VARIANTS))
+    ap.add_argument("--worker", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--out", type=Path, default=OUT)
     a = ap.parse_args()
+    if a.worker:
+        print(json.dumps(worker(a.worker, a.scale, a.steps)))
+        return
+
+    from reasonlab.provenance import make_manifest
+
     t0 = time.time()
-    peaks = {"fp32": matmul_peak(torch.float32), "bf16": matmul_peak(torch.bfloat16)}
+    variants = a.variants.split(",")
+    peaks, runs = [matmul_peak()], {v: [] for v in variants}
+    for r in range(a.rounds):
+        for v in variants:
+            out = subprocess.run([sys.executable, __file__, "--worker", v, "--scale", a.scale, "--steps", str(a.steps)],
+                                 capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+            if out.returncode:
+                raise RuntimeError(f"variant {v} failed:\n{out.stderr[-3000:]}")
+            runs[v].append(json.loads(out.stdout.strip().splitlines()[-1]))
+            print(f"round {r + 1} {v:<14} {runs[v][-1]['tok_s']:9,.0f} tok/s", flush=True)
+        peaks.append(matmul_peak())
+    peak = statistics.median(peaks)
+    cfg = base_config(a.scale)
     rows = []
-    for preset in a.presets.split(","):
-        p = get_preset(preset)
-        for dtype in ("fp32", "bf16"):
-            tok_s, model = train_tok_s(preset, dtype, a.seq_len, a.batch, a.steps)
-            n = count_params(model)
-            flops_per_token = 6 * n + 12 * p.layers * a.seq_len * p.hidden
-            achieved = flops_per_token * tok_s
-            rows.append({"preset": preset, "dtype": dtype, "non_embedding_params": n, "tok_s": round(tok_s, 1),
-                         "flop_s": achieved, "peak_flop_s": peaks[dtype],
-                         "mfu": round(achieved / peaks[dtype], 4)})
-    print(f"matmul peak: fp32 {peaks['fp32'] / 1e9:.1f} GFLOP/s, bf16 {peaks['bf16'] / 1e9:.1f} GFLOP/s "
-          f"({torch.get_num_threads()} threads)")
-    print(f"{'preset':<12}{'dtype':<6}{'params':>10}{'tok/s':>10}{'GFLOP/s':>9}{'of peak':>9}")
+    for v in variants:
+        tok_s = statistics.median(x["tok_s"] for x in runs[v])
+        f = runs[v][0]["flops_per_token"]
+        rows.append({"variant": v, "tok_s": round(tok_s, 1), "tok_s_rounds": [round(x["tok_s"], 1) for x in runs[v]],
+                     "step_s": round(cfg.tokens_per_step / tok_s, 4),
+                     "first_step_s": round(statistics.median(x["first_step_s"] for x in runs[v]), 2),
+                     "data_s_per_step": round(statistics.median(x["data_s"] for x in runs[v]), 4),
+                     "flop_s": f * tok_s, "share_of_peak": round(f * tok_s / peak, 4),
+                     "losses_round1": [round(x, 3) for x in runs[v][0]["losses"]]})
+    base = next((r["tok_s"] for r in rows if r["variant"] == "plain"), None)
     for r in rows:
-        print(f"{r['preset']:<12}{r['dtype']:<6}{r['non_embedding_params']:>10,}{r['tok_s']:>10,.0f}"
-              f"{r['flop_s'] / 1e9:>9.2f}{r['mfu']:>9.1%}")
-    manifest = make_manifest("bench_train", vars(a), wall_time_s=time.time() - t0)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps({"manifest": manifest, "matmul_peak_flop_s": peaks, "rows": rows}, indent=1) + "\n")
-    print(f"wrote {OUT}")
+        r["speedup_vs_plain"] = round(r["tok_s"] / base, 3) if base else None
+    print(f"\n{cfg.preset}, seq {cfg.seq_len} x batch {cfg.batch_size}, bf16 autocast, {runs[variants[0]][0]['threads']} "
+          f"threads; bf16 matmul peak {peak / 1e9:.0f} GFLOP/s; median of {a.rounds} rounds x {a.steps} steps")
+    print(f"{'variant':<15}{'tok/s':>9}{'vs plain':>10}{'of peak':>9}{'1st step s':>12}{'data s/step':>13}")
+    for r in rows:
+        print(f"{r['variant']:<15}{r['tok_s']:>9,.0f}{r['speedup_vs_plain'] or 0:>9.2f}x{r['share_of_peak']:>9.1%}"
+              f"{r['first_step_s']:>12.1f}{r['data_s_per_step']:>13.4f}")
+    manifest = make_manifest("bench_train", vars(a) | {"out": None}, wall_time_s=time.time() - t0)
+    a.out.parent.mkdir(parents=True, exist_ok=True)
+    a.out.write_text(json.dumps({"manifest": manifest, "config": {"preset": cfg.preset, "seq_len": cfg.seq_len,
+                                                                "batch_size": cfg.batch_size, "loss_on": cfg.loss_on,
+                                                                "dtype": "bf16 autocast"},
+                               "matmul_peak_bf16_flop_s": peak, "matmul_peaks": peaks, "rows": rows}, indent=1) + "\n")
+    print(f"wrote {a.out}")
 
 
 if __name__ == "__main__":

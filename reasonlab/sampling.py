@@ -464,15 +464,38 @@ def logprobs_of(
     """Teacher-forced log p(completion token | prompt, previous tokens) under softmax(logits / temperature).
 
     prompt_ids[i] pairs with completion_ids[i] (repeat a prompt for each of its completions). No gradient:
-    use it for GRPO's old-policy and reference log-probs, not for the policy loss."""
+    use it for GRPO's old-policy and reference log-probs, not for the policy loss (see `teacher_forced`)."""
+    with torch.no_grad():
+        logps, _ = teacher_forced(model, prompt_ids, completion_ids, temperature=temperature,
+                                  batch_tokens=batch_tokens)
+    return [lp.tolist() for lp in logps]
+
+
+def teacher_forced(
+    model,
+    prompt_ids: Sequence[Sequence[int]],
+    completion_ids: Sequence[Sequence[int]],
+    *,
+    temperature: float = 1.0,
+    entropy: bool = False,
+    batch_tokens: int = 16384,
+) -> tuple[list[torch.Tensor], list[torch.Tensor] | None]:
+    """Per-row log-probs [len(completion)] of each completion token (and, with `entropy`, the entropy of the
+    distribution at each position, without gradient) under softmax(logits / temperature).
+
+    Differentiable when grad is enabled (GRPO's policy loss). Rows are sorted by length and batched up to
+    `batch_tokens` tokens, each batch right-padded only to its own longest row."""
     if len(prompt_ids) != len(completion_ids):
         raise ValueError("prompt_ids and completion_ids must pair up")
     prompts = [list(map(int, p)) for p in prompt_ids]
+    completions = [list(map(int, c)) for c in completion_ids]
     _check_prompts(prompts)
     net = _Qwen2(model)
     T = 1.0 if temperature == 0 else temperature
-    seqs = [p + list(map(int, c)) for p, c in zip(prompts, completion_ids)]
-    out: list[list[float]] = [[] for _ in seqs]
+    seqs = [p + c for p, c in zip(prompts, completions)]
+    empty = net.embed.new_zeros(0, dtype=torch.float32)
+    logps: list[torch.Tensor] = [empty] * len(seqs)
+    ents: list[torch.Tensor] | None = [empty] * len(seqs) if entropy else None
     order = sorted(range(len(seqs)), key=lambda i: len(seqs[i]))
     i = 0
     while i < len(order):
@@ -484,10 +507,20 @@ def logprobs_of(
         width = max(len(seqs[k]) for k in chunk)
         ids = torch.tensor([seqs[k] + [0] * (width - len(seqs[k])) for k in chunk], device=net.device)
         x, _, _ = net.forward_full(ids)
-        for b, k in enumerate(chunk):
-            lp, lc = len(prompts[k]), len(completion_ids[k])
-            if lc:
-                logp = (net.logits(x[b, lp - 1 : lp - 1 + lc]) / T).log_softmax(-1)
-                out[k] = logp.gather(-1, ids[b, lp : lp + lc, None])[:, 0].tolist()
+        # every scored position of the chunk through the output layer at once
+        rows = [b for b, k in enumerate(chunk) for _ in completions[k]]
+        cols = [len(prompts[k]) - 1 + t for k in chunk for t in range(len(completions[k]))]
+        if rows:
+            rows_t, cols_t = torch.tensor(rows, device=net.device), torch.tensor(cols, device=net.device)
+            logp = (net.logits(x[rows_t, cols_t]) / T).log_softmax(-1)
+            picked = logp.gather(-1, ids[rows_t, cols_t + 1, None])[:, 0]
+            sizes = [len(completions[k]) for k in chunk]
+            for k, lp in zip(chunk, picked.split(sizes)):
+                logps[k] = lp
+            if ents is not None:
+                with torch.no_grad():
+                    h = -(logp.exp() * logp).sum(-1)
+                for k, e in zip(chunk, h.split(sizes)):
+                    ents[k] = e
         i = j
-    return out
+    return logps, ents

@@ -225,10 +225,13 @@ class _RewardRecorder:
         self.fn = config.reward_function()
         self.__name__ = self.fn.__name__  # TRL names the reward metric after it
         self.last: list[float] = []
+        self.seconds = 0.0  # time of the last call
 
     def __call__(self, prompts, completions, problem, **kwargs) -> list[float]:
+        t0 = time.perf_counter()
         probs = [json.loads(p) if isinstance(p, str) else p for p in problem]
         self.last = self.fn(prompts, completions, problem=probs)
+        self.seconds = time.perf_counter() - t0
         return self.last
 
 
@@ -275,8 +278,12 @@ def _make_trainer_class():
         """TRL's GRPOTrainer plus one log line per GRPO step (rollout batch) in out_dir/log.jsonl."""
 
         def setup_rl_log(self, config: GRPORunConfig, recorder: _RewardRecorder, log_path: Path, train_s0: float,
-                         tokens0: int):
+                         tokens0: int, fast: bool = True):
             self.rl_config, self.rl_recorder, self.rl_log_path = config, recorder, log_path
+            self.rl_fast, self.rl_sampling_logps = fast, None
+            self.rl_check = fast and os.environ.get("REASONLAB_FAST_CHECK", "0") == "1"
+            self.rl_fast_gap: float | None = None  # largest |fast - TRL| log-prob gap of the step (check mode)
+            self.rl_times = dict.fromkeys(("rollout", "old", "ref", "policy", "train_step"), 0.0)  # seconds, this step
             self.rl_train_s, self.rl_tokens = train_s0, tokens0  # carried over a resume
             self.rl_rollout: dict = {}
             self.rl_updates: list[dict] = []
@@ -286,12 +293,68 @@ def _make_trainer_class():
             t0 = time.perf_counter()
             out = super()._generate(prompts)
             self.rl_generate_s = time.perf_counter() - t0  # sampling alone (either backend)
+            self.rl_sampling_logps = out[4]  # per-row log-probs of the sampled tokens (None from TRL's generate)
+            return out
+
+        def _get_per_token_logps_and_entropies(self, model, input_ids, attention_mask, logits_to_keep,
+                                               batch_size=None, compute_entropy=False, compute_aux_loss=False,
+                                               **multimodal):
+            """TRL's three log-prob passes, on the fast path (`fast`, default on) without its padding.
+
+            Old policy (no grad, the policy): TRL recomputes the rollout-time log-probs when a rollout batch spans
+            several mini-batches; the policy has not moved since it sampled them, so the sampler's own log-probs
+            (softmax(logits / T) of the same weights, no top-p) are those numbers, and the pass is skipped.
+            Reference (no grad) and policy (with grad, for the loss): teacher-forced on the unpadded rows
+            (reasonlab.sampling: fused projections, rows of similar length batched together) instead of the
+            transformers forward over the batch's left- and right-padded rectangle."""
+            t0 = time.perf_counter()
+            grad = torch.is_grad_enabled()
+            kind = "policy" if grad else "old" if model is self.model else "ref"
+            plain = (not self.rl_fast or compute_aux_loss or any(v is not None for v in multimodal.values())
+                     or (grad and self.args.entropy_coef != 0))  # the fast path's entropies carry no gradient
+            if plain:
+                out = super()._get_per_token_logps_and_entropies(
+                    model, input_ids, attention_mask, logits_to_keep, batch_size=batch_size,
+                    compute_entropy=compute_entropy, compute_aux_loss=compute_aux_loss, **multimodal)
+                self.rl_times[kind] += time.perf_counter() - t0
+                return out
+            logps, entropies = None, None
+            # (the sampler runs in fp32: under bf16 autocast the policy's own pass is what the ratio must compare to)
+            if kind == "old" and self.ref_model is not None and self.rl_sampling_logps is not None and not self.args.bf16:
+                stash, self.rl_sampling_logps = self.rl_sampling_logps, None  # one rollout batch, used once
+                if len(stash) == input_ids.shape[0]:
+                    logps = _pad_rows(stash, logits_to_keep, input_ids.device)
+            if logps is None:
+                # Padded positions are masked out of the loss, but TRL's KL term reads them first: they hold 0 in
+                # both the policy and the reference pass here; should the policy pass be TRL's, the reference
+                # scores the padding too, so that exp(ref - logp) stays bounded there.
+                with self.accelerator.autocast():
+                    logps, entropies = _teacher_forced_logps(model, input_ids, attention_mask, logits_to_keep,
+                                                             self.temperature, entropy=compute_entropy,
+                                                             score_padding=not grad and self.args.entropy_coef != 0)
+            if self.rl_check:  # REASONLAB_FAST_CHECK=1: TRL's own numbers too, the largest gap into the step log
+                with torch.no_grad():
+                    ref, _, _ = super()._get_per_token_logps_and_entropies(
+                        model, input_ids, attention_mask, logits_to_keep, batch_size=batch_size)
+                mask = attention_mask[:, -logits_to_keep:].bool()
+                gap = float((logps.detach() - ref).abs()[mask].max()) if mask.any() else 0.0
+                self.rl_fast_gap = max(self.rl_fast_gap or 0.0, gap)
+            self.rl_times[kind] += time.perf_counter() - t0
+            return logps, entropies, None
+
+        def training_step(self, model, inputs, num_items_in_batch):
+            t0 = time.perf_counter()
+            gen0 = self.rl_times["rollout"]
+            out = super().training_step(model, inputs, num_items_in_batch)
+            # forward + backward of one micro-batch (its first call also samples the rollout batch: not counted)
+            self.rl_times["train_step"] += time.perf_counter() - t0 - (self.rl_times["rollout"] - gen0)
             return out
 
         def _generate_and_score_completions(self, inputs):
             self.rl_t_step = time.perf_counter()
             out = super()._generate_and_score_completions(inputs)
             gen_s = time.perf_counter() - self.rl_t_step
+            self.rl_times["rollout"] += gen_s
             r = self.num_generations
             rewards = list(self.rl_recorder.last)
             groups = [rewards[i:i + r] for i in range(0, len(rewards), r)]
@@ -343,14 +406,64 @@ def _make_trainer_class():
                 "t_rl": rl_token_equivalent(step * c.prompts_per_step, c.rollouts, c.seq_len, c.kl_coef > 0),
                 "t_rl_actual": rl_token_equivalent(1, 1, self.rl_tokens, c.kl_coef > 0),
                 "step_s": _round(step_s), "tok_s": _round(ro.get("rollout_tokens", 0) / max(step_s, 1e-9)),
+                **self._time_breakdown(step_s),
                 "elapsed_s": _round(self.rl_train_s),
             }
+            if self.rl_check:
+                rec["fast_logp_max_gap"], self.rl_fast_gap = self.rl_fast_gap, None
             if self.accelerator.is_main_process:
                 with open(self.rl_log_path, "a") as f:
                     f.write(json.dumps(rec) + "\n")
             self.rl_updates = []
+            self.rl_times = dict.fromkeys(self.rl_times, 0.0)
+
+        def _time_breakdown(self, step_s: float) -> dict:
+            """Where the step's seconds went (benchmarks/bench_grpo.py tabulates these)."""
+            t, ro = self.rl_times, self.rl_rollout
+            gen, reward = ro.get("generate_s", 0.0), self.rl_recorder.seconds
+            return {"time_sampling_s": _round(gen), "time_reward_s": _round(reward),
+                    "time_old_logps_s": _round(t["old"]), "time_ref_logps_s": _round(t["ref"]),
+                    "time_rollout_other_s": _round(t["rollout"] - gen - reward - t["old"] - t["ref"]),
+                    "time_policy_fwd_s": _round(t["policy"]),
+                    "time_policy_bwd_loss_s": _round(t["train_step"] - t["policy"]),
+                    "time_optimizer_other_s": _round(step_s - t["rollout"] - t["train_step"])}
 
     return ReasonlabGRPOTrainer
+
+
+def _pad_rows(rows, width: int, device):
+    """Per-row lists of floats as a [len(rows), width] tensor, right-padded with 0 (TRL's layout)."""
+    import torch
+
+    out = torch.zeros(len(rows), width, device=device)
+    for i, r in enumerate(rows):
+        r = r[:width]
+        out[i, : len(r)] = torch.tensor(r, dtype=torch.float32)
+    return out
+
+
+def _teacher_forced_logps(model, input_ids, attention_mask, logits_to_keep: int, temperature: float,
+                          entropy: bool = False, score_padding: bool = True):
+    """TRL's per-token log-probs (and entropies) of the last `logits_to_keep` positions, without its padding.
+
+    Prompts arrive left-padded: their padding is dropped (RoPE is relative, so the positions' offset does not
+    change the result). Only the real completion tokens run and padded positions hold 0; with `score_padding`
+    the completion part is scored whole, padding included, as TRL does."""
+    import torch
+
+    from ..sampling import teacher_forced
+
+    prompt_part, completion_part = input_ids[:, :-logits_to_keep], input_ids[:, -logits_to_keep:]
+    keep = attention_mask[:, :-logits_to_keep].bool()
+    prompts = [row[m].tolist() for row, m in zip(prompt_part, keep)]
+    if score_padding:
+        completions = completion_part.tolist()
+    else:
+        lengths = attention_mask[:, -logits_to_keep:].sum(1).tolist()
+        completions = [row[:n].tolist() for row, n in zip(completion_part, lengths)]
+    logps, ents = teacher_forced(model, prompts, completions, temperature=temperature, entropy=entropy)
+    pad = lambda rows: torch.stack([torch.nn.functional.pad(r, (0, logits_to_keep - len(r))) for r in rows])  # noqa: E731
+    return pad(logps).to(input_ids.device), (pad(ents).to(input_ids.device) if ents is not None else None)
 
 
 def _mean(xs) -> float | None:
@@ -451,19 +564,25 @@ def grpo_args(config: GRPORunConfig, output_dir: Path, progress: bool = True, us
 
 def train_grpo(config: GRPORunConfig, out_dir: Path | str, parent_dir: Path | str, progress: bool = True,
                max_minutes: float | None = None, problems: list[Problem] | None = None,
-               reference_dir: Path | str | None = None) -> Path:
+               reference_dir: Path | str | None = None, fast: bool | None = None) -> Path:
     """Run (or resume, or return a finished) GRPO run from `parent_dir`. Returns out_dir/final, or the trainer
     checkpoint it stopped at when max_minutes ran out (call again to resume).
 
     `problems` replaces the config's prompt set (config.n_prompts of its mixture's split), e.g. prompts chosen
-    by reasonlab.train.edge_filter; `reference_dir` is the frozen KL reference when it is not the parent."""
+    by reasonlab.train.edge_filter; `reference_dir` is the frozen KL reference when it is not the parent.
+    `fast` (None = the REASONLAB_FAST switch, default on): old-policy log-probs from the sampler and reference
+    log-probs from reasonlab.sampling.logprobs_of (see ReasonlabGRPOTrainer._get_per_token_logps_and_entropies);
+    the same numbers within float tolerance, so not part of the run's identity."""
     os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")  # rollout_func is flagged experimental
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the reference model loads from parent_dir; nothing downloads
     # TRL 1.16 still reads transformers' renamed gradient_checkpointing attributes; nothing for a user to act on
     warnings.filterwarnings("ignore", message=r".*gradient_checkpointing.* is deprecated", category=FutureWarning)
 
+    import torch
+
     from ..evaluate import stop_token_ids
     from ..model import count_params, load_checkpoint, save_checkpoint
+    from .fast import fast_enabled, tune_allocator
 
     out_dir, parent_dir = Path(out_dir), Path(parent_dir)
     final_dir, trainer_dir, log_path = out_dir / "final", out_dir / "trainer", out_dir / "log.jsonl"
@@ -528,7 +647,10 @@ def train_grpo(config: GRPORunConfig, out_dir: Path | str, parent_dir: Path | st
         from transformers import PrinterCallback
 
         trainer.remove_callback(PrinterCallback)
-    trainer.setup_rl_log(config, recorder, log_path, train_s0, tokens0)
+    fast = fast_enabled(fast)
+    if fast and not torch.cuda.is_available():
+        tune_allocator()
+    trainer.setup_rl_log(config, recorder, log_path, train_s0, tokens0, fast=fast)
     trainer.train(resume_from_checkpoint=str(resume) if resume is not None else None)
 
     if trainer.state.global_step < config.steps * config.updates_per_step:  # stopped by max_minutes
@@ -546,7 +668,7 @@ def train_grpo(config: GRPORunConfig, out_dir: Path | str, parent_dir: Path | st
             parent_dir=str(parent_dir), reference_dir=str(reference_dir or parent_dir), steps=last.get("step"), updates=trainer.state.global_step,
             rollout_tokens=last.get("tokens"), t_rl=last.get("t_rl"), t_rl_actual=last.get("t_rl_actual"),
             train_seconds=last.get("elapsed_s"), final_reward_mean=last.get("reward_mean"),
-            skipped_long_prompts=skipped, generation=config.generation, dtype=config.dtype,
+            skipped_long_prompts=skipped, generation=config.generation, dtype=config.dtype, fast_logps=fast,
             non_embedding_params=count_params(policy), params=count_params(policy, non_embedding=False),
             with_reference=config.kl_coef > 0,
         )

@@ -14,10 +14,17 @@ Outputs under `out_dir`:
 Re-running `train_lm` with the same config and out_dir resumes exactly from the newest checkpoint
 (bitwise on CPU); a finished run (final/manifest.json exists) returns at once.
 
-Several GPUs: the same entry point runs unchanged under accelerate or torchrun, e.g.
-    accelerate launch --num_processes 8 -m reasonlab.train.lm --preset paper-100m --ops 2-10 \
-        --tokens 10_000_000_000 --seq-len 2048 --batch-size 256 --micro-batch-size 8 --out runs/pre
+The loss is computed by reasonlab.train.fast: `FastLoss` (the same math on the model's weights, compiled,
+~2x the tokens/s of the plain transformers forward on 2 CPU cores: benchmarks/bench_train.py) unless the
+switch is off (`fast=False`, `--plain`, or REASONLAB_FAST=0), which runs `PlainLoss` (model(input_ids).logits).
+
+Several GPUs: the same entry point runs unchanged under accelerate or torchrun, e.g. the paper's base model:
+    accelerate launch --multi_gpu --num_processes 8 --mixed_precision no --dynamo_backend no \
+        -m reasonlab.train.lm --preset paper-100m --ops 2-10 --templates animals-zoo,teachers-school,movie-festival \
+        --tokens 10_000_000_000 --seq-len 2048 --batch-size 256 --micro-batch-size 8 --dtype bf16 --out runs/pre
     torchrun --nproc_per_node 8 -m reasonlab.train.lm ...   (same flags)
+(the trainer does its own autocast and compile: accelerate must add neither). On CPU (gloo, as the tests run
+two processes) set ACCELERATE_USE_CPU=1, else accelerate sets up each worker as a lone process.
 `batch_size` is global (sequences per optimizer step over all processes); each process packs its
 own shard of the problem stream (problems rank, rank + world, ...), so a resume needs the same
 number of processes.
@@ -28,6 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import random
 import shutil
 import time
@@ -43,6 +51,7 @@ from ..generator import SPLITS, Mixture, iter_problems
 from ..model import count_params, get_preset, load_checkpoint, make_model, save_checkpoint
 from ..provenance import config_hash, make_manifest, stable_seed, write_manifest
 from ..tokenizer import load_tokenizer
+from .fast import loss_module
 
 LOSS_ON = ("all", "solution")
 DTYPES = ("auto", "fp32", "bf16")
@@ -241,11 +250,13 @@ def _latest_checkpoint(ckpt_root: Path) -> Path | None:
 
 def train_lm(config: LMTrainConfig, out_dir: Path | str, parent_dir: Path | str | None = None,
              max_minutes: float | None = None, stop_at_step: int | None = None, progress: bool = True,
-             keep_checkpoints: int = 2) -> Path:
+             keep_checkpoints: int = 2, fast: bool | None = None) -> Path:
     """Train (or resume, or return a finished run). Returns out_dir/final, or the checkpoint it stopped at.
 
     parent_dir: a finished checkpoint (a `final/` dir) to start from: mid-training. Its tokenizer is used.
     max_minutes / stop_at_step: stop early with a checkpoint; calling again resumes exactly.
+    fast: the compiled loss of reasonlab.train.fast (None = the REASONLAB_FAST switch, default on). It computes
+    the same loss within bf16 tolerance, so it is not part of the run's identity: a run may resume either way.
     """
     from accelerate import Accelerator
     from tqdm.auto import tqdm
@@ -258,6 +269,9 @@ def train_lm(config: LMTrainConfig, out_dir: Path | str, parent_dir: Path | str 
     out_dir.mkdir(parents=True, exist_ok=True)
     accelerator = Accelerator()  # mixed precision by explicit autocast below (one code path, CPU and GPU)
     device, rank, world = accelerator.device, accelerator.process_index, accelerator.num_processes
+    if world == 1 and int(os.environ.get("WORLD_SIZE", "1")) > 1:  # torchrun on CPU: accelerate stays single
+        raise RuntimeError(f"launched as {os.environ['WORLD_SIZE']} processes, but accelerate set up one (no GPU): "
+                           "each would train alone into the same out_dir. On CPU set ACCELERATE_USE_CPU=1.")
     if config.batch_size % world:
         raise ValueError(f"batch_size ({config.batch_size}) must be divisible by the {world} processes")
     local_batch = config.batch_size // world
@@ -285,7 +299,6 @@ def train_lm(config: LMTrainConfig, out_dir: Path | str, parent_dir: Path | str 
     model.to(device)
     optimizer = make_optimizer(model, config, fused=device.type == "cuda")
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, config))
-    model, optimizer = accelerator.prepare(model, optimizer)
     stream = PackedStream(config.mixture, config.split, stable_seed(config.seed, "data"), tokenizer,
                           config.seq_len, config.loss_on, rank, world)
 
@@ -298,7 +311,7 @@ def train_lm(config: LMTrainConfig, out_dir: Path | str, parent_dir: Path | str 
         if state["config_hash"] != key:
             raise ValueError(f"{out_dir} holds a run of another config ({state['config_hash']} != {key}); "
                              f"use a fresh out_dir")
-        accelerator.unwrap_model(model).load_state_dict(state["model"])
+        model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         stream.load_state_dict(state["data"][rank])
@@ -307,6 +320,10 @@ def train_lm(config: LMTrainConfig, out_dir: Path | str, parent_dir: Path | str 
         if accelerator.is_main_process and log_path.exists():  # drop lines logged after that checkpoint
             lines = [ln for ln in log_path.read_text().splitlines() if json.loads(ln)["step"] <= step]
             log_path.write_text("".join(ln + "\n" for ln in lines))
+    # The loss module wraps the transformers model (same parameters); DDP wraps the loss module, so gradient
+    # sync sees the forward that actually runs. `model` stays the transformers model, for checkpoints.
+    net = loss_module(model, config.seq_len, device, fast, steps=config.total_steps)  # same choice on a resume
+    net, optimizer = accelerator.prepare(net, optimizer)
 
     def save_state() -> Path:
         data_states = _gather_objects(accelerator, stream.state_dict())
@@ -316,7 +333,7 @@ def train_lm(config: LMTrainConfig, out_dir: Path | str, parent_dir: Path | str 
             tmp = ckpt_root / f".tmp_step_{step:07d}"
             shutil.rmtree(tmp, ignore_errors=True)
             tmp.mkdir(parents=True)
-            torch.save({"model": accelerator.unwrap_model(model).state_dict(), "optimizer": optimizer.state_dict(),
+            torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                         "scheduler": scheduler.state_dict(), "data": data_states, "rng": rng_states,
                         "step": step, "tokens": tokens_seen, "train_seconds": train_seconds,
                         "config_hash": key, "config": config}, tmp / "state.pt")
@@ -333,7 +350,7 @@ def train_lm(config: LMTrainConfig, out_dir: Path | str, parent_dir: Path | str 
     bar = tqdm(total=total, initial=step, disable=not (progress and accelerator.is_local_main_process),
                desc=f"lm {config.preset} {config.mixture.name}", unit="step")
     log_file = open(log_path, "a") if accelerator.is_main_process else None
-    model.train()
+    net.train()
     t_session = time.time()
     while step < total:
         if stop_at_step is not None and step >= stop_at_step:
@@ -346,15 +363,13 @@ def train_lm(config: LMTrainConfig, out_dir: Path | str, parent_dir: Path | str 
         loss_sum = torch.zeros((), device=device)
         for i in range(n_micro):
             xs, ys = x[i * micro:(i + 1) * micro], y[i * micro:(i + 1) * micro]
-            sync = accelerator.no_sync(model) if i < n_micro - 1 else nullcontext()
+            sync = accelerator.no_sync(net) if i < n_micro - 1 else nullcontext()
             with sync, autocast:
-                logits = model(input_ids=xs).logits[:, :-1]
-                loss = F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), ys.reshape(-1),
-                                       ignore_index=-100, reduction="sum")
+                loss = net(xs, ys)  # summed cross-entropy of the micro-batch's targets
             # Sum over this batch's targets / all targets, x world because DDP averages gradients.
             accelerator.backward(loss * world / n_global)
             loss_sum += loss.detach()
-        grad_norm = accelerator.clip_grad_norm_(model.parameters(), config.grad_clip)
+        grad_norm = accelerator.clip_grad_norm_(net.parameters(), config.grad_clip)
         optimizer.step()
         scheduler.step()
         optimizer.zero_grad(set_to_none=True)
@@ -385,16 +400,16 @@ def train_lm(config: LMTrainConfig, out_dir: Path | str, parent_dir: Path | str 
 
     # Finished: transformers checkpoint + tokenizer, then the manifest (last: marks completion).
     if accelerator.is_main_process:
-        unwrapped = accelerator.unwrap_model(model)
-        save_checkpoint(unwrapped, tokenizer, final_dir)
+        save_checkpoint(model, tokenizer, final_dir)
         last = json.loads(log_path.read_text().splitlines()[-1]) if log_path.exists() else {}
         manifest = make_manifest(
             "lm", config, parents=parents, wall_time_s=time.time() - t_start,
             stage="midtrain" if parent_dir is not None else "pretrain",
             parent_dir=str(parent_dir) if parent_dir is not None else None,
             steps=step, tokens=tokens_seen, train_seconds=train_seconds, final_loss=last.get("loss"),
-            dtype=dtype, processes=world, non_embedding_params=count_params(unwrapped),
-            params=count_params(unwrapped, non_embedding=False), vocab_size=len(tokenizer),
+            dtype=dtype, processes=world, loss_path=type(accelerator.unwrap_model(net)).__name__,
+            non_embedding_params=count_params(model), params=count_params(model, non_embedding=False),
+            vocab_size=len(tokenizer),
         )
         write_manifest(final_dir, manifest)
     accelerator.wait_for_everyone()
@@ -470,6 +485,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--generator", default="{}", help='GeneratorConfig fields as JSON, e.g. {"copy_steps": false}')
     ap.add_argument("--parent", default=None, help="parent checkpoint dir: mid-training (lr 1e-4, warmup 15%%)")
     ap.add_argument("--max-minutes", type=float, default=None)
+    ap.add_argument("--plain", action="store_true", help="plain transformers forward (REASONLAB_FAST=0 does the same)")
     ap.add_argument("--out", required=True)
     a = ap.parse_args(argv)
     lo, hi = _parse_ops(a.ops)
@@ -481,7 +497,7 @@ def main(argv: list[str] | None = None) -> None:
               loss_on=a.loss_on, dtype=a.dtype, seed=a.seed, ckpt_every=a.ckpt_every, tokenizer=a.tokenizer)
     kw.update({k: v for k, v in (("lr", a.lr), ("warmup_frac", a.warmup_frac)) if v is not None})
     cfg = midtrain_config(mix, a.tokens, **kw) if a.parent else LMTrainConfig(mixture=mix, total_tokens=a.tokens, **kw)
-    print(train_lm(cfg, a.out, parent_dir=a.parent, max_minutes=a.max_minutes))
+    print(train_lm(cfg, a.out, parent_dir=a.parent, max_minutes=a.max_minutes, fast=False if a.plain else None))
 
 
 if __name__ == "__main__":
