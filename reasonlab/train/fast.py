@@ -182,8 +182,7 @@ class FastLoss(nn.Module):
             w_qkv = torch.cat([a.q_proj.weight, a.k_proj.weight, a.v_proj.weight])
             b_qkv = torch.cat([a.q_proj.bias, a.k_proj.bias, a.v_proj.bias])
             q, k, v = F.linear(h, w_qkv, b_qkv).split([H * d, KV * d, KV * d], dim=-1)
-            # RoPE in the projection's own [B, T, heads, d] layout (its backward then writes the q/k gradient
-            # without a transpose: 3x faster than on the [B, heads, T, d] view, measured), then heads first
+            # RoPE in the projection's own [B, T, heads, d] layout, then heads first for the attention
             q = (q.view(B, T, H, d) * cos + _rotate_half(q.view(B, T, H, d)) * sin).transpose(1, 2)
             k = (k.view(B, T, KV, d) * cos + _rotate_half(k.view(B, T, KV, d)) * sin).transpose(1, 2)
             v = v.view(B, T, KV, d).transpose(1, 2)
