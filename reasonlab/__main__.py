@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -110,18 +112,37 @@ def _problems_from_range(args) -> list:
     return make_dataset(mix, args.split or "eval", args.n, args.seed)
 
 
+def _check_writable(out: str) -> None:
+    """Refuse an --out that cannot be written before generating anything."""
+    allowed = "--out takes a file path in an existing, writable folder, or - for stdout"
+    path = Path(out)
+    if path.is_dir():
+        raise CliError(f"cannot write {out}: it is a folder; {allowed}")
+    parent = path.parent
+    if not parent.exists():
+        raise CliError(f"cannot write {out}: folder {parent} does not exist; {allowed}")
+    if not parent.is_dir():
+        raise CliError(f"cannot write {out}: {parent} is not a folder; {allowed}")
+    if path.exists() and not os.access(path, os.W_OK) or not path.exists() and not os.access(parent, os.W_OK):
+        raise CliError(f"cannot write {out}: permission denied; {allowed}")
+
+
 def cmd_generate(args) -> int:
     if args.n is None or args.n < 1:
         raise CliError("--n must be a positive integer (problems; per op for --stage eval)")
     out = args.out
-    if out != "-" and not Path(out).parent.exists():
-        raise CliError(f"cannot write {out}: folder {Path(out).parent} does not exist")
+    if out != "-":
+        _check_writable(out)
     problems = _problems_from_recipe(args) if args.recipe else _problems_from_range(args)
     lines = "".join(json.dumps(p.to_dict()) + "\n" for p in problems)
     if out == "-":
         sys.stdout.write(lines)
     else:
-        Path(out).write_text(lines)
+        try:
+            Path(out).write_text(lines)
+        except OSError as e:  # e.g. a read-only file system, a full disk
+            raise CliError(f"cannot write {out}: {e.strerror or e}; --out takes a writable file path, "
+                           "or - for stdout") from None
     ops = sorted({p.op for p in problems})
     where = "stdout" if out == "-" else out
     print(f"wrote {len(problems)} problems (ops {ops[0]}-{ops[-1]}) to {where}" if problems else
@@ -130,54 +151,104 @@ def cmd_generate(args) -> int:
 
 
 # ------------------------------------------------------------------------------------ verify
-def _read_jsonl(path: str, what: str) -> list[dict]:
+def _read_jsonl(path: str, what: str, expected: str) -> list[tuple[int, dict]]:
+    """(line number, object) for each non-blank line; a bad file or line is a CliError naming both."""
     p = Path(path)
-    if not p.is_file():
+    if not p.exists():
         raise CliError(f"{what} file not found: {path}")
+    if not p.is_file():
+        raise CliError(f"{what} file {path} is not a file; expected JSON lines, {expected}")
     rows = []
-    with p.open() as f:
-        for i, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise CliError(f"{path} line {i}: not JSON ({e.msg})") from None
-            if not isinstance(row, dict):
-                raise CliError(f"{path} line {i}: expected a JSON object")
-            rows.append(row)
+    try:
+        with p.open(encoding="utf-8") as f:
+            for i, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as e:
+                    raise CliError(f"{path} line {i}: not JSON ({e.msg} at column {e.colno}); "
+                                   f"expected one JSON object per line, {expected}") from None
+                except RecursionError:
+                    raise CliError(f"{path} line {i}: JSON nested too deeply; expected {expected}") from None
+                if not isinstance(row, dict):
+                    raise CliError(f"{path} line {i}: expected a JSON object, {expected}; "
+                                   f"got a {type(row).__name__}")
+                rows.append((i, row))
+    except UnicodeDecodeError as e:
+        raise CliError(f"{path}: not UTF-8 text (byte {e.start}); expected JSON lines, {expected}") from None
+    except OSError as e:
+        raise CliError(f"cannot read {what} file {path}: {e.strerror or e}") from None
     return rows
 
 
+PROBLEM_LINE = "Problem.to_dict() (what `generate` writes)"
+COMPLETION_LINE = '{"text_hash" or "index": ..., "completion": "..."}'
+
+
 def verify_files(problems_path: str, completions_path: str) -> dict:
-    """Per-op and overall process accuracy, outcome accuracy and pass@k (k = 1, 2, 4, ... <= n)."""
+    """Per-op and overall process accuracy, outcome accuracy and pass@k (k = 1, 2, 4, ... <= n).
+
+    Every problem needs the same number n >= 1 of completions (pass@k is defined over n samples per
+    problem); a missing or extra completion is an error naming the problem's line, never a silent skip.
+    """
     from .evaluate import pass_at_k, powers_of_two_up_to
     from .generator import Problem
     from .verify import verify
 
-    problems = []
-    for i, d in enumerate(_read_jsonl(problems_path, "problems"), 1):
+    problems, problem_lines = [], []
+    for line_no, d in _read_jsonl(problems_path, "problems", PROBLEM_LINE):
         try:
             problems.append(Problem.from_dict(d))
         except (KeyError, TypeError, ValueError) as e:
-            raise CliError(f"{problems_path} problem {i}: not a Problem.to_dict() record ({e!r})") from None
+            raise CliError(f"{problems_path} line {line_no}: {e}; expected a {PROBLEM_LINE} record") from None
+        problem_lines.append(line_no)
+    if not problems:
+        raise CliError(f"{problems_path} has no problems; expected one {PROBLEM_LINE} per line")
     by_hash = {p.text_hash: i for i, p in enumerate(problems)}
     samples: dict[int, list] = defaultdict(list)
-    for i, row in enumerate(_read_jsonl(completions_path, "completions"), 1):
+    for i, row in _read_jsonl(completions_path, "completions", COMPLETION_LINE):
         if not isinstance(row.get("completion"), str):
-            raise CliError(f"{completions_path} line {i}: needs a string \"completion\"")
+            raise CliError(f"{completions_path} line {i}: needs a string \"completion\"; expected {COMPLETION_LINE}")
         if "text_hash" in row:
-            if row["text_hash"] not in by_hash:
-                raise CliError(f"{completions_path} line {i}: text_hash {row['text_hash']!r} is not in {problems_path}")
-            idx = by_hash[row["text_hash"]]
+            h = row["text_hash"]
+            if not isinstance(h, str):
+                raise CliError(f"{completions_path} line {i}: text_hash must be a string, got {h!r:.80}")
+            if h not in by_hash:
+                raise CliError(f"{completions_path} line {i}: text_hash {h!r:.80} is not in {problems_path}")
+            idx = by_hash[h]
+            if "index" in row and row["index"] != idx:
+                raise CliError(f"{completions_path} line {i}: index {row['index']!r:.80} and text_hash name "
+                               f"different problems (the text_hash is problem {idx})")
         elif "index" in row:
             idx = row["index"]
-            if not (isinstance(idx, int) and 0 <= idx < len(problems)):
-                raise CliError(f"{completions_path} line {i}: index must be in 0..{len(problems) - 1}, got {idx!r}")
+            if isinstance(idx, bool) or not (isinstance(idx, int) and 0 <= idx < len(problems)):
+                raise CliError(f"{completions_path} line {i}: index must be an integer in 0..{len(problems) - 1} "
+                               f"(the 0-based problem in {problems_path}), got {idx!r:.80}")
         else:
             raise CliError(f"{completions_path} line {i}: needs \"text_hash\" or \"index\" "
                            "(0-based line of the problem)")
-        samples[idx].append(verify(problems[idx], row["completion"]))
+        try:
+            samples[idx].append(verify(problems[idx], row["completion"]))
+        except Exception as e:  # a verifier bug, not bad input; still one message, no traceback
+            raise CliError(f"{completions_path} line {i}: the verifier failed on this completion "
+                           f"({type(e).__name__}: {e}); please report it with this line") from None
+
+    counts = {idx: len(samples.get(idx, ())) for idx in range(len(problems))}
+    missing = [idx for idx, c in counts.items() if c == 0]
+    if missing:
+        idx = missing[0]
+        raise CliError(f"{completions_path} has no completion for {len(missing)} of {len(problems)} problems, "
+                       f"first the one on {problems_path} line {problem_lines[idx]} (index {idx}); every problem "
+                       f"needs the same number n >= 1 of completions (score a subset with a problems file of "
+                       f"just those problems)")
+    n_values = sorted(set(counts.values()))
+    if len(n_values) > 1:
+        lo = min(counts, key=lambda j: (counts[j], j))
+        hi = max(counts, key=lambda j: (counts[j], -j))
+        raise CliError(f"{completions_path}: problems have {n_values[0]} to {n_values[-1]} completions each "
+                       f"({problems_path} line {problem_lines[lo]} has {counts[lo]}, line {problem_lines[hi]} "
+                       f"has {counts[hi]}); every problem needs the same number n of completions")
 
     groups: dict[object, list[int]] = defaultdict(list)
     for idx in sorted(samples):
@@ -197,14 +268,11 @@ def verify_files(problems_path: str, completions_path: str) -> dict:
         return row
 
     return {"by_op": {op: summarise(groups[op]) for op in sorted(k for k in groups if k != "all")},
-            "all": summarise(groups["all"]) if groups["all"] else None,
-            "problems_without_completions": len(problems) - len(samples)}
+            "all": summarise(groups["all"])}
 
 
 def cmd_verify(args) -> int:
     res = verify_files(args.problems, args.completions)
-    if res["all"] is None:
-        raise CliError(f"no completions matched any problem of {args.problems}")
     if args.json:
         print(json.dumps(res, indent=1, default=str))
         return 0
@@ -216,8 +284,6 @@ def cmd_verify(args) -> int:
                      f"{r['outcome_acc']:.3f}", *(f"{r[k]:.3f}" if k in r else "-" for k in ks)))
     _print_table(cols, rows)
     print("\npass@k counts a sample correct only if process-verified (paper.md section 3).")
-    if res["problems_without_completions"]:
-        print(f"{res['problems_without_completions']} problems had no completions and were skipped.")
     return 0
 
 
@@ -229,8 +295,8 @@ def cmd_run(args) -> int:
     recipe = get_recipe(args.recipe, args.scale)  # validates the id and scale with a helpful message
     for arm in args.arm or []:
         recipe.arm(arm)
-    if args.max_minutes is not None and args.max_minutes <= 0:
-        raise CliError("--max-minutes must be > 0")
+    if args.max_minutes is not None and not (math.isfinite(args.max_minutes) and args.max_minutes > 0):
+        raise CliError(f"--max-minutes must be a finite number > 0, got {args.max_minutes}")
     try:
         path = run_recipe(recipe.id, args.scale, args.arm, args.seed, args.max_minutes)
     except NotImplementedError as e:
@@ -284,7 +350,8 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("verify", help="score completions: per-op process accuracy, outcome accuracy, pass@k")
     v.add_argument("--problems", required=True, metavar="P.jsonl", help="Problem.to_dict() per line")
     v.add_argument("--completions", required=True, metavar="C.jsonl",
-                   help='one {"text_hash" or "index": ..., "completion": "..."} per line; several per problem allowed')
+                   help='one {"text_hash" or "index": ..., "completion": "..."} per line; the same number n >= 1 '
+                        'for every problem (pass@k up to n)')
     v.add_argument("--json", action="store_true", help="print the results as JSON")
     v.set_defaults(fn=cmd_verify)
 
@@ -306,8 +373,12 @@ def main(argv: list[str] | None = None) -> int:
     except (CliError, ValueError) as e:  # ValueErrors from the library say what is allowed
         print(f"{parser.prog} {args.command}: error: {e}", file=sys.stderr)
         return 2
-    except BrokenPipeError:  # e.g. `generate --out - | head`
-        return 0
+    except OSError as e:  # a file the command needed could not be read or written
+        if isinstance(e, BrokenPipeError):  # e.g. `generate --out - | head`
+            return 0
+        where = f" {e.filename}" if e.filename else ""
+        print(f"{parser.prog} {args.command}: error:{where} {e.strerror or e}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .generator import DEFAULT_CONFIG, GeneratorConfig, Mixture, Problem, make_dataset
+from .generator import DEFAULT_CONFIG, GeneratorConfig, Mixture, Problem, get_template, make_dataset
+from .validation import check_bool, check_disjoint_bands, check_float, check_instance, check_int
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:
@@ -81,13 +82,17 @@ class EvalSpec:
     def __post_init__(self):
         if not self.bands:
             raise ValueError("EvalSpec needs at least one band")
-        for name, lo, hi in self.bands:
-            if not (isinstance(name, str) and 2 <= lo <= hi):
-                raise ValueError(f"band must be (name, lo, hi) with 2 <= lo <= hi, got {(name, lo, hi)}")
-        if self.problems_per_op < 1 or self.samples < 1:
-            raise ValueError("problems_per_op and samples must be >= 1")
-        if not (0 <= self.temperature <= 2 and 0 < self.top_p <= 1):
-            raise ValueError(f"need 0 <= temperature <= 2 and 0 < top_p <= 1, got {self.temperature}, {self.top_p}")
+        check_disjoint_bands("EvalSpec bands", self.bands)  # (name, lo, hi), 2 <= lo <= hi <= MAX_OP, no overlap
+        check_int("problems_per_op", self.problems_per_op, lo=1)
+        check_int("samples", self.samples, lo=1)
+        check_float("temperature", self.temperature, 0, 2)
+        check_float("top_p", self.top_p, 0, 1, lo_open=True)
+        check_int("max_new_tokens", self.max_new_tokens, lo=1)
+        get_template(self.template)  # a name or letter; the message lists the allowed ones
+        check_instance("generator", self.generator, GeneratorConfig)
+        check_int("seed", self.seed)
+        check_bool("nll", self.nll)
+        check_int("n_boot", self.n_boot, lo=1)
 
     @property
     def ops(self) -> list[int]:
@@ -113,7 +118,8 @@ def stop_token_ids(tokenizer) -> list[int]:
 
 
 def score_problem_samples(problem: Problem, completions: list[str]) -> dict:
-    """Counts for one problem: verified (strict) and outcome-only correct, mean process accuracy."""
+    """Counts for one problem: verified (strict) and outcome-only correct, mean process accuracy, and
+    parsed steps with how many of them are arithmetically consistent (beyond the paper; not in pass@k)."""
     from .verify import verify
 
     reports = [verify(problem, c) for c in completions]
@@ -121,6 +127,8 @@ def score_problem_samples(problem: Problem, completions: list[str]) -> dict:
         "verified": sum(r.verified for r in reports),
         "outcome": sum(r.answer_correct for r in reports),
         "process_acc": float(np.mean([r.process_acc for r in reports])) if reports else 0.0,
+        "steps": sum(r.n_steps for r in reports),
+        "consistent_steps": sum(r.consistent_steps for r in reports),
     }
 
 

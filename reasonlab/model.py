@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .validation import check_bool, check_float, check_int
+
 
 @dataclass(frozen=True)
 class ModelPreset:
@@ -26,6 +28,13 @@ class ModelPreset:
     init_std: float = 0.02  # transformers' default initializer range
 
     def __post_init__(self):
+        for k in ("hidden", "layers", "heads", "kv_heads", "intermediate"):
+            check_int(k, getattr(self, k), lo=1)
+        check_int("max_positions", self.max_positions, lo=8)
+        check_float("rope_theta", self.rope_theta, lo=0, lo_open=True)
+        check_float("rms_eps", self.rms_eps, 0, 1, lo_open=True, hi_open=True)
+        check_bool("tied_embeddings", self.tied_embeddings)
+        check_float("init_std", self.init_std, 0, 1, lo_open=True)
         if self.hidden % self.heads:
             raise ValueError(f"hidden ({self.hidden}) must be divisible by heads ({self.heads})")
         if self.heads % self.kv_heads:
@@ -52,7 +61,7 @@ PRESETS: dict[str, ModelPreset] = {
 
 
 def get_preset(name: str) -> ModelPreset:
-    if name not in PRESETS:
+    if not isinstance(name, str) or name not in PRESETS:
         raise ValueError(f"unknown model preset {name!r}; allowed: {', '.join(PRESETS)}")
     return PRESETS[name]
 

@@ -27,10 +27,16 @@ def stable_seed(seed: int, *labels: Any) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big") >> 1
 
 
+# Field metadata of a config field added after artifacts were keyed: it enters the identity (config_hash) only
+# when set to something other than its default, so existing keys, and the committed checkpoints, stay valid.
+IDENTITY_IF_SET = {"identity": "if_set"}
+
+
 def to_jsonable(obj: Any) -> Any:
     """Dataclasses, tuples and paths to plain JSON types (for hashing and manifests)."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)
+                if not (f.metadata.get("identity") == "if_set" and getattr(obj, f.name) == f.default)}
     if isinstance(obj, dict):
         return {str(k): to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
@@ -103,24 +109,76 @@ def make_manifest(kind: str, config: Any, parents: tuple[str, ...] = (), wall_ti
     }
 
 
+def atomic_write_text(path: Path | str, text: str) -> Path:
+    """Write `path` so that a reader sees the old file or the new one, never a part, and concurrent writers
+    never collide: each writes its own temporary file (a unique name in the same directory) and renames it."""
+    import tempfile
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; results and caches are read by others
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def weights_digest(directory: Path | str) -> dict[str, str]:
+    """sha256 of each weight file (*.safetensors) in a checkpoint directory, by file name."""
+    out = {}
+    for path in sorted(Path(directory).glob("*.safetensors")):
+        h = hashlib.sha256()
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+        out[path.name] = h.hexdigest()
+    return out
+
+
 def write_manifest(directory: Path, manifest: dict) -> Path:
-    """Write manifest.json last, atomically: its presence marks the artifact complete."""
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    tmp = directory / "manifest.json.tmp"
-    tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True))
-    tmp.replace(directory / "manifest.json")
-    return directory / "manifest.json"
+    """Write manifest.json last, atomically: its presence marks the artifact complete. A checkpoint's manifest
+    records the sha256 of its weight files, which `check_artifact` verifies before the artifact is reused."""
+    digest = weights_digest(directory)
+    if digest:
+        manifest = {**manifest, "weights_sha256": digest}
+    return atomic_write_text(Path(directory) / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True))
+
+
+class CorruptArtifact(ValueError):
+    """A finished artifact whose manifest or weights do not check out (the message names the file)."""
+
+
+def check_artifact(directory: Path | str) -> dict:
+    """The manifest of a finished artifact, after checking it parses and its weights match their recorded sha256.
+
+    Raises CorruptArtifact naming the file. Manifests written before weights were hashed are accepted as they are."""
+    path = Path(directory) / "manifest.json"
+    try:
+        manifest = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise CorruptArtifact(f"{path}: unreadable manifest ({type(e).__name__}: {e})") from None
+    if not isinstance(manifest, dict) or "config_hash" not in manifest:
+        raise CorruptArtifact(f"{path}: not a manifest (no config_hash)")
+    recorded = manifest.get("weights_sha256")
+    if recorded:
+        actual = weights_digest(directory)
+        for name, digest in recorded.items():
+            if actual.get(name) != digest:
+                raise CorruptArtifact(f"{Path(directory) / name}: weights do not match the sha256 in its manifest "
+                                      f"(changed, truncated or missing)")
+    return manifest
 
 
 def save_result(name: str, data: Any, manifest: dict, results_dir: Path | None = None) -> Path:
     """Commit-ready result: `data/results/<name>.json` = {"manifest": ..., "data": ...}."""
     path = Path(results_dir or RESULTS_DIR) / f"{name}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps({"manifest": manifest, "data": to_jsonable(data)}, indent=1, sort_keys=True))
-    tmp.replace(path)
-    return path
+    return atomic_write_text(path, json.dumps({"manifest": manifest, "data": to_jsonable(data)}, indent=1,
+                                              sort_keys=True))
 
 
 def load_result(name: str, results_dir: Path | None = None) -> dict:

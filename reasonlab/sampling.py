@@ -35,8 +35,9 @@ class SampleResult:
     logprobs: list[list[list[float]]] | None = None  # log softmax(logits / T) of each token (T=0: raw; no top-p)
     logits: list[list[torch.Tensor]] | None = None  # [len, vocab] raw logits per sample (debugging, tests)
 
-    def decode(self, tokenizer, skip_special_tokens: bool = False) -> list[list[str]]:
-        """Completion texts, [prompt][sample]."""
+    def decode(self, tokenizer, skip_special_tokens: bool = True) -> list[list[str]]:
+        """Completion texts, [prompt][sample]; without [EOS]/[PAD] by default, as TRL decodes what its reward
+        functions score, so evaluation and reward verify the same text (the tags are not special-skipped)."""
         return [tokenizer.batch_decode(s, skip_special_tokens=skip_special_tokens) for s in self.tokens]
 
     def flat(self) -> list[list[int]]:

@@ -138,3 +138,166 @@ def test_verify_rejects_unknown_problem(problem_file, tmp_path):
     comp.write_text(json.dumps({"completion": "x"}) + "\n")
     proc = cli("verify", "--problems", problem_file, "--completions", comp, ok=False)
     assert proc.returncode == 2 and '"text_hash" or "index"' in proc.stderr
+
+
+# ------------------------------------------------------------------------------------ bad input (issue 12)
+def main_cli(capsys, *args):
+    """The CLI entry point in-process: (exit status, stdout, stderr); an uncaught exception fails the test."""
+    from reasonlab.__main__ import main
+
+    try:
+        rc = main([str(a) for a in args])
+    except SystemExit as e:  # argparse's own errors
+        rc = e.code
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return rc, out, err
+
+
+def write_lines(path, rows):
+    path.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in rows))
+    return path
+
+
+def test_generate_out_a_folder_or_unwritable_path(tmp_path, capsys):
+    gen = ("generate", "--op-range", "2-4", "--n", 3, "--out")
+    rc, _, err = main_cli(capsys, *gen, tmp_path)
+    assert rc == 2 and f"cannot write {tmp_path}: it is a folder" in err and "or - for stdout" in err
+    afile = tmp_path / "a.txt"
+    afile.write_text("x")
+    rc, _, err = main_cli(capsys, *gen, afile / "x.jsonl")
+    assert rc == 2 and f"{afile} is not a folder" in err and len(err.strip().splitlines()) == 1
+    rc, _, err = main_cli(capsys, *gen, "/proc/no-such-dir/x.jsonl")
+    assert rc == 2 and "does not exist" in err
+
+
+def test_generate_out_read_only_folder(tmp_path, capsys, monkeypatch):
+    """A folder the user may not write to is refused before generating (os.access: root would write anyway)."""
+    import os
+
+    monkeypatch.setattr(os, "access", lambda path, mode: False)
+    rc, _, err = main_cli(capsys, "generate", "--op-range", "2-4", "--n", 3, "--out", tmp_path / "x.jsonl")
+    assert rc == 2 and f"cannot write {tmp_path / 'x.jsonl'}: permission denied" in err
+
+
+def test_generate_write_failure_is_a_message(tmp_path, capsys, monkeypatch):
+    """An OSError while writing (a full disk, a read-only mount) is one message, not a traceback."""
+    def fail(self, *a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", fail)
+    rc, _, err = main_cli(capsys, "generate", "--op-range", "2-4", "--n", 3, "--out", tmp_path / "x.jsonl")
+    assert rc == 2 and "No space left on device" in err and str(tmp_path / "x.jsonl") in err
+
+
+@pytest.fixture
+def good_problems(tmp_path):
+    from reasonlab.generator import Mixture, make_dataset
+
+    return [p.to_dict() for p in make_dataset(Mixture.band(3, 4), "eval", 3, seed=0)]
+
+
+def _no_field(d, key):
+    return {k: v for k, v in d.items() if k != key}
+
+
+@pytest.mark.parametrize("corrupt, message", [
+    (lambda d: {**d, "nodes": []}, "field 'nodes' must be a non-empty list"),
+    (lambda d: _no_field(d, "nodes"), "missing: nodes"),
+    (lambda d: {**d, "answer": None}, "field 'answer' must be a string, got None"),
+    (lambda d: {**d, "question": None}, "field 'question' must be a string"),
+    (lambda d: {**d, "op": None}, "field 'op' must be an integer"),
+    (lambda d: {**d, "nodes": [None]}, "nodes[0] must be a list [name, var, kind"),
+    (lambda d: {**d, "nodes": [[None] * 7]}, "nodes[0] must be [name, var, kind"),
+    (lambda d: {**d, "nodes": d["nodes"][:-1] + [d["nodes"][-1][:6]]}, "must be a list [name, var"),
+    (lambda d: {**d, "meta": []}, "field 'meta' must be an object"),
+    (lambda d: "[1, 2]", "expected a JSON object"),
+    (lambda d: '{"question": ', "not JSON"),
+    (lambda d: "[" * 100_000, "line 2: "),
+])
+def test_verify_bad_problem_record_names_file_and_line(tmp_path, capsys, good_problems, corrupt, message):
+    rows = list(good_problems)
+    rows[1] = corrupt(rows[1])
+    probs = write_lines(tmp_path / "p.jsonl", rows)
+    comps = write_lines(tmp_path / "c.jsonl", [{"index": i, "completion": "x"} for i in range(3)])
+    rc, _, err = main_cli(capsys, "verify", "--problems", probs, "--completions", comps)
+    assert rc == 2 and f"{probs} line 2: " in err and message in err, err
+    assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("rows, message", [
+    (['{"index": 0, "completion": "x"', ], "line 1: not JSON"),
+    ([{"index": 0, "completion": None}], 'line 1: needs a string "completion"'),
+    ([{"index": True, "completion": "x"}], "line 1: index must be an integer in 0..2"),
+    ([{"index": 1.0, "completion": "x"}], "line 1: index must be an integer in 0..2"),
+    ([{"text_hash": ["a"], "completion": "x"}], "line 1: text_hash must be a string"),
+    ([{"text_hash": None, "completion": "x"}], "line 1: text_hash must be a string"),
+    ([{"index": 0, "completion": "x"}, {"index": 5, "completion": "x"}], "line 2: index must be an integer in 0..2"),
+])
+def test_verify_bad_completion_line_names_file_and_line(tmp_path, capsys, good_problems, rows, message):
+    probs = write_lines(tmp_path / "p.jsonl", good_problems)
+    comps = write_lines(tmp_path / "c.jsonl", rows)
+    rc, _, err = main_cli(capsys, "verify", "--problems", probs, "--completions", comps)
+    assert rc == 2 and f"{comps} {message}" in err, err
+
+
+def test_verify_completions_shorter_or_longer_than_problems(tmp_path, capsys, good_problems):
+    probs = write_lines(tmp_path / "p.jsonl", [good_problems[0], "", *good_problems[1:]])  # a blank line 2
+    comps = tmp_path / "c.jsonl"
+    one_each = [{"index": i, "completion": "x"} for i in range(3)]
+    # shorter: the last problem (line 4 of the problems file, index 2) has no completion
+    write_lines(comps, one_each[:2])
+    rc, _, err = main_cli(capsys, "verify", "--problems", probs, "--completions", comps)
+    assert rc == 2 and f"{comps} has no completion for 1 of 3 problems" in err
+    assert f"{probs} line 4 (index 2)" in err and "the same number n >= 1" in err
+    # longer: one problem has an extra completion
+    write_lines(comps, one_each + [{"index": 0, "completion": "y"}])
+    rc, _, err = main_cli(capsys, "verify", "--problems", probs, "--completions", comps)
+    assert rc == 2 and "problems have 1 to 2 completions each" in err and f"({probs} line 3 has 1, line 1 has 2)" in err
+    write_lines(comps, [])  # empty
+    rc, _, err = main_cli(capsys, "verify", "--problems", probs, "--completions", comps)
+    assert rc == 2 and "no completion for 3 of 3 problems" in err
+    write_lines(comps, one_each)  # exactly one each: fine
+    rc, out, err = main_cli(capsys, "verify", "--problems", probs, "--completions", comps, "--json")
+    assert rc == 0 and json.loads(out)["all"]["problems"] == 3
+
+
+def test_verify_bad_files(tmp_path, capsys, good_problems):
+    probs = write_lines(tmp_path / "p.jsonl", good_problems)
+    comps = write_lines(tmp_path / "c.jsonl", [{"index": i, "completion": "x"} for i in range(3)])
+    binary = tmp_path / "b.jsonl"
+    binary.write_bytes(b'{"index": 0, "completion": "\xff\xfe"}\n')
+    empty = write_lines(tmp_path / "e.jsonl", [])
+    for args, message in [
+        (("--problems", tmp_path, "--completions", comps), f"problems file {tmp_path} is not a file"),
+        (("--problems", probs, "--completions", binary), f"{binary}: not UTF-8 text"),
+        (("--problems", empty, "--completions", comps), f"{empty} has no problems"),
+        (("--problems", probs, "--completions", tmp_path / "none.jsonl"), "completions file not found"),
+    ]:
+        rc, _, err = main_cli(capsys, "verify", *args)
+        assert rc == 2 and message in err, err
+
+
+def test_verify_index_and_text_hash_must_agree(tmp_path, capsys, good_problems):
+    probs = write_lines(tmp_path / "p.jsonl", good_problems)
+    comps = write_lines(tmp_path / "c.jsonl", [{"index": 0, "text_hash": good_problems[1]["text_hash"],
+                                                "completion": "x"}])
+    rc, _, err = main_cli(capsys, "verify", "--problems", probs, "--completions", comps)
+    assert rc == 2 and "line 1: index 0 and text_hash name different problems" in err
+
+
+@pytest.mark.parametrize("minutes", ["nan", "inf", "0", "-1"])
+def test_run_max_minutes_must_be_finite_positive(capsys, minutes):
+    rc, _, err = main_cli(capsys, "run", "ladder", "--scale", "smoke", "--max-minutes", minutes)
+    assert rc == 2 and "--max-minutes must be a finite number > 0" in err
+
+
+def test_bad_input_via_subprocess_has_no_traceback(tmp_path):
+    """The same, as a user runs it: a separate interpreter, exit 2, one line on stderr."""
+    bad = tmp_path / "p.jsonl"
+    bad.write_text(json.dumps({"question": "q", "nodes": []}) + "\n")
+    for args in (["generate", "--op-range", "2-4", "--n", 3, "--out", tmp_path],
+                 ["verify", "--problems", bad, "--completions", bad]):
+        proc = cli(*args, ok=False)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1 and "error:" in proc.stderr

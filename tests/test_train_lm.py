@@ -123,3 +123,31 @@ def test_loss_decreases_and_midtraining_from_parent(tmp_path):
 
     res = greedy_exact_match(model, tok, [problem_at(MIX, "eval", i) for i in range(3)], batch_size=2)
     assert len(res) == 3 and all(isinstance(r, bool) for r in res)
+
+
+def test_corrupt_newest_checkpoint_falls_back_and_logs_stay_clean(tmp_path):
+    """A truncated newest state.pt (a kill or full disk mid-write) falls back to the previous checkpoint with a
+    warning; a partial last log line is dropped; the resumed run is still bitwise the straight one."""
+    cfg = tiny(ckpt_every=2)
+    straight = train_lm(cfg, tmp_path / "a", progress=False)
+    train_lm(cfg, tmp_path / "b", stop_at_step=4, progress=False)  # checkpoints at steps 2 and 4
+    newest = tmp_path / "b" / "checkpoints" / "step_0000004" / "state.pt"
+    newest.write_bytes(newest.read_bytes()[:100])
+    with open(tmp_path / "b" / "log.jsonl", "a") as f:
+        f.write('{"step": 5, "lo')  # a line cut by a kill
+    with pytest.warns(UserWarning, match="step_0000004.*unreadable"):
+        resumed = train_lm(cfg, tmp_path / "b", progress=False)
+    la = [json.loads(x) for x in (tmp_path / "a" / "log.jsonl").read_text().splitlines()]
+    lb = [json.loads(x) for x in (tmp_path / "b" / "log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in lb] == list(range(1, 7)) and [r["loss"] for r in la] == [r["loss"] for r in lb]
+    ma, _ = load_checkpoint(straight)
+    mb, _ = load_checkpoint(resumed)
+    assert all(torch.equal(x, y) for x, y in zip(ma.state_dict().values(), mb.state_dict().values()))
+
+
+def test_run_killed_before_its_first_checkpoint_does_not_repeat_log_lines(tmp_path):
+    cfg = tiny()
+    (tmp_path / "log.jsonl").write_text('{"step": 1, "loss": 9.0}\n{"step": 2, "loss": 8.0}\n')  # no checkpoint
+    train_lm(cfg, tmp_path, progress=False)
+    steps = [json.loads(x)["step"] for x in (tmp_path / "log.jsonl").read_text().splitlines()]
+    assert steps == list(range(1, 7))

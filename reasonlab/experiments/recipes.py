@@ -22,6 +22,9 @@ from dataclasses import dataclass, field
 
 from ..generator import MAX_OP, Mixture, Problem, get_template, make_dataset
 from ..train.edge_filter import EdgeFilter, steps_at_equal_compute
+from ..validation import (
+    check_bool, check_disjoint_bands, check_instance, check_int, check_optional, check_str, check_tuple,
+)
 from ..verify.score import REWARD_KINDS as REWARDS  # "outcome", "process", "mix", "strict"
 from .budget import full_rl_budget, split_budget
 from .scales import Band, Scale, get_scale
@@ -49,6 +52,18 @@ def _check_values(name: str, values, check=_check_unit) -> tuple:
     if len(set(out)) != len(out):
         raise ValueError(f"{name} has repeated values: {values}")
     return out
+
+
+def _check_params(name: str, params) -> tuple:
+    """((key, value), ...): the values that define an arm or a recipe; keys are unique strings, values free."""
+    check_tuple(name, params, nonempty=False)
+    for i, kv in enumerate(params):
+        if not (isinstance(kv, tuple) and len(kv) == 2 and isinstance(kv[0], str) and kv[0]):
+            raise ValueError(f"{name}[{i}] must be a (key, value) pair with a non-empty string key, got {kv!r}")
+    keys = [k for k, _ in params]
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"{name} has repeated keys: {keys}")
+    return params
 
 
 def _check_band(name: str, band) -> Band:
@@ -138,7 +153,7 @@ class Reward:
     alpha: float | None = None  # weight of the outcome reward; only for "mix"
 
     def __post_init__(self):
-        if self.kind not in REWARDS:
+        if not isinstance(self.kind, str) or self.kind not in REWARDS:
             raise ValueError(f"unknown reward {self.kind!r}; allowed: {', '.join(REWARDS)}")
         if self.kind == "mix":
             if self.alpha is None:
@@ -183,8 +198,8 @@ class NextToken:
     tokens: int  # token budget
 
     def __post_init__(self):
-        if not (isinstance(self.tokens, int) and self.tokens > 0):
-            raise ValueError(f"a training stage needs a positive integer token budget, got {self.tokens!r}")
+        check_instance("training stage mixture", self.mixture, Mixture)
+        check_int("tokens", self.tokens, lo=1, allowed="a positive integer token budget (not a bool)")
 
 
 @dataclass(frozen=True)
@@ -199,10 +214,12 @@ class RL:
     edge_filter: EdgeFilter | None = None  # prompts screened for the edge of competence instead of `mixture`
 
     def __post_init__(self):
-        for k in ("steps", "prompts_per_step", "rollouts"):
-            v = getattr(self, k)
-            if not (isinstance(v, int) and v > 0):
-                raise ValueError(f"RL {k} must be a positive integer, got {v!r}")
+        check_instance("RL mixture", self.mixture, Mixture)
+        check_instance("RL reward", self.reward, Reward)
+        for k in ("steps", "prompts_per_step"):
+            check_int(f"RL {k}", getattr(self, k), lo=1, allowed="a positive integer (not a bool)")
+        check_int("RL rollouts", self.rollouts, lo=2, allowed="an integer >= 2 (GRPO's group baseline; not a bool)")
+        check_optional("RL edge_filter", self.edge_filter, check_instance, EdgeFilter)
 
     @property
     def n_prompts(self) -> int:
@@ -220,8 +237,11 @@ class Arm:
     params: tuple[tuple[str, object], ...] = ()  # the values that define the arm (plot axes), e.g. (("beta", 0.2),)
 
     def __post_init__(self):
-        if not self.name or any(c.isspace() for c in self.name):
-            raise ValueError(f"arm name must be non-empty without spaces, got {self.name!r}")
+        check_str("arm name", self.name, no_space=True, allowed="non-empty without spaces")
+        check_instance(f"arm {self.name} pretrain", self.pretrain, NextToken)
+        check_optional(f"arm {self.name} mid", self.mid, check_instance, NextToken)
+        check_optional(f"arm {self.name} rl", self.rl, check_instance, RL)
+        _check_params(f"arm {self.name} params", self.params)
 
     @property
     def stages(self) -> dict[str, NextToken | RL]:
@@ -246,11 +266,14 @@ class Evaluation:
     def __post_init__(self):
         if not self.bands:
             raise ValueError("an evaluation needs at least one band")
-        for label, lo, hi in self.bands:
-            _check_band(f"eval band {label!r}", (lo, hi))
+        check_disjoint_bands("eval bands", self.bands)
+        check_tuple("eval templates", self.templates, check_str,
+                    allowed="a non-empty tuple of template names or letters")
         object.__setattr__(self, "templates", tuple(get_template(t).name for t in self.templates))
-        if self.problems_per_op <= 0 or self.samples <= 0:
-            raise ValueError("problems_per_op and samples must be positive")
+        check_tuple("eval templates", self.templates, unique=True)  # "A" and "animals-zoo" are one template
+        check_bool("by_template", self.by_template)
+        check_int("problems_per_op", self.problems_per_op, lo=1)
+        check_int("samples", self.samples, lo=1)
 
     @property
     def ops(self) -> list[int]:
@@ -294,8 +317,16 @@ class Recipe:
     params: tuple[tuple[str, object], ...] = field(default=())  # builder parameters used
 
     def __post_init__(self):
+        check_str("recipe id", self.id, no_space=True)
+        for k in ("title", "paper_ref", "question", "finding", "compare"):
+            check_str(f"recipe {self.id} {k}", getattr(self, k))
+        check_instance(f"recipe {self.id} scale", self.scale, Scale)
         if not self.arms:
             raise ValueError(f"recipe {self.id} has no arms")
+        check_tuple(f"recipe {self.id} arms", self.arms, lambda k, a: check_instance(k, a, Arm))
+        check_instance(f"recipe {self.id} evaluation", self.evaluation, Evaluation)
+        check_optional(f"recipe {self.id} view_of", self.view_of, check_str)
+        _check_params(f"recipe {self.id} params", self.params)
         names = [a.name for a in self.arms]
         if len(set(names)) != len(names):
             raise ValueError(f"recipe {self.id} has repeated arm names: {names}")

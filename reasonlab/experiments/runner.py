@@ -15,9 +15,12 @@ from __future__ import annotations
 import json
 import shutil
 import time
+import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
-from ..provenance import REPO_ROOT, config_hash, make_manifest, reasonlab_home, save_result
+from ..provenance import (REPO_ROOT, CorruptArtifact, atomic_write_text, check_artifact, config_hash,
+                          make_manifest, reasonlab_home, save_result, weights_digest)
 from .recipes import RL, Arm, NextToken, Recipe, get_recipe
 from .scales import Scale
 
@@ -36,6 +39,38 @@ def _seed_from_committed(out: Path) -> None:
     committed = COMMITTED_ARTIFACTS / out.name
     if (committed / "final" / "manifest.json").exists() and not (out / "final" / "manifest.json").exists():
         shutil.copytree(committed, out, dirs_exist_ok=True)
+
+
+def _check_finished(out: Path) -> None:
+    """A finished stage whose manifest or weights do not check out is moved aside (and redone), never reused."""
+    final = out / "final"
+    if not (final / "manifest.json").exists():
+        return
+    try:
+        check_artifact(final)
+    except CorruptArtifact as e:
+        aside = out / f"final.corrupt-{time.strftime('%Y%m%d-%H%M%S')}"
+        warnings.warn(f"{e}; moved to {aside.name} and training the stage again")
+        final.rename(aside)
+
+
+@contextmanager
+def _stage_lock(out: Path):
+    """One process trains a stage at a time: a second run of the same stage waits for the first, then finds
+    it finished (flock: released by the OS if the holder dies)."""
+    import fcntl
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out.parent / f".{out.name}.lock", "w") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"{out.name}: another process is training this stage; waiting for it", flush=True)
+            fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def lm_config(stage: NextToken, scale: Scale, kind: str, seed: int = 0):
@@ -87,20 +122,26 @@ def run_arm(recipe: Recipe, arm: Arm, seed: int = 0, max_minutes: float | None =
             if stage.edge_filter is None:
                 key = config_hash(cfg, parent_key)
                 out = artifacts_root() / f"{name}-{key}"
-                final = train_grpo(cfg, out, parent_dir=parent, max_minutes=max_minutes, progress=progress)
+                with _stage_lock(out):
+                    _check_finished(out)
+                    final = train_grpo(cfg, out, parent_dir=parent, max_minutes=max_minutes, progress=progress)
             else:
                 from ..train.edge_filter import train_grpo_edge_filtered
 
                 key = config_hash(cfg, config_hash(stage.edge_filter), parent_key)
                 out = artifacts_root() / f"{name}-{key}"
-                final = train_grpo_edge_filtered(cfg, stage.edge_filter, out, parent_dir=parent,
-                                                 max_minutes=max_minutes, progress=progress)
+                with _stage_lock(out):
+                    _check_finished(out)
+                    final = train_grpo_edge_filtered(cfg, stage.edge_filter, out, parent_dir=parent,
+                                                     max_minutes=max_minutes, progress=progress)
         else:
             cfg = lm_config(stage, recipe.scale, name, seed)
             key = config_hash(cfg, parent_key)
             out = artifacts_root() / f"{name}-{key}"
-            _seed_from_committed(out)
-            final = train_lm(cfg, out, parent_dir=parent, max_minutes=max_minutes, progress=progress)
+            with _stage_lock(out):
+                _check_finished(out)
+                _seed_from_committed(out)
+                final = train_lm(cfg, out, parent_dir=parent, max_minutes=max_minutes, progress=progress)
         if final.name != "final":  # stopped at max_minutes: a checkpoint to resume from
             print(f"{arm.name}/{name}: stopped at {final}; run the same command again to resume")
             return paths
@@ -144,13 +185,22 @@ def cached_evaluation(recipe: Recipe, final_dir: Path, label: str, seed: int = 0
 
     key = config_hash({"evaluation": recipe.evaluation, "scale": recipe.scale, "seed": seed})
     path = Path(final_dir).parent / f"eval-{key}.json"
+    if (Path(final_dir) / "manifest.json").exists():
+        check_artifact(final_dir)  # weights that do not match their manifest are an error, never evaluated
+    weights = weights_digest(final_dir)  # the cache belongs to these weights only
+    records = None
     if path.exists():
-        records = json.loads(path.read_text())["records"]
-    else:
+        try:
+            cached = json.loads(path.read_text())
+            if cached.get("weights_sha256") == weights and isinstance(cached.get("records"), list):
+                records = cached["records"]
+            else:
+                warnings.warn(f"{path}: evaluation of other weights; evaluating again")
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError) as e:
+            warnings.warn(f"{path}: unreadable evaluation cache ({type(e).__name__}); evaluating again")
+    if records is None:
         records = evaluate_checkpoint(recipe, final_dir, seed, progress)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"records": records}))
-        tmp.replace(path)
+        atomic_write_text(path, json.dumps({"records": records, "weights_sha256": weights}))
     ev = recipe.evaluation
     return records, summarise(records, ev.eval_spec(recipe.scale, ev.templates[0], seed), label,
                               by_template=ev.by_template)

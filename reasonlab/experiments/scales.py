@@ -68,46 +68,59 @@ class Scale:
     rl_eval_samples: int = 0  # n per problem when evaluating RL arms (S3); 0 = eval_samples
 
     def __post_init__(self):
+        from ..model import PRESETS
+        from ..validation import check_band, check_choice, check_float, check_instance, check_int, check_str, \
+            check_tuple
+
+        check_str("scale name", self.name, no_space=True)
+        n = f"{self.name}: "  # every message names the scale
+        check_choice(n + "model", self.model, PRESETS, allowed=f"a model preset, one of {', '.join(PRESETS)}")
+        for k in ("pretrain_tokens", "seq_len", "batch_tokens", "rl_steps", "rl_prompts_per_step", "rollouts",
+                  "rl_max_prompt_tokens", "rl_max_response_tokens", "rl_minibatch_prompts", "budget_rl_steps",
+                  "eval_problems_per_op", "eval_samples", "eval_max_new_tokens"):
+            check_int(n + k, getattr(self, k), lo=1, allowed="a positive integer (not a bool)")
+        if self.rollouts < 2:
+            raise ValueError(f"{self.name}: GRPO needs rollouts >= 2 (group baseline), got {self.rollouts}")
         bands = {"in_dist": self.in_dist, "edge": self.edge, "hard": self.hard}
-        for k, (lo, hi) in bands.items():
-            if not (isinstance(lo, int) and isinstance(hi, int) and 2 <= lo <= hi <= MAX_OP):
-                raise ValueError(f"{self.name}: band {k} must satisfy 2 <= lo <= hi <= {MAX_OP}, got {(lo, hi)}")
+        for k, band in bands.items():
+            lo, hi = check_band(f"{n}band {k}", band, MAX_OP)
+            if not isinstance(band, tuple):  # e.g. a list: a tuple compares and hashes the same in config_hash
+                object.__setattr__(self, k, (lo, hi))
         if not (self.edge[0] == self.in_dist[1] + 1 and self.hard[0] == self.edge[1] + 1):
             raise ValueError(f"{self.name}: bands must be contiguous (edge starts after in_dist, hard after edge), "
                              f"got {self.in_dist}, {self.edge}, {self.hard}")
         # A.10 splits in_dist in thirds and A.7 in two; S3's mid-edge arm straddles in_dist and edge.
         if self.in_dist[1] - self.in_dist[0] + 1 < 3 or self.edge[1] - self.edge[0] + 1 < 2:
             raise ValueError(f"{self.name}: in_dist needs >= 3 ops and edge >= 2, got {self.in_dist}, {self.edge}")
+        # A float, not 0: the base mixture's weights (1 - tail) enter the artifact key as written.
         if not (isinstance(self.pretrain_tail, float) and 0 <= self.pretrain_tail < 0.5):
             raise ValueError(f"{self.name}: pretrain_tail must be a float in [0, 0.5), got {self.pretrain_tail!r}")
         if isinstance(self.rl_eval_samples, bool) or not isinstance(self.rl_eval_samples, int) or \
                 not 0 <= self.rl_eval_samples <= self.eval_samples:
             raise ValueError(f"{self.name}: rl_eval_samples must be an integer in [0, eval_samples], "
                              f"got {self.rl_eval_samples!r}")
-        if self.loss_on not in LOSS_ON:
-            raise ValueError(f"{self.name}: loss_on must be one of {LOSS_ON}, got {self.loss_on!r}")
-        for k in ("pretrain_tokens", "seq_len", "batch_tokens", "rl_steps", "rl_prompts_per_step", "rollouts",
-                  "rl_max_prompt_tokens", "rl_max_response_tokens", "rl_minibatch_prompts", "budget_rl_steps",
-                  "eval_problems_per_op", "eval_samples", "eval_max_new_tokens"):
-            v = getattr(self, k)
-            if not (isinstance(v, int) and v > 0):
-                raise ValueError(f"{self.name}: {k} must be a positive integer, got {v!r}")
+        check_choice(n + "loss_on", self.loss_on, LOSS_ON)
+        check_instance(n + "generator", self.generator, GeneratorConfig)
         if self.batch_tokens % self.seq_len:
             raise ValueError(f"{self.name}: batch_tokens must be a multiple of seq_len, got {self.batch_tokens}")
         if self.rl_max_prompt_tokens + self.rl_max_response_tokens > self.seq_len:
             raise ValueError(f"{self.name}: rl prompt + response tokens must fit seq_len {self.seq_len}")
         if self.rl_prompts_per_step % self.rl_minibatch_prompts:
             raise ValueError(f"{self.name}: rl_minibatch_prompts must divide rl_prompts_per_step")
-        if self.rollouts < 2:
-            raise ValueError(f"{self.name}: GRPO needs rollouts >= 2 (group baseline), got {self.rollouts}")
         for k in ("pretrain", "mid"):
             lr, lr_min, warm = getattr(self, f"{k}_lr"), getattr(self, f"{k}_lr_min"), getattr(self, f"{k}_warmup")
-            if not 0 < lr_min <= lr:
-                raise ValueError(f"{self.name}: need 0 < {k}_lr_min <= {k}_lr, got {lr_min}, {lr}")
-            if not 0 <= warm < 1:
-                raise ValueError(f"{self.name}: {k}_warmup must be in [0, 1), got {warm}")
-        if not self.budget_multipliers or any(m <= 0 for m in self.budget_multipliers):
-            raise ValueError(f"{self.name}: budget_multipliers must be positive, got {self.budget_multipliers}")
+            check_float(f"{n}{k}_lr", lr, 0, 0.1, lo_open=True)
+            check_float(f"{n}{k}_lr_min", lr_min, 0, lr, lo_open=True, allowed=f"a finite number in (0, {k}_lr]")
+            check_float(f"{n}{k}_warmup", warm, 0, 1, hi_open=True)
+        check_float(n + "weight_decay", self.weight_decay, 0, 1, hi_open=True)
+        check_float(n + "rl_lr", self.rl_lr, 0, 0.1, lo_open=True)
+        check_float(n + "rl_kl_coef", self.rl_kl_coef, lo=0, allowed="a finite number >= 0 (0 drops the reference)")
+        check_float(n + "rl_temperature", self.rl_temperature, 0, 2, lo_open=True,
+                    allowed="a finite number in (0, 2] (rollouts are sampled)")
+        check_float(n + "eval_temperature", self.eval_temperature, 0, 2)
+        check_tuple(n + "budget_multipliers", self.budget_multipliers,
+                    lambda k, v: check_float(k, v, lo=0, lo_open=True), unique=True,
+                    allowed="a non-empty tuple of positive multipliers")
 
     @property
     def bands(self) -> dict[str, Band]:
@@ -185,8 +198,8 @@ GPU = dataclasses.replace(
 
 LAPTOP = Scale(
     name="laptop",
-    model="laptop-2m",  # 2.2M non-embedding parameters: 14.5K tok/s in bf16 on 2 cores (benchmarks/results/train.json)
-    pretrain_tokens=36_000_000,  # ~45-55 min on 2 cores; lookup of names emerges only after several M tokens (lab notes)
+    model="laptop-2m",  # 2.2M non-embedding parameters: ~20K tok/s on 2 cores, fast path (benchmarks/results/train.json)
+    pretrain_tokens=36_000_000,  # ~30 min on 2 cores (was 45-55 before the fast path); name lookup emerges after several M tokens (lab notes)
     seq_len=512,  # an op-14 document is <= ~440 tokens (data/tokenizer, measured)
     batch_tokens=8 * 512,  # 4K tokens a step: many small steps (~8,800) rather than few large ones
     pretrain_lr=2e-3,  # a 2M model takes a high lr (our choice; probes used 1e-3-2e-3)
@@ -196,7 +209,7 @@ LAPTOP = Scale(
     mid_lr=1e-3,  # half the pre-training peak, as the paper
     mid_lr_min=2e-4,  # = pre-training floor
     mid_warmup=0.15,  # as the paper
-    rl_steps=20,  # ~10 min per RL arm on one core (~30 s per GRPO step of 32 x 6 rollouts)
+    rl_steps=20,  # ~7 min per RL arm on one core (~19 s per GRPO step of 32 x 6 rollouts: benchmarks/results/grpo.json)
     rl_prompts_per_step=32,  # 192 rollouts a step
     rollouts=6,  # as the paper
     rl_max_prompt_tokens=208,  # op-14 prompts are <= 196 tokens in this format (measured)

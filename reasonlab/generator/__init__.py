@@ -9,10 +9,11 @@ __all__ = [
 ]
 
 from .mixture import (  # noqa: E402
-    SPLIT_SHARES, SPLITS, Component, Mixture, eval_sets, iter_problems, make_dataset, problem_at, split_of,
+    HELD_OUT_MIN_OP, HELD_OUT_SHARE, SHAPES, SPLIT_SHARES, SPLITS, Component, Mixture, eval_sets, iter_problems,
+    make_dataset, problem_at, shape_held_out, split_of,
 )
 
 __all__ += [
-    "SPLIT_SHARES", "SPLITS", "Component", "Mixture", "eval_sets", "iter_problems", "make_dataset",
-    "problem_at", "split_of",
+    "HELD_OUT_MIN_OP", "HELD_OUT_SHARE", "SHAPES", "SPLIT_SHARES", "SPLITS", "Component", "Mixture", "eval_sets",
+    "iter_problems", "make_dataset", "problem_at", "shape_held_out", "split_of",
 ]

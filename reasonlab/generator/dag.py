@@ -19,6 +19,8 @@ import random
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..validation import check_int
+
 # Node kinds and their op cost (edges into the node, constants included).
 CONST = "const"  # x = c                     cost 1
 SCALE = "scale"  # x = c * p                 cost 2
@@ -58,6 +60,20 @@ class DagLimits:
     n_entities: int = 20  # entity kinds available
     n_locations: int = 16  # locations available
     locations_per_problem: tuple[int, int] = (2, 4)  # how many locations one problem spans
+
+    def __post_init__(self):
+        check_int("max_value", self.max_value, lo=1)
+        check_int("n_entities", self.n_entities, lo=1)
+        check_int("n_locations", self.n_locations, lo=2)
+        for name, lo_min in (("const_range", 1), ("locations_per_problem", 1)):
+            pair = getattr(self, name)
+            if not (isinstance(pair, tuple) and len(pair) == 2 and all(_is_int(v) for v in pair)
+                    and lo_min <= pair[0] <= pair[1]):
+                raise ValueError(f"{name} must be a (lo, hi) tuple of integers with {lo_min} <= lo <= hi, got {pair!r}")
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
 
 
 @lru_cache(maxsize=None)

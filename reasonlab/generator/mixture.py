@@ -13,14 +13,33 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from ..provenance import stable_seed
+from ..provenance import IDENTITY_IF_SET, stable_seed
+from ..validation import check_choice, check_float, check_instance, check_int, check_tuple
 from .problem import DEFAULT_CONFIG, MAX_OP, GeneratorConfig, Problem, generate_problem
 from .templates import get_template
+
+# Unseen-shape test: a fixed share of the graph shapes (by graph-hash bucket) at ops that have many shapes
+# (op 6 has ~49 distinct shapes, op 7 ~150, op 10 ~1,400; below op 6 there are 1-15) is "held out": a mixture
+# with shapes="seen" never draws them (training), one with shapes="held-out" draws only them (evaluation).
+# A model that learned the step procedure solves held-out shapes about as well as seen ones; a memoriser not.
+HELD_OUT_SHARE = 0.2
+HELD_OUT_MIN_OP = 6
+SHAPES = ("all", "seen", "held-out")
+
+
+def shape_held_out(problem: Problem) -> bool:
+    """Whether the problem's graph shape is one of the held-out shapes (decided by its graph hash alone)."""
+    return problem.op >= HELD_OUT_MIN_OP and int(problem.graph_hash[:8], 16) / 16**8 < HELD_OUT_SHARE
+
 
 # Share of the text-hash space owned by each split. Pre-training gets most so its stream rejects
 # few candidates; eval sets are small, so their higher rejection rate costs little.
 SPLIT_SHARES: dict[str, float] = {"pretrain": 0.70, "midtrain": 0.10, "rl": 0.10, "eval": 0.10}
 SPLITS = tuple(SPLIT_SHARES)
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
 
 
 def split_of(text_hash: str) -> str:
@@ -46,12 +65,11 @@ class Component:
 
     def __post_init__(self):
         object.__setattr__(self, "template", get_template(self.template).name)  # validates, canonical
-        if not (isinstance(self.op_lo, int) and isinstance(self.op_hi, int) and 2 <= self.op_lo <= self.op_hi <= MAX_OP):
-            raise ValueError(f"op range must satisfy 2 <= lo <= hi <= {MAX_OP}, got {self.op_lo}-{self.op_hi}")
-        if not self.weight > 0:
-            raise ValueError(f"component weight must be > 0, got {self.weight}")
-        if not 0 <= self.op_tilt <= 4:
-            raise ValueError(f"op_tilt must be in [0, 4], got {self.op_tilt}")
+        if not (_is_int(self.op_lo) and _is_int(self.op_hi) and 2 <= self.op_lo <= self.op_hi <= MAX_OP):
+            raise ValueError(f"op range must satisfy 2 <= lo <= hi <= {MAX_OP} (integers, not bools), "
+                             f"got {self.op_lo!r}-{self.op_hi!r}")
+        check_float("component weight", self.weight, lo=0, lo_open=True, allowed="a finite number > 0")
+        check_float("op_tilt", self.op_tilt, 0, 4)
 
     @property
     def label(self) -> str:
@@ -66,10 +84,21 @@ class Mixture:
 
     components: tuple[Component, ...]
     config: GeneratorConfig = field(default=DEFAULT_CONFIG)
+    # which graph shapes it draws: "all", "seen" (never a held-out shape: training), "held-out" (only those:
+    # the unseen-shape evaluation); part of the artifact key only when not "all"
+    shapes: str = field(default="all", metadata=IDENTITY_IF_SET)
 
     def __post_init__(self):
         if not self.components:
             raise ValueError("a mixture needs at least one component")
+        if isinstance(self.components, list):  # hashes the same as a tuple (config_hash); a tuple keeps it hashable
+            object.__setattr__(self, "components", tuple(self.components))
+        check_tuple("components", self.components, lambda k, c: check_instance(k, c, Component))
+        check_instance("config", self.config, GeneratorConfig)
+        check_choice("shapes", self.shapes, SHAPES)
+        if self.shapes == "held-out" and min(c.op_lo for c in self.components) < HELD_OUT_MIN_OP:
+            raise ValueError(f"shapes='held-out' needs every op >= {HELD_OUT_MIN_OP} (no shape is held out below), "
+                             f"got ops {self.op_range}")
 
     @classmethod
     def band(cls, op_lo: int, op_hi: int, template: str = "animals-zoo", config: GeneratorConfig = DEFAULT_CONFIG,
@@ -90,8 +119,16 @@ class Mixture:
     @property
     def name(self) -> str:
         if len(self.components) == 1:
-            return self.components[0].label
-        return "+".join(f"{c.label}:{w:.4g}" for c, w in zip(self.components, self.weights))
+            name = self.components[0].label
+        else:
+            name = "+".join(f"{c.label}:{w:.4g}" for c, w in zip(self.components, self.weights))
+        return name + ("" if self.shapes == "all" else f"[{self.shapes}]")
+
+    def accepts(self, problem: Problem) -> bool:
+        """Whether a drawn problem's graph shape belongs to this mixture (see `shapes`)."""
+        if self.shapes == "all":
+            return True
+        return shape_held_out(problem) == (self.shapes == "held-out")
 
     @property
     def op_range(self) -> tuple[int, int]:
@@ -105,15 +142,17 @@ class Mixture:
         return op, comp.template
 
 
-def problem_at(mixture: Mixture, split: str, index: int, seed: int = 0, max_attempts: int = 500) -> Problem:
+def problem_at(mixture: Mixture, split: str, index: int, seed: int = 0, max_attempts: int | None = None) -> Problem:
     """Problem `index` of `split`: a pure function of (mixture, seed, split, index)."""
-    if split not in SPLIT_SHARES:
+    if not (isinstance(split, str) and split in SPLIT_SHARES):
         raise ValueError(f"unknown split {split!r}; allowed: {', '.join(SPLITS)}")
+    if max_attempts is None:  # held-out shapes are ~20% of shapes, fewer of the draws: allow more attempts
+        max_attempts = 5000 if mixture.shapes == "held-out" else 500
     op, template = mixture.draw(random.Random(stable_seed(seed, split, index)))
     for attempt in range(max_attempts):
         s = stable_seed(seed, split, index, attempt)
         p = generate_problem(op, template, s, mixture.config)
-        if split_of(p.text_hash) == split:
+        if split_of(p.text_hash) == split and mixture.accepts(p):
             p.meta.update(split=split, index=index)
             return p
     raise RuntimeError(f"no {split} problem at op={op} after {max_attempts} attempts (too few distinct texts?)")
@@ -129,8 +168,9 @@ def iter_problems(mixture: Mixture, split: str, seed: int = 0, start: int = 0) -
 
 def make_dataset(mixture: Mixture, split: str, n: int, seed: int = 0) -> list[Problem]:
     """`n` distinct problems (deduplicated by text hash), deterministic in (mixture, split, n, seed)."""
-    if n < 0:
-        raise ValueError(f"n must be >= 0, got {n}")
+    check_instance("mixture", mixture, Mixture)
+    check_int("n", n, lo=0)  # 2.5 is refused, not rounded
+    check_int("seed", seed)
     out, seen, i = [], set(), 0
     while len(out) < n:
         p = problem_at(mixture, split, i, seed)

@@ -14,6 +14,7 @@ import string
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from ..validation import check_bool, check_choice, check_int
 from . import dag as D
 from .templates import Template, get_template
 
@@ -35,22 +36,24 @@ class GeneratorConfig:
     locations_per_problem: tuple[int, int] = (2, 4)  # locations one problem spans
 
     def __post_init__(self):
-        if not 0 <= self.max_distractors <= 10:
-            raise ValueError(f"max_distractors must be in 0..10, got {self.max_distractors}")
-        if self.variable_names not in ("random", "ordered"):
-            raise ValueError(f"variable_names must be 'random' or 'ordered', got {self.variable_names!r}")
-        if not 1 <= self.n_entities <= 20:
-            raise ValueError(f"n_entities must be in 1..20, got {self.n_entities}")
-        lo, hi = self.locations_per_problem
-        if not 1 <= lo <= hi <= min(self.n_locations, 8) - 1:
+        check_int("max_distractors", self.max_distractors, 0, 10)
+        check_bool("shuffle_sentences", self.shuffle_sentences)
+        check_choice("variable_names", self.variable_names, ("random", "ordered"),
+                     allowed="'random' or 'ordered'")
+        check_bool("copy_steps", self.copy_steps)
+        check_int("max_value", self.max_value, 10, 10**6)
+        check_int("n_entities", self.n_entities, 1, 20)
+        check_int("n_locations", self.n_locations, 2, 16)
+        lpp = self.locations_per_problem
+        if isinstance(lpp, list):  # e.g. from JSON (train.lm --generator); a tuple hashes the same
+            object.__setattr__(self, "locations_per_problem", lpp := tuple(lpp))
+        top = min(self.n_locations, 8) - 1
+        if not (isinstance(lpp, tuple) and len(lpp) == 2
+                and all(isinstance(v, int) and not isinstance(v, bool) for v in lpp) and 1 <= lpp[0] <= lpp[1] <= top):
             raise ValueError(
-                f"locations_per_problem must satisfy 1 <= lo <= hi <= min(n_locations, 8) - 1 "
-                f"(one location is kept for distractors), got {self.locations_per_problem}"
+                f"locations_per_problem must be a (lo, hi) tuple of integers with 1 <= lo <= hi <= "
+                f"min(n_locations, 8) - 1 = {top} (one location is kept for distractors), got {lpp!r}"
             )
-        if not 2 <= self.n_locations <= 16:
-            raise ValueError(f"n_locations must be in 2..16, got {self.n_locations}")
-        if not 10 <= self.max_value <= 10**6:
-            raise ValueError(f"max_value must be in 10..1e6, got {self.max_value}")
 
     @property
     def limits(self) -> D.DagLimits:
@@ -127,9 +130,50 @@ class Problem:
 
     @classmethod
     def from_dict(cls, d: dict) -> "Problem":
-        nodes = tuple(GoldNode(a, b, c, e, v, tuple(p), imp) for a, b, c, e, v, p, imp in d["nodes"])
-        return cls(d["question"], d["solution"], d["answer"], d["op"], d["template"], nodes,
-                   d["text_hash"], d["graph_hash"], d["seed"], d.get("meta", {}))
+        """The inverse of to_dict(); a malformed record raises ValueError naming the field and what it allows."""
+        if not isinstance(d, dict):
+            raise ValueError(f"a problem record must be a JSON object (Problem.to_dict()), got {type(d).__name__}")
+        missing = [k for k in _RECORD_FIELDS if k not in d]
+        if missing:
+            raise ValueError(f"a problem record needs the fields {', '.join(_RECORD_FIELDS)}; missing: "
+                             f"{', '.join(missing)}")
+        for k in ("question", "solution", "answer", "template", "text_hash", "graph_hash"):
+            if not isinstance(d[k], str):
+                raise ValueError(f"field {k!r} must be a string, got {d[k]!r:.80}")
+        for k in ("op", "seed"):
+            if isinstance(d[k], bool) or not isinstance(d[k], int):
+                raise ValueError(f"field {k!r} must be an integer, got {d[k]!r:.80}")
+        meta = d.get("meta", {})
+        if not isinstance(meta, dict):
+            raise ValueError(f"field 'meta' must be an object (or absent), got {meta!r:.80}")
+        raw = d["nodes"]
+        if not isinstance(raw, (list, tuple)) or not raw:
+            raise ValueError(f"field 'nodes' must be a non-empty list of {_NODE_SHAPE} (the last is the query), "
+                             f"got {raw!r:.80}")
+        nodes = []
+        for i, n in enumerate(raw):
+            if not (isinstance(n, (list, tuple)) and len(n) == 7):
+                raise ValueError(f"nodes[{i}] must be a list {_NODE_SHAPE}, got {n!r:.80}")
+            name, var, kind, const, value, parents, implicit = n
+            ok = (isinstance(name, str) and isinstance(var, str) and kind in D.KINDS
+                  and (const is None or _is_int(const)) and _is_int(value)
+                  and isinstance(parents, (list, tuple)) and all(isinstance(p, str) for p in parents)
+                  and isinstance(implicit, bool))
+            if not ok:
+                raise ValueError(f"nodes[{i}] must be {_NODE_SHAPE} with name, var strings, kind one of "
+                                 f"{', '.join(D.KINDS)}, const an integer or null, value an integer, parents a "
+                                 f"list of names, implicit true/false; got {n!r:.120}")
+            nodes.append(GoldNode(name, var, kind, const, value, tuple(parents), implicit))
+        return cls(d["question"], d["solution"], d["answer"], d["op"], d["template"], tuple(nodes),
+                   d["text_hash"], d["graph_hash"], d["seed"], meta)
+
+
+_RECORD_FIELDS = ("question", "solution", "answer", "op", "template", "nodes", "text_hash", "graph_hash", "seed")
+_NODE_SHAPE = "[name, var, kind, const, value, parents, implicit]"
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
 
 
 def canonical_text(question: str, solution: str, answer: str) -> str:

@@ -83,9 +83,10 @@ TEMPLATE_BY_LETTER: dict[str, Template] = {t.letter: t for t in TEMPLATES.values
 
 def get_template(name: str) -> Template:
     """Look a template up by name ('animals-zoo') or paper letter ('A'); clear error otherwise."""
-    if name in TEMPLATES:
-        return TEMPLATES[name]
-    if name in TEMPLATE_BY_LETTER:
-        return TEMPLATE_BY_LETTER[name]
+    if isinstance(name, str):
+        if name in TEMPLATES:
+            return TEMPLATES[name]
+        if name in TEMPLATE_BY_LETTER:
+            return TEMPLATE_BY_LETTER[name]
     allowed = ", ".join(f"{t.name} ({t.letter})" for t in TEMPLATES.values())
     raise ValueError(f"unknown template {name!r}; allowed: {allowed}")

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from reasonlab.provenance import load_result, make_manifest, save_result, stable_seed
+from reasonlab.validation import check_bool, check_choice, check_float, check_instance, check_int
 
 RESULT_NAME = "theory_markov"
 SCALES = ("smoke", "laptop", "gpu")
@@ -54,6 +55,12 @@ class ChainConfig:
     shared_edge: bool = True  # task 2's easy path 1,0,..,0,1 shares task 1's row (L-2, 0); False: 1,1,..,1
 
     def __post_init__(self):
+        check_int("n_layers", self.n_layers)
+        check_int("n_states", self.n_states)
+        check_int("n_high", self.n_high)
+        check_float("eps_w", self.eps_w, 0, 1, lo_open=True, hi_open=True,
+                    allowed="a finite number in (0, 1): low edges rarer than high ones")
+        check_bool("shared_edge", self.shared_edge)
         if not 3 <= self.n_layers <= 8:
             raise ValueError(f"n_layers must be in 3..8 (a start, a target and a middle), got {self.n_layers}")
         if not 2 <= self.n_states <= 4:
@@ -88,10 +95,8 @@ class PretrainConfig:
 
     def __post_init__(self):
         for name in ("n_chains", "batch_size", "steps"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)}")
-        if not self.lr > 0:
-            raise ValueError(f"lr must be > 0, got {self.lr}")
+            check_int(name, getattr(self, name), lo=1, allowed="a positive integer (not a bool)")
+        check_float("lr", self.lr, lo=0, lo_open=True)
 
 
 @dataclass(frozen=True)
@@ -106,18 +111,13 @@ class PostConfig:
     n_checkpoints: int = 20  # training-curve points recorded
 
     def __post_init__(self):
-        if self.steps < 0:
-            raise ValueError(f"steps must be >= 0, got {self.steps}")
-        if not self.lr > 0:
-            raise ValueError(f"lr must be > 0, got {self.lr}")
-        if not self.beta > 0:
-            raise ValueError(f"beta must be > 0 (beta -> 0 is plain RL, large beta stays at the base), got {self.beta}")
-        if self.m < 1:
-            raise ValueError(f"m (probe samples for rejection) must be >= 1, got {self.m}")
-        if self.orm_n < 1:
-            raise ValueError(f"orm_n (best-of-N) must be >= 1, got {self.orm_n}")
-        if self.n_checkpoints < 1:
-            raise ValueError(f"n_checkpoints must be >= 1, got {self.n_checkpoints}")
+        check_int("steps", self.steps, lo=0)
+        check_float("lr", self.lr, lo=0, lo_open=True)
+        check_float("beta", self.beta, lo=0, lo_open=True,
+                    allowed="a finite number > 0 (beta -> 0 is plain RL, large beta stays at the base)")
+        check_int("m (probe samples for rejection)", self.m, lo=1)
+        check_int("orm_n (best-of-N)", self.orm_n, lo=1)
+        check_int("n_checkpoints", self.n_checkpoints, lo=1)
 
 
 @dataclass(frozen=True)
@@ -130,12 +130,12 @@ class EvalConfig:
     sampled_batch: int = 256  # instances per step of the Monte-Carlo REINFORCE check
 
     def __post_init__(self):
-        if self.k_max < 1:
-            raise ValueError(f"k_max must be >= 1, got {self.k_max}")
+        check_int("k_max", self.k_max, lo=1)
+        check_int("n_samples", self.n_samples)
         if self.n_samples < self.k_max:
             raise ValueError(f"n_samples must be >= k_max for the unbiased estimator, got {self.n_samples} < {self.k_max}")
-        if self.n_instances < 1 or self.sampled_batch < 1:
-            raise ValueError("n_instances and sampled_batch must be positive")
+        check_int("n_instances", self.n_instances, lo=1)
+        check_int("sampled_batch", self.sampled_batch, lo=1)
 
 
 @dataclass(frozen=True)
@@ -150,8 +150,12 @@ class SimConfig:
     scale: str = "laptop"  # smoke / laptop / gpu: only changes the sampled checks' sizes
 
     def __post_init__(self):
-        if self.scale not in SCALES:
-            raise ValueError(f"scale must be one of {SCALES}, got {self.scale!r}")
+        check_instance("chain", self.chain, ChainConfig)
+        check_instance("pretrain", self.pretrain, PretrainConfig)
+        check_instance("post", self.post, PostConfig)
+        check_instance("eval", self.eval, EvalConfig)
+        check_int("seed", self.seed)
+        check_choice("scale", self.scale, SCALES)
 
 
 # Scales change only the sampled checks (estimator samples, Monte-Carlo REINFORCE batch), never the exact model.

@@ -99,53 +99,46 @@ class GRPORunConfig:
     ckpt_every: int = 0  # GRPO steps between resumable checkpoints; 0 = only when stopped by max_minutes
 
     def __post_init__(self):
+        from ..generator import SPLITS
+        from ..validation import check_choice, check_float, check_int
+
         if not isinstance(self.mixture, Mixture):
             raise ValueError(f"mixture must be a reasonlab.generator.Mixture, got {type(self.mixture).__name__}")
-        if self.reward_kind not in REWARD_KINDS:
-            raise ValueError(f"reward_kind must be one of {', '.join(REWARD_KINDS)}, got {self.reward_kind!r}")
+        check_choice("reward_kind", self.reward_kind, REWARD_KINDS)
         if self.reward_kind == "mix":
-            if self.reward_alpha is None or not 0.0 <= self.reward_alpha <= 1.0:
-                raise ValueError(f"reward_kind 'mix' needs reward_alpha in [0, 1] (the weight of R_out), "
-                                 f"got {self.reward_alpha!r}")
+            try:
+                check_float("reward_alpha", self.reward_alpha, 0, 1)
+            except ValueError:
+                raise ValueError(f"reward_kind 'mix' needs reward_alpha in [0, 1] (the weight of R_out; a finite "
+                                 f"number, not a bool), got {self.reward_alpha!r}") from None
         elif self.reward_alpha is not None:
             raise ValueError(f"reward_alpha is only for reward_kind 'mix'; got {self.reward_alpha!r} "
                              f"with {self.reward_kind!r} (use None)")
         for k in ("steps", "prompts_per_step", "max_prompt_tokens", "max_response_tokens", "minibatch_prompts"):
-            v = getattr(self, k)
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ValueError(f"{k} must be a positive integer, got {v!r}")
-        if isinstance(self.rollouts, bool) or not isinstance(self.rollouts, int) or self.rollouts < 2:
-            raise ValueError(f"rollouts must be an integer >= 2 (GRPO's group baseline), got {self.rollouts!r}")
+            check_int(k, getattr(self, k), lo=1, allowed="a positive integer (not a bool)")
+        check_int("rollouts", self.rollouts, lo=2, allowed="an integer >= 2 (GRPO's group baseline; not a bool)")
         if self.prompts_per_step % self.minibatch_prompts:
             raise ValueError(f"minibatch_prompts ({self.minibatch_prompts}) must divide prompts_per_step "
                              f"({self.prompts_per_step})")
-        if self.micro_batch_rows < 0 or (self.micro_batch_rows and self.minibatch_rows % self.micro_batch_rows):
+        check_int("micro_batch_rows", self.micro_batch_rows, lo=0,
+                  allowed=f"0 or divide minibatch_prompts * rollouts ({self.minibatch_rows}): an integer, not a bool")
+        if self.micro_batch_rows and self.minibatch_rows % self.micro_batch_rows:
             raise ValueError(f"micro_batch_rows must be 0 or divide minibatch_prompts * rollouts "
                              f"({self.minibatch_rows}), got {self.micro_batch_rows}")
-        if not 0 < self.lr <= 0.1:
-            raise ValueError(f"lr must be in (0, 0.1], got {self.lr}")
-        if not self.kl_coef >= 0:
-            raise ValueError(f"kl_coef must be >= 0 (0 drops the reference model), got {self.kl_coef}")
-        if not 0 < self.clip_eps < 1:
-            raise ValueError(f"clip_eps must be in (0, 1), got {self.clip_eps}")
-        if not self.temperature > 0:
-            raise ValueError(f"temperature must be > 0 (rollouts are sampled), got {self.temperature}")
-        if not 0 < self.top_p <= 1:
-            raise ValueError(f"top_p must be in (0, 1], got {self.top_p}")
-        if not self.grad_clip > 0:
-            raise ValueError(f"grad_clip must be > 0, got {self.grad_clip}")
-        if not 0 <= self.weight_decay < 1:
-            raise ValueError(f"weight_decay must be in [0, 1), got {self.weight_decay}")
-        if self.generation not in GENERATIONS:
-            raise ValueError(f"generation must be one of {', '.join(GENERATIONS)}, got {self.generation!r}")
-        if self.dtype not in DTYPES:
-            raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {self.dtype!r}")
-        from ..generator import SPLITS
-
-        if self.split not in SPLITS:
-            raise ValueError(f"split must be one of {', '.join(SPLITS)}, got {self.split!r}")
-        if self.ckpt_every < 0:
-            raise ValueError(f"ckpt_every must be >= 0, got {self.ckpt_every}")
+        check_float("lr", self.lr, 0, 0.1, lo_open=True, allowed="in (0, 0.1] (a finite number)")
+        check_float("kl_coef", self.kl_coef, lo=0, allowed=">= 0 (0 drops the reference model; a finite number)")
+        check_float("clip_eps", self.clip_eps, 0, 1, lo_open=True, hi_open=True, allowed="in (0, 1) (a finite number)")
+        check_float("temperature", self.temperature, lo=0, lo_open=True,
+                    allowed="> 0 (rollouts are sampled; a finite number)")
+        check_float("top_p", self.top_p, 0, 1, lo_open=True, allowed="in (0, 1] (a finite number)")
+        check_float("grad_clip", self.grad_clip, lo=0, lo_open=True, allowed="> 0 (a finite number)")
+        check_float("weight_decay", self.weight_decay, 0, 1, hi_open=True, allowed="in [0, 1) (a finite number)")
+        check_choice("generation", self.generation, GENERATIONS)
+        check_choice("dtype", self.dtype, DTYPES)
+        check_choice("split", self.split, SPLITS)
+        check_int("seed", self.seed)
+        check_int("ckpt_every", self.ckpt_every, lo=0, allowed=">= 0 (0 = only when stopped by max_minutes; "
+                                                               "an integer, not a bool)")
 
     @property
     def n_prompts(self) -> int:
@@ -583,6 +576,7 @@ def train_grpo(config: GRPORunConfig, out_dir: Path | str, parent_dir: Path | st
     from ..evaluate import stop_token_ids
     from ..model import count_params, load_checkpoint, save_checkpoint
     from .fast import fast_enabled, tune_allocator
+    from .lm import trim_log
 
     out_dir, parent_dir = Path(out_dir), Path(parent_dir)
     final_dir, trainer_dir, log_path = out_dir / "final", out_dir / "trainer", out_dir / "log.jsonl"
@@ -625,8 +619,8 @@ def train_grpo(config: GRPORunConfig, out_dir: Path | str, parent_dir: Path | st
     train_s0, tokens0 = 0.0, 0
     if resume is not None and log_path.exists():  # drop log lines written after that checkpoint
         done_steps = int(resume.name.split("-")[-1]) // config.updates_per_step
-        lines = [ln for ln in log_path.read_text().splitlines() if ln.strip() and json.loads(ln)["step"] <= done_steps]
-        log_path.write_text("".join(ln + "\n" for ln in lines))
+        trim_log(log_path, done_steps)
+        lines = log_path.read_text().splitlines()
         if lines:
             last = json.loads(lines[-1])
             train_s0, tokens0 = last["elapsed_s"], last["tokens"]

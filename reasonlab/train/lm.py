@@ -87,39 +87,37 @@ class LMTrainConfig:
     tokenizer: str | None = None  # tokenizer directory; None = the committed data/tokenizer
 
     def __post_init__(self):
+        from ..validation import check_choice, check_float, check_int, check_optional, check_str
+
         if not isinstance(self.mixture, Mixture):
             raise ValueError(f"mixture must be a reasonlab.generator.Mixture, got {type(self.mixture).__name__}")
         get_preset(self.preset)  # ValueError listing the allowed presets
-        if self.loss_on not in LOSS_ON:
-            raise ValueError(f"loss_on must be one of {LOSS_ON}, got {self.loss_on!r}")
-        if self.dtype not in DTYPES:
-            raise ValueError(f"dtype must be one of {DTYPES}, got {self.dtype!r}")
-        if self.split not in SPLITS:
-            raise ValueError(f"split must be one of {SPLITS}, got {self.split!r}")
-        if not 8 <= self.seq_len <= get_preset(self.preset).max_positions:
-            raise ValueError(f"seq_len must be in 8..{get_preset(self.preset).max_positions} "
-                             f"(the preset's context), got {self.seq_len}")
-        if self.batch_size < 1 or self.micro_batch_size < 0:
-            raise ValueError(f"batch_size must be >= 1 and micro_batch_size >= 0, got "
-                             f"{self.batch_size}, {self.micro_batch_size}")
+        check_choice("loss_on", self.loss_on, LOSS_ON)
+        check_choice("dtype", self.dtype, DTYPES)
+        check_choice("split", self.split, SPLITS)
+        ctx = get_preset(self.preset).max_positions
+        check_int("seq_len", self.seq_len, 8, ctx, allowed=f"an integer in 8..{ctx} (the preset's context)")
+        check_int("batch_size", self.batch_size, lo=1)
+        check_int("micro_batch_size", self.micro_batch_size, lo=0, allowed="an integer >= 0 (0 = the whole local "
+                                                                           "batch; not a bool)")
         if self.micro_batch_size and self.batch_size % self.micro_batch_size:
             raise ValueError(f"batch_size ({self.batch_size}) must be a multiple of micro_batch_size "
                              f"({self.micro_batch_size})")
-        if self.total_tokens < self.tokens_per_step:
-            raise ValueError(f"total_tokens ({self.total_tokens}) must be >= one step "
-                             f"(batch_size * seq_len = {self.tokens_per_step})")
-        if not 0 < self.min_lr <= self.lr <= 1e-1:
-            raise ValueError(f"need 0 < min_lr <= lr <= 0.1, got min_lr={self.min_lr}, lr={self.lr}")
-        if not 0 <= self.warmup_frac < 1:
-            raise ValueError(f"warmup_frac must be in [0, 1), got {self.warmup_frac}")
-        if not 0 <= self.weight_decay < 1:
-            raise ValueError(f"weight_decay must be in [0, 1), got {self.weight_decay}")
-        if not (0 <= self.beta1 < 1 and 0 <= self.beta2 < 1):
-            raise ValueError(f"betas must be in [0, 1), got {self.beta1}, {self.beta2}")
-        if not self.grad_clip > 0:
-            raise ValueError(f"grad_clip must be > 0, got {self.grad_clip}")
-        if self.ckpt_every < 0 or self.log_every < 1:
-            raise ValueError(f"ckpt_every must be >= 0 and log_every >= 1, got {self.ckpt_every}, {self.log_every}")
+        check_int("total_tokens", self.total_tokens, lo=self.tokens_per_step,
+                  allowed=f"an integer >= one step (batch_size * seq_len = {self.tokens_per_step}; not a bool)")
+        check_float("lr", self.lr, 0, 0.1, lo_open=True)
+        check_float("min_lr", self.min_lr, 0, self.lr, lo_open=True, allowed="a finite number in (0, lr]")
+        check_float("warmup_frac", self.warmup_frac, 0, 1, hi_open=True)
+        check_float("weight_decay", self.weight_decay, 0, 1, hi_open=True)
+        check_float("beta1", self.beta1, 0, 1, hi_open=True)
+        check_float("beta2", self.beta2, 0, 1, hi_open=True)
+        check_float("grad_clip", self.grad_clip, lo=0, lo_open=True)
+        check_int("seed", self.seed)
+        check_int("ckpt_every", self.ckpt_every, lo=0, allowed="an integer >= 0 (0 = only at interruption; "
+                                                               "not a bool)")
+        check_int("log_every", self.log_every, lo=1)
+        if not isinstance(self.tokenizer, os.PathLike):  # a Path is fine: config_hash stores it as its string
+            check_optional("tokenizer", self.tokenizer, check_str, allowed="a tokenizer directory (a path)")
 
     @property
     def tokens_per_step(self) -> int:
@@ -240,9 +238,32 @@ def _set_rng_state(state: dict) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
-def _latest_checkpoint(ckpt_root: Path) -> Path | None:
-    done = sorted(p for p in ckpt_root.glob("step_*") if (p / "state.pt").exists())
-    return done[-1] if done else None
+def trim_log(log_path: Path, step: int) -> None:
+    """Keep the JSONL log's lines up to `step` (a resumed run logs the rest again); a partial line, as a kill
+    mid-write leaves, is dropped too."""
+    kept = []
+    for line in log_path.read_text().splitlines():
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(rec, dict) and isinstance(rec.get("step"), int) and rec["step"] <= step:
+            kept.append(line)
+    log_path.write_text("".join(ln + "\n" for ln in kept))
+
+
+def _load_latest_checkpoint(ckpt_root: Path) -> tuple[Path, dict] | tuple[None, None]:
+    """(path, state) of the newest checkpoint that loads; an unreadable one (a truncated file: a kill or a full
+    disk mid-write) is skipped with a warning, falling back to the one before it."""
+    import warnings
+
+    for path in sorted((p for p in ckpt_root.glob("step_*") if (p / "state.pt").exists()), reverse=True):
+        try:
+            return path, torch.load(path / "state.pt", map_location="cpu", weights_only=False)
+        except Exception as e:  # noqa: BLE001 - any unreadable file: fall back, say which and why
+            warnings.warn(f"checkpoint {path / 'state.pt'} is unreadable ({type(e).__name__}: {e}); "
+                          f"falling back to the previous one")
+    return None, None
 
 
 # --- the loop -------------------------------------------------------------------------------------
@@ -305,9 +326,10 @@ def train_lm(config: LMTrainConfig, out_dir: Path | str, parent_dir: Path | str 
     # Resume from the newest checkpoint of this run, if any.
     step, tokens_seen, train_seconds = 0, 0, 0.0
     torch.manual_seed(stable_seed(config.seed, "train", rank))
-    latest = _latest_checkpoint(ckpt_root)
+    latest, state = _load_latest_checkpoint(ckpt_root)
+    if latest is None and accelerator.is_main_process and log_path.exists():
+        log_path.unlink()  # a run killed before its first checkpoint starts over: its log lines would repeat
     if latest is not None:
-        state = torch.load(latest / "state.pt", map_location="cpu", weights_only=False)
         if state["config_hash"] != key:
             raise ValueError(f"{out_dir} holds a run of another config ({state['config_hash']} != {key}); "
                              f"use a fresh out_dir")
@@ -318,8 +340,7 @@ def train_lm(config: LMTrainConfig, out_dir: Path | str, parent_dir: Path | str 
         _set_rng_state(state["rng"][rank])
         step, tokens_seen, train_seconds = state["step"], state["tokens"], state["train_seconds"]
         if accelerator.is_main_process and log_path.exists():  # drop lines logged after that checkpoint
-            lines = [ln for ln in log_path.read_text().splitlines() if json.loads(ln)["step"] <= step]
-            log_path.write_text("".join(ln + "\n" for ln in lines))
+            trim_log(log_path, step)
     # The loss module wraps the transformers model (same parameters); DDP wraps the loss module, so gradient
     # sync sees the forward that actually runs. `model` stays the transformers model, for checkpoints.
     net = loss_module(model, config.seq_len, device, fast, steps=config.total_steps)  # same choice on a resume

@@ -1,9 +1,12 @@
 """Process verification: parse a completion into a graph, compare with gold, score, reward."""
 
-from .parse import ParsedSolution, Step, evaluate, extract_answer, parse_solution
-from .score import REWARD_KINDS, VerifyReport, make_reward_function, reward, score_parsed, verify
+from .parse import ParsedSolution, Step, completion_text, evaluate, extract_answer, parse_solution
+from .score import (
+    REWARD_KINDS, VerifyReport, check_alpha, make_reward_function, reward, same_value, score_parsed, verify,
+)
 
 __all__ = [
-    "ParsedSolution", "Step", "evaluate", "extract_answer", "parse_solution",
-    "REWARD_KINDS", "VerifyReport", "make_reward_function", "reward", "score_parsed", "verify",
+    "ParsedSolution", "Step", "completion_text", "evaluate", "extract_answer", "parse_solution",
+    "REWARD_KINDS", "VerifyReport", "check_alpha", "make_reward_function", "reward", "same_value", "score_parsed",
+    "verify",
 ]

@@ -3,19 +3,23 @@
 The verifier is the reward is the metric: evaluation, GRPO rewards and the CLI call `verify`.
 
 Step correctness for each gold node v is 1 iff v is in the prediction, its predicted parent set
-equals the gold parent set, and its predicted value equals the gold value. ProcessAcc is the mean
-over gold nodes (extra predicted nodes do not hurt). VerifiedCorrect = ProcessAcc == 1 and the
-predicted answer equals the gold answer.
+equals the gold parent set, its predicted value equals the gold value, and every value it copies
+("I = x = 3") equals the gold value of the copied quantity (parse.py, rule 8). ProcessAcc is the
+mean over gold nodes (extra predicted nodes do not hurt). VerifyReport.verified = ProcessAcc == 1
+and the predicted answer equals the gold answer. All comparisons are exact integer equality
+(parse.py, rule 10). Arithmetic consistency (parse.py, rule 11) is reported beside `verified`,
+never part of it.
 """
 
 from __future__ import annotations
 
+import json
+import numbers
 from dataclasses import dataclass, field
 
 from ..generator import Problem
-from .parse import ParsedSolution, normalise_name, parse_solution
+from .parse import ParsedSolution, Value, completion_text, normalise_name, parse_solution
 
-VALUE_TOL = 1e-6
 REWARD_KINDS = ("outcome", "process", "mix", "strict")
 
 
@@ -24,35 +28,55 @@ class VerifyReport:
     process_acc: float  # mean step correctness over gold nodes
     answer_correct: bool  # predicted answer == gold answer (outcome only)
     verified: bool  # process_acc == 1 and answer_correct
-    predicted_answer: float | None
+    predicted_answer: int | None
     n_steps: int  # steps the parser found
     missing: list[str] = field(default_factory=list)  # gold quantities never defined
     extra: list[str] = field(default_factory=list)  # defined quantities not in the gold graph
-    value_mismatches: list[tuple[str, float, float | None]] = field(default_factory=list)  # (name, gold, pred)
+    value_mismatches: list[tuple[str, int, Value | None]] = field(default_factory=list)  # (name, gold, pred)
     dependency_mismatches: list[tuple[str, list[str], list[str]]] = field(default_factory=list)  # (name, gold, pred)
-    answer_mismatch: tuple[float, float | None] | None = None  # (gold, pred) when wrong
+    copy_mismatches: list[tuple[str, str, int, Value | None]] = field(default_factory=list)  # (step, copied, gold, written)
+    answer_mismatch: tuple[int, int | None] | None = None  # (gold, pred) when wrong
+    # Beyond the paper (parse.py rule 11), over all parsed steps; not part of `verified`:
+    arithmetic_consistent: bool = False  # every parsed step's written arithmetic holds (False if none parsed)
+    consistent_steps: int = 0  # parsed steps whose written arithmetic holds
+    inconsistent_steps: list[str] = field(default_factory=list)  # names of the others, in order
+
+    @property
+    def consistent_share(self) -> float:
+        """Share of parsed steps whose written arithmetic holds (0 when nothing was parsed)."""
+        return self.consistent_steps / self.n_steps if self.n_steps else 0.0
 
     def summary(self) -> str:
         bits = [f"process_acc={self.process_acc:.3f}", f"answer_correct={self.answer_correct}",
-                f"verified={self.verified}"]
+                f"verified={self.verified}", f"arithmetic_consistent={self.arithmetic_consistent}"]
         for label, items in (("missing", self.missing), ("extra", self.extra),
-                             ("value", self.value_mismatches), ("dependency", self.dependency_mismatches)):
+                             ("value", self.value_mismatches), ("dependency", self.dependency_mismatches),
+                             ("copy", self.copy_mismatches), ("inconsistent", self.inconsistent_steps)):
             if items:
                 bits.append(f"{label}: {items}")
         if self.answer_mismatch:
-            bits.append(f"answer: gold {self.answer_mismatch[0]:g}, got {self.answer_mismatch[1]}")
+            bits.append(f"answer: gold {self.answer_mismatch[0]}, got {self.answer_mismatch[1]}")
         return "; ".join(bits)
 
 
-def _gold_index(problem: Problem) -> tuple[dict[str, tuple[frozenset[str], float]], float]:
+def _gold_index(problem: Problem) -> tuple[dict[str, tuple[frozenset[str], int]], int]:
     """Gold lookup (name -> (parents, value)) cached on the problem: built once, used per sample."""
     cached = problem.__dict__.get("_gold_index")
     if cached is None:
-        index = {normalise_name(n.name): (frozenset(normalise_name(p) for p in n.parents), float(n.value))
+        index = {normalise_name(n.name): (frozenset(normalise_name(p) for p in n.parents), int(n.value))
                  for n in problem.nodes}
-        cached = (index, float(problem.answer))
+        try:
+            gold_answer = int(problem.answer)
+        except (TypeError, ValueError):
+            raise ValueError(f"problem {problem.text_hash}: its answer {problem.answer!r:.40} is not an integer") from None
+        cached = (index, gold_answer)
         object.__setattr__(problem, "_gold_index", cached)  # frozen dataclass: a private cache slot
     return cached
+
+
+def same_value(pred, gold: int) -> bool:
+    """Exact integer equality (parse.py rule 10): a missing, non-integral or bool value never matches."""
+    return isinstance(pred, int) and not isinstance(pred, bool) and pred == gold
 
 
 def score_parsed(problem: Problem, parsed: ParsedSolution) -> VerifyReport:
@@ -66,32 +90,50 @@ def score_parsed(problem: Problem, parsed: ParsedSolution) -> VerifyReport:
             report.missing.append(name)
             continue
         ok = True
-        if step.value is None or abs(step.value - value) > VALUE_TOL:
+        if not same_value(step.value, value):
             report.value_mismatches.append((name, value, step.value))
             ok = False
         if step.deps != parents:
             report.dependency_mismatches.append((name, sorted(parents), sorted(step.deps)))
             ok = False
+        for copied, written in step.copies:  # a copy of a non-gold quantity has no gold value to check
+            if copied in gold and not same_value(written, gold[copied][1]):
+                report.copy_mismatches.append((name, copied, gold[copied][1], written))
+                ok = False
         correct += ok
     report.extra = [n for n in predicted if n not in gold]
     report.process_acc = correct / len(gold)
-    report.answer_correct = parsed.answer is not None and abs(parsed.answer - gold_answer) <= VALUE_TOL
+    report.answer_correct = same_value(parsed.answer, gold_answer)
     if not report.answer_correct:
         report.answer_mismatch = (gold_answer, parsed.answer)
     report.verified = report.answer_correct and correct == len(gold)
+    report.consistent_steps = sum(s.consistent for s in parsed.steps)
+    report.inconsistent_steps = [s.name for s in parsed.steps if not s.consistent]
+    report.arithmetic_consistent = bool(parsed.steps) and not report.inconsistent_steps
     return report
 
 
-def verify(problem: Problem, completion: str) -> VerifyReport:
+def verify(problem: Problem, completion) -> VerifyReport:
     """Score a completion (the text after the prompt, or a whole document) against the gold graph.
 
-    Never raises on any completion string; bounded time (see parse.py).
+    Never raises on any completion (a str or any shape TRL passes; see parse.completion_text);
+    bounded time (see parse.py).
     """
     return score_parsed(problem, parse_solution(completion))
 
 
+def check_alpha(alpha) -> float:
+    """alpha as a float, or a ValueError saying what is allowed."""
+    # bool is an int subclass and NaN fails every comparison, so both are refused by name here.
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0 <= alpha <= 1:
+        raise ValueError(f"alpha (the weight of the outcome reward in 'mix') must be a real number in [0, 1], "
+                         f"not a bool, a string or NaN; got {alpha!r}")
+    return float(alpha)
+
+
 def reward(report: VerifyReport, kind: str = "strict", alpha: float = 0.2) -> float:
     """Rewards of paper.md section 5 (S6): outcome, process, a*R_out + (1-a)*R_pv, strict."""
+    alpha = check_alpha(alpha)
     r_out = 1.0 if report.answer_correct else 0.0
     r_pv = report.process_acc
     if kind == "outcome":
@@ -99,31 +141,44 @@ def reward(report: VerifyReport, kind: str = "strict", alpha: float = 0.2) -> fl
     if kind == "process":
         return r_pv
     if kind == "mix":
-        if not 0.0 <= alpha <= 1.0:
-            raise ValueError(f"alpha must be in [0, 1], got {alpha}")
         return alpha * r_out + (1 - alpha) * r_pv
     if kind == "strict":
         return r_out if r_pv == 1.0 else 0.0
     raise ValueError(f"unknown reward kind {kind!r}; allowed: {', '.join(REWARD_KINDS)}")
 
 
+def _as_problem(prob, i: int) -> Problem:
+    """A Problem from the dataset column: a Problem, its to_dict(), or that dict as JSON."""
+    if isinstance(prob, Problem):
+        return prob
+    try:
+        return Problem.from_dict(json.loads(prob) if isinstance(prob, str) else prob)
+    except Exception as e:  # noqa: BLE001 - any malformed record gets the same clear message
+        raise ValueError(f"problem {i}: expected a Problem, its to_dict() or that dict as JSON; "
+                         f"got {type(prob).__name__} ({e!r})") from e
+
+
 def make_reward_function(kind: str = "strict", alpha: float = 0.2):
     """A TRL-style reward function: f(prompts, completions, problem=[...], **kw) -> list[float].
 
-    `problem` is the dataset column holding each prompt's Problem (or its to_dict()).
+    `problem` is the dataset column holding each prompt's Problem (or its to_dict(), or that as
+    JSON). A completion may be any shape TRL passes (parse.completion_text); an unusable one scores
+    0. One completion per problem: other lengths are refused, never zipped short.
     """
     if kind not in REWARD_KINDS:
         raise ValueError(f"unknown reward kind {kind!r}; allowed: {', '.join(REWARD_KINDS)}")
-    reward(VerifyReport(1.0, True, True, None, 0), kind, alpha)  # validates alpha now, not mid-run
+    alpha = check_alpha(alpha)  # now, not mid-run
 
-    def reward_fn(prompts, completions, problem, **kwargs) -> list[float]:
-        out = []
-        for comp, prob in zip(completions, problem):
-            if isinstance(prob, dict):
-                prob = Problem.from_dict(prob)
-            text = comp if isinstance(comp, str) else "".join(m.get("content", "") for m in comp)
-            out.append(reward(verify(prob, text), kind, alpha))
-        return out
+    def reward_fn(prompts, completions, problem=None, **kwargs) -> list[float]:
+        if problem is None or not isinstance(completions, (list, tuple)) or not isinstance(problem, (list, tuple)):
+            raise ValueError("the reward function needs a list of completions and the dataset's 'problem' column "
+                             f"(a list, one Problem per completion); got {type(completions).__name__} completions "
+                             f"and {type(problem).__name__} problems")
+        if len(completions) != len(problem):
+            raise ValueError(f"{len(completions)} completions but {len(problem)} problems: "
+                             "the reward needs exactly one problem per completion")
+        problems = [_as_problem(p, i) for i, p in enumerate(problem)]
+        return [reward(verify(p, completion_text(c)), kind, alpha) for c, p in zip(completions, problems)]
 
     reward_fn.__name__ = f"reward_{kind}" + (f"_{alpha:g}" if kind == "mix" else "")
     return reward_fn

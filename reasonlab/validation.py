@@ -1,0 +1,165 @@
+"""Checks that every public config runs at construction (issue 12): refuse, never coerce.
+
+Each check raises ValueError with one message that names the field, says what is allowed and shows
+the value, e.g. "batch_size must be an integer >= 1 (not a bool), got True", and returns the value
+unchanged: a config's hash (reasonlab.provenance.config_hash) sees exactly what the caller passed.
+
+    check_int("batch_size", v, lo=1)             # int, not bool, lo <= v <= hi
+    check_float("lr", v, lo=0, lo_open=True)     # int or float, not bool, finite, in range
+    check_bool("copy_steps", v)                  # True or False ("false" and 0 are refused)
+    check_choice("split", v, SPLITS)             # one of the names
+    check_str("name", v)                         # a non-empty string
+    check_instance("mixture", v, Mixture)        # an instance of a class
+    check_band("in_dist", v)                     # an op range (lo, hi) with 2 <= lo <= hi <= MAX_OP
+    check_disjoint_bands("bands", [(label, lo, hi), ...])
+
+`allowed` replaces the generated description where a message is pinned by tests or needs context,
+e.g. check_float("temperature", v, lo=0, lo_open=True, allowed="> 0 (rollouts are sampled)").
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+__all__ = ["check_int", "check_float", "check_bool", "check_choice", "check_str", "check_instance",
+           "check_optional", "check_band", "check_disjoint_bands", "check_tuple", "range_text"]
+
+
+def range_text(lo=None, hi=None, lo_open: bool = False, hi_open: bool = False, integer: bool = False) -> str:
+    """'>= 1', '< 1', 'in 1..20' (integers) or 'in (0, 0.1]' (numbers)."""
+    if lo is not None and hi is not None:
+        if integer:
+            return f"in {lo}..{hi}"
+        return f"in {'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}"
+    if lo is not None:
+        return f"{'>' if lo_open else '>='} {lo:g}" if not integer else f">= {lo}"
+    if hi is not None:
+        return f"{'<' if hi_open else '<='} {hi:g}" if not integer else f"<= {hi}"
+    return ""
+
+
+def _fail(name: str, allowed: str, value) -> None:
+    raise ValueError(f"{name} must be {allowed}, got {value!r}")
+
+
+def check_int(name: str, value, lo: int | None = None, hi: int | None = None, allowed: str | None = None) -> int:
+    """A Python int (not a bool, not a float such as 2.0 or 2.5) with lo <= value <= hi."""
+    ok = isinstance(value, int) and not isinstance(value, bool)
+    if ok and lo is not None and value < lo:
+        ok = False
+    if ok and hi is not None and value > hi:
+        ok = False
+    if not ok:
+        _fail(name, allowed or " ".join(filter(None, ("an integer", range_text(lo, hi, integer=True))))
+              + " (not a bool)", value)
+    return value
+
+
+def check_float(name: str, value, lo: float | None = None, hi: float | None = None, lo_open: bool = False,
+                hi_open: bool = False, allowed: str | None = None) -> float:
+    """An int or float (not a bool, not a string), finite (no NaN or inf), within [lo, hi] (or open ends)."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if ok and lo is not None and (value <= lo if lo_open else value < lo):
+        ok = False
+    if ok and hi is not None and (value >= hi if hi_open else value > hi):
+        ok = False
+    if not ok:
+        _fail(name, allowed or " ".join(filter(None, ("a finite number", range_text(lo, hi, lo_open, hi_open)))),
+              value)
+    return value
+
+
+def check_bool(name: str, value, allowed: str | None = None) -> bool:
+    """True or False: strings such as "false" and ints such as 0 are refused (a truthy string is a trap)."""
+    if not isinstance(value, bool):
+        _fail(name, allowed or "True or False", value)
+    return value
+
+
+def check_choice(name: str, value, choices: Iterable[str], allowed: str | None = None) -> str:
+    """One of `choices` (strings)."""
+    choices = tuple(choices)
+    if not (isinstance(value, str) and value in choices):
+        _fail(name, allowed or f"one of {', '.join(choices)}", value)
+    return value
+
+
+def check_str(name: str, value, nonempty: bool = True, no_space: bool = False, allowed: str | None = None) -> str:
+    """A string; non-empty unless nonempty=False; without whitespace when no_space."""
+    ok = isinstance(value, str) and (bool(value.strip()) or not nonempty)
+    if ok and no_space and any(c.isspace() for c in value):
+        ok = False
+    if not ok:
+        _fail(name, allowed or ("a non-empty string" if nonempty else "a string")
+              + (" without spaces" if no_space else ""), value)
+    return value
+
+
+def check_instance(name: str, value, cls: type | tuple[type, ...], allowed: str | None = None):
+    """An instance of `cls` (named in the message by its module path)."""
+    if not isinstance(value, cls):
+        classes = cls if isinstance(cls, tuple) else (cls,)
+        what = " or ".join(f"{c.__module__}.{c.__qualname__}" if c.__module__ != "builtins" else c.__name__
+                           for c in classes)
+        raise ValueError(f"{name} must be {allowed or 'a ' + what}, got {type(value).__name__} {value!r:.80}")
+    return value
+
+
+def check_optional(name: str, value, check, *args, **kwargs):
+    """None, or a value that passes check(name, value, *args, **kwargs)."""
+    if value is None:
+        return None
+    try:
+        return check(name, value, *args, **kwargs)
+    except ValueError as e:
+        text = str(e)
+        at = text.find(", got ")
+        raise ValueError(text[:at] + " (or None)" + text[at:] if at >= 0 else f"{text} (or None)") from None
+
+
+def check_tuple(name: str, value, item_check=None, nonempty: bool = True, unique: bool = False,
+                allowed: str | None = None) -> tuple:
+    """A tuple (a list is refused: frozen configs are hashable); item_check(f"{name}[i]", item) on each item."""
+    if not isinstance(value, tuple) or (nonempty and not value):
+        _fail(name, allowed or ("a non-empty tuple" if nonempty else "a tuple"), value)
+    if item_check is not None:
+        for i, item in enumerate(value):
+            item_check(f"{name}[{i}]", item)
+    if unique and any(v in value[:i] for i, v in enumerate(value)):
+        raise ValueError(f"{name} has repeated values: {value!r}")
+    return value
+
+
+def check_band(name: str, band, max_op: int | None = None) -> tuple[int, int]:
+    """An op range (lo, hi): two integers with 2 <= lo <= hi <= max_op (default generator.MAX_OP)."""
+    if max_op is None:
+        from .generator import MAX_OP as max_op
+    allowed = f"an op range (lo, hi) of integers with 2 <= lo <= hi <= {max_op}"
+    try:
+        lo, hi = band
+    except (TypeError, ValueError):
+        _fail(name, allowed, band)
+    if not (isinstance(lo, int) and isinstance(hi, int) and not isinstance(lo, bool) and not isinstance(hi, bool)
+            and 2 <= lo <= hi <= max_op):
+        _fail(name, allowed, band)
+    return lo, hi
+
+
+def check_disjoint_bands(name: str, bands) -> tuple:
+    """(label, lo, hi) triples: labels non-empty strings, unique; op ranges valid and not overlapping."""
+    check_tuple(name, bands)
+    for i, b in enumerate(bands):
+        if not (isinstance(b, tuple) and len(b) == 3):
+            _fail(f"{name}[{i}]", "a (label, lo, hi) tuple", b)
+        check_str(f"{name}[{i}] label", b[0])
+        check_band(f"{name}[{i}] ({b[0]!r})", b[1:])
+    labels = [b[0] for b in bands]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"{name} labels must be unique, got {labels}")
+    ordered = sorted(bands, key=lambda b: b[1])
+    for a, b in zip(ordered, ordered[1:]):
+        if b[1] <= a[2]:
+            raise ValueError(f"{name} must not overlap (an op belongs to one band), got {a[0]!r} {a[1]}-{a[2]} "
+                             f"and {b[0]!r} {b[1]}-{b[2]}")
+    return bands

@@ -1,0 +1,92 @@
+"""Finished artifacts are checked before reuse: weights hashed in the manifest, corrupt stages redone, corrupt
+or stale evaluation caches recomputed, one process per stage."""
+
+import json
+import multiprocessing as mp
+import time
+
+import pytest
+
+from reasonlab.experiments import runner
+from reasonlab.model import make_model, save_checkpoint
+from reasonlab.provenance import CorruptArtifact, check_artifact, make_manifest, write_manifest
+from reasonlab.tokenizer import load_tokenizer
+
+
+def _finished_stage(out):
+    tok = load_tokenizer()
+    final = out / "final"
+    save_checkpoint(make_model("smoke", tok, seed=0), tok, final)
+    write_manifest(final, make_manifest("lm", {"x": 1}))
+    return final
+
+
+def test_manifest_records_weights_and_check_catches_corruption(tmp_path):
+    final = _finished_stage(tmp_path / "stage")
+    manifest = check_artifact(final)
+    assert set(manifest["weights_sha256"]) == {"model.safetensors"}
+    weights = final / "model.safetensors"
+    data = weights.read_bytes()
+    weights.write_bytes(data[: len(data) // 2])  # truncated
+    with pytest.raises(CorruptArtifact, match="model.safetensors"):
+        check_artifact(final)
+    weights.write_bytes(bytes(len(data)))  # zeroed, same size
+    with pytest.raises(CorruptArtifact, match="model.safetensors"):
+        check_artifact(final)
+    (final / "manifest.json").write_text("{garbage")
+    with pytest.raises(CorruptArtifact, match="manifest.json: unreadable"):
+        check_artifact(final)
+
+
+def test_a_corrupt_finished_stage_is_moved_aside_to_be_redone(tmp_path):
+    out = tmp_path / "pretrain-abc"
+    final = _finished_stage(out)
+    runner._check_finished(out)  # intact: left alone
+    assert (final / "manifest.json").exists()
+    (final / "model.safetensors").write_bytes(b"\0" * 100)
+    with pytest.warns(UserWarning, match="training the stage again"):
+        runner._check_finished(out)
+    assert not final.exists() and len(list(out.glob("final.corrupt-*"))) == 1
+
+
+def test_evaluation_cache_belongs_to_its_weights(tmp_path, monkeypatch):
+    from reasonlab.experiments.recipes import get_recipe
+
+    recipe = get_recipe("ladder", "smoke")
+    final = _finished_stage(tmp_path / "stage")
+    calls = []
+    monkeypatch.setattr(runner, "evaluate_checkpoint", lambda *a, **k: calls.append(1) or [{"r": len(calls)}])
+    monkeypatch.setattr("reasonlab.evaluate.summarise", lambda records, *a, **k: records)
+    assert runner.cached_evaluation(recipe, final, "base")[0] == [{"r": 1}]
+    assert runner.cached_evaluation(recipe, final, "base")[0] == [{"r": 1}] and len(calls) == 1  # cached
+    (cache,) = final.parent.glob("eval-*.json")
+    cache.write_text('{"records": [{"r"')  # truncated
+    with pytest.warns(UserWarning, match="unreadable evaluation cache"):
+        assert runner.cached_evaluation(recipe, final, "base")[0] == [{"r": 2}]
+    cached = json.loads(cache.read_text())
+    cached["weights_sha256"] = {"model.safetensors": "0" * 64}
+    cache.write_text(json.dumps(cached))  # a cache made for other weights (the stage was retrained since)
+    with pytest.warns(UserWarning, match="other weights"):
+        assert runner.cached_evaluation(recipe, final, "base")[0] == [{"r": 3}]
+
+
+def _hold(out, seconds, log):
+    with runner._stage_lock(out):
+        log.put(("in", time.time()))
+        time.sleep(seconds)
+        log.put(("out", time.time()))
+
+
+def test_second_run_of_a_stage_waits_for_the_first(tmp_path, capfd):
+    ctx = mp.get_context("fork")
+    log = ctx.Queue()
+    first = ctx.Process(target=_hold, args=(tmp_path / "stage", 1.0, log))
+    first.start()
+    assert log.get(timeout=30)[0] == "in"
+    second = ctx.Process(target=_hold, args=(tmp_path / "stage", 0.0, log))
+    second.start()
+    first.join(30)
+    second.join(30)
+    events = [log.get(timeout=5) for _ in range(3)]
+    assert [e[0] for e in events] == ["out", "in", "out"]  # the second entered only after the first left
+    assert "another process is training this stage" in capfd.readouterr().out

@@ -1,0 +1,59 @@
+"""The unseen-shape test's generator option: Mixture(shapes="seen" | "held-out"), and artifact keys unchanged."""
+
+import pytest
+
+from reasonlab.experiments.scales import LAPTOP
+from reasonlab.generator import HELD_OUT_MIN_OP, Mixture, make_dataset, problem_at, shape_held_out
+from reasonlab.provenance import config_hash, to_jsonable
+
+CFG = LAPTOP.generator
+
+
+def _mix(lo, hi, shapes):
+    base = Mixture.band(lo, hi, "animals-zoo", CFG)
+    return Mixture(base.components, CFG, shapes)
+
+
+def test_seen_never_draws_a_held_out_shape_and_held_out_only_those():
+    seen = [problem_at(_mix(2, 10, "seen"), "pretrain", i) for i in range(600)]
+    held = make_dataset(_mix(6, 10, "held-out"), "eval", 120)
+    assert not any(shape_held_out(p) for p in seen)
+    assert all(shape_held_out(p) and p.op >= HELD_OUT_MIN_OP for p in held)
+    assert {p.graph_hash for p in seen}.isdisjoint({p.graph_hash for p in held})
+    assert {p.op for p in seen} == set(range(2, 11))  # low ops (no held-out shapes) are still drawn
+    everything = [problem_at(_mix(6, 10, "all"), "pretrain", i) for i in range(600)]
+    share = sum(map(shape_held_out, everything)) / len(everything)
+    assert 0.05 < share < 0.4  # ~20% of the shapes; their share of draws varies with how common they are
+
+
+def test_held_out_eval_problems_stay_in_the_eval_split():
+    from reasonlab.generator import split_of
+
+    held = make_dataset(_mix(7, 8, "held-out"), "eval", 40)
+    assert all(split_of(p.text_hash) == "eval" for p in held)
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(shapes="unseen"), "shapes must be one of"),
+    (dict(shapes="held-out", lo=2), "needs every op >= 6"),
+])
+def test_bad_shape_options_are_refused(kw, match):
+    with pytest.raises(ValueError, match=match):
+        _mix(kw.pop("lo", 6), 10, kw["shapes"])
+
+
+def test_the_option_leaves_existing_artifact_keys_alone():
+    assert "shapes" not in to_jsonable(Mixture.band(2, 4))
+    assert to_jsonable(_mix(6, 8, "seen"))["shapes"] == "seen"
+    assert config_hash(_mix(6, 8, "all")) == config_hash(Mixture.band(6, 8, "animals-zoo", CFG))
+    assert config_hash(_mix(6, 8, "seen")) != config_hash(_mix(6, 8, "all"))
+    assert _mix(6, 8, "held-out").name.endswith("[held-out]")
+
+
+def test_committed_laptop_base_is_still_found_by_its_key():
+    from reasonlab.experiments.recipes import get_recipe
+    from reasonlab.experiments.runner import COMMITTED_ARTIFACTS, lm_config
+
+    recipe = get_recipe("ladder", "laptop")
+    key = config_hash(lm_config(recipe.arms[0].pretrain, recipe.scale, "pretrain"), "")
+    assert (COMMITTED_ARTIFACTS / f"pretrain-{key}" / "final" / "manifest.json").exists()
