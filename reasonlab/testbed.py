@@ -19,6 +19,9 @@ RESULT_NAME = "testbed-{scale}"  # one committed result per scale; smoke results
 # Problems per op value for the length statistics, by scale.
 STATS_PER_OP = {"smoke": 10, "laptop": 200, "gpu": 500, "paper": 1000}
 STATS_OPS = tuple(range(2, 31))
+# Draws of the pre-training split per op for the shape census (issue 11 measured op 2-6 in 3,000 draws each).
+SHAPE_DRAWS = {"smoke": 200, "laptop": 3000, "gpu": 3000, "paper": 3000}
+SHAPE_OPS = tuple(range(2, 13))
 
 
 def _token_counter():
@@ -52,25 +55,56 @@ def length_stats(ops=STATS_OPS, n_per_op: int = 200, seed: int = 0, template: st
     return rows
 
 
+def shape_census(ops=SHAPE_OPS, n_per_op: int = 3000, seed: int = 0, template: str = "animals-zoo",
+                 config: GeneratorConfig = GeneratorConfig()) -> list[dict]:
+    """Per op value, in `n_per_op` draws of the pre-training split: distinct graph shapes (graph hash), the
+    share of draws the 10 commonest cover, and the share of shapes (and of draws) the unseen-shape test holds out.
+
+    A small model sees every shape of a band with few shapes thousands of times and can memorise one solution
+    template per shape instead of learning the step procedure (issue 11, lab notes)."""
+    from collections import Counter
+
+    from .generator import problem_at, shape_held_out
+
+    rows = []
+    for op in ops:
+        mix = Mixture.band(op, op, template, config)
+        probs = [problem_at(mix, "pretrain", i, seed) for i in range(n_per_op)]
+        counts = Counter(p.graph_hash for p in probs)
+        held = {p.graph_hash for p in probs if shape_held_out(p)}
+        rows.append({"op": op, "draws": n_per_op, "shapes": len(counts),
+                     "top10_share": sum(c for _, c in counts.most_common(10)) / n_per_op,
+                     "held_out_shapes": len(held), "held_out_draw_share": sum(counts[h] for h in held) / n_per_op})
+    return rows
+
+
 def run(scale: str = "laptop", seed: int = 0) -> dict:
     """Compute the chapter's statistics and save them as a committed result with a manifest."""
+    from .experiments.scales import get_scale
+
     if scale not in STATS_PER_OP:
         raise ValueError(f"unknown scale {scale!r}; allowed: {', '.join(STATS_PER_OP)}")
     t0 = time.perf_counter()
     stats = length_stats(n_per_op=STATS_PER_OP[scale], seed=seed)
+    shape_config = get_scale(scale).generator  # the format the scale's models train on
+    shapes = shape_census(n_per_op=SHAPE_DRAWS[scale], seed=seed, config=shape_config)
     wall = time.perf_counter() - t0
-    manifest = make_manifest("testbed-stats", {"ops": STATS_OPS, "n_per_op": STATS_PER_OP[scale], "seed": seed},
+    manifest = make_manifest("testbed-stats", {"ops": STATS_OPS, "n_per_op": STATS_PER_OP[scale], "seed": seed,
+                                               "shape_ops": SHAPE_OPS, "shape_draws": SHAPE_DRAWS[scale],
+                                               "shape_generator": shape_config},
                              wall_time_s=wall, recipe="testbed", scale=scale)
-    data = {"length_stats": stats}
+    data = {"length_stats": stats, "shape_census": shapes}
     save_result(RESULT_NAME.format(scale=scale), data, manifest)
     return {"manifest": manifest, "data": data}
 
 
 def load_or_run(scale: str = "laptop", seed: int = 0, fresh: bool = False) -> dict:
-    """Committed result unless `fresh` (or none is committed yet)."""
+    """Committed result unless `fresh` (or none is committed yet, or it predates the shape census)."""
     if not fresh:
         try:
-            return load_result(RESULT_NAME.format(scale=scale))
+            result = load_result(RESULT_NAME.format(scale=scale))
+            if "shape_census" in result["data"] and result["manifest"]["config"].get("seed") == seed:
+                return result
         except FileNotFoundError:
             pass
     return run(scale, seed)

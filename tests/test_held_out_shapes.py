@@ -57,3 +57,13 @@ def test_committed_laptop_base_is_still_found_by_its_key():
     recipe = get_recipe("ladder", "laptop")
     key = config_hash(lm_config(recipe.arms[0].pretrain, recipe.scale, "pretrain"), "")
     assert (COMMITTED_ARTIFACTS / f"pretrain-{key}" / "final" / "manifest.json").exists()
+
+
+def test_shape_census_counts_what_the_generator_draws():
+    from reasonlab.testbed import shape_census
+
+    rows = {r["op"]: r for r in shape_census(ops=(2, 3, 6, 8), n_per_op=300, config=CFG)}
+    assert rows[2]["shapes"] == 1 and rows[2]["top10_share"] == 1.0  # one way to wire two operations
+    assert rows[2]["held_out_shapes"] == rows[3]["held_out_shapes"] == 0  # nothing held out below op 6
+    assert rows[3]["shapes"] < rows[6]["shapes"] < rows[8]["shapes"]
+    assert 0 < rows[8]["held_out_shapes"] < rows[8]["shapes"] and 0 < rows[8]["held_out_draw_share"] < 1
