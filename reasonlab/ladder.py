@@ -6,6 +6,9 @@ pre-trained on its in-distribution band solves it, sometimes solves the edge ban
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
 import pandas as pd
 
 from .plots import plot_pass_at_k
@@ -93,3 +96,99 @@ def plot_loss(ax, result: dict) -> None:
     if log:
         ax.plot([r["tokens"] / 1e6 for r in log], [r["loss"] for r in log])
     ax.set(xlabel="training tokens (M)", ylabel="next-token loss", title="pre-training loss", yscale="log")
+
+
+# -- what the base model learned, token by token (issue 11) ---------------------------------------
+
+TOKEN_CLASSES = ("entity name", "variable letter", "number", "format")
+TOKEN_RESULT = "ladder-tokens-{scale}"  # committed for laptop; computed from the base checkpoint otherwise
+TOKEN_PROBLEMS_PER_OP = {"smoke": 4, "laptop": 30, "gpu": 30, "paper": 30}
+_LETTER = re.compile(r"[A-Za-z]{1,2}")
+
+
+def token_classes(pieces: list[str]) -> list[str]:
+    """The class of each token of a gold completion, from its decoded pieces: the words between "Define" and
+    "as" name an entity; a short identifier elsewhere is a variable letter; digits are numbers; the rest
+    (Define, as, so, =, +, ;, ., tags, spaces) is format."""
+    out, in_name = [], False
+    for piece in pieces:
+        word = piece.strip()
+        if word == "Define":
+            in_name = True
+            out.append("format")
+        elif in_name and word == "as":
+            in_name = False
+            out.append("format")
+        elif in_name and word:
+            out.append("entity name")
+        elif word.isdigit():
+            out.append("number")
+        elif _LETTER.fullmatch(word) and word not in ("so", "as"):
+            out.append("variable letter")
+        else:
+            out.append("format")
+    return out
+
+
+def token_accuracy(model, tokenizer, problems_by_op: dict[int, list]) -> list[dict]:
+    """Teacher-forced on gold solutions: per op and token class, the mean probability the model gives the gold
+    token and the share of tokens it gives less than 0.5 (where it would likely sample something else).
+
+    A model that memorised one template per graph shape is sure of every token inside its training band and
+    loses the entity names first beyond it (the name must be copied from the question)."""
+    from .evaluate import encode_prompt
+    from .sampling import logprobs_of
+
+    rows = []
+    for op, problems in sorted(problems_by_op.items()):
+        prompts = [encode_prompt(tokenizer, p) for p in problems]
+        golds = [tokenizer(p.completion, add_special_tokens=False)["input_ids"] for p in problems]
+        probs: dict[str, list[float]] = {c: [] for c in TOKEN_CLASSES}
+        for gold, lps in zip(golds, logprobs_of(model, prompts, golds)):
+            for cls, lp in zip(token_classes([tokenizer.decode([t]) for t in gold]), lps):
+                probs[cls].append(float(np.exp(lp)))
+        for cls, ps in probs.items():
+            if ps:
+                rows.append({"op": op, "class": cls, "tokens": len(ps), "mean_p": float(np.mean(ps)),
+                             "share_below_half": float(np.mean(np.array(ps) < 0.5))})
+    return rows
+
+
+def token_accuracy_result(scale: str = "laptop", seed: int = 0, fresh: bool = False) -> dict:
+    """The committed token-accuracy result of the ladder's base model, or (fresh, or none committed) computed
+    now from the base checkpoint (trained by the ladder recipe; smoke trains it in seconds)."""
+    import time
+
+    from .experiments.recipes import get_recipe
+    from .experiments.runner import finished_stage, result_name, run_recipe
+    from .generator import Mixture, make_dataset
+    from .model import load_checkpoint
+    from .provenance import check_artifact, load_result, make_manifest, save_result
+
+    name = TOKEN_RESULT.format(scale=scale) + (f"-seed{seed}" if seed else "")
+    if not fresh:
+        try:
+            return load_result(name)
+        except FileNotFoundError:
+            pass
+    recipe = get_recipe(RECIPE, scale)
+    final = finished_stage(recipe, "base", "pretrain", seed)
+    if final is None:
+        if scale != "smoke":
+            raise FileNotFoundError(f"no base model of {result_name(RECIPE, scale, seed)} trained yet; run "
+                                    f"`python -m reasonlab run {RECIPE} --scale {scale}` first")
+        run_recipe(RECIPE, scale, seed=seed, progress=False)
+        final = finished_stage(recipe, "base", "pretrain", seed)
+    t0 = time.perf_counter()
+    model, tokenizer = load_checkpoint(final)
+    sc, n = recipe.scale, TOKEN_PROBLEMS_PER_OP[scale]
+    ops = range(sc.in_dist[0], sc.hard[1] + 1)
+    sets = {op: make_dataset(Mixture.band(op, op, "animals-zoo", sc.generator), "eval", n, seed) for op in ops}
+    rows = token_accuracy(model, tokenizer, sets)
+    manifest = make_manifest("ladder-token-accuracy", {"scale": scale, "seed": seed, "problems_per_op": n,
+                                                        "ops": list(ops), "template": "animals-zoo"},
+                             parents=(check_artifact(final)["config_hash"],), wall_time_s=time.perf_counter() - t0,
+                             recipe=RECIPE, scale=scale)
+    save_result(name, {"rows": rows}, manifest)
+    return load_result(name)
+

@@ -67,3 +67,21 @@ def test_shape_census_counts_what_the_generator_draws():
     assert rows[2]["held_out_shapes"] == rows[3]["held_out_shapes"] == 0  # nothing held out below op 6
     assert rows[3]["shapes"] < rows[6]["shapes"] < rows[8]["shapes"]
     assert 0 < rows[8]["held_out_shapes"] < rows[8]["shapes"] and 0 < rows[8]["held_out_draw_share"] < 1
+
+
+def test_token_classes_of_a_gold_completion():
+    from reasonlab.ladder import token_classes
+
+    pieces = ["Define", " adult", " owl", " in", " Oak", " Hollow", " as", " b", ";", " so", " b", " =", " ", "1",
+              ".", "</solution>", "<answer>", "1", "</answer>"]
+    assert token_classes(pieces) == ["format"] + ["entity name"] * 5 + ["format", "variable letter", "format",
+                                     "format", "variable letter", "format", "format", "number", "format", "format",
+                                     "format", "number", "format"]
+
+
+def test_finished_stage_finds_the_committed_base():
+    from reasonlab.experiments.recipes import get_recipe
+    from reasonlab.experiments.runner import COMMITTED_ARTIFACTS, finished_stage
+
+    final = finished_stage(get_recipe("ladder", "laptop"), "base", "pretrain")
+    assert final is not None and final.is_relative_to(COMMITTED_ARTIFACTS)

@@ -107,46 +107,61 @@ def grpo_config(stage: RL, scale: Scale, seed: int = 0):
     )
 
 
+def stage_dirs(recipe: Recipe, arm: Arm, seed: int = 0) -> dict[str, tuple[Path, object]]:
+    """{stage: (artifact dir, trainer config)} of an arm, in training order: the one place stage keys are made
+    (a stage's key hashes its trainer config with its parent's key; the edge filter's settings join an RL key)."""
+    out: dict[str, tuple[Path, object]] = {}
+    parent_key = ""
+    for name, stage in arm.stages.items():
+        if name == "rl":
+            cfg = grpo_config(stage, recipe.scale, seed)
+            extra = (config_hash(stage.edge_filter),) if stage.edge_filter is not None else ()
+            key = config_hash(cfg, *extra, parent_key)
+        else:
+            cfg = lm_config(stage, recipe.scale, name, seed)
+            key = config_hash(cfg, parent_key)
+        out[name] = (artifacts_root() / f"{name}-{key}", cfg)
+        parent_key = key
+    return out
+
+
+def finished_stage(recipe: Recipe, arm_name: str, stage: str, seed: int = 0) -> Path | None:
+    """The final/ dir of a trained stage (the committed copy of it if there is one), or None if not trained."""
+    out, _ = stage_dirs(recipe, recipe.arm(arm_name), seed)[stage]
+    for final in (COMMITTED_ARTIFACTS / out.name / "final", out / "final"):
+        if (final / "manifest.json").exists():
+            return final
+    return None
+
+
 def run_arm(recipe: Recipe, arm: Arm, seed: int = 0, max_minutes: float | None = None,
             progress: bool = True) -> dict[str, Path]:
     """Train an arm's stages; returns {stage: final dir}. Stops early (resumable) at max_minutes."""
     from ..train.lm import train_lm
 
     paths: dict[str, Path] = {}
-    parent, parent_key = None, ""
-    for name, stage in arm.stages.items():
-        if name == "rl":
-            from ..train.grpo import train_grpo
+    parent = None
+    for name, (out, cfg) in stage_dirs(recipe, arm, seed).items():
+        stage = arm.stages[name]
+        with _stage_lock(out):
+            _check_finished(out)
+            if name == "rl" and stage.edge_filter is None:
+                from ..train.grpo import train_grpo
 
-            cfg = grpo_config(stage, recipe.scale, seed)
-            if stage.edge_filter is None:
-                key = config_hash(cfg, parent_key)
-                out = artifacts_root() / f"{name}-{key}"
-                with _stage_lock(out):
-                    _check_finished(out)
-                    final = train_grpo(cfg, out, parent_dir=parent, max_minutes=max_minutes, progress=progress)
-            else:
+                final = train_grpo(cfg, out, parent_dir=parent, max_minutes=max_minutes, progress=progress)
+            elif name == "rl":
                 from ..train.edge_filter import train_grpo_edge_filtered
 
-                key = config_hash(cfg, config_hash(stage.edge_filter), parent_key)
-                out = artifacts_root() / f"{name}-{key}"
-                with _stage_lock(out):
-                    _check_finished(out)
-                    final = train_grpo_edge_filtered(cfg, stage.edge_filter, out, parent_dir=parent,
-                                                     max_minutes=max_minutes, progress=progress)
-        else:
-            cfg = lm_config(stage, recipe.scale, name, seed)
-            key = config_hash(cfg, parent_key)
-            out = artifacts_root() / f"{name}-{key}"
-            with _stage_lock(out):
-                _check_finished(out)
+                final = train_grpo_edge_filtered(cfg, stage.edge_filter, out, parent_dir=parent,
+                                                 max_minutes=max_minutes, progress=progress)
+            else:
                 _seed_from_committed(out)
                 final = train_lm(cfg, out, parent_dir=parent, max_minutes=max_minutes, progress=progress)
         if final.name != "final":  # stopped at max_minutes: a checkpoint to resume from
             print(f"{arm.name}/{name}: stopped at {final}; run the same command again to resume")
             return paths
         paths[name] = final
-        parent, parent_key = final, key
+        parent = final
     return paths
 
 
