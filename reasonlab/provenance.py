@@ -209,3 +209,16 @@ def provenance_line(manifest: dict) -> str:
 def reasonlab_home() -> Path:
     """Artifact cache root: $REASONLAB_HOME or ~/.cache/reasonlab."""
     return Path(os.environ.get("REASONLAB_HOME", Path.home() / ".cache" / "reasonlab"))
+
+
+def portable_path(path: Path | str | None) -> str | None:
+    """A path as provenance records it, free of this machine: '$REASONLAB_HOME/...' inside the artifact cache,
+    repo-relative inside the repository, else as given."""
+    if path is None:
+        return None
+    p = Path(path).resolve()
+    for root, label in ((reasonlab_home().resolve(), "$REASONLAB_HOME"), (REPO_ROOT.resolve(), None)):
+        if p.is_relative_to(root):
+            rel = p.relative_to(root).as_posix()
+            return f"{label}/{rel}" if label else rel
+    return str(path)

@@ -90,3 +90,12 @@ def test_second_run_of_a_stage_waits_for_the_first(tmp_path, capfd):
     events = [log.get(timeout=5) for _ in range(3)]
     assert [e[0] for e in events] == ["out", "in", "out"]  # the second entered only after the first left
     assert "another process is training this stage" in capfd.readouterr().out
+
+
+def test_provenance_paths_carry_no_machine_prefix(tmp_path, monkeypatch):
+    from reasonlab.provenance import REPO_ROOT, portable_path
+
+    monkeypatch.setenv("REASONLAB_HOME", str(tmp_path / "home"))
+    assert portable_path(tmp_path / "home" / "artifacts" / "rl-1" / "final") == "$REASONLAB_HOME/artifacts/rl-1/final"
+    assert portable_path(REPO_ROOT / "data" / "checkpoints" / "x") == "data/checkpoints/x"
+    assert portable_path(tmp_path / "elsewhere") == str(tmp_path / "elsewhere") and portable_path(None) is None

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..provenance import (REPO_ROOT, CorruptArtifact, atomic_write_text, check_artifact, config_hash,
-                          make_manifest, reasonlab_home, save_result, weights_digest)
+                          make_manifest, portable_path, reasonlab_home, save_result, weights_digest)
 from .recipes import RL, Arm, NextToken, Recipe, get_recipe
 from .scales import Scale
 
@@ -237,7 +237,7 @@ def run_recipe(recipe_id: str, scale: str = "laptop", arms: list[str] | None = N
         if len(paths) < len(arm.stages):
             return None  # interrupted; resumable
         last = list(paths.values())[-1]
-        parents.append(str(last))
+        parents.append(portable_path(last))
         logs[arm.name] = {stage: training_log(p) for stage, p in paths.items()}
         train_manifests[arm.name] = {stage: json.loads((p / "manifest.json").read_text()) for stage, p in paths.items()}
         records, table = cached_evaluation(recipe, last, arm.name, seed, progress)

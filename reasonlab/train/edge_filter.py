@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..generator import Mixture, Problem
-from ..provenance import make_manifest, stable_seed, write_manifest
+from ..provenance import make_manifest, portable_path, stable_seed, write_manifest
 
 # GRPO (and TRL) load only when a run starts: recipes import EdgeFilter, and grpo imports experiments.
 if TYPE_CHECKING:
@@ -171,7 +171,7 @@ def train_grpo_edge_filtered(config: GRPORunConfig, filt: EdgeFilter, out_dir: P
     grpo_rows = [r for r in log_rows if "screening" not in r]
     write_manifest(final_dir, make_manifest(
         "grpo-edge-filter", {"grpo": config, "filter": filt}, wall_time_s=time.time() - t0, stage="rl",
-        parent_dir=str(parent_dir), reference_dir=str(parent_dir), steps=config.steps, segments=n_segments,
+        parent_dir=portable_path(parent_dir), reference_dir=portable_path(parent_dir), steps=config.steps, segments=n_segments,
         screened=sum(s["candidates"] for s in screens), kept=sum(s["kept"] for s in screens),
         screen_samples=sum(s["candidates"] for s in screens) * filt.k,
         rollout_tokens=grpo_rows[-1]["tokens"] if grpo_rows else None))

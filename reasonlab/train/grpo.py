@@ -70,7 +70,7 @@ from pathlib import Path
 
 from ..experiments.budget import rl_token_equivalent
 from ..generator import Mixture, Problem
-from ..provenance import config_hash, make_manifest, stable_seed, write_manifest
+from ..provenance import config_hash, make_manifest, portable_path, stable_seed, write_manifest
 from ..verify import REWARD_KINDS, make_reward_function
 
 GENERATIONS = ("reasonlab", "trl")
@@ -665,7 +665,7 @@ def train_grpo(config: GRPORunConfig, out_dir: Path | str, parent_dir: Path | st
         last = rows[-1] if rows else {}
         manifest = make_manifest(
             "grpo", config, parents=parents, wall_time_s=time.time() - t_start, stage="rl",
-            parent_dir=str(parent_dir), reference_dir=str(reference_dir or parent_dir), steps=last.get("step"), updates=trainer.state.global_step,
+            parent_dir=portable_path(parent_dir), reference_dir=portable_path(reference_dir or parent_dir), steps=last.get("step"), updates=trainer.state.global_step,
             rollout_tokens=last.get("tokens"), t_rl=last.get("t_rl"), t_rl_actual=last.get("t_rl_actual"),
             train_seconds=last.get("elapsed_s"), final_reward_mean=last.get("reward_mean"),
             skipped_long_prompts=skipped, generation=config.generation, dtype=config.dtype, fast_logps=fast,

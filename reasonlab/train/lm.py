@@ -49,7 +49,7 @@ import torch.nn.functional as F
 
 from ..generator import SPLITS, Mixture, iter_problems
 from ..model import count_params, get_preset, load_checkpoint, make_model, save_checkpoint
-from ..provenance import config_hash, make_manifest, stable_seed, write_manifest
+from ..provenance import config_hash, make_manifest, portable_path, stable_seed, write_manifest
 from ..tokenizer import load_tokenizer
 from .fast import loss_module
 
@@ -426,7 +426,7 @@ def train_lm(config: LMTrainConfig, out_dir: Path | str, parent_dir: Path | str 
         manifest = make_manifest(
             "lm", config, parents=parents, wall_time_s=time.time() - t_start,
             stage="midtrain" if parent_dir is not None else "pretrain",
-            parent_dir=str(parent_dir) if parent_dir is not None else None,
+            parent_dir=portable_path(parent_dir),
             steps=step, tokens=tokens_seen, train_seconds=train_seconds, final_loss=last.get("loss"),
             dtype=dtype, processes=world, loss_path=type(accelerator.unwrap_model(net)).__name__,
             non_embedding_params=count_params(model), params=count_params(model, non_embedding=False),
