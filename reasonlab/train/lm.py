@@ -15,7 +15,7 @@ Re-running `train_lm` with the same config and out_dir resumes exactly from the 
 (bitwise on CPU); a finished run (final/manifest.json exists) returns at once.
 
 The loss is computed by reasonlab.train.fast: `FastLoss` (the same math on the model's weights, compiled,
-~2x the tokens/s of the plain transformers forward on 2 CPU cores: benchmarks/bench_train.py) unless the
+~1.6x the tokens/s of the plain transformers forward on 2 CPU cores: benchmarks/bench_train.py) unless the
 switch is off (`fast=False`, `--plain`, or REASONLAB_FAST=0), which runs `PlainLoss` (model(input_ids).logits).
 
 Several GPUs: the same entry point runs unchanged under accelerate or torchrun, e.g. the paper's base model:
@@ -45,9 +45,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
-from ..generator import SPLITS, Mixture, iter_problems
+from ..generator import SPLITS, Mixture
 from ..model import count_params, get_preset, load_checkpoint, make_model, save_checkpoint
 from ..provenance import config_hash, make_manifest, portable_path, stable_seed, write_manifest
 from ..tokenizer import load_tokenizer
