@@ -60,20 +60,29 @@ def _rotate_half(x):
     return torch.cat((-x2, x1), dim=-1)
 
 
+def qwen2_unsupported(model) -> str | None:
+    """None if the forward written here (and reasonlab.train.fast's) implements this model, else why not."""
+    cfg = model.config
+    if getattr(cfg, "model_type", None) != "qwen2":
+        return f"sampling.py implements Qwen2 only, got {cfg.model_type!r}"
+    if any(t != "full_attention" for t in getattr(cfg, "layer_types", None) or []):
+        return "sliding-window attention is not supported"
+    if cfg.hidden_act != "silu":
+        return f"hidden_act {cfg.hidden_act!r} is not supported"
+    rope = getattr(cfg, "rope_parameters", None) or {}
+    if rope.get("rope_type", "default") in ("dynamic", "longrope"):  # inv_freq would depend on length
+        return f"rope_type {rope['rope_type']!r} is not supported"
+    return None
+
+
 class _Qwen2:
     """Views of a Qwen2ForCausalLM's weights, with q/k/v and gate/up fused into one matmul each."""
 
     def __init__(self, model):
         cfg = model.config
-        if getattr(cfg, "model_type", None) != "qwen2":
-            raise NotImplementedError(f"sampling.py implements Qwen2 only, got {cfg.model_type!r}")
-        if any(t != "full_attention" for t in getattr(cfg, "layer_types", None) or []):
-            raise NotImplementedError("sliding-window attention is not supported")
-        if cfg.hidden_act != "silu":
-            raise NotImplementedError(f"hidden_act {cfg.hidden_act!r} is not supported")
-        rope = getattr(cfg, "rope_parameters", None) or {}
-        if rope.get("rope_type", "default") in ("dynamic", "longrope"):  # inv_freq would depend on length
-            raise NotImplementedError(f"rope_type {rope['rope_type']!r} is not supported")
+        reason = qwen2_unsupported(model)
+        if reason is not None:
+            raise NotImplementedError(reason)
         m = model.model
         self.n_heads = cfg.num_attention_heads
         self.n_kv = cfg.num_key_value_heads

@@ -31,6 +31,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..sampling import _rms_norm, _rotate_half, qwen2_unsupported  # transformers' Qwen2 op order, written once
+
 BLOCK = 128  # query block of the block-causal attention (64-256 measured within noise on 2 cores)
 
 
@@ -82,15 +84,11 @@ def can_compile(device: torch.device) -> bool:
 
 def supports_fast(model) -> str | None:
     """None if FastLoss implements this model's architecture, else the reason it does not."""
-    cfg = model.config
-    if getattr(cfg, "model_type", None) != "qwen2":
-        return f"model_type {cfg.model_type!r} (FastLoss implements qwen2)"
-    if any(t != "full_attention" for t in getattr(cfg, "layer_types", None) or []):
-        return "sliding-window attention"
-    if cfg.hidden_act != "silu":
-        return f"hidden_act {cfg.hidden_act!r}"
-    rope = getattr(cfg, "rope_parameters", None) or {}
-    if rope.get("rope_type", "default") != "default":
+    reason = qwen2_unsupported(model)  # the same forward as reasonlab.sampling's
+    if reason is not None:
+        return reason
+    rope = getattr(model.config, "rope_parameters", None) or {}
+    if rope.get("rope_type", "default") != "default":  # the RoPE tables here are the default ones
         return f"rope_type {rope['rope_type']!r}"
     return None
 
@@ -106,17 +104,6 @@ class PlainLoss(nn.Module):
         logits = self.model(input_ids=input_ids).logits[:, :-1]
         return F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), labels.reshape(-1),
                                ignore_index=-100, reduction="sum")
-
-
-def _rms_norm(x, weight, eps):
-    # transformers' Qwen2RMSNorm: normalise in fp32, cast back to the input dtype, then scale
-    xf = x.float()
-    return weight * (xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + eps)).to(x.dtype)
-
-
-def _rotate_half(x):
-    x1, x2 = x.chunk(2, dim=-1)
-    return torch.cat((-x2, x1), dim=-1)
 
 
 def block_causal_attention(q, k, v, scale: float, block: int = BLOCK):

@@ -431,14 +431,13 @@ def _make_trainer_class():
 
 
 def _pad_rows(rows, width: int, device):
-    """Per-row lists of floats as a [len(rows), width] tensor, right-padded with 0 (TRL's layout)."""
+    """Per-row values (tensors, or lists of floats) as a [len(rows), width] tensor, right-padded with 0 (TRL's
+    layout); differentiable for tensor rows."""
     import torch
+    import torch.nn.functional as F
 
-    out = torch.zeros(len(rows), width, device=device)
-    for i, r in enumerate(rows):
-        r = r[:width]
-        out[i, : len(r)] = torch.tensor(r, dtype=torch.float32)
-    return out
+    rows = [r if torch.is_tensor(r) else torch.tensor(r, dtype=torch.float32) for r in rows]
+    return torch.stack([F.pad(r[:width], (0, width - len(r[:width]))) for r in rows]).to(device)
 
 
 def _teacher_forced_logps(model, input_ids, attention_mask, logits_to_keep: int, temperature: float,
@@ -448,8 +447,6 @@ def _teacher_forced_logps(model, input_ids, attention_mask, logits_to_keep: int,
     Prompts arrive left-padded: their padding is dropped (RoPE is relative, so the positions' offset does not
     change the result). Only the real completion tokens run and padded positions hold 0; with `score_padding`
     the completion part is scored whole, padding included, as TRL does."""
-    import torch
-
     from ..sampling import teacher_forced
 
     prompt_part, completion_part = input_ids[:, :-logits_to_keep], input_ids[:, -logits_to_keep:]
@@ -461,8 +458,8 @@ def _teacher_forced_logps(model, input_ids, attention_mask, logits_to_keep: int,
         lengths = attention_mask[:, -logits_to_keep:].sum(1).tolist()
         completions = [row[:n].tolist() for row, n in zip(completion_part, lengths)]
     logps, ents = teacher_forced(model, prompts, completions, temperature=temperature, entropy=entropy)
-    pad = lambda rows: torch.stack([torch.nn.functional.pad(r, (0, logits_to_keep - len(r))) for r in rows])  # noqa: E731
-    return pad(logps).to(input_ids.device), (pad(ents).to(input_ids.device) if ents is not None else None)
+    device = input_ids.device
+    return _pad_rows(logps, logits_to_keep, device), (_pad_rows(ents, logits_to_keep, device) if ents is not None else None)
 
 
 def _mean(xs) -> float | None:
@@ -569,9 +566,10 @@ def train_grpo(config: GRPORunConfig, out_dir: Path | str, parent_dir: Path | st
 
     `problems` replaces the config's prompt set (config.n_prompts of its mixture's split), e.g. prompts chosen
     by reasonlab.train.edge_filter; `reference_dir` is the frozen KL reference when it is not the parent.
-    `fast` (None = the REASONLAB_FAST switch, default on): old-policy log-probs from the sampler and reference
-    log-probs from reasonlab.sampling.logprobs_of (see ReasonlabGRPOTrainer._get_per_token_logps_and_entropies);
-    the same numbers within float tolerance, so not part of the run's identity."""
+    `fast` (None = the REASONLAB_FAST switch, default on): old-policy log-probs from the sampler, reference and
+    policy log-probs from reasonlab.sampling.teacher_forced on unpadded rows (see
+    ReasonlabGRPOTrainer._get_per_token_logps_and_entropies); the same numbers within float tolerance, so not part
+    of the run's identity."""
     os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")  # rollout_func is flagged experimental
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the reference model loads from parent_dir; nothing downloads
     # TRL 1.16 still reads transformers' renamed gradient_checkpointing attributes; nothing for a user to act on
