@@ -2,7 +2,7 @@
 
     nice python benchmarks/bench_grpo.py [--steps 3] [--threads 1] [--rounds 1]
 
-The step is S3's edge arm (`rl-op7-10`) at the laptop scale, as the runner configures it: 32 prompts x 6
+The step is S3's edge arm at the laptop scale, as the runner configures it: 32 prompts x 6
 rollouts, <= 300 new tokens, 4 PPO mini-batches of 8 prompts, KL to the frozen reference (beta 1e-3), fp32,
 from the committed laptop base model (so completions stop where a trained model stops). Variants, each a
 `train_grpo` run of --steps GRPO steps in its own process (the allocator setting is process-wide):
@@ -38,18 +38,31 @@ VARIANTS = {"trl": ("trl", False, "fp32"), "plain": ("reasonlab", False, "fp32")
 DEFAULT_VARIANTS = "trl,plain,fast,fast-bf16"
 PARTS = ("time_sampling_s", "time_reward_s", "time_old_logps_s", "time_ref_logps_s", "time_rollout_other_s",
          "time_policy_fwd_s", "time_policy_bwd_loss_s", "time_optimizer_other_s")
-BASE = Path(__file__).resolve().parent.parent / "data" / "checkpoints" / "pretrain-f86e492d394a" / "final"
+
+
+def edge_arm():
+    """(recipe, arm): S3's edge arm at the laptop scale."""
+    from reasonlab.experiments.recipes import get_recipe
+
+    recipe = get_recipe("S3", "laptop")
+    return recipe, next(a for a in recipe.arms if a.param("role") == "edge")
 
 
 def arm_config(steps: int):
     import dataclasses
 
-    from reasonlab.experiments.recipes import get_recipe
     from reasonlab.experiments.runner import grpo_config
 
-    recipe = get_recipe("S3", "laptop")
-    arm = next(a for a in recipe.arms if a.name == "rl-op7-10")
+    recipe, arm = edge_arm()
     return dataclasses.replace(grpo_config(arm.rl, recipe.scale), steps=steps, ckpt_every=0)
+
+
+def base_checkpoint() -> Path:
+    """The committed laptop base every S3 arm starts from."""
+    from reasonlab.experiments.runner import finished_stage
+
+    recipe, arm = edge_arm()
+    return finished_stage(recipe, arm.name, "pretrain")
 
 
 def worker(variant: str, steps: int, threads: int) -> dict:
@@ -64,7 +77,7 @@ def worker(variant: str, steps: int, threads: int) -> dict:
     cfg = dataclasses.replace(arm_config(steps), generation=generation, dtype=dtype)
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        train_grpo(cfg, Path(tmp) / "run", BASE, progress=False, fast=fast)
+        train_grpo(cfg, Path(tmp) / "run", base_checkpoint(), progress=False, fast=fast)
         wall = time.perf_counter() - t0
         rows = [json.loads(line) for line in (Path(tmp) / "run" / "log.jsonl").read_text().splitlines()]
     return {"variant": variant, "wall_s": wall, "rows": rows}
@@ -83,7 +96,7 @@ def main(argv=None):
         print(json.dumps(worker(args.worker, args.steps, args.threads)))
         return
 
-    from reasonlab.provenance import make_manifest
+    from reasonlab.provenance import make_manifest, portable_path
 
     t0 = time.time()
     variants = args.variants.split(",")
@@ -113,7 +126,8 @@ def main(argv=None):
     by = {r["variant"]: r for r in results}
     ratios = {f"{v}_over_fast": round(by[v]["step_s"] / by["fast"]["step_s"], 2) for v in by if "fast" in by and v != "fast"}
     cfg = arm_config(args.steps)
-    print(f"\nGRPO step, S3 rl-op7-10 at the laptop scale: {cfg.prompts_per_step} prompts x {cfg.rollouts} rollouts, "
+    arm_name = edge_arm()[1].name
+    print(f"\nGRPO step, S3 {arm_name} at the laptop scale: {cfg.prompts_per_step} prompts x {cfg.rollouts} rollouts, "
           f"<= {cfg.max_response_tokens} new tokens, {cfg.updates_per_step} mini-batches, {args.threads} thread(s)")
     cols = ("step_s",) + PARTS
     print(f"{'variant':<8}" + "".join(f"{c.replace('time_', '').replace('_s', ''):>14}" for c in cols))
@@ -121,7 +135,7 @@ def main(argv=None):
         print(f"{r['variant']:<8}" + "".join(f"{r.get(c, float('nan')):>14.2f}" for c in cols))
     print("  ".join(f"{k} {x:.2f}x" for k, x in ratios.items()))
     result = {"manifest": make_manifest("bench_grpo", vars(args) | {"out": None}, wall_time_s=time.time() - t0),
-              "settings": {"arm": "S3 rl-op7-10, laptop scale", "parent": "data/checkpoints/pretrain-f86e492d394a",
+              "settings": {"arm": f"S3 {arm_name}, laptop scale", "parent": portable_path(base_checkpoint().parent),
                            "prompts": cfg.prompts_per_step, "rollouts": cfg.rollouts,
                            "max_new_tokens": cfg.max_response_tokens, "minibatches_per_step": cfg.updates_per_step,
                            "kl_coef": cfg.kl_coef, "dtype": cfg.dtype, "threads": args.threads,

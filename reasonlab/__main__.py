@@ -5,7 +5,7 @@
     python -m reasonlab generate --recipe ID [--arm ARM] --stage pretrain|mid|rl|eval --n N [--scale S] --out FILE
     python -m reasonlab generate --op-range 2-10 [--template animals-zoo] --split eval --n 100 --out FILE
     python -m reasonlab verify --problems P.jsonl --completions C.jsonl [--json]
-    python -m reasonlab run RECIPE [--scale S] [--arm ARM ...] [--seed N] [--max-minutes M]
+    python -m reasonlab run RECIPE [--scale S] [--arm ARM ...] [--seed N] [--rl-seed N] [--max-minutes M]
 
 Bad arguments print a message saying what is allowed and exit with status 2 (no traceback).
 """
@@ -298,7 +298,7 @@ def cmd_run(args) -> int:
     if args.max_minutes is not None and not (math.isfinite(args.max_minutes) and args.max_minutes > 0):
         raise CliError(f"--max-minutes must be a finite number > 0, got {args.max_minutes}")
     try:
-        path = run_recipe(recipe.id, args.scale, args.arm, args.seed, args.max_minutes)
+        path = run_recipe(recipe.id, args.scale, args.arm, args.seed, args.max_minutes, rl_seed=args.rl_seed)
     except NotImplementedError as e:
         raise CliError(str(e)) from None
     if path is None:
@@ -360,6 +360,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--scale", default="laptop", choices=list(SCALES))
     run.add_argument("--arm", action="append", help="only this arm (repeatable); default all arms")
     run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--rl-seed", type=int, help="seed of the RL stages alone: another RL run from the same base")
     run.add_argument("--max-minutes", type=float, help="stop each training stage after this long (resume later)")
     run.set_defaults(fn=cmd_run)
     return p

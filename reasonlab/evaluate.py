@@ -12,8 +12,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .generator import DEFAULT_CONFIG, GeneratorConfig, Mixture, Problem, get_template, make_dataset
+from .generator import DEFAULT_CONFIG, GeneratorConfig, Mixture, Problem, get_template, make_dataset, shape_held_out
 from .validation import check_bool, check_disjoint_bands, check_float, check_instance, check_int
+
+
+UNSEEN = "unseen"  # label of the unseen-shape test's problem sets, records and band
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:
@@ -148,7 +151,8 @@ def sample_and_score(model, tokenizer, problems: list[Problem], spec: EvalSpec, 
         nll = [-float(np.mean(lp)) if lp else None for lp in logprobs_of(model, prompts, gold)]
     records = []
     for p, comps, nl in zip(problems, texts, nll):
-        rec = {"op": p.op, "template": p.template, "text_hash": p.text_hash, "n": spec.samples, "nll": nl}
+        rec = {"op": p.op, "template": p.template, "text_hash": p.text_hash, "n": spec.samples, "nll": nl,
+               "held_out_shape": shape_held_out(p)}
         rec.update(score_problem_samples(p, comps))
         records.append(rec)
     return records
@@ -156,14 +160,19 @@ def sample_and_score(model, tokenizer, problems: list[Problem], spec: EvalSpec, 
 
 def run_eval(model, tokenizer, spec: EvalSpec, batch_rows: int = 512, progress: bool = True,
              problem_sets: dict | None = None) -> list[dict]:
-    """Sample, verify and score every problem of `spec` (or of `problem_sets`, {label: problems})."""
+    """Sample, verify and score every problem of `spec` (or of `problem_sets`, {label: problems}).
+
+    Records of a set labelled (UNSEEN, op) carry "set": UNSEEN (the unseen-shape test; see `summarise`)."""
     from tqdm.auto import tqdm
 
     sets = problem_sets if problem_sets is not None else spec.problems()
     records = []
     for i, (label, probs) in enumerate(tqdm(sets.items(), desc="eval", disable=not progress)):
-        records += sample_and_score(model, tokenizer, probs, spec, seed=spec.seed * 100_003 + i,
-                                    batch_rows=batch_rows)
+        recs = sample_and_score(model, tokenizer, probs, spec, seed=spec.seed * 100_003 + i, batch_rows=batch_rows)
+        if isinstance(label, tuple) and label[0] == UNSEEN:
+            for r in recs:
+                r["set"] = UNSEEN
+        records += recs
     return records
 
 
@@ -179,6 +188,8 @@ def summarise(records: list[dict], spec: EvalSpec, model_label: str,
     n = spec.samples
     ks = powers_of_two_up_to(n)
     rows = []
+    unseen = [r for r in records if r.get("set") == UNSEEN]
+    records = [r for r in records if r.get("set") != UNSEEN]
     splits = sorted({r["template"] for r in records}) if by_template else [None]
     groups = []
     for t in splits:
@@ -187,6 +198,11 @@ def summarise(records: list[dict], spec: EvalSpec, model_label: str,
         groups += [("op", f"{prefix}{op}", [r for r in recs_t if r["op"] == op]) for op in spec.ops]
         groups += [("band", f"{prefix}{name}", [r for r in recs_t if lo <= r["op"] <= hi])
                    for name, lo, hi in spec.bands]
+    if unseen:  # the unseen-shape test beside the same ops' ordinary (mostly seen-shape) problems
+        ops = sorted({r["op"] for r in unseen})
+        groups += [("unseen-op", str(op), [r for r in unseen if r["op"] == op]) for op in ops]
+        groups += [("band", UNSEEN, unseen), ("band", "seen", [r for r in records if ops[0] <= r["op"] <= ops[-1]
+                                                                     and not r.get("held_out_shape")])]
     for group, key, recs in groups:
         if not recs:
             continue

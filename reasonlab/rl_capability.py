@@ -79,51 +79,69 @@ def _sign(d: float, lo: float, hi: float) -> str:
     return "up" if lo > 0 else "down" if hi < 0 else "flat"
 
 
-def verdicts(dt: pd.DataFrame, logs: dict, roles: dict[str, str], k_max: int, flat_tol: float = 0.05) -> pd.DataFrame:
-    """The paper's S3 claims, each with our numbers and a verdict: reproduced, partly, or not.
+# Verdict rules (fixed before the issue-11 runs on the op 2-9 base; lab notes). A change is "up" only when its
+# paired 95% interval lies above zero. "partly" is kept for a claim whose discriminating part holds for some arms
+# but not all; a criterion that a model which learns nothing also meets never carries a verdict on its own.
+HARD_REWARD_MAX = 0.05  # "almost no reward": mean training reward of the hard-band run below this
+EDGE_REWARD_MIN = 0.10  # ... while the edge-band run from the same base does get reward (the contrast)
 
-    A change counts as "up" when its paired 95% interval lies above zero, "flat" when the interval
-    covers zero, and a flat pass@k_max claim also needs |change| <= flat_tol."""
+
+def verdicts(dt: pd.DataFrame, logs: dict, roles: dict[str, str], k_max: int, flat_tol: float = 0.05) -> pd.DataFrame:
+    """The paper's S3 claims, each with our numbers and a verdict: reproduced, partly, or not reproduced.
+
+    Rules (a null model, one RL does not change, gets "not reproduced" on every claim):
+    - in-dist: pass@1 up for every arm that gets reward (all but the hard arm) and |pass@k_max change| <= flat_tol
+      for each; "partly" when some but not all of those arms are up and flat;
+    - edge RL raises edge (hard) pass@k_max: the interval lies above zero;
+    - only edge-calibrated RL: the edge arm's edge pass@k_max is up and larger than the in-dist and hard arms';
+    - hard RL learns nothing: its mean reward < HARD_REWARD_MAX and no band up, while the edge arm's mean reward
+      >= EDGE_REWARD_MIN (without that contrast, "no reward" is what a base with no edge shows everywhere)."""
     by_role = {role: arm for arm, role in roles.items()}
     get = lambda arm, band, k: dt[(dt.arm == arm) & (dt.band == band) & (dt.k == k)].iloc[0]  # noqa: E731
     fmt = lambda r: f"{r.delta:+.3f} [{r.lo:+.3f}, {r.hi:+.3f}]"  # noqa: E731
+    up = lambda r: _sign(r.delta, r.lo, r.hi) == "up"  # noqa: E731
     rows = []
 
     fixed = [a for a, r in roles.items() if r in ("in-dist", "mixed", "edge", "hard")]
-    ups = [_sign(*get(a, "in_dist", 1)[["delta", "lo", "hi"]]) == "up" for a in fixed if a != by_role.get("hard")]
-    flats = [abs(get(a, "in_dist", k_max).delta) <= flat_tol for a in fixed]
+    rewarded = [a for a in fixed if a != by_role.get("hard")]
+    ok = [up(get(a, "in_dist", 1)) and abs(get(a, "in_dist", k_max).delta) <= flat_tol for a in rewarded]
     nums = "; ".join(f"{a}: pass@1 {fmt(get(a, 'in_dist', 1))}, pass@{k_max} {fmt(get(a, 'in_dist', k_max))}"
                      for a in fixed)
     rows.append(("In-dist eval: pass@1 rises, pass@k_max stays flat (every run that gets reward)", nums,
-                 "reproduced" if all(ups) and all(flats) else "partly" if any(ups) or all(flats) else "not"))
+                 "reproduced" if ok and all(ok) else "partly" if any(ok) else "not reproduced"))
 
     if "edge" in by_role:
         e = by_role["edge"]
         for band in ("edge", "hard"):
             r = get(e, band, k_max)
-            s = _sign(r.delta, r.lo, r.hi)
             rows.append((f"Edge-band RL raises {band}-band pass@k_max", fmt(r),
-                         "reproduced" if s == "up" else "partly" if r.delta > 0 else "not"))
+                         "reproduced" if up(r) else "not reproduced"))
         r_edge = get(e, "edge", k_max)
         others = {a: get(a, "edge", k_max) for a in (by_role.get("in-dist"), by_role.get("hard")) if a}
-        beats = [r_edge.delta > o.delta for o in others.values()]
+        beats = all(r_edge.delta > o.delta for o in others.values())
         rows.append(("Only edge-calibrated RL raises edge pass@k_max (more than in-dist or hard RL)",
                      "; ".join(f"{a}: {fmt(o)}" for a, o in {e: r_edge, **others}.items()),
-                     "reproduced" if all(beats) and _sign(r_edge.delta, r_edge.lo, r_edge.hi) == "up"
-                     else "partly" if all(beats) else "not"))
+                     "reproduced" if beats and up(r_edge) else "not reproduced"))
     if "hard" in by_role:
         h = by_role["hard"]
-        rew = [row.get("reward_mean") for row in logs.get(h, {}).get("rl", []) if row.get("reward_mean") is not None]
-        mean_rew = float(np.mean(rew)) if rew else float("nan")
+        rew = mean_reward(logs, h)
+        edge_rew = mean_reward(logs, by_role["edge"]) if "edge" in by_role else float("nan")
         changes = [get(h, b, k_max) for b in ("edge", "hard")]
-        no_gain = all(_sign(r.delta, r.lo, r.hi) != "up" for r in changes)
+        no_gain = not any(up(r) for r in changes)
         rows.append(("Hard-band RL sees almost no reward and learns nothing out of distribution",
-                     f"mean training reward {mean_rew:.3f}; edge {fmt(changes[0])}, hard {fmt(changes[1])}",
-                     "reproduced" if mean_rew < 0.05 and no_gain else "partly" if mean_rew < 0.05 or no_gain
-                     else "not"))
+                     f"mean training reward {rew:.4f} (edge run: {edge_rew:.4f}); edge {fmt(changes[0])}, "
+                     f"hard {fmt(changes[1])}",
+                     "reproduced" if rew < HARD_REWARD_MAX and no_gain and edge_rew >= EDGE_REWARD_MIN
+                     else "not reproduced"))
     out = pd.DataFrame(rows, columns=["claim (paper)", "ours: paired change vs base [95% CI]", "verdict"])
     out["claim (paper)"] = out["claim (paper)"].str.replace("k_max", str(k_max))
     return out
+
+
+def mean_reward(logs: dict, arm: str) -> float:
+    """Mean training reward of an arm's GRPO steps (nan without a log)."""
+    rew = [row.get("reward_mean") for row in logs.get(arm, {}).get("rl", []) if row.get("reward_mean") is not None]
+    return float(np.mean(rew)) if rew else float("nan")
 
 
 def plot_fig3(axes, t: pd.DataFrame, models: list[str], bands=BANDS, labels: dict | None = None) -> None:

@@ -139,6 +139,7 @@ TABLE = {
         "loss_on": (("question", None), None),
         "pretrain_tail": ((0, 0.5, -0.1, *FLOAT), None),
         "rl_eval_samples": ((*INT, -1, 5), None),  # 5 > eval_samples (4)
+        "train_shapes": (("held-out", "SEEN", None), None),
     },
     Reward: {
         "kind": (("hack", None, ["mix"]), "reward"),
@@ -170,6 +171,7 @@ TABLE = {
         "by_template": (BOOL, None),
         "problems_per_op": ((*INT, 0), None),
         "samples": ((*INT, 0), None),
+        "unseen": ((*BOOL, True), None),  # True: the base's in_dist (2-4) has no held-out shapes
     },
     Recipe: {
         "id": (("", "S 3", None), "recipe id"),

@@ -92,14 +92,14 @@ def test_s3_has_an_equal_compute_edge_filter_arm():
 
     r = get_recipe("S3", "laptop")
     arm = r.arm("rl-edge-filter")
-    fixed = r.arm("rl-op7-10").rl
+    fixed = next(a for a in r.arms if a.param("role") == "edge").rl
     f = arm.rl.edge_filter
     assert f is not None and f.pool_size == f.refresh_every * fixed.prompts_per_step
     used = arm.rl.steps + -(-arm.rl.steps // f.refresh_every) * f.screening_steps(fixed.prompts_per_step,
                                                                                   fixed.rollouts)
     assert arm.rl.steps < fixed.steps and used <= fixed.steps + 1e-9
     assert [a.name for a in get_recipe("S3", "laptop", edge_filter=False, follow_ups=False).arms] == [
-        "rl-op3-6", "rl-op5-8", "rl-op7-10", "rl-op11-14"]
+        "rl-op6-9", "rl-op8-11", "rl-op10-13", "rl-op14-16"]
     with pytest.raises(ValueError, match="edge_filter must be True or False"):
         get_recipe("S3", "laptop", edge_filter="yes")
 

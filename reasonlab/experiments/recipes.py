@@ -16,11 +16,13 @@ a scale's bands, so at the paper and gpu scales they give exactly the paper's ra
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..generator import MAX_OP, Mixture, Problem, get_template, make_dataset
+from ..evaluate import UNSEEN
+from ..generator import HELD_OUT_MIN_OP, MAX_OP, Mixture, Problem, get_template, make_dataset
 from ..train.edge_filter import EdgeFilter, steps_at_equal_compute
 from ..validation import (
     check_bool, check_disjoint_bands, check_instance, check_int, check_optional, check_str, check_tuple,
@@ -77,10 +79,13 @@ def _check_band(name: str, band) -> Band:
 
 
 # ------------------------------------------------------------------------------------ mixtures
-def mixture(parts: list[tuple[str, int, int, float]], scale: Scale) -> Mixture:
-    """Mixture.of with the scale's generator config; parts with weight 0 are dropped (a 0% share)."""
+def mixture(parts: list[tuple[str, int, int, float]], scale: Scale, shapes: str | None = None) -> Mixture:
+    """Mixture.of with the scale's generator config; parts with weight 0 are dropped (a 0% share).
+
+    Training data draws the scale's `train_shapes` (shapes None); an evaluation passes shapes="all".
+    """
     parts = [p for p in parts if p[3] > 0]
-    return Mixture.of(parts, scale.generator)
+    return Mixture.of(parts, scale.generator, shapes or scale.train_shapes)
 
 
 def across(templates: tuple[str, ...], lo: int, hi: int, weight: float = 1.0) -> list[tuple[str, int, int, float]]:
@@ -262,6 +267,9 @@ class Evaluation:
     by_template: bool  # report each template separately (context transfer) or pool them
     problems_per_op: int  # problems per op (per template if by_template)
     samples: int  # n samples per problem for pass@k
+    # the unseen-shape test: as many problems again at each in_dist op >= HELD_OUT_MIN_OP, drawn from the
+    # held-out graph shapes only (needs a scale with train_shapes="seen"); reported as band "unseen"
+    unseen: bool = False
 
     def __post_init__(self):
         if not self.bands:
@@ -274,15 +282,24 @@ class Evaluation:
         check_bool("by_template", self.by_template)
         check_int("problems_per_op", self.problems_per_op, lo=1)
         check_int("samples", self.samples, lo=1)
+        check_bool("unseen", self.unseen)
+        if self.unseen and not self.unseen_ops:
+            raise ValueError(f"unseen=True needs an 'in_dist' band reaching op {HELD_OUT_MIN_OP} (no shape is held "
+                             f"out below it), got bands {self.bands}")
 
     @property
     def ops(self) -> list[int]:
         return sorted({op for _, lo, hi in self.bands for op in range(lo, hi + 1)})
 
+    @property
+    def unseen_ops(self) -> list[int]:
+        """The in_dist ops that have held-out shapes (the unseen-shape test's ops)."""
+        return [op for name, lo, hi in self.bands if name == "in_dist" for op in range(max(lo, HELD_OUT_MIN_OP), hi + 1)]
+
     def mixture(self, op: int, template: str | None, scale: Scale) -> Mixture:
         """The eval mixture at one op: one template, or all of them pooled (template None)."""
         templates = (template,) if template else self.templates
-        return mixture([(t, op, op, 1.0) for t in templates], scale)
+        return mixture([(t, op, op, 1.0) for t in templates], scale, shapes="all")
 
     def eval_spec(self, scale: Scale, template: str = "animals-zoo", seed: int = 0):
         """The evaluation harness's spec (reasonlab.evaluate.EvalSpec) for one template at `scale`."""
@@ -293,11 +310,19 @@ class Evaluation:
 
     def problem_sets(self, scale: Scale, seed: int = 0,
                      n_per_op: int | None = None) -> dict[tuple[str, int], list[Problem]]:
-        """{(template or "all", op): problems} from the eval split."""
+        """{(template or "all", op): problems} from the eval split, then {(UNSEEN, op): held-out shapes} if unseen."""
         n = n_per_op or self.problems_per_op
         groups = self.templates if self.by_template else (None,)
-        return {(t or "all", op): make_dataset(self.mixture(op, t, scale), "eval", n, seed)
+        sets = {(t or "all", op): make_dataset(self.mixture(op, t, scale), "eval", n, seed)
                 for t in groups for op in self.ops}
+        if self.unseen:
+            if scale.train_shapes != "seen":
+                raise ValueError(f"the unseen-shape test needs a scale that trains on seen shapes only; "
+                                 f"{scale.name} has train_shapes={scale.train_shapes!r}")
+            for op in self.unseen_ops:
+                held_out = Mixture.of([(t, op, op, 1.0) for t in self.templates], scale.generator, "held-out")
+                sets[(UNSEEN, op)] = make_dataset(held_out, "eval", n, seed)
+        return sets
 
 
 @dataclass(frozen=True)
@@ -434,8 +459,12 @@ def _recipe(id: str, title: str, paper_ref: str, question: str, finding: str, co
          "in-dist pass@128 ~ 100%; OOD-edge pass@1 ~ 10%, pass@128 ~ 40%; OOD-hard pass@128 ~ 0.",
          "pass@k per band and per op of the base model")
 def ladder(scale: Scale):
-    """The shared base model every RL recipe starts from (same pre-training stage as S3, so it is cached once)."""
-    return [Arm("base", _pretrain(scale, base_pretrain(scale)))], _eval(scale)
+    """The shared base model every RL recipe starts from (same pre-training stage as S3, so it is cached once);
+    with a scale that holds shapes out of training, the evaluation adds the unseen-shape test."""
+    ev = _eval(scale)
+    if scale.train_shapes == "seen" and scale.in_dist[1] >= HELD_OUT_MIN_OP:  # no shape is held out below
+        ev = dataclasses.replace(ev, unseen=True)
+    return [Arm("base", _pretrain(scale, base_pretrain(scale)))], ev
 
 
 @_recipe("S3", "When does RL add capability?", "Fig 3 (paper.md section 5, S3)",

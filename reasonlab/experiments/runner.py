@@ -107,14 +107,15 @@ def grpo_config(stage: RL, scale: Scale, seed: int = 0):
     )
 
 
-def stage_dirs(recipe: Recipe, arm: Arm, seed: int = 0) -> dict[str, tuple[Path, object]]:
+def stage_dirs(recipe: Recipe, arm: Arm, seed: int = 0, rl_seed: int | None = None) -> dict[str, tuple[Path, object]]:
     """{stage: (artifact dir, trainer config)} of an arm, in training order: the one place stage keys are made
-    (a stage's key hashes its trainer config with its parent's key; the edge filter's settings join an RL key)."""
+    (a stage's key hashes its trainer config with its parent's key; the edge filter's settings join an RL key).
+    `seed` seeds every stage; `rl_seed`, if given, the RL stage alone (another RL run from the same base)."""
     out: dict[str, tuple[Path, object]] = {}
     parent_key = ""
     for name, stage in arm.stages.items():
         if name == "rl":
-            cfg = grpo_config(stage, recipe.scale, seed)
+            cfg = grpo_config(stage, recipe.scale, seed if rl_seed is None else rl_seed)
             extra = (config_hash(stage.edge_filter),) if stage.edge_filter is not None else ()
             key = config_hash(cfg, *extra, parent_key)
         else:
@@ -135,13 +136,13 @@ def finished_stage(recipe: Recipe, arm_name: str, stage: str, seed: int = 0) -> 
 
 
 def run_arm(recipe: Recipe, arm: Arm, seed: int = 0, max_minutes: float | None = None,
-            progress: bool = True) -> dict[str, Path]:
+            progress: bool = True, rl_seed: int | None = None) -> dict[str, Path]:
     """Train an arm's stages; returns {stage: final dir}. Stops early (resumable) at max_minutes."""
     from ..train.lm import train_lm
 
     paths: dict[str, Path] = {}
     parent = None
-    for name, (out, cfg) in stage_dirs(recipe, arm, seed).items():
+    for name, (out, cfg) in stage_dirs(recipe, arm, seed, rl_seed).items():
         stage = arm.stages[name]
         with _stage_lock(out):
             _check_finished(out)
@@ -222,8 +223,11 @@ def cached_evaluation(recipe: Recipe, final_dir: Path, label: str, seed: int = 0
 
 
 def run_recipe(recipe_id: str, scale: str = "laptop", arms: list[str] | None = None, seed: int = 0,
-               max_minutes: float | None = None, progress: bool = True) -> Path | None:
-    """Train and evaluate a recipe's arms; writes data/results/<id>-<scale>.json with a manifest."""
+               max_minutes: float | None = None, progress: bool = True, rl_seed: int | None = None) -> Path | None:
+    """Train and evaluate a recipe's arms; writes data/results/<id>-<scale>.json with a manifest.
+
+    With rl_seed, the RL stages run with that seed from the same (seed) base, and are evaluated on the same
+    problems as the seed run (so changes stay paired); the result is saved as <id>-<scale>[-seedN]-rlseedM."""
     recipe = get_recipe(recipe_id, scale)
     chosen = [recipe.arm(a) for a in arms] if arms else list(recipe.arms)
     if not progress:  # quiet in notebooks: no transformers load/save bars either
@@ -233,7 +237,7 @@ def run_recipe(recipe_id: str, scale: str = "laptop", arms: list[str] | None = N
     t0 = time.perf_counter()
     tables, records_by_arm, parents, logs, train_manifests = [], {}, [], {}, {}
     for arm in chosen:
-        paths = run_arm(recipe, arm, seed, max_minutes, progress)
+        paths = run_arm(recipe, arm, seed, max_minutes, progress, rl_seed)
         if len(paths) < len(arm.stages):
             return None  # interrupted; resumable
         last = list(paths.values())[-1]
@@ -247,18 +251,19 @@ def run_recipe(recipe_id: str, scale: str = "laptop", arms: list[str] | None = N
 
     table = pd.concat(tables, ignore_index=True)
     manifest = make_manifest("recipe-result", {"recipe": recipe.id, "scale": recipe.scale.name, "seed": seed,
-                                               "arms": [a.name for a in chosen]},
+                                               "arms": [a.name for a in chosen]}
+                             | ({"rl_seed": rl_seed} if rl_seed is not None else {}),
                              parents=tuple(parents), wall_time_s=time.perf_counter() - t0,
                              recipe=recipe.id, scale=recipe.scale.name)
-    name = result_name(recipe.id, recipe.scale.name, seed)
+    name = result_name(recipe.id, recipe.scale.name, seed, rl_seed)
     data = {"table": table.to_dict(orient="records"), "records": records_by_arm, "training_logs": logs,
             "training_manifests": train_manifests}
     return save_result(name, data, manifest)
 
 
-def result_name(recipe_id: str, scale: str, seed: int = 0) -> str:
+def result_name(recipe_id: str, scale: str, seed: int = 0, rl_seed: int | None = None) -> str:
     """The name a recipe's result is saved under in data/results/."""
-    return f"{recipe_id}-{scale}" + (f"-seed{seed}" if seed else "")
+    return f"{recipe_id}-{scale}" + (f"-seed{seed}" if seed else "") + (f"-rlseed{rl_seed}" if rl_seed is not None else "")
 
 
 def load_or_run(recipe_id: str, scale: str = "laptop", seed: int = 0, fresh: bool = False) -> dict:

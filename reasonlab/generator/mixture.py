@@ -107,9 +107,10 @@ class Mixture:
         return cls((Component(template, op_lo, op_hi, 1.0, op_tilt),), config)
 
     @classmethod
-    def of(cls, parts: list[tuple[str, int, int, float]], config: GeneratorConfig = DEFAULT_CONFIG) -> "Mixture":
+    def of(cls, parts: list[tuple[str, int, int, float]], config: GeneratorConfig = DEFAULT_CONFIG,
+           shapes: str = "all") -> "Mixture":
         """From (template, op_lo, op_hi, weight) tuples; weights are normalised."""
-        return cls(tuple(Component(t, lo, hi, w) for t, lo, hi, w in parts), config)
+        return cls(tuple(Component(t, lo, hi, w) for t, lo, hi, w in parts), config, shapes)
 
     @property
     def weights(self) -> list[float]:
