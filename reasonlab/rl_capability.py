@@ -144,6 +144,37 @@ def mean_reward(logs: dict, arm: str) -> float:
     return float(np.mean(rew)) if rew else float("nan")
 
 
+def rl_seed_results(scale: str = "laptop", seed: int = 0) -> dict[int, dict]:
+    """{rl_seed: result} of the committed reruns of some S3 arms with another RL seed from the same base
+    (`python -m reasonlab run S3 --rl-seed N --arm ...`), for rl_seed 1, 2, ... while they exist."""
+    from .experiments.runner import result_name
+    from .provenance import load_result
+
+    out = {}
+    for rl_seed in range(1, 10):
+        try:
+            out[rl_seed] = load_result(result_name(RECIPE, scale, seed, rl_seed))
+        except FileNotFoundError:
+            break
+    return out
+
+
+def verdicts_over_seeds(by_seed: dict[int, pd.DataFrame]) -> pd.DataFrame:
+    """One row per claim: the verdict of each RL seed that can decide it (its arms ran with that seed) and the
+    combined verdict: "reproduced" or "not reproduced" when every seed agrees, "seeds disagree" otherwise."""
+    merged = None
+    for rl_seed, v in by_seed.items():
+        col = v[["claim (paper)", "verdict"]].rename(columns={"verdict": f"RL seed {rl_seed}"})
+        merged = col if merged is None else merged.merge(col, on="claim (paper)", how="left")
+    cols = [c for c in merged.columns if c.startswith("RL seed")]
+
+    def combine(row):
+        vs = {row[c] for c in cols if isinstance(row[c], str)}
+        return vs.pop() if len(vs) == 1 else "seeds disagree"
+    merged["verdict"] = merged.apply(combine, axis=1)
+    return merged
+
+
 def plot_fig3(axes, t: pd.DataFrame, models: list[str], bands=BANDS, labels: dict | None = None) -> None:
     """pass@k curves (95% CI) of each model, one panel per eval band: the paper's Fig 3."""
     # the base last: drawn on top, and its ks (it may have more samples than the arms) set the axis

@@ -85,3 +85,53 @@ def test_finished_stage_finds_the_committed_base():
 
     final = finished_stage(get_recipe("ladder", "laptop"), "base", "pretrain")
     assert final is not None and final.is_relative_to(COMMITTED_ARTIFACTS)
+
+
+def test_laptop_training_draws_seen_shapes_and_its_evaluation_every_shape():
+    from reasonlab.experiments.recipes import get_recipe
+
+    s3 = get_recipe("S3", "laptop")
+    assert LAPTOP.train_shapes == "seen"
+    assert all(a.pretrain.mixture.shapes == "seen" and a.rl.mixture.shapes == "seen" for a in s3.arms)
+    ev = s3.evaluation
+    assert not ev.unseen and ev.mixture(8, None, LAPTOP).shapes == "all"
+
+
+def test_the_ladder_evaluates_held_out_shapes_separately():
+    from reasonlab.experiments.recipes import Evaluation, get_recipe
+
+    ev = get_recipe("ladder", "laptop").evaluation
+    assert ev.unseen and ev.unseen_ops == list(range(HELD_OUT_MIN_OP, LAPTOP.in_dist[1] + 1))
+    small = Evaluation(ev.bands, ev.templates, False, 3, 4, unseen=True)
+    sets = small.problem_sets(LAPTOP)
+    unseen = {k: v for k, v in sets.items() if k[0] == "unseen"}
+    assert sorted(op for _, op in unseen) == small.unseen_ops
+    assert all(shape_held_out(p) and p.op == op for (_, op), ps in unseen.items() for p in ps)
+    assert all(len(ps) == 3 for ps in sets.values())
+    # the ordinary sets are the ones an evaluation without the test draws (same problems: paired with RL arms)
+    plain = Evaluation(ev.bands, ev.templates, False, 3, 4).problem_sets(LAPTOP)
+    assert {k: [p.text_hash for p in v] for k, v in plain.items()} == \
+        {k: [p.text_hash for p in v] for k, v in sets.items() if k[0] != "unseen"}
+    with pytest.raises(ValueError, match="trains on seen shapes only"):
+        import dataclasses
+        small.problem_sets(dataclasses.replace(LAPTOP, train_shapes="all"))
+    with pytest.raises(ValueError, match="needs an 'in_dist' band reaching op 6"):
+        Evaluation((("in_dist", 2, 4), ("edge", 5, 6)), ("A",), False, 2, 4, unseen=True)
+    assert not get_recipe("ladder", "smoke").evaluation.unseen  # smoke's band (2-4) has no held-out shapes
+
+
+def test_summarise_reports_unseen_shapes_apart_from_the_bands():
+    from reasonlab.evaluate import UNSEEN, EvalSpec, summarise
+
+    spec = EvalSpec((("in_dist", 2, 7), ("edge", 8, 9)), problems_per_op=2, samples=4)
+    rec = lambda op, v, **kw: {"op": op, "template": "animals-zoo", "text_hash": f"{op}-{v}-{kw}", "n": 4,  # noqa: E731
+                               "verified": v, "outcome": v, "process_acc": 0.5, "nll": None, **kw}
+    records = [rec(6, 4), rec(7, 4), rec(7, 0, held_out_shape=True), rec(8, 0),
+               rec(6, 0, set=UNSEEN), rec(7, 2, set=UNSEEN)]
+    t = summarise(records, spec, "m")
+    val = lambda group, key, k=1: float(t[(t.group == group) & (t.key == key) & (t.metric == "pass@k")  # noqa: E731
+                                          & (t.k == k)].value.iloc[0])
+    assert val("band", "in_dist") == pytest.approx(2 / 3)  # the unseen-test records are not in the bands
+    assert val("band", UNSEEN) == pytest.approx(0.25) and val("unseen-op", "7") == pytest.approx(0.5)
+    assert val("band", "seen") == 1.0  # ops 6-7 of the ordinary sets, held-out shapes among them left out
+    assert set(t[t.group == "op"].key) == {"6", "7", "8"}  # ops with ordinary records only

@@ -2,6 +2,7 @@
 
 import dataclasses
 
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -250,3 +251,18 @@ def test_s3_mapping_on_any_valid_bands(in_hi, edge_w, hard_w):
 
 def test_scale_is_passed_through():
     assert get_scale(PAPER) is PAPER and isinstance(get_recipe("S3", PAPER).scale, Scale)
+
+
+def test_ladder_verdict_needs_the_edge():
+    from reasonlab import ladder
+
+    def table(vals):  # {band: (pass@1, pass@128)}
+        return pd.DataFrame([dict(group="band", key=b, metric="pass@k", k=k, value=v, lo=v, hi=v)
+                             for b, vs in vals.items() for k, v in zip((1, 128), vs)])
+
+    null = ladder.verdicts(table({"in_dist": (0, 0), "edge": (0, 0), "hard": (0, 0)}))
+    assert ladder.verdict(null) == "not reproduced" and null.holds.sum() == 2  # edge pass@1 and hard hold
+    good = {"in_dist": (0.8, 1.0), "edge": (0.05, 0.4), "hard": (0, 0), "unseen": (0.7, 0.95)}
+    assert ladder.verdict(ladder.verdicts(table(good))) == "reproduced"
+    assert ladder.verdict(ladder.verdicts(table(good | {"unseen": (0.1, 0.3)}))) == "partly reproduced"
+    assert len(ladder.verdicts(table({k: v for k, v in good.items() if k != "unseen"}))) == 4

@@ -80,3 +80,23 @@ def test_in_dist_claim_is_partly_when_only_some_arms_sharpen():
     t.loc[(t.arm == "rl-in") & (t.band == "in_dist") & (t.k == 1), ["delta", "lo", "hi"]] = (0.0, -0.01, 0.01)
     logs = {"rl-hard": {"rl": [{"reward_mean": 0.0}]}, "rl-edge": {"rl": [{"reward_mean": 0.3}]}}
     assert s3.verdicts(t, logs, ROLES, 128).verdict.iloc[0] == "partly"
+
+
+def test_an_rl_seed_reruns_rl_from_the_same_base():
+    from reasonlab.experiments.recipes import get_recipe
+    from reasonlab.experiments.runner import result_name, stage_dirs
+
+    r = get_recipe("S3", "smoke")
+    arm = r.arms[0]
+    a, b = stage_dirs(r, arm), stage_dirs(r, arm, rl_seed=1)
+    assert a["pretrain"][0] == b["pretrain"][0] and a["rl"][0] != b["rl"][0]
+    assert b["rl"][1].seed == 1 and b["pretrain"][1].seed == 0
+    assert stage_dirs(r, arm, seed=1)["pretrain"][0] != a["pretrain"][0]  # --seed reseeds the base too
+    assert result_name("S3", "laptop", 0, 1) == "S3-laptop-rlseed1" and result_name("S3", "laptop") == "S3-laptop"
+
+
+def test_verdicts_over_seeds_agree_or_say_they_do_not():
+    v0 = pd.DataFrame({"claim (paper)": ["a", "b", "c"], "verdict": ["reproduced", "not reproduced", "reproduced"]})
+    v1 = pd.DataFrame({"claim (paper)": ["a", "b"], "verdict": ["reproduced", "reproduced"]})
+    out = s3.verdicts_over_seeds({0: v0, 1: v1}).set_index("claim (paper)")
+    assert out.verdict.to_dict() == {"a": "reproduced", "b": "seeds disagree", "c": "reproduced"}
