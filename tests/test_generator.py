@@ -153,3 +153,31 @@ def test_round_trip_dict():
     from reasonlab.generator import Problem
     p = generate_problem(7, "B", 4)
     assert Problem.from_dict(p.to_dict()) == p
+
+
+def test_splits_are_disjoint_by_question_in_the_papers_random_letter_format():
+    """Issue 12: with random letters the same question came back in pre-training with other letters in its
+    solution (21 of 100 op-2 eval questions in 50,000 draws). Letters are canonical in the text hash now."""
+    from reasonlab.generator import DEFAULT_CONFIG, Mixture, make_dataset, problem_at
+
+    mix = Mixture.band(2, 2, "animals-zoo", DEFAULT_CONFIG)
+    assert DEFAULT_CONFIG.variable_names == "random"
+    eval_questions = {p.question for p in make_dataset(mix, "eval", 100)}
+    pretrain_questions = {problem_at(mix, "pretrain", i).question for i in range(6000)}
+    assert not eval_questions & pretrain_questions
+
+
+def test_canonical_letters_leave_the_ordered_format_alone():
+    """The laptop and smoke formats (ordered letters, no copy steps) keep their text hashes: the committed base's
+    splits and results are unaffected by the canonical letters."""
+    from reasonlab.experiments.scales import LAPTOP
+    from reasonlab.generator import Mixture, problem_at
+    from reasonlab.generator.problem import canonical_letters
+
+    for op in (2, 5, 9, 13, 16):
+        for t in ("animals-zoo", "teachers-school", "movie-festival"):
+            for i in range(10):
+                p = problem_at(Mixture.band(op, op, t, LAPTOP.generator), "pretrain", i)
+                assert canonical_letters(p.solution) == p.solution
+    assert canonical_letters("Define owls as Q; so Q = 3. Define cats as z; so z = Q + 1.") == \
+        "Define owls as a; so a = 3. Define cats as b; so b = a + 1."

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 import string
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -176,9 +177,26 @@ def _is_int(v) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
+_LETTER_TOKEN = re.compile(r"(?<![A-Za-z])[A-Za-z](?![A-Za-z])")  # a variable letter: one letter standing alone
+
+
+def canonical_letters(solution: str) -> str:
+    """The solution with its variable letters renamed a, b, c, ... in order of first appearance.
+
+    The same question with other letters (the paper's random-letter format) is then one text, so it can
+    neither sit in two splits nor count twice. A solution whose letters already come in that order (the
+    "ordered" format without copy steps: the laptop and smoke scales) is unchanged, so its hash is too."""
+    names: dict[str, str] = {}
+    canon = string.ascii_lowercase + string.ascii_uppercase
+
+    def rename(m: re.Match) -> str:
+        return names.setdefault(m.group(0), canon[len(names)] if len(names) < len(canon) else m.group(0))
+    return _LETTER_TOKEN.sub(rename, solution)
+
+
 def canonical_text(question: str, solution: str, answer: str) -> str:
-    """Whitespace collapsed; numbers are already canonical integers."""
-    return " ".join(question.split()) + "\x1e" + " ".join(solution.split()) + "\x1e" + answer.strip()
+    """Whitespace collapsed and variable letters canonical (`canonical_letters`); numbers are canonical integers."""
+    return " ".join(question.split()) + "\x1e" + " ".join(canonical_letters(solution).split()) + "\x1e" + answer.strip()
 
 
 def text_hash(question: str, solution: str, answer: str) -> str:
