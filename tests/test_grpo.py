@@ -162,3 +162,29 @@ def test_fast_logprob_passes_match_trls_own(tiny_parent, tmp_path, monkeypatch):
     assert fast[0]["loss"] == pytest.approx(plain[0]["loss"], abs=1e-4)
     assert fast[0]["grad_norm"] == pytest.approx(plain[0]["grad_norm"], rel=1e-3)
     assert {"time_sampling_s", "time_ref_logps_s", "time_policy_fwd_s", "time_optimizer_other_s"} <= set(fast[0])
+
+
+def test_an_unreadable_newest_trainer_checkpoint_falls_back_to_the_previous_one(tmp_path):
+    import json as _json
+
+    import torch
+    from safetensors.torch import save_file
+
+    from reasonlab.train.grpo import _latest_trainer_checkpoint
+
+    for step in (4, 8):
+        d = tmp_path / f"checkpoint-{step}"
+        d.mkdir()
+        (d / "trainer_state.json").write_text(_json.dumps({"global_step": step}))
+        save_file({"w": torch.ones(64)}, d / "model.safetensors")
+        torch.save({"state": {}}, d / "optimizer.pt")
+    assert _latest_trainer_checkpoint(tmp_path).name == "checkpoint-8"
+    weights = tmp_path / "checkpoint-8" / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:40])  # cut mid-write
+    with pytest.warns(UserWarning, match="checkpoint-8 is unreadable"):
+        assert _latest_trainer_checkpoint(tmp_path).name == "checkpoint-4"
+    assert not (tmp_path / "checkpoint-8").exists()  # moved aside, not resumed from again
+    assert [p.name.startswith("corrupt-checkpoint-8-") for p in tmp_path.iterdir() if "corrupt" in p.name] == [True]
+    (tmp_path / "checkpoint-4" / "optimizer.pt").write_bytes(b"\0" * 10)
+    with pytest.warns(UserWarning, match="checkpoint-4 is unreadable"):
+        assert _latest_trainer_checkpoint(tmp_path) is None

@@ -495,9 +495,35 @@ def _stop_callback(max_minutes: float | None, updates_per_step: int):
     return StopAfter()
 
 
+def _unreadable(checkpoint: Path) -> str | None:
+    """Why a trainer checkpoint cannot be resumed from (a file cut by a kill or a full disk), or None."""
+    import torch
+    from safetensors.torch import load_file
+
+    try:
+        json.loads((checkpoint / "trainer_state.json").read_text())
+        load_file(checkpoint / "model.safetensors")
+        for name in ("optimizer.pt", "scheduler.pt"):
+            if (checkpoint / name).exists():
+                torch.load(checkpoint / name, map_location="cpu", weights_only=False)
+    except Exception as e:  # noqa: BLE001 - any unreadable file: say which and why
+        return f"{type(e).__name__}: {e}"
+    return None
+
+
 def _latest_trainer_checkpoint(root: Path) -> Path | None:
+    """The newest TRL checkpoint that loads; an unreadable one is moved aside with a warning and the one before
+    it is used, as the next-token trainer does."""
     done = [p for p in root.glob("checkpoint-*") if (p / "trainer_state.json").exists()]
-    return max(done, key=lambda p: int(p.name.split("-")[-1])) if done else None
+    for path in sorted(done, key=lambda p: int(p.name.split("-")[-1]), reverse=True):
+        why = _unreadable(path)
+        if why is None:
+            return path
+        aside = path.with_name(f"corrupt-{path.name}-{time.strftime('%Y%m%d-%H%M%S')}")
+        path.rename(aside)  # out of the way of TRL's own checkpoint rotation and of the next resume
+        warnings.warn(f"trainer checkpoint {path} is unreadable ({why}); moved to {aside.name}, "
+                      f"falling back to the previous one")
+    return None
 
 
 def grpo_args(config: GRPORunConfig, output_dir: Path, progress: bool = True, use_cpu: bool | None = None):
