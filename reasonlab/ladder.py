@@ -74,14 +74,14 @@ def verdict(v: pd.DataFrame) -> str:
 
 
 def seen_beside_unseen(t: pd.DataFrame) -> pd.DataFrame:
-    """The unseen-shape test per op: pass@1 and pass@k_max on held-out graph shapes beside the same ops'
-    ordinary problems; empty when the result has no unseen-shape test."""
+    """The unseen-shape test per op: pass@1 and pass@k_max on held-out graph shapes beside the same ops' ordinary
+    eval set (every shape, so mostly seen ones); empty when the result has no unseen-shape test."""
     k_max = int(t[t.metric == "pass@k"].k.max())
     unseen = t[(t.group == "unseen-op") & (t.metric == "pass@k")]
     rows = []
     for op in sorted(unseen.key.astype(int).unique()):
         row = {"op": op}
-        for label, group in (("seen", "op"), ("unseen", "unseen-op")):
+        for label, group in (("eval set", "op"), ("unseen shapes", "unseen-op")):
             for k in (1, k_max):
                 r = t[(t.group == group) & (t.key == str(op)) & (t.metric == "pass@k") & (t.k == k)].iloc[0]
                 row[f"{label} pass@{k}"] = f"{r.value:.3f} [{r.lo:.3f}, {r.hi:.3f}]"
