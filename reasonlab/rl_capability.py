@@ -144,6 +144,18 @@ def mean_reward(logs: dict, arm: str) -> float:
     return float(np.mean(rew)) if rew else float("nan")
 
 
+def base_before_rl(t: pd.DataFrame, k_max: int) -> str:
+    """One sentence: the base's verified pass@k per band with intervals, what RL has to work with."""
+    rows = t[(t.model == "base") & (t.group == "band") & (t.metric == "pass@k")]
+
+    def at(band, k):
+        r = rows[(rows.key == band) & (rows.k == k)].iloc[0]
+        return f"{r.value:.3f} [{r.lo:.3f}, {r.hi:.3f}]"
+    return (f"**The base model before RL** (verified, 95% intervals): in-dist pass@1 {at('in_dist', 1)}; edge pass@1 "
+            f"{at('edge', 1)} and pass@{k_max} {at('edge', k_max)}; hard pass@{k_max} {at('hard', k_max)}. "
+            f"An edge pass@{k_max} above zero is what lets edge-band RL be rewarded on verified solutions at all.")
+
+
 def rl_seed_results(scale: str = "laptop", seed: int = 0) -> dict[int, dict]:
     """{rl_seed: result} of the committed reruns of some S3 arms with another RL seed from the same base
     (`python -m reasonlab run S3 --rl-seed N --arm ...`), for rl_seed 1, 2, ... while they exist."""
