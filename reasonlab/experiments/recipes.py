@@ -320,7 +320,7 @@ class Evaluation:
                 raise ValueError(f"the unseen-shape test needs a scale that trains on seen shapes only; "
                                  f"{scale.name} has train_shapes={scale.train_shapes!r}")
             for op in self.unseen_ops:
-                held_out = Mixture.of([(t, op, op, 1.0) for t in self.templates], scale.generator, "held-out")
+                held_out = mixture([(t, op, op, 1.0) for t in self.templates], scale, shapes="held-out")
                 sets[(UNSEEN, op)] = make_dataset(held_out, "eval", n, seed)
         return sets
 
