@@ -294,7 +294,8 @@ class Evaluation:
     @property
     def unseen_ops(self) -> list[int]:
         """The in_dist ops that have held-out shapes (the unseen-shape test's ops)."""
-        return [op for name, lo, hi in self.bands if name == "in_dist" for op in range(max(lo, HELD_OUT_MIN_OP), hi + 1)]
+        return [op for name, lo, hi in self.bands if name == "in_dist"
+                for op in range(max(lo, HELD_OUT_MIN_OP), hi + 1)]
 
     def mixture(self, op: int, template: str | None, scale: Scale) -> Mixture:
         """The eval mixture at one op: one template, or all of them pooled (template None)."""

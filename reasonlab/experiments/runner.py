@@ -263,7 +263,8 @@ def run_recipe(recipe_id: str, scale: str = "laptop", arms: list[str] | None = N
 
 def result_name(recipe_id: str, scale: str, seed: int = 0, rl_seed: int | None = None) -> str:
     """The name a recipe's result is saved under in data/results/."""
-    return f"{recipe_id}-{scale}" + (f"-seed{seed}" if seed else "") + (f"-rlseed{rl_seed}" if rl_seed is not None else "")
+    rl = f"-rlseed{rl_seed}" if rl_seed is not None else ""
+    return f"{recipe_id}-{scale}" + (f"-seed{seed}" if seed else "") + rl
 
 
 def load_or_run(recipe_id: str, scale: str = "laptop", seed: int = 0, fresh: bool = False) -> dict:
