@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .evaluate import pass_at_k
+from .ladder import band_value
 from .ladder import load_or_run as load_or_run_base
 from .plots import plot_pass_at_k
 
@@ -146,11 +147,10 @@ def mean_reward(logs: dict, arm: str) -> float:
 
 def base_before_rl(t: pd.DataFrame, k_max: int) -> str:
     """One sentence: the base's verified pass@k per band with intervals, what RL has to work with."""
-    rows = t[(t.model == "base") & (t.group == "band") & (t.metric == "pass@k")]
+    base = t[t.model == "base"]
 
     def at(band, k):
-        r = rows[(rows.key == band) & (rows.k == k)].iloc[0]
-        return f"{r.value:.3f} [{r.lo:.3f}, {r.hi:.3f}]"
+        return "{:.3f} [{:.3f}, {:.3f}]".format(*band_value(base, band, "pass@k", k))
     return (f"**The base model before RL** (verified, 95% intervals): in-dist pass@1 {at('in_dist', 1)}; edge pass@1 "
             f"{at('edge', 1)} and pass@{k_max} {at('edge', k_max)}; hard pass@{k_max} {at('hard', k_max)}. "
             f"An edge pass@{k_max} above zero is what lets edge-band RL be rewarded on verified solutions at all.")
