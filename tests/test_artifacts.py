@@ -5,6 +5,7 @@ import json
 import multiprocessing as mp
 import time
 
+import pandas as pd
 import pytest
 
 from reasonlab.experiments import runner
@@ -99,3 +100,63 @@ def test_provenance_paths_carry_no_machine_prefix(tmp_path, monkeypatch):
     assert portable_path(tmp_path / "home" / "artifacts" / "rl-1" / "final") == "$REASONLAB_HOME/artifacts/rl-1/final"
     assert portable_path(REPO_ROOT / "data" / "checkpoints" / "x") == "data/checkpoints/x"
     assert portable_path(tmp_path / "elsewhere") == str(tmp_path / "elsewhere") and portable_path(None) is None
+
+
+def _fake_arm_runs(monkeypatch, tmp_path, problems=("h1", "h2"), n=4):
+    """run_recipe with training and evaluation replaced by stand-ins: each arm's stages are dirs with a manifest,
+    each evaluation one record per problem (verified count = arm index), written in seconds."""
+    from reasonlab import provenance
+
+    monkeypatch.setattr(provenance, "RESULTS_DIR", tmp_path / "results")
+
+    def run_arm(recipe, arm, seed=0, max_minutes=None, progress=True, rl_seed=None):
+        paths = {}
+        for stage, (out, _) in runner.stage_dirs(recipe, arm, seed, rl_seed).items():
+            final = tmp_path / "home" / out.name / "final"
+            final.mkdir(parents=True, exist_ok=True)
+            (final / "manifest.json").write_text(json.dumps({"git_commit": "abc", "wall_time_s": 100.0}))
+            paths[stage] = final
+        return paths
+
+    def cached_evaluation(recipe, final, label, seed=0, progress=True):
+        records = [{"text_hash": h, "n": n, "op": 2, "verified": len(label) % n} for h in problems]
+        return records, pd.DataFrame([{"model": label, "group": "band", "key": "in_dist", "value": 0.5}])
+
+    monkeypatch.setattr(runner, "run_arm", run_arm)
+    monkeypatch.setattr(runner, "cached_evaluation", cached_evaluation)
+    monkeypatch.setattr(runner, "evaluation_wall_time", lambda recipe, final, seed=0: 10.0)
+
+
+def test_arms_run_separately_merge_into_one_result(tmp_path, monkeypatch):
+    from reasonlab.provenance import load_result
+
+    _fake_arm_runs(monkeypatch, tmp_path)
+    recipe = runner.get_recipe("S3", "smoke")
+    first, second = recipe.arms[1].name, recipe.arms[0].name
+    runner.run_recipe("S3", "smoke", arms=[first], progress=False)
+    runner.run_recipe("S3", "smoke", arms=[second], progress=False)
+    result = load_result("S3-smoke", tmp_path / "results")
+    data = result["data"]
+    assert list(data["records"]) == [second, first]  # the recipe's order, whatever order the lanes ran in
+    assert {r["model"] for r in data["table"]} == {first, second}
+    assert set(data["training_manifests"]) == set(data["arm_work"]) == {first, second}
+    assert result["manifest"]["config"]["arms"] == [second, first]
+    # each arm: its RL stage (100 s) and its evaluation (10 s); the base they share: once (100 s)
+    assert result["manifest"]["wall_time_s"] == pytest.approx(2 * 110 + 100)
+    runner.run_recipe("S3", "smoke", arms=[first], progress=False)  # running an arm again replaces it only
+    again = load_result("S3-smoke", tmp_path / "results")["data"]
+    assert list(again["records"]) == [second, first] and len(again["table"]) == 2
+
+
+def test_an_arm_on_other_problems_is_refused_and_the_result_kept(tmp_path, monkeypatch):
+    from reasonlab.provenance import load_result
+
+    _fake_arm_runs(monkeypatch, tmp_path)
+    arms = [a.name for a in runner.get_recipe("S3", "smoke").arms]
+    runner.run_recipe("S3", "smoke", arms=[arms[0]], progress=False)
+    before = (tmp_path / "results" / "S3-smoke.json").read_text()
+    _fake_arm_runs(monkeypatch, tmp_path, n=8)  # another sample count: not paired with the committed arm
+    with pytest.raises(ValueError, match="other problems or sample counts"):
+        runner.run_recipe("S3", "smoke", arms=[arms[1]], progress=False)
+    assert (tmp_path / "results" / "S3-smoke.json").read_text() == before
+    assert list(load_result("S3-smoke", tmp_path / "results")["data"]["records"]) == [arms[0]]

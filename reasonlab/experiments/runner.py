@@ -194,13 +194,17 @@ def evaluate_checkpoint(recipe: Recipe, final_dir: Path, seed: int = 0, progress
     return run_eval(model, tokenizer, spec, progress=progress, problem_sets=ev.problem_sets(recipe.scale, seed))
 
 
+def evaluation_key(recipe: Recipe, seed: int = 0) -> str:
+    """Hash of what an evaluation samples (problems, samples, settings): records with equal keys are paired."""
+    return config_hash({"evaluation": recipe.evaluation, "scale": recipe.scale, "seed": seed})
+
+
 def cached_evaluation(recipe: Recipe, final_dir: Path, label: str, seed: int = 0, progress: bool = True):
     """(records, tidy table) of a checkpoint; the records are cached beside it by the evaluation's config,
     so arms run in parallel processes with `--arm` are collected by one plain `run` without evaluating again."""
     from ..evaluate import summarise
 
-    key = config_hash({"evaluation": recipe.evaluation, "scale": recipe.scale, "seed": seed})
-    path = Path(final_dir).parent / f"eval-{key}.json"
+    path = Path(final_dir).parent / f"eval-{evaluation_key(recipe, seed)}.json"
     if (Path(final_dir) / "manifest.json").exists():
         check_artifact(final_dir)  # weights that do not match their manifest are an error, never evaluated
     weights = weights_digest(final_dir)  # the cache belongs to these weights only
@@ -215,11 +219,22 @@ def cached_evaluation(recipe: Recipe, final_dir: Path, label: str, seed: int = 0
         except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError) as e:
             warnings.warn(f"{path}: unreadable evaluation cache ({type(e).__name__}); evaluating again")
     if records is None:
+        t0 = time.perf_counter()
         records = evaluate_checkpoint(recipe, final_dir, seed, progress)
-        atomic_write_text(path, json.dumps({"records": records, "weights_sha256": weights}))
+        wall = time.perf_counter() - t0
+        atomic_write_text(path, json.dumps({"records": records, "weights_sha256": weights, "wall_time_s": wall}))
     ev = recipe.evaluation
     return records, summarise(records, ev.eval_spec(recipe.scale, ev.templates[0], seed), label,
                               by_template=ev.by_template)
+
+
+def evaluation_wall_time(recipe: Recipe, final_dir: Path, seed: int = 0) -> float | None:
+    """Seconds the cached evaluation of a checkpoint took (None for a cache written before this was recorded)."""
+    try:
+        cache = Path(final_dir).parent / f"eval-{evaluation_key(recipe, seed)}.json"
+        return json.loads(cache.read_text()).get("wall_time_s")
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def run_recipe(recipe_id: str, scale: str = "laptop", arms: list[str] | None = None, seed: int = 0,
@@ -234,31 +249,107 @@ def run_recipe(recipe_id: str, scale: str = "laptop", arms: list[str] | None = N
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
-    t0 = time.perf_counter()
-    tables, records_by_arm, parents, logs, train_manifests = [], {}, [], {}, {}
+    # stages that several of the recipe's arms share (S3's base) are counted once in the work's wall time
+    stage_use: dict[str, int] = {}
+    for a in recipe.arms:
+        for out, _ in stage_dirs(recipe, a, seed, rl_seed).values():
+            stage_use[out.name] = stage_use.get(out.name, 0) + 1
+    tables, records_by_arm, logs, train_manifests, arm_work, shared = [], {}, {}, {}, {}, {}
     for arm in chosen:
         paths = run_arm(recipe, arm, seed, max_minutes, progress, rl_seed)
         if len(paths) < len(arm.stages):
             return None  # interrupted; resumable
         last = list(paths.values())[-1]
-        parents.append(portable_path(last))
         logs[arm.name] = {stage: training_log(p) for stage, p in paths.items()}
         train_manifests[arm.name] = {stage: json.loads((p / "manifest.json").read_text()) for stage, p in paths.items()}
         records, table = cached_evaluation(recipe, last, arm.name, seed, progress)
         records_by_arm[arm.name] = records
         tables.append(table)
+        own_s = 0.0
+        for p, m in zip(paths.values(), train_manifests[arm.name].values()):
+            if stage_use.get(p.parent.name, 1) > 1:
+                shared[p.parent.name] = float(m.get("wall_time_s") or 0.0)
+            else:
+                own_s += float(m.get("wall_time_s") or 0.0)
+        eval_s = evaluation_wall_time(recipe, last, seed)
+        arm_work[arm.name] = {"parent": portable_path(last),
+                              "git_commit": list(train_manifests[arm.name].values())[-1].get("git_commit"),
+                              "train_wall_time_s": round(own_s, 1),
+                              "eval_wall_time_s": None if eval_s is None else round(eval_s, 1)}
     import pandas as pd
 
-    table = pd.concat(tables, ignore_index=True)
-    manifest = make_manifest("recipe-result", {"recipe": recipe.id, "scale": recipe.scale.name, "seed": seed,
-                                               "arms": [a.name for a in chosen]}
-                             | ({"rl_seed": rl_seed} if rl_seed is not None else {}),
-                             parents=tuple(parents), wall_time_s=time.perf_counter() - t0,
-                             recipe=recipe.id, scale=recipe.scale.name)
+    data = {"table": pd.concat(tables, ignore_index=True).to_dict(orient="records"), "records": records_by_arm,
+            "training_logs": logs, "training_manifests": train_manifests, "arm_work": arm_work,
+            "shared_stage_wall_time_s": shared}
     name = result_name(recipe.id, recipe.scale.name, seed, rl_seed)
-    data = {"table": table.to_dict(orient="records"), "records": records_by_arm, "training_logs": logs,
-            "training_manifests": train_manifests}
-    return save_result(name, data, manifest)
+    with _result_lock(name):
+        if arms:  # a subset of arms joins the arms already in the result (each keeps its own manifests)
+            data = _merge_arms(name, data, [a.name for a in recipe.arms])
+        work = data["arm_work"].values()
+        wall = (sum(w["train_wall_time_s"] + (w["eval_wall_time_s"] or 0.0) for w in work)
+                + sum(data["shared_stage_wall_time_s"].values()))
+        manifest = make_manifest("recipe-result", {"recipe": recipe.id, "scale": recipe.scale.name, "seed": seed,
+                                                   "arms": list(data["records"])}
+                                 | ({"rl_seed": rl_seed} if rl_seed is not None else {}),
+                                 parents=tuple(w["parent"] for w in work), wall_time_s=wall,
+                                 recipe=recipe.id, scale=recipe.scale.name)
+        return save_result(name, data, manifest)
+
+
+@contextmanager
+def _result_lock(name: str):
+    """Two runs that add arms to one result (parallel `--arm` lanes) merge one after the other."""
+    import fcntl
+
+    from ..provenance import RESULTS_DIR
+
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    with open(RESULTS_DIR / f".{name}.lock", "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _merge_arms(name: str, new: dict, order: list[str]) -> dict:
+    """`new` (some arms) joined with the other arms of the committed result `name`, in the recipe's arm order.
+    An arm in both is taken from `new`; the committed file is only replaced by the caller's atomic write."""
+    from ..provenance import load_result
+
+    try:
+        committed = load_result(name)
+    except FileNotFoundError:
+        return new
+    old, old_parents = committed["data"], dict(zip(committed["manifest"]["config"].get("arms", []),
+                                                   committed["manifest"].get("parents", [])))
+    ours = set(new["records"])
+    keep = [a for a in old["records"] if a not in ours]
+    problems = lambda recs: sorted((r["text_hash"], r["n"]) for r in recs)  # noqa: E731
+    ref = problems(next(iter(new["records"].values())))
+    stale = [a for a in keep if problems(old["records"][a]) != ref]
+    if stale:
+        raise ValueError(f"{name}: arms {stale} were evaluated on other problems or sample counts than "
+                         f"{sorted(ours)}; run them again (or every arm, without --arm) so that all arms stay paired")
+    rank = {a: i for i, a in enumerate(order)}
+    arms = sorted(keep + list(new["records"]), key=lambda a: rank.get(a, len(rank)))
+    merged = {"table": [r for r in old["table"] if r["model"] not in ours] + new["table"]}
+    for field in ("records", "training_logs", "training_manifests", "arm_work"):
+        both = {a: v for a, v in old.get(field, {}).items() if a in keep} | new[field]
+        merged[field] = {a: both[a] for a in arms if a in both}
+    merged["table"].sort(key=lambda r: rank.get(r["model"], len(rank)))
+    merged["shared_stage_wall_time_s"] = old.get("shared_stage_wall_time_s", {}) | new["shared_stage_wall_time_s"]
+    for a in keep:  # a result written before per-arm work was recorded: its arms' numbers from their manifests
+        merged["arm_work"].setdefault(a, _arm_work_from_manifests(merged["training_manifests"].get(a, {}),
+                                                                  old_parents.get(a)))
+    merged["arm_work"] = {a: merged["arm_work"][a] for a in arms}
+    return merged
+
+
+def _arm_work_from_manifests(manifests: dict, parent: str | None) -> dict:
+    last = list(manifests.values())[-1] if manifests else {}
+    return {"parent": parent, "git_commit": last.get("git_commit"),
+            "train_wall_time_s": round(float(last.get("wall_time_s") or 0.0), 1), "eval_wall_time_s": None}
 
 
 def result_name(recipe_id: str, scale: str, seed: int = 0, rl_seed: int | None = None) -> str:
