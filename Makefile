@@ -12,7 +12,7 @@ FRESH   ?= 0
 SEED    ?= 0
 FRESH_FLAG := $(if $(filter 1 true yes True,$(FRESH)),--fresh,)
 
-.PHONY: help setup test book html notebooks figures toc vendor clean
+.PHONY: help setup test book html notebooks figures toc vendor clean lab
 
 help:
 	@echo "make test                        run the test suite (sets up .venv on first use)"
@@ -21,6 +21,7 @@ help:
 	@echo "SCALE=gpu make figures           re-execute the book's notebooks at a scale, recomputing (FRESH=1)"
 	@echo "make html                        build the HTML from the executed notebooks already in book/chapters"
 	@echo "make clean                       remove built HTML, executed notebooks and figure files"
+	@echo "make lab                         open the chapter notebooks live in JupyterLab (widgets work there)"
 
 # --- set-up: once, and again when the pins change -------------------------------------------------
 $(STAMP): requirements.txt pyproject.toml
@@ -53,6 +54,7 @@ figures: $(STAMP)
 	$(PY) -m reasonlab.book execute --scale $(SCALE) --fresh --seed $(SEED)
 
 html: $(STAMP) $(VENDOR_STAMP) toc
+	$(PY) -m reasonlab.book scoreboard --scale $(SCALE) --seed $(SEED)
 	$(VENV)/bin/jupyter-book build . -W --keep-going
 	$(PY) -m reasonlab.book check-offline _build/html
 
@@ -62,3 +64,12 @@ book: $(STAMP) $(VENDOR_STAMP) toc
 
 clean:
 	rm -rf _build book/chapters
+
+# JupyterLab is not needed to build or test the book, so it is installed on first use of `make lab` only.
+LAB_STAMP := $(VENV)/.lab-installed
+$(LAB_STAMP): | $(STAMP)
+	$(PY) -m pip install --disable-pip-version-check -q jupyterlab==4.6.6
+	@touch $@
+
+lab: $(LAB_STAMP)
+	$(VENV)/bin/jupyter-lab --notebook-dir=notebooks

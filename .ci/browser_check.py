@@ -2,21 +2,34 @@
 
     python .ci/browser_check.py [_build/html]
 
-Serves the HTML on 127.0.0.1 (http.server in a thread), loads each page listed in _toc.yml with
-Chromium (--dump-dom after scripts ran; every other host unreachable), and fails if:
+Serves the HTML on 127.0.0.1 (http.server in a thread), drives one headless Chromium over the DevTools
+protocol (a pipe, no extra Python package; every host but the local server unreachable), loads each page
+listed in _toc.yml with the cache off, waits until the network is idle and MathJax has typeset, and
+fails a page if:
   - a chapter page (book/chapters/*) has no figure: an <img> whose file exists, is a non-empty image
     with a positive width, and that the browser actually fetched from the server;
-  - any page shows an error output or a traceback;
-  - a page with math did not get it typeset by the vendored MathJax, or a page with widgets did not
-    get them rendered by the vendored widget manager;
-  - a page loads a script, stylesheet or image from another host.
-Prints one summary line per page. Not collected by pytest (lives in .ci/).
+  - it shows an error output or a traceback;
+  - it has math that the vendored MathJax did not typeset, or widgets that the vendored widget manager
+    did not render;
+  - it loads (or tries to load) anything from another host: a <script>, stylesheet or image in the
+    HTML, or any request the page's scripts make at run time (fonts, modules, a kernel);
+  - the browser console shows an error: an uncaught exception, console.error, or a browser log entry
+    of level error (SEVERE), e.g. "Identifier 'X' has already been declared";
+  - a request fails: any HTTP status >= 400 (a 404 font or script) or a network error;
+  - text is cut off on the right: an element that clips its overflow (overflow hidden/clip) with
+    text running past its right edge; a code block (<pre>) that does not wrap, so its lines need a
+    scrollbar; or content that makes the page wider than the viewport (checked at a desktop and a
+    narrow width). Content inside a horizontal scroll container (tables) is fine;
+  - chapter code flagged an empty plot panel: an element with class `reasonlab-empty-panel`, or the text
+    "EMPTY PANEL" on the page (the hook for figures whose panels have nothing to show).
+Prints one summary line per page and the problems under it. Not collected by pytest (lives in .ci/).
 """
 
 from __future__ import annotations
 
 import functools
 import http.server
+import json
 import os
 import re
 import shutil
@@ -25,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
@@ -33,16 +47,148 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage", "--hide-scrollbars", "--mute-audio",
+    "--disable-dev-shm-usage", "--hide-scrollbars", "--mute-audio", "--disable-extensions",
+    "--disable-default-apps", "--no-default-browser-check", "--password-store=basic",
     # No host but the local server resolves: a CDN reference cannot silently work.
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-    "--virtual-time-budget=20000", "--run-all-compositor-stages-before-draw",
+    "--remote-debugging-pipe",
 ]
+VIEWPORTS = ((1280, 900), (768, 1000))  # desktop (sidebars shown) and narrow (sidebars folded away)
+PAGE_TIMEOUT = 90.0  # seconds to load one page and let it settle
+IDLE = 0.75  # seconds without a request in flight that count as "network idle"
 ERROR_MARKERS = (
     (re.compile(r'class="[^"]*\boutput\b[^"]*\b(traceback|error)\b'), "an error output cell"),
     (re.compile(r"Traceback \(most recent call last\)"), "a Python traceback"),
     (re.compile(r'class="[^"]*\bsystem-message\b'), "a docutils system message"),
 )
+# The hook for chapter code: a figure whose panel has nothing to show is marked, and the page fails.
+EMPTY_PANEL_CLASS = "reasonlab-empty-panel"
+EMPTY_PANEL_TEXT = "EMPTY PANEL"
+MAX_LISTED = 8  # problems of one kind listed per page
+
+# Runs in the page: text cut off on the right, code blocks that do not wrap, content wider than the page.
+LAYOUT_JS = r"""
+(() => {
+  const vw = document.documentElement.clientWidth;
+  const out = [];
+  const style = el => getComputedStyle(el);
+  const scrollsX = s => s.overflowX === 'auto' || s.overflowX === 'scroll';
+  const clipsX = s => s.overflowX === 'hidden' || s.overflowX === 'clip';
+  const name = el => {
+    let n = el.tagName.toLowerCase();
+    if (el.id) n += '#' + el.id;
+    const cls = (typeof el.className === 'string' ? el.className : '').trim().split(/\s+/).filter(Boolean);
+    if (cls.length) n += '.' + cls.slice(0, 3).join('.');
+    const text = (el.innerText || el.textContent || '').replace(/\s+/g, ' ').trim();
+    return n + (text ? ' "' + text.slice(0, 50) + '"' : '');
+  };
+  const visible = (el, s) => s.display !== 'none' && s.visibility !== 'hidden' && el.getClientRects().length > 0;
+  // The page's own frames: what scrolls there is the page (or the article column), not a box of its own.
+  const FRAMES = 'main, .bd-main, .bd-content, .bd-article-container, .bd-container, .bd-page-width';
+  const isFrame = el => el === document.documentElement || el === document.body || el.matches(FRAMES);
+  // Nearest ancestor that scrolls or clips sideways (memoised), or null.
+  const boxes = new Map();
+  const scrollBox = el => {
+    const p = el.parentElement;
+    if (!p) return null;
+    if (boxes.has(p)) return boxes.get(p);
+    const ps = style(p);
+    const box = scrollsX(ps) || clipsX(ps) ? p : scrollBox(p);
+    boxes.set(p, box);
+    return box;
+  };
+  // Text for screen readers only (MathJax's assistive MathML, .sr-only): clipped on purpose, never seen.
+  const HIDDEN = 'mjx-assistive-mml, .sr-only, .visually-hidden, .screen-reader-text';
+  const hidden = el => !el || !!el.closest(HIDDEN) || style(el).visibility === 'hidden';
+  // Right edge of the text inside el that runs furthest, or -Infinity when it has none.
+  const textRight = el => {
+    let right = -Infinity;
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    const range = document.createRange();
+    for (let n = walker.nextNode(), i = 0; n && i < 5000; n = walker.nextNode(), i++) {
+      if (!n.textContent.trim() || hidden(n.parentElement)) continue;
+      range.selectNodeContents(n);
+      for (const r of range.getClientRects()) if (r.width > 0) right = Math.max(right, r.right);
+    }
+    return right;
+  };
+  const reported = [];
+  const report = (el, kind, detail) => {
+    if (reported.some(r => r.contains(el))) return;
+    reported.push(el);
+    out.push({kind, what: name(el), detail});
+  };
+  const all = document.body.querySelectorAll('*');
+  for (const el of all) {
+    const s = style(el);
+    if (!visible(el, s) || s.position === 'fixed') continue;
+    const tag = el.tagName.toLowerCase();
+    if (tag === 'script' || tag === 'style' || tag === 'svg' || el.closest('svg') || hidden(el)) continue;
+    const over = el.scrollWidth - el.clientWidth;
+    if (over > 1 && clipsX(s) && s.textOverflow !== 'ellipsis') {
+      const box = el.getBoundingClientRect();
+      const edge = box.left + el.clientLeft + el.clientWidth;
+      const tr = textRight(el);
+      if (tr > edge + 1) report(el, 'clipped', `text runs ${Math.round(tr - edge)} px past the right edge it hides`);
+    }
+    if (tag === 'pre' && over > 1 && !el.closest('.jupyter-widgets, .widget-output')) {
+      report(el, 'pre', `code block does not wrap: ${el.scrollWidth} px of text in ${el.clientWidth} px`);
+    }
+  }
+  // Content wider than the page: past the viewport, or past the article column, which then scrolls sideways
+  // as a whole. Content inside a box of its own that scrolls (a table's container, a widget) is fine.
+  for (const el of all) {
+    const s = style(el);
+    if (!visible(el, s) || s.position === 'fixed' || el.closest('svg') || hidden(el)) continue;
+    const box = scrollBox(el);
+    if (box && !isFrame(box)) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width <= 0) continue;
+    let bound = vw;
+    if (box && box !== document.documentElement && box !== document.body) {
+      const b = box.getBoundingClientRect();
+      bound = Math.min(vw, b.left + box.clientLeft + box.clientWidth);
+    }
+    if (r.right > bound + 1)
+      report(el, 'wide', `reaches ${Math.round(r.right)} px, page column ends at ${Math.round(bound)} px`);
+  }
+  const docOver = document.documentElement.scrollWidth - vw;
+  if (docOver > 1 && !out.some(o => o.kind === 'wide'))
+    out.push({kind: 'wide', what: 'page', detail: `page is ${vw + docOver} px wide, viewport ${vw} px`});
+  return out;
+})()
+"""
+
+# Resolves when MathJax (if the page loaded it) has typeset; never rejects.
+MATHJAX_JS = """
+(async () => {
+  const mj = window.MathJax;
+  if (!mj || !mj.startup || !mj.startup.promise) return 'none';
+  try { await mj.startup.promise; return 'done'; } catch (e) { return 'error: ' + e; }
+})()
+"""
+
+WIDGETS_JS = "document.querySelectorAll('.jupyter-widgets, .widget-subarea *').length"
+
+# Elements with the marker class, and the marker text in prose or cell outputs (not in code, which may name it).
+EMPTY_PANEL_JS = f"""
+(() => {{
+  const out = [];
+  for (const el of document.querySelectorAll('.{EMPTY_PANEL_CLASS}'))
+    out.push((el.getAttribute('title') || el.innerText || el.getAttribute('alt') || '').trim().slice(0, 120)
+             || '(no label)');
+  const marker = {json.dumps(EMPTY_PANEL_TEXT)};
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n && out.length < 20; n = walker.nextNode()) {{
+    const t = n.textContent;
+    const at = n.parentElement;
+    if (!t.includes(marker) || at.closest('.cell_input, script, style, textarea')
+        || (at.closest('div.highlight') && !at.closest('.cell_output'))) continue;  // source code, not output
+    out.push(t.slice(t.indexOf(marker), t.indexOf(marker) + 120).split('\\n')[0].trim());
+  }}
+  return out;
+}})()
+"""
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
@@ -103,22 +249,247 @@ def toc_pages(toc: Path) -> list[str]:
     return pages
 
 
-def dump_dom(chromium: str, url: str, timeout: int = 180) -> str:
-    with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile:
-        cmd = [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom", url]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
-    if proc.returncode != 0 or "<html" not in proc.stdout.lower():
-        raise RuntimeError(f"chromium exited {proc.returncode}: {proc.stderr.strip()[-600:]}")
-    return proc.stdout
+# ------------------------------------------------------------------------------ DevTools over a pipe
+class Browser:
+    """One headless Chromium driven over the DevTools protocol on fds 3/4 (--remote-debugging-pipe)."""
+
+    def __init__(self, chromium: str, profile: str):
+        cmd_r, self._cmd_w = os.pipe()
+        self._resp_r, resp_w = os.pipe()
+        # The protocol pipe must be fd 3 (commands in) and fd 4 (messages out). A small Python trampoline moves
+        # them there (from numbers >= 10, so that moving one cannot overwrite the other) and execs Chromium.
+        cmd_r, resp_w = (self._high_fd(fd) for fd in (cmd_r, resp_w))
+        trampoline = ("import os, sys; a, b = int(sys.argv[1]), int(sys.argv[2]); os.dup2(a, 3); os.dup2(b, 4); "
+                      "os.close(a); os.close(b); os.execv(sys.argv[3], sys.argv[3:])")
+        self.proc = subprocess.Popen([sys.executable, "-c", trampoline, str(cmd_r), str(resp_w), chromium,
+                                      *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank"],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                     pass_fds=(cmd_r, resp_w))
+        os.close(cmd_r)
+        os.close(resp_w)
+        self._stderr: list[bytes] = []
+        threading.Thread(target=lambda: self._stderr.extend(self.proc.stderr), daemon=True).start()
+        self._next_id = 0
+        self._replies: dict[int, dict] = {}
+        self.events: list[dict] = []
+        self._cv = threading.Condition()
+        self._closed = False
+        threading.Thread(target=self._read, daemon=True).start()
+        self.session = None
+
+    @staticmethod
+    def _high_fd(fd: int) -> int:
+        import fcntl
+
+        high = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
+        os.close(fd)
+        return high
+
+    def _read(self):
+        buf = b""
+        while True:
+            try:
+                chunk = os.read(self._resp_r, 1 << 16)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                with self._cv:
+                    self._closed = True
+                    self._cv.notify_all()
+                return
+            buf += chunk
+            *messages, buf = buf.split(b"\0")
+            with self._cv:
+                for raw in messages:
+                    msg = json.loads(raw)
+                    if "id" in msg:
+                        self._replies[msg["id"]] = msg
+                    else:
+                        self.events.append(msg)
+                self._cv.notify_all()
+
+    def send(self, method: str, params: dict | None = None, session: str | None = "page", timeout: float = 60.0):
+        """Send one command and return its result (raise RuntimeError on a protocol error)."""
+        with self._cv:
+            self._next_id += 1
+            mid = self._next_id
+        msg = {"id": mid, "method": method, "params": params or {}}
+        if session == "page":
+            session = self.session
+        if session:
+            msg["sessionId"] = session
+        os.write(self._cmd_w, json.dumps(msg).encode() + b"\0")
+        deadline = time.monotonic() + timeout
+        with self._cv:
+            while mid not in self._replies:
+                left = deadline - time.monotonic()
+                if self._closed or left <= 0:
+                    why = "chromium exited" if self._closed else f"no reply in {timeout:.0f} s"
+                    raise RuntimeError(f"{method}: {why}; {self.stderr_tail()}")
+                self._cv.wait(min(left, 1.0))
+            reply = self._replies.pop(mid)
+        if "error" in reply:
+            raise RuntimeError(f"{method}: {reply['error'].get('message')}")
+        return reply.get("result", {})
+
+    def evaluate(self, expression: str, timeout: float = 60.0):
+        res = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True, "awaitPromise": True},
+                        timeout=timeout)
+        if "exceptionDetails" in res:
+            raise RuntimeError(f"script failed in the page: {res['exceptionDetails'].get('text')}")
+        return res.get("result", {}).get("value")
+
+    def take_events(self) -> list[dict]:
+        with self._cv:
+            out, self.events = self.events, []
+        return out
+
+    def open_page(self, width: int, height: int):
+        target = self.send("Target.createTarget", {"url": "about:blank"}, session=None)["targetId"]
+        self.session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True},
+                                 session=None)["sessionId"]
+        for method, params in (("Page.enable", {}), ("Runtime.enable", {}), ("Log.enable", {}),
+                               ("Network.enable", {}), ("Network.setCacheDisabled", {"cacheDisabled": True})):
+            self.send(method, params)
+        self.resize(width, height)
+
+    def resize(self, width: int, height: int):
+        self.send("Emulation.setDeviceMetricsOverride",
+                  {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+
+    def stderr_tail(self) -> str:
+        return b"".join(self._stderr).decode(errors="replace").strip()[-600:]
+
+    def close(self):
+        try:
+            self.send("Browser.close", session=None, timeout=10)
+        except RuntimeError:
+            pass
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        for fd in (self._cmd_w, self._resp_r):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
 
 
-def check_page(chromium: str, html_dir: Path, base: str, page: str, is_chapter: bool) -> tuple[bool, str]:
+# ------------------------------------------------------------------------------------------- a page
+class PageLog:
+    """What the browser reported while one page loaded: console errors, failed and remote requests."""
+
+    def __init__(self, origin: str):
+        self.origin = origin
+        self.inflight: dict[str, str] = {}
+        self.last_activity = time.monotonic()
+        self.loaded = False
+        self.console: list[str] = []
+        self.failed: dict[str, str] = {}
+        self.remote: set[str] = set()
+
+    def feed(self, events: list[dict], session: str):
+        for ev in events:
+            if ev.get("sessionId") != session:
+                continue
+            method, p = ev["method"], ev.get("params", {})
+            if method.startswith("Network."):
+                self.last_activity = time.monotonic()
+            if method == "Page.loadEventFired":
+                self.loaded = True
+            elif method == "Network.requestWillBeSent":
+                url = p["request"]["url"]
+                self.inflight[p["requestId"]] = url
+                parsed = urlparse(url)
+                origin = f"{parsed.scheme}://{parsed.netloc}"
+                if parsed.scheme in ("http", "https", "ws", "wss") and origin != self.origin:
+                    self.remote.add(url)
+            elif method == "Network.responseReceived":
+                status = p["response"].get("status", 0)
+                if status >= 400:
+                    self.failed[p["response"]["url"]] = f"HTTP {status}"
+            elif method == "Network.loadingFinished":
+                self.inflight.pop(p["requestId"], None)
+            elif method == "Network.loadingFailed":
+                url = self.inflight.pop(p["requestId"], "?")
+                if not p.get("canceled") and url not in self.remote:
+                    self.failed.setdefault(url, p.get("blockedReason") or p.get("errorText", "failed"))
+            elif method == "Runtime.exceptionThrown":
+                d = p["exceptionDetails"]
+                text = (d.get("exception") or {}).get("description") or d.get("text", "")
+                self.console.append(f"uncaught {text.splitlines()[0] if text else ''} ({_where(d)})")
+            elif method == "Runtime.consoleAPICalled" and p.get("type") in ("error", "assert"):
+                args = " ".join(str(a.get("value", a.get("description", ""))) for a in p.get("args", []))
+                self.console.append(f"console.{p['type']}: {args[:300]}")
+            elif method == "Log.entryAdded":
+                e = p["entry"]
+                # Network errors come with their URL from the Network domain (self.failed).
+                if e.get("level") == "error" and e.get("source") != "network":
+                    self.console.append(f"{e.get('source')} error: {e.get('text', '')[:300]}"
+                                        + (f" ({e['url']})" if e.get("url") else ""))
+
+    def idle_for(self) -> float:
+        return 0.0 if self.inflight else time.monotonic() - self.last_activity
+
+
+def _where(details: dict) -> str:
+    return f"{details.get('url') or 'inline script'}:{details.get('lineNumber', 0) + 1}"
+
+
+def _settle(browser: Browser, log: PageLog, deadline: float, idle: float = IDLE):
+    """Wait for the load event and then for `idle` seconds without a request in flight."""
+    while time.monotonic() < deadline:
+        log.feed(browser.take_events(), browser.session)
+        if log.loaded and log.idle_for() >= idle:
+            return
+        time.sleep(0.1)
+    raise TimeoutError(f"page did not settle in {PAGE_TIMEOUT:.0f} s (in flight: {list(log.inflight.values())[:3]})")
+
+
+def _wait_for(browser: Browser, log: PageLog, count_js: str, deadline: float, stable: int = 3):
+    """Poll a count in the page until it is positive and unchanged `stable` times in a row (or the deadline)."""
+    last, same = None, 0
+    while time.monotonic() < deadline and same < stable:
+        n = browser.evaluate(count_js)
+        same = same + 1 if n and n == last else 0
+        last = n
+        time.sleep(0.2)
+    log.feed(browser.take_events(), browser.session)
+
+
+def _listed(items, n=MAX_LISTED) -> str:
+    items = list(items)
+    return "; ".join(items[:n]) + (f"; ... {len(items) - n} more" if len(items) > n else "")
+
+
+def check_page(browser: Browser, html_dir: Path, base: str, page: str, is_chapter: bool) -> tuple[bool, str]:
     rel = f"{page}.html"
     source = (html_dir / rel).read_text(errors="replace")
     url = f"{base}/{rel}"
     start = len(_Handler.log)
-    dom = dump_dom(chromium, url)
-    fetched = {p for p, code in _Handler.log[start:] if code == 200}
+    browser.resize(*VIEWPORTS[0])
+    browser.take_events()
+    log = PageLog(base)
+    deadline = time.monotonic() + PAGE_TIMEOUT
+    browser.send("Page.navigate", {"url": url})
+    _settle(browser, log, deadline)
+    mathjax = browser.evaluate(MATHJAX_JS, timeout=max(1.0, deadline - time.monotonic()))
+    _settle(browser, log, deadline)  # widgets render after the load event and may fetch more
+    if "application/vnd.jupyter.widget-view+json" in source:  # rendering is JS work, not network: poll for it
+        _wait_for(browser, log, WIDGETS_JS, deadline)
+    dom = browser.evaluate("document.documentElement.outerHTML")
+    layout = []
+    for i, (w, h) in enumerate(VIEWPORTS):
+        if i:
+            browser.resize(w, h)
+            _settle(browser, log, deadline, idle=0.3)
+        layout += [{**item, "width": w} for item in browser.evaluate(LAYOUT_JS)]
+    empty_panels = browser.evaluate(EMPTY_PANEL_JS)
+    log.feed(browser.take_events(), browser.session)
+    served = _Handler.log[start:]
+    fetched = {p for p, code in served if code == 200}
     problems = []
 
     tags = _Tags()
@@ -139,22 +510,43 @@ def check_page(chromium: str, html_dir: Path, base: str, page: str, is_chapter: 
     for pattern, what in ERROR_MARKERS:
         if pattern.search(dom):
             problems.append(f"shows {what}")
-    if tags.remote:
-        problems.append(f"loads from other hosts: {sorted(set(tags.remote))[:3]}")
+    remote = sorted(set(tags.remote) | log.remote)
+    if remote:
+        problems.append(f"loads from other hosts ({len(remote)}): {_listed(remote, 3)}")
 
     n_math = len(re.findall(r'class="[^"]*\bmath\b', source))
     n_mjx = dom.count("<mjx-container")
     if n_math and not n_mjx:
-        problems.append(f"{n_math} math element(s) not typeset (MathJax did not load?)")
+        problems.append(f"{n_math} math element(s) not typeset (MathJax: {mathjax})")
     n_widget_views = source.count("application/vnd.jupyter.widget-view+json")
     n_widgets_rendered = len(re.findall(r'class="[^"]*\b(jupyter-widgets|widget-[a-z-]+)\b', dom))
     if n_widget_views and not n_widgets_rendered:
         problems.append(f"{n_widget_views} widget(s) not rendered (widget manager did not load?)")
 
+    # Requests that failed: from the browser, and from the server's log (requests the page's domain missed).
+    failed = dict(log.failed)
+    for path, code in served:
+        if code >= 400 and path != "/favicon.ico" and not any(urlparse(u).path == path for u in failed):
+            failed[base + path] = f"HTTP {code} (server log)"
+    failed = {u: why for u, why in failed.items() if u not in log.remote}  # remote ones are reported above
+    if failed:
+        problems.append(f"failed requests ({len(failed)}): "
+                        + _listed(f"{why} {u.removeprefix(base)}" for u, why in sorted(failed.items())))
+    console = list(dict.fromkeys(log.console))
+    if console:
+        problems.append(f"console errors ({len(console)}): {_listed(console)}")
+    if layout:
+        kinds = {"clipped": "text cut off", "pre": "code block cut off", "wide": "wider than the page"}
+        problems.append(f"layout ({len(layout)}): " + _listed(
+            f"{kinds[i['kind']]} at {i['width']} px: {i['what']} ({i['detail']})" for i in layout))
+    if empty_panels:
+        problems.append(f"empty plot panel(s) flagged by the chapter ({len(empty_panels)}): {_listed(empty_panels)}")
+
     summary = (f"{rel}: {good_imgs}/{checked} img loaded, math {n_mjx}/{n_math} typeset, "
-               f"widgets {n_widget_views} view(s)/{n_widgets_rendered} rendered node(s)")
+               f"widgets {n_widget_views} view(s)/{n_widgets_rendered} rendered node(s), "
+               f"{len(served)} request(s)")
     if problems:
-        return False, f"FAIL {summary}; " + "; ".join(problems)
+        return False, f"FAIL {summary}\n" + "\n".join(f"       - {p}" for p in problems)
     return True, f"ok   {summary}"
 
 
@@ -176,17 +568,25 @@ def main(argv: list[str]) -> int:
     chapters = [p for p in pages if p.startswith("book/chapters/")]
     print(f"browser check: {len(pages)} page(s), {len(chapters)} chapter(s), served from {html_dir} at {base}")
     failed = 0
-    try:
-        for page in pages:
-            try:
-                ok, line = check_page(chromium, html_dir, base, page, page in chapters)
-            except (RuntimeError, subprocess.TimeoutExpired) as exc:
-                ok, line = False, f"FAIL {page}.html: {exc}"
-            failed += not ok
-            print(line, flush=True)
-    finally:
-        server.shutdown()
-    print(f"browser check: {len(pages) - failed} page(s) ok, {failed} failed")
+    t0 = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile:
+        browser = Browser(chromium, profile)
+        try:
+            browser.open_page(*VIEWPORTS[0])
+            for page in pages:
+                try:
+                    ok, line = check_page(browser, html_dir, base, page, page in chapters)
+                except (RuntimeError, TimeoutError) as exc:
+                    ok, line = False, f"FAIL {page}.html: {exc}"
+                failed += not ok
+                print(line, flush=True)
+        except RuntimeError as exc:
+            print(f"browser check: chromium failed: {exc}")
+            return 1
+        finally:
+            browser.close()
+            server.shutdown()
+    print(f"browser check: {len(pages) - failed} page(s) ok, {failed} failed ({time.monotonic() - t0:.0f} s)")
     return 1 if failed else 0
 
 

@@ -24,12 +24,14 @@ import time
 from pathlib import Path
 
 from reasonlab.provenance import REPO_ROOT
+from reasonlab.experiments.scales import SCALES
+
+SCOREBOARD_PATH = REPO_ROOT / "book" / "_generated" / "scoreboard.md"  # included by book/intro.md; not in git
 
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 CHAPTERS_DIR = REPO_ROOT / "book" / "chapters"
 VENDOR_DIR = REPO_ROOT / "book" / "_static" / "vendor"
 TOC_PATH = REPO_ROOT / "_toc.yml"
-SCALES = ("smoke", "laptop", "gpu", "paper")
 
 # Reading order of the chapters. A new chapter: add `notebooks/<name>.ipynb` and its name here
 # (a notebook not listed here still goes into the book, after these, alphabetically).
@@ -59,7 +61,11 @@ VENDOR_PACKAGES = (
 )
 VENDOR_SKIP = ("*.map", "embed.js", "libembed-amd.js", "*.LICENSE.txt")  # unused bundles and source maps
 # Files the built HTML refers to (paths under _static/); `make book` fails early if one is missing.
-VENDOR_REQUIRED = ("vendor/mathjax/tex-mml-chtml.js", "vendor/requirejs/require.js", "vendor/html-manager/embed-amd.js")
+# widgets-setup.js is not fetched but kept in book/_static: it maps the widget manager's AMD modules onto
+# vendor/html-manager/, where their icon fonts are (without it the fonts 404 next to each page), and gives
+# the manager the MathJax 2 call it makes (Hub.Queue) on top of MathJax 3.
+VENDOR_REQUIRED = ("vendor/mathjax/tex-mml-chtml.js", "vendor/requirejs/require.js", "widgets-setup.js",
+                   "vendor/html-manager/embed-amd.js")
 
 
 # ----------------------------------------------------------------------------------------- notebooks
@@ -95,7 +101,8 @@ def execute(scale: str = "laptop", fresh: bool = False, seed: int = 0, out: Path
     notebooks = list_notebooks(notebook_dir, only)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    params = {"scale": scale, "fresh": bool(fresh), "seed": int(seed)}
+    # live=False: headless, so the chapters show what each widget does instead of a control nobody can move
+    params = {"scale": scale, "fresh": bool(fresh), "seed": int(seed), "live": False}
     # Figure files (reasonlab.plots.save_figure) go to one folder per scale unless the caller chose one;
     # the kernels inherit this process's environment while they run.
     figures_env = os.environ.get("REASONLAB_FIGURES")
@@ -268,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m reasonlab.book", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="cmd", required=True)
     ex = sub.add_parser("execute", help="run every notebook with papermill")
-    ex.add_argument("--scale", default=os.environ.get("SCALE") or "laptop", choices=SCALES)
+    ex.add_argument("--scale", default=os.environ.get("SCALE") or "laptop", choices=list(SCALES))
     ex.add_argument("--fresh", action="store_true", default=_truthy(os.environ.get("FRESH")),
                     help="recompute instead of loading committed results (env FRESH=1 does the same)")
     ex.add_argument("--seed", type=int, default=0)
@@ -279,6 +286,9 @@ def main(argv: list[str] | None = None) -> int:
     ex.add_argument("--timeout", type=float, default=None, help="seconds per cell")
     toc = sub.add_parser("toc", help="write _toc.yml from the notebooks that exist")
     toc.add_argument("--check", action="store_true", help="only check that _toc.yml is current")
+    sb = sub.add_parser("scoreboard", help="write the intro page's scoreboard from the committed results")
+    sb.add_argument("--scale", default=os.environ.get("SCALE") or "laptop", choices=list(SCALES))
+    sb.add_argument("--seed", type=int, default=0)
     sub.add_parser("vendor", help="vendor MathJax, RequireJS and the ipywidgets embed JS for offline HTML")
     off = sub.add_parser("check-offline", help="fail if built pages load remote scripts or styles")
     off.add_argument("html_dir", type=Path, nargs="?", default=REPO_ROOT / "_build" / "html")
@@ -289,6 +299,10 @@ def main(argv: list[str] | None = None) -> int:
                 keep_going=not args.stop_on_error, timeout=args.timeout)
     elif args.cmd == "toc":
         return 0 if write_toc(check=args.check) else 1
+    elif args.cmd == "scoreboard":
+        from reasonlab.chapters.scoreboard import write
+
+        print(f"[book] scoreboard -> {write(SCOREBOARD_PATH, args.scale, args.seed)}")
     elif args.cmd == "vendor":
         vendor()
     elif args.cmd == "check-offline":

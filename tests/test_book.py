@@ -113,6 +113,25 @@ def test_config_is_offline_and_does_not_execute():
     assert "book/_static" in sphinx["html_static_path"]
 
 
+def test_config_has_no_thebe_and_wraps_code():
+    cfg = yaml.safe_load((ROOT / "_config.yml").read_text())
+    sphinx = cfg["sphinx"]["config"]
+    # sphinx_thebe would put a remote THEBE_JS_URL and a placeholder Binder repository into every page.
+    assert "sphinx_thebe" not in sphinx["extensions"]
+    assert {"myst_nb", "jupyter_book", "sphinx_book_theme", "sphinxcontrib.bibtex"} <= set(sphinx["extensions"])
+    assert not cfg["launch_buttons"].get("thebe") and not any(
+        cfg["launch_buttons"].get(k) for k in ("binderhub_url", "jupyterhub_url", "colab_url"))
+    static = ROOT / "book" / "_static"
+    for css in sphinx["html_css_files"]:
+        assert (static / css).is_file()
+    assert any("white-space: pre-wrap" in (static / css).read_text() for css in sphinx["html_css_files"])
+    # The widget manager's module paths are set after RequireJS and before the manager (fonts load offline).
+    js = list(sphinx["nb_ipywidgets_js"])
+    assert js.index("vendor/requirejs/require.js") < js.index("widgets-setup.js") < js.index(
+        "vendor/html-manager/embed-amd.js")
+    assert (static / "widgets-setup.js").is_file()
+
+
 def test_bibliography_has_the_cited_keys():
     bib = (ROOT / "book" / "references.bib").read_text()
     keys = set(re.findall(r"@\w+\{([^,]+),", bib))
@@ -131,6 +150,22 @@ def test_glossary_terms():
     block = text.split("```{glossary}", 1)[1].split("```", 1)[0]
     terms = {line.strip() for line in block.splitlines() if line and not line.startswith(" ")}
     assert {"op", "band", "context", "exposure", "pass@k", "process accuracy", "edge of competence"} <= terms
+    assert {"GRPO", "RLVR", "ORM", "PRM", "R_out", "R_pv", "strict reward", "outcome pass@k", "edge filter",
+            "mid-training", "KL", "ProcessAcc", "VerifiedCorrect", "op(G)", "in-distribution", "OOD-edge",
+            "OOD-hard", "template", "exposure share", "RL share", "token-equivalent compute",
+            "paired bootstrap interval", "unseen-shape test", "graph shape"} <= terms
+
+
+def test_pages_cite_the_paper_not_the_digest():
+    """Readers have the paper, not the team's digest (paper.md): pages cite the paper's own sections."""
+    for page in (ROOT / "book").glob("*.md"):
+        assert "paper.md" not in page.read_text(), f"{page.name} cites paper.md"
+    from reasonlab.experiments import list_recipes, recipe_info
+
+    for rid in list_recipes():
+        info = recipe_info(rid)
+        for text in (info.paper_ref, info.question, info.finding, info.compare):
+            assert "paper.md" not in text, f"recipe {rid} cites paper.md"
 
 
 # ------------------------------------------------------------------------------------- offline check

@@ -292,6 +292,9 @@ TABLE = {
 
 # Frozen dataclasses in reasonlab that are records or results, not configs a user passes: why each is exempt.
 NOT_CONFIGS = {
+    "Claim": "a chapter's conclusion, built by the chapter code from results; it refuses a verdict outside the "
+             "vocabulary (tests/test_chapters.py)",
+    "Estimate": "a number with its interval, computed from results, never typed by a user",
     "GoldNode": "a gold-graph node built by the generator; Problem.from_dict validates records read from files",
     "Problem": "a generated problem; Problem.from_dict validates records read from files (tests/test_cli.py)",
     "Template": "vocabulary: the three module constants; get_template validates names",

@@ -254,15 +254,19 @@ def test_scale_is_passed_through():
 
 
 def test_ladder_verdict_needs_the_edge():
-    from reasonlab import ladder
+    from reasonlab.chapters import ladder
 
     def table(vals):  # {band: (pass@1, pass@128)}
-        return pd.DataFrame([dict(group="band", key=b, metric="pass@k", k=k, value=v, lo=v, hi=v)
+        return pd.DataFrame([dict(model="base", group="band", key=b, metric="pass@k", k=k, value=v, lo=v, hi=v)
                              for b, vs in vals.items() for k, v in zip((1, 128), vs)])
 
-    null = ladder.verdicts(table({"in_dist": (0, 0), "edge": (0, 0), "hard": (0, 0)}))
-    assert ladder.verdict(null) == "not reproduced" and null.holds.sum() == 2  # edge pass@1 and hard hold
+    def verdict(vals):
+        return ladder.claims(table(vals))[0].verdict
+
+    null = {"in_dist": (0, 0), "edge": (0, 0), "hard": (0, 0)}
+    assert verdict(null) == "not reproduced" and ladder.criteria(table(null)).holds.sum() == 2  # edge pass@1, hard
     good = {"in_dist": (0.8, 1.0), "edge": (0.05, 0.4), "hard": (0, 0), "unseen": (0.7, 0.95)}
-    assert ladder.verdict(ladder.verdicts(table(good))) == "reproduced"
-    assert ladder.verdict(ladder.verdicts(table(good | {"unseen": (0.1, 0.3)}))) == "partly reproduced"
-    assert len(ladder.verdicts(table({k: v for k, v in good.items() if k != "unseen"}))) == 4
+    assert verdict(good) == "reproduced"
+    assert verdict(good | {"unseen": (0.1, 0.3)}) == "partly"
+    assert verdict(good | {"edge": (0.05, 0.9)}) == "not reproduced"  # the edge criterion gates the verdict
+    assert len(ladder.criteria(table({k: v for k, v in good.items() if k != "unseen"}))) == 4

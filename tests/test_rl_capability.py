@@ -1,9 +1,11 @@
-"""The S3 chapter's statistics (reasonlab.rl_capability): paired changes and verdicts on synthetic records."""
+"""The S3 chapter's statistics (reasonlab.chapters.rl_capability): paired changes and verdicts on synthetic
+records."""
 
 import pandas as pd
 import pytest
 
-from reasonlab import rl_capability as s3
+from reasonlab.chapters import rl_capability as s3
+from reasonlab.results import Estimate, paired_delta
 
 
 def recs(counts_by_op: dict[int, list[int]], n: int = 8) -> list[dict]:
@@ -15,15 +17,17 @@ def recs(counts_by_op: dict[int, list[int]], n: int = 8) -> list[dict]:
 def test_paired_delta_is_the_mean_per_problem_change():
     base = recs({7: [0, 0, 2, 8]})
     arm = recs({7: [4, 0, 2, 8]})
-    d, lo, hi = s3.paired_delta({"base": base, "a": arm}, "a", (7, 7), k=1)
-    assert d == pytest.approx((4 / 8) / 4)  # one problem of four went from 0 to 4/8 at pass@1
-    assert lo <= d <= hi
-    d8, _, _ = s3.paired_delta({"base": base, "a": arm}, "a", (7, 7), k=8)
-    assert d8 == pytest.approx(1 / 4)  # pass@8 of that problem: 0 -> 1
-    same = s3.paired_delta({"base": base, "a": base}, "a", (7, 7), k=1)
-    assert same == (0.0, 0.0, 0.0)
-    with pytest.raises(ValueError, match="no common problems"):
-        s3.paired_delta({"base": base, "a": arm}, "a", (9, 9), k=1)
+    d = paired_delta(base, arm, (7, 7), k=1)
+    assert d.value == pytest.approx((4 / 8) / 4)  # one problem of four went from 0 to 4/8 at pass@1
+    assert d.lo <= d.value <= d.hi
+    assert paired_delta(base, arm, (7, 7), k=8).value == pytest.approx(1 / 4)  # pass@8 of that problem: 0 -> 1
+    assert paired_delta(base, base, (7, 7), k=1) == Estimate(0.0, 0.0, 0.0)
+    with pytest.raises(ValueError, match="evaluated for both models"):
+        paired_delta(base, arm, (9, 9), k=1)
+
+
+def _verdicts(*args) -> pd.Series:
+    return pd.Series({c.text: c.verdict for c in s3.verdicts(*args)})
 
 
 def _dt(rows):
@@ -50,26 +54,26 @@ def _table(edge_gain: float, in_gain: float = 0.1):
 def test_verdicts_follow_the_numbers():
     logs = {"rl-hard": {"rl": [{"reward_mean": 0.0}, {"reward_mean": 0.01}]},
             "rl-edge": {"rl": [{"reward_mean": 0.2}, {"reward_mean": 0.4}]}}
-    good = s3.verdicts(_table(edge_gain=0.3), logs, ROLES, 128)
-    assert list(good.verdict) == ["reproduced"] * len(good)
-    assert all("pass@128" in c or "pass@" not in c for c in good["claim (paper)"])
-    bad = s3.verdicts(_table(edge_gain=0.0, in_gain=0.0), {"rl-hard": {"rl": [{"reward_mean": 0.5}]}}, ROLES, 128)
-    assert set(bad.verdict) == {"not reproduced"}  # no gains anywhere, and hard RL got reward
+    good = _verdicts(_table(edge_gain=0.3), logs, ROLES, 128)
+    assert list(good) == ["reproduced"] * len(good)
+    assert all("pass@128" in c or "pass@" not in c for c in good.index)
+    bad = _verdicts(_table(edge_gain=0.0, in_gain=0.0), {"rl-hard": {"rl": [{"reward_mean": 0.5}]}}, ROLES, 128)
+    assert set(bad) == {"not reproduced"}  # no gains anywhere, and hard RL got reward
 
 
 def test_a_null_model_reproduces_nothing():
     """RL that changes nothing on a base that solves nothing (no reward anywhere) meets 'hard RL learns nothing'
     and 'pass@k stays flat' trivially; neither may carry a verdict on its own."""
     null_logs = {arm: {"rl": [{"reward_mean": 0.0}]} for arm in ROLES}
-    v = s3.verdicts(_table(edge_gain=0.0, in_gain=0.0), null_logs, ROLES, 128)
-    assert set(v.verdict) == {"not reproduced"}
+    v = _verdicts(_table(edge_gain=0.0, in_gain=0.0), null_logs, ROLES, 128)
+    assert set(v) == {"not reproduced"}
 
 
 def test_an_interval_that_covers_zero_is_not_an_effect():
     t = _table(edge_gain=0.3)
     t.loc[(t.arm == "rl-edge") & (t.band == "edge") & (t.k == 128), ["lo", "hi"]] = (-0.01, 0.6)
     logs = {"rl-hard": {"rl": [{"reward_mean": 0.0}]}, "rl-edge": {"rl": [{"reward_mean": 0.3}]}}
-    v = s3.verdicts(t, logs, ROLES, 128).set_index("claim (paper)").verdict
+    v = _verdicts(t, logs, ROLES, 128)
     assert v["Edge-band RL raises edge-band pass@128"] == "not reproduced"
     assert v["Only edge-calibrated RL raises edge pass@128 (more than in-dist or hard RL)"] == "not reproduced"
     assert v["Edge-band RL raises hard-band pass@128"] == "reproduced"
@@ -79,7 +83,7 @@ def test_in_dist_claim_is_partly_when_only_some_arms_sharpen():
     t = _table(edge_gain=0.3)
     t.loc[(t.arm == "rl-in") & (t.band == "in_dist") & (t.k == 1), ["delta", "lo", "hi"]] = (0.0, -0.01, 0.01)
     logs = {"rl-hard": {"rl": [{"reward_mean": 0.0}]}, "rl-edge": {"rl": [{"reward_mean": 0.3}]}}
-    assert s3.verdicts(t, logs, ROLES, 128).verdict.iloc[0] == "partly"
+    assert _verdicts(t, logs, ROLES, 128).iloc[0] == "partly"
 
 
 def test_an_rl_seed_reruns_rl_from_the_same_base():
@@ -95,8 +99,7 @@ def test_an_rl_seed_reruns_rl_from_the_same_base():
     assert result_name("S3", "laptop", 0, 1) == "S3-laptop-rlseed1" and result_name("S3", "laptop") == "S3-laptop"
 
 
-def test_verdicts_over_seeds_agree_or_say_they_do_not():
-    v0 = pd.DataFrame({"claim (paper)": ["a", "b", "c"], "verdict": ["reproduced", "not reproduced", "reproduced"]})
-    v1 = pd.DataFrame({"claim (paper)": ["a", "b"], "verdict": ["reproduced", "reproduced"]})
-    out = s3.verdicts_over_seeds({0: v0, 1: v1}).set_index("claim (paper)")
-    assert out.verdict.to_dict() == {"a": "reproduced", "b": "seeds disagree", "c": "reproduced"}
+def test_a_claim_over_seeds_takes_the_weakest_verdict():
+    assert s3.weakest(["reproduced", "reproduced"]) == "reproduced"
+    assert s3.weakest(["reproduced", "partly"]) == "partly"
+    assert s3.weakest(["reproduced", "not reproduced", "partly"]) == "not reproduced"

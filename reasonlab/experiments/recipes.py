@@ -1,4 +1,4 @@
-"""The paper's experiments as named recipes (paper.md section 5), defined at every scale.
+"""The paper's experiments as named recipes (its Secs. 3-6 and App. A.5-A.10), defined at every scale.
 
 A recipe is a set of named runs (arms). An arm chains stages: pre-training on a mixture, optional
 mid-training on a mixture for a token budget, optional GRPO on a mixture with a reward for some steps.
@@ -94,7 +94,7 @@ def across(templates: tuple[str, ...], lo: int, hi: int, weight: float = 1.0) ->
 
 
 def base_pretrain(scale: Scale) -> Mixture:
-    """The shared base model's data: in-dist ops across templates (paper.md section 4: op 2-10).
+    """The shared base model's data: in-dist ops across templates (paper, Sec. 2-3 and App. A.2: op 2-10).
 
     A scale may add a long tail of edge-band problems (`scale.pretrain_tail`, 0 for the paper).
     """
@@ -109,7 +109,7 @@ def exposure_pretrain(scale: Scale, b_share: float, b_ops: Band) -> Mixture:
 
 
 def mid_mixture(scale: Scale) -> Mixture:
-    """Mid-training data: 20% in-dist, 80% edge, across templates (paper.md section 4)."""
+    """Mid-training data: 20% in-dist, 80% edge, across templates (paper, Sec. 5 and App. A.2)."""
     return mixture(across(BASE_TEMPLATES, *scale.in_dist, MID_ANCHOR_SHARE)
                    + across(BASE_TEMPLATES, *scale.edge, 1 - MID_ANCHOR_SHARE), scale)
 
@@ -122,7 +122,7 @@ def top_of_in_dist(scale: Scale) -> Band:
 
 
 def s3_rl_bands(scale: Scale) -> dict[str, Band]:
-    """S3's four RL ranges by role; at the paper's bands: 7-10, 9-12, 11-14, 17-20 (paper.md section 5, Fig 3).
+    """S3's four RL ranges by role; at the paper's bands: 7-10, 9-12, 11-14, 17-20 (paper, Sec. 3, Fig 3).
 
     All are as wide as the edge band: the top of in-dist, the edge shifted down by half its width
     (straddling in-dist and edge), the edge itself, and the top of the hard band.
@@ -152,7 +152,7 @@ def in_dist_thirds(scale: Scale) -> tuple[Band, Band, Band]:
 # ------------------------------------------------------------------------------------ stages
 @dataclass(frozen=True)
 class Reward:
-    """GRPO reward: R = alpha R_out + (1 - alpha) R_pv, or strict: R_out if R_pv == 1 else 0 (paper.md S6)."""
+    """GRPO reward: R = alpha R_out + (1 - alpha) R_pv, or strict: R_out if R_pv == 1 else 0 (paper, Sec. 6)."""
 
     kind: str  # "outcome" | "process" | "mix" | "strict"
     alpha: float | None = None  # weight of the outcome reward; only for "mix"
@@ -412,7 +412,7 @@ def _pct(share: float) -> str:
 
 def _equal_compute_arms(scale: Scale, betas, pre: NextToken, mid_mix: Mixture, rl_mix: Mixture,
                         multiplier: float = 1.0, prefix: str = "") -> list[Arm]:
-    """Arms that split one budget T between mid-training and RL (paper.md section 6).
+    """Arms that split one budget T between mid-training and RL (paper, Sec. 5 and App. A.10).
 
     T is the cost of a full-RL arm of `scale.budget_rl_steps` steps, times `multiplier`.
     """
@@ -454,7 +454,7 @@ def _recipe(id: str, title: str, paper_ref: str, question: str, finding: str, co
 
 
 # ------------------------------------------------------------------------------------ recipes
-@_recipe("ladder", "The performance ladder of the base model", "paper.md section 4 (performance ladder)",
+@_recipe("ladder", "The performance ladder of the base model", "Sec. 2-3 (base model's ladder; paper, App. A.2)",
          "Does a model pre-trained on in-dist ops solve them, sometimes solve slightly harder ones, and never much "
          "harder ones?",
          "in-dist pass@128 ~ 100%; OOD-edge pass@1 ~ 10%, pass@128 ~ 40%; OOD-hard pass@128 ~ 0.",
@@ -468,7 +468,7 @@ def ladder(scale: Scale):
     return [Arm("base", _pretrain(scale, base_pretrain(scale)))], ev
 
 
-@_recipe("S3", "When does RL add capability?", "Fig 3 (paper.md section 5, S3)",
+@_recipe("S3", "When does RL add capability?", "Fig 3 (paper, Sec. 3)",
          "Does RL on ops of a given difficulty raise pass@k beyond the base model, in and out of distribution?",
          "ID: pass@1 up, pass@128 flat. Only edge-calibrated RL (11-14, also 9-12) raises OOD pass@128; "
          "17-20 RL learns nothing.",
@@ -522,7 +522,7 @@ def _edge_filter_arm(scale: Scale, pre: NextToken) -> Arm:
 S4_SHARES = (0.0, 0.001, 0.01, 0.1)  # context-B share of pre-training: 0%, 0.1%, 1%, 10% (paper.md S4 / Fig 4)
 
 
-@_recipe("S4", "How much pre-training exposure does a context need?", "Fig 4 (paper.md section 5, S4)",
+@_recipe("S4", "How much pre-training exposure does a context need?", "Fig 4 (paper, Sec. 4)",
          "With context B seen only at op 2 in pre-training, how much B exposure lets RL transfer to B?",
          "0% or 0.1% B: RL cannot transfer to B. >= 1% B: strong transfer even at op 20 (up to +60% pass@128).",
          "pass@k on context B per op after RL, across B exposure shares")
@@ -537,7 +537,7 @@ def s4(scale: Scale, shares=S4_SHARES):
     return arms, _eval(scale, ("A", "B"), by_template=True)
 
 
-@_recipe("Fig5", "Replication or creation?", "Fig 5 (paper.md section 5)",
+@_recipe("Fig5", "Replication or creation?", "Fig 5 (paper, Sec. 4)",
          "Do correct context-B solutions copy context-A training graphs or build new structures?",
          "simple ops (in-dist) copy A's patterns; hard ops produce novel structures, more so with more B exposure",
          "topology similarity of correct B graphs to A training graphs, simple vs hard ops, per exposure share",
@@ -550,7 +550,7 @@ def fig5(scale: Scale, shares=S4_SHARES):
 S5_BETAS = (0.0, 0.2, 0.5, 0.8, 1.0)  # RL share of the budget (paper.md S5 / Fig 6)
 
 
-@_recipe("S5", "Mid-training vs RL at equal compute", "Fig 6 (paper.md section 5, S5)",
+@_recipe("S5", "Mid-training vs RL at equal compute", "Fig 6 (paper, Sec. 5)",
          "Given a fixed budget, how should it be split between mid-training and RL?",
          "OOD-edge: full mid and light RL beat heavy/full RL. OOD-hard: heavy RL best pass@1 and pass@128.",
          "pass@1 and pass@k on edge and hard, across the RL share beta at equal compute")
@@ -565,7 +565,7 @@ def s5(scale: Scale, betas=S5_BETAS):
 S6_ALPHAS = (1.0, 0.8, 0.5, 0.2, 0.0)  # outcome weight a; 1 = outcome only, 0 = process only (our reading of S6)
 
 
-@_recipe("S6", "Process rewards vs reward hacking", "Fig 7 (paper.md section 5, S6)",
+@_recipe("S6", "Process rewards vs reward hacking", "Fig 7 (paper, Sec. 6)",
          "Does putting process verification into the reward curb reward hacking and help generalisation?",
          "process-aware rewards raise pass@1 on hard by 4-5%; 0.2 R_out + 0.8 R_pv balances best; strict gains more",
          "pass@1 and pass@k on edge and hard across reward mixes")
@@ -580,7 +580,7 @@ def s6(scale: Scale, alphas=S6_ALPHAS, strict: bool = True):
     return arms, _eval(scale)
 
 
-@_recipe("A.5", "Training dynamics of S3", "Fig 10-11 (paper.md A.5)",
+@_recipe("A.5", "Training dynamics of S3", "Fig 10-11 (paper, App. A.5)",
          "How do NLL per eval range and the reward evolve during S3's RL runs?",
          "RL lowers NLL on every range, most on the edge; reward rises for the mixed and edge runs only",
          "NLL per eval band and mean reward over RL steps, per arm", view_of="S3")
@@ -599,7 +599,7 @@ def _rl_b_share_arms(scale: Scale, pre: NextToken, shares) -> list[Arm]:
             for s in shares]
 
 
-@_recipe("A.6.1", "RL exposure to B when B was pre-trained at all ops", "Fig 12 (paper.md A.6.1)",
+@_recipe("A.6.1", "RL exposure to B when B was pre-trained at all ops", "Fig 12 (paper, App. A.6.1)",
          "With B seen at all ops (0.1%) in pre-training, how much B in RL data is needed?",
          "more B in RL, better on B; even 0% B gives clear transfer",
          "pass@k on context A and B per op across the B share of RL data")
@@ -613,7 +613,7 @@ def a6_1(scale: Scale, rl_b_shares=A61_RL_B_SHARES, pretrain_b_share: float = 0.
 A62_RL_B_SHARES = (0.0, 0.01, 0.1, 0.5, 1.0)  # B share of RL data (paper.md A.6.2 / Fig 13-14)
 
 
-@_recipe("A.6.2", "RL exposure to B when B had only atomic ops", "Fig 13-14 (paper.md A.6.2)",
+@_recipe("A.6.2", "RL exposure to B when B had only atomic ops", "Fig 13-14 (paper, App. A.6.2)",
          "With B seen only at op 2 (1%) in pre-training, how much B in RL data is needed?",
          "0-1% B: little transfer, flat reward. ~10% B: B pass@128 +76 points; 50-100% diminishing; A stays stable",
          "pass@k on context A and B per op, and reward curves, across the B share of RL data")
@@ -628,7 +628,7 @@ def a6_2(scale: Scale, rl_b_shares=A62_RL_B_SHARES, pretrain_b_share: float = 0.
 A7_HARD_SHARES = (0.0, 0.2, 0.5, 1.0)  # share of the top in-dist ops in pre-training (paper.md A.7, "style")
 
 
-@_recipe("A.7", "Pre-training difficulty vs RL gain", "Fig 15-16 (paper.md A.7)",
+@_recipe("A.7", "Pre-training difficulty vs RL gain", "Fig 15-16 (paper, App. A.7)",
          "How does the share of harder in-dist data in pre-training change the base model and RL's gain?",
          "more hard data helps base and RL; RL's relative gain largest at ~20% hard (+22 points pass@128 on hard)",
          "base and post-RL pass@k per band across the hard share; reward curves")
@@ -645,7 +645,7 @@ def a7(scale: Scale, hard_shares=A7_HARD_SHARES):
     return arms, _eval(scale)
 
 
-@_recipe("A.8", "Training dynamics of S4", "Fig 17 (paper.md A.8)",
+@_recipe("A.8", "Training dynamics of S4", "Fig 17 (paper, App. A.8)",
          "How does the reward evolve during S4's RL runs at each B exposure?",
          "minimal B exposure: no reward gain; moderate to full: clear gain",
          "mean reward over RL steps, per exposure share", view_of="S4")
@@ -653,7 +653,7 @@ def a8(scale: Scale, shares=S4_SHARES):
     return s4(scale, shares)
 
 
-@_recipe("A.10", "Mid/RL split at several budgets", "Fig 18, Table 3 (paper.md A.10)",
+@_recipe("A.10", "Mid/RL split at several budgets", "Fig 18, Table 3 (paper, App. A.10)",
          "Does the best mid-training / RL split depend on the total budget?",
          "light RL best edge pass@1 and heavy RL best hard pass@1 at all budgets; pass@128 on hard: heavy RL best "
          "at 4.2B tokens, full RL best at >= 8.4B",

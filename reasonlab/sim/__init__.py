@@ -8,14 +8,12 @@ from reasonlab.sim.markov import (
     SimConfig,
     build_chain,
     chapter_config,
-    chapter_result,
     make_tasks,
     run_chapter,
     run_experiment,
-    verdicts,
 )
 
 __all__ = [
     "ChainConfig", "EvalConfig", "PostConfig", "PretrainConfig", "SimConfig", "build_chain", "chapter_config",
-    "chapter_result", "make_tasks", "run_chapter", "run_experiment", "verdicts",
+    "make_tasks", "run_chapter", "run_experiment",
 ]

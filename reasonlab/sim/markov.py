@@ -34,11 +34,10 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from reasonlab.provenance import load_result, make_manifest, save_result, stable_seed
+from reasonlab.provenance import make_manifest, stable_seed
 from reasonlab.validation import check_bool, check_choice, check_float, check_instance, check_int
 
 RESULT_NAME = "theory_markov"
-SCALES = ("smoke", "laptop", "gpu")
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -155,7 +154,7 @@ class SimConfig:
         check_instance("post", self.post, PostConfig)
         check_instance("eval", self.eval, EvalConfig)
         check_int("seed", self.seed)
-        check_choice("scale", self.scale, SCALES)
+        check_choice("scale", self.scale, tuple(SCALE_EVAL))
 
 
 # Scales change only the sampled checks (estimator samples, Monte-Carlo REINFORCE batch), never the exact model.
@@ -170,7 +169,7 @@ def chapter_config(scale: str = "laptop", seed: int = 0, eps_w: float = 0.1, bet
                    steps: int = 200, shared_edge: bool = True) -> SimConfig:
     """The chapter's config from its knobs."""
     if scale not in SCALE_EVAL:
-        raise ValueError(f"scale must be one of {SCALES}, got {scale!r}")
+        raise ValueError(f"scale must be one of {tuple(SCALE_EVAL)}, got {scale!r}")
     return SimConfig(
         chain=ChainConfig(eps_w=eps_w, shared_edge=shared_edge),
         post=PostConfig(beta=beta, m=m, steps=steps),
@@ -607,89 +606,3 @@ def run_chapter(cfg: SimConfig) -> dict:
     manifest = make_manifest(kind="sim", config=cfg, wall_time_s=time.perf_counter() - t0,
                              recipe=RESULT_NAME, scale=cfg.scale)
     return {"manifest": manifest, "data": data}
-
-
-def chapter_result(cfg: SimConfig, fresh: bool) -> dict:
-    """fresh=False: the committed result. fresh=True: recompute; saved unless it is a smoke run (CI must not
-    overwrite the committed laptop result)."""
-    if not fresh:
-        return load_result(RESULT_NAME)
-    result = run_chapter(cfg)
-    if cfg.scale != "smoke":
-        save_result(RESULT_NAME, result["data"], result["manifest"])
-    return result
-
-
-# ----------------------------------------------------------------------------------------------------------
-# Verdicts: computed from a result, never typed
-# ----------------------------------------------------------------------------------------------------------
-def verdicts(data: dict) -> dict:
-    """Each claim's verdict and the numbers it rests on."""
-    m = data["main"]["methods"]
-    p1 = {k: v["task1"]["pass_at_k"][0] for k, v in m.items()}
-    pK = {k: v["task1"]["pass_at_k"][-1] for k, v in m.items()}
-    t2_1 = {k: v["task2"]["pass_at_k"][0] for k, v in m.items()}
-    t2_K = {k: v["task2"]["pass_at_k"][-1] for k, v in m.items()}
-    hard = {k: v["task1"]["hard_mass"] for k, v in m.items()}
-    ctrl = data["control"]
-
-    def verdict(parts):
-        return "reproduced" if all(parts) else ("partly" if any(parts) else "not reproduced")
-
-    v = {}
-    v["rlvr_cross"] = verdict([p1["rlvr"] > p1["base"], pK["rlvr"] < pK["base"]])
-    if v["rlvr_cross"] == "reproduced" and pK["base"] - pK["rlvr"] < 0.01:
-        v["rlvr_cross"] = "reproduced, by a small margin"  # say so rather than round it up
-    v["forgetting"] = verdict([t2_K["rlvr"] < t2_K["base"] - 0.05,
-                               m["rlvr"]["task2"]["easy_mass"] < 0.5 * m["base"]["task2"]["easy_mass"]])
-    v["control"] = verdict([abs(ctrl["rlvr"]["task2"][-1] - ctrl["base"]["task2"][-1]) < 0.05])
-    v["preserve"] = {name: verdict([pK[name] > pK["rlvr"], hard[name] > hard["rlvr"]])
-                     for name in ("rejection", "kl")}
-    v["rerank"] = {name: verdict([m[name]["task1"]["easy_mass"] > m["base"]["task1"]["easy_mass"],
-                                  pK[name] < pK["base"]]) for name in ("orm", "prm")}
-    return {"verdict": v, "pass1": p1, "passK": pK, "task2_pass1": t2_1, "task2_passK": t2_K, "hard_mass": hard}
-
-
-def chapter_numbers(data: dict, config: dict | None = None) -> dict:
-    """Flat name -> value map of every number the chapter's prose quotes (glued into the text).
-
-    `config` is the manifest's config (a dict): its knobs are quoted too.
-    """
-    m, v = data["main"]["methods"], verdicts(data)
-    short = {"base": "base", "rlvr": "rlvr", "rejection": "rej", "kl": "kl", "kl_opt": "klopt", "orm": "orm",
-             "prm": "prm", "rlvr_sampled": "mc"}
-    out = {"k_max": data["main"]["k"][-1],
-           "acc_easy": data["main"]["table"]["accuracy_task1"][0],
-           "p_hard": data["main"]["table"]["p_hard_task1"],
-           "acc_easy_t2": max(data["main"]["table"]["accuracy_task2"]),
-           "cross_gap": m["base"]["task1"]["pass_at_k"][-1] - m["rlvr"]["task1"]["pass_at_k"][-1]}
-    for name, s in short.items():
-        t1, t2 = m[name]["task1"], m[name]["task2"]
-        out |= {f"{s}_p1": t1["pass_at_k"][0], f"{s}_pK": t1["pass_at_k"][-1], f"{s}_hardK": t1["pass_at_k_hard"][-1],
-                f"{s}_easy": t1["easy_mass"], f"{s}_hard": t1["hard_mass"], f"{s}_invalid": t1["invalid_mass"],
-                f"{s}_H": t1["entropy_bits"], f"t2_{s}_p1": t2["pass_at_k"][0], f"t2_{s}_pK": t2["pass_at_k"][-1],
-                f"t2_{s}_easy": t2["easy_mass"]}
-    ctrl = data["control"]
-    out |= {"ctrl_t2_base_pK": ctrl["base"]["task2"][-1], "ctrl_t2_rlvr_pK": ctrl["rlvr"]["task2"][-1]}
-    # the largest eps_w in the grid: where the crossing is widest
-    big = [c for c in data["grid"]["cells"] if c["eps_w"] == max(data["grid"]["eps_w"])][0]
-    out |= {"big_eps": big["eps_w"], "big_base_pK": big["base"]["task1"][-1], "big_rlvr_pK": big["rlvr"]["task1"][-1],
-            "big_rej_pK": big["rejection"]["task1"][-1], "big_base_p1": big["base"]["task1"][0],
-            "big_rlvr_p1": big["rlvr"]["task1"][0]}
-    est = data["main"].get("estimator")
-    if est:
-        z = [abs(a - b) / max(s, 1e-12) for n in ("base", "rlvr") for a, b, s in
-             zip(est[n]["mean"], est[n]["exact"], est[n]["se"])]
-        out["est_max_z"] = max(z)
-    out |= {f"v_{k}": val for k, val in v["verdict"].items() if isinstance(val, str)}
-    out |= {f"v_{k}_{name}": val for k, d in v["verdict"].items() if isinstance(d, dict) for name, val in d.items()}
-    m_sweep = data["m_sweep"]
-    out |= {"m_min": m_sweep[0]["m"], "m_max": m_sweep[-1]["m"],
-            "rej_p1_mmin": m_sweep[0]["rejection"]["task1"][0], "rej_p1_mmax": m_sweep[-1]["rejection"]["task1"][0],
-            "rej_hard_mmin": m_sweep[0]["rejection"]["hard_mass"], "rej_hard_mmax": m_sweep[-1]["rejection"]["hard_mass"]}
-    if config is not None:
-        out |= {"cfg_eps_w": config["chain"]["eps_w"], "cfg_beta": config["post"]["beta"], "cfg_m": config["post"]["m"],
-                "cfg_steps": config["post"]["steps"], "cfg_orm_n": config["post"]["orm_n"],
-                "cfg_n_chains": config["pretrain"]["n_chains"],
-                "n_sets": 2 ** (config["chain"]["n_states"] ** (config["chain"]["n_layers"] - 2))}
-    return out

@@ -9,11 +9,13 @@ import re
 import time
 
 import numpy as np
+import pandas as pd
 
-from .generator import TEMPLATES, GeneratorConfig, Mixture, Problem, generate_problem, make_dataset
-from .generator.dag import TOTAL
-from .provenance import load_result, make_manifest, save_result
-from .verify import reward, verify
+from ..generator import TEMPLATES, GeneratorConfig, Mixture, Problem, generate_problem, make_dataset
+from ..generator.dag import TOTAL
+from ..provenance import make_manifest, save_result
+from ..results import Result, load
+from ..verify import reward, verify
 
 RESULT_NAME = "testbed-{scale}"  # one committed result per scale; smoke results are not committed
 # Problems per op value for the length statistics, by scale.
@@ -27,7 +29,7 @@ SHAPE_OPS = tuple(range(2, 13))
 def _token_counter():
     """Token counts with the project's tokenizer when it is there; else None (characters only)."""
     try:
-        from .tokenizer import load_tokenizer
+        from ..tokenizer import load_tokenizer
 
         tok = load_tokenizer()
         return lambda texts: [len(ids) for ids in tok(texts)["input_ids"]]
@@ -64,7 +66,7 @@ def shape_census(ops=SHAPE_OPS, n_per_op: int = 3000, seed: int = 0, template: s
     template per shape instead of learning the step procedure (issue 11, lab notes)."""
     from collections import Counter
 
-    from .generator import problem_at, shape_held_out
+    from ..generator import problem_at, shape_held_out
 
     rows = []
     for op in ops:
@@ -78,9 +80,14 @@ def shape_census(ops=SHAPE_OPS, n_per_op: int = 3000, seed: int = 0, template: s
     return rows
 
 
-def run(scale: str = "laptop", seed: int = 0) -> dict:
-    """Compute the chapter's statistics and save them as a committed result with a manifest."""
-    from .experiments.scales import get_scale
+def result_name(scale: str, seed: int = 0) -> str:
+    """One committed result per (scale, seed)."""
+    return RESULT_NAME.format(scale=scale) + (f"-seed{seed}" if seed else "")
+
+
+def run(scale: str = "laptop", seed: int = 0) -> Result:
+    """Compute the chapter's statistics and save them as a result with a manifest."""
+    from ..experiments.scales import get_scale
 
     if scale not in STATS_PER_OP:
         raise ValueError(f"unknown scale {scale!r}; allowed: {', '.join(STATS_PER_OP)}")
@@ -93,21 +100,116 @@ def run(scale: str = "laptop", seed: int = 0) -> dict:
                                                "shape_ops": SHAPE_OPS, "shape_draws": SHAPE_DRAWS[scale],
                                                "shape_generator": shape_config},
                              wall_time_s=wall, recipe="testbed", scale=scale)
-    data = {"length_stats": stats, "shape_census": shapes}
-    save_result(RESULT_NAME.format(scale=scale), data, manifest)
-    return {"manifest": manifest, "data": data}
+    save_result(result_name(scale, seed), {"length_stats": stats, "shape_census": shapes}, manifest)
+    return load(result_name(scale, seed))
 
 
-def load_or_run(scale: str = "laptop", seed: int = 0, fresh: bool = False) -> dict:
-    """Committed result unless `fresh` (or none is committed yet, or it predates the shape census)."""
+def load_or_run(scale: str = "laptop", seed: int = 0, fresh: bool = False) -> Result:
+    """The committed result of (scale, seed) unless `fresh` (or none is committed: the statistics take seconds to
+    a few minutes, so any scale computes them)."""
     if not fresh:
         try:
-            result = load_result(RESULT_NAME.format(scale=scale))
-            if "shape_census" in result["data"] and result["manifest"]["config"].get("seed") == seed:
-                return result
+            return load(result_name(scale, seed))
         except FileNotFoundError:
             pass
     return run(scale, seed)
+
+
+def fig_lengths(result: Result):
+    """Problem length and graph size per op."""
+    import matplotlib.pyplot as plt
+
+    stats = pd.DataFrame(result.data["length_stats"])
+    has_tokens = "tokens_mean" in stats
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    y, label = ("tokens_mean", "tokens per problem") if has_tokens else ("chars_mean", "characters per problem")
+    sd = "tokens_std" if has_tokens else "chars_std"
+    axes[0].errorbar(stats.op, stats[y], yerr=stats[sd], marker="o", ms=3, capsize=2)
+    axes[0].set(xlabel="op", ylabel=label, title="problem length (mean ± sd)")
+    axes[1].plot(stats.op, stats.nodes_mean, marker="o", ms=3, label="quantities in the graph")
+    axes[1].plot(stats.op, stats.implicit_edge_share * stats.op, marker="s", ms=3, label="implicit edges")
+    axes[1].set(xlabel="op", ylabel="count", title="graph size")
+    axes[1].legend()
+    return fig
+
+
+def fig_shapes(result: Result):
+    """Distinct graph shapes per op, and the share of draws the commonest and the held-out shapes take."""
+    import matplotlib.pyplot as plt
+
+    shapes = pd.DataFrame(result.data["shape_census"])
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
+    axes[0].semilogy(shapes.op, shapes.shapes, marker="o", ms=3, label="distinct shapes")
+    axes[0].semilogy(shapes.op, shapes.held_out_shapes.clip(lower=0.5), marker="s", ms=3, ls="--",
+                     label="held out for the unseen-shape test")
+    axes[0].set(xlabel="op", ylabel=f"shapes in {int(shapes.draws[0]):,} draws", title="distinct graph shapes")
+    axes[0].legend()
+    axes[1].plot(shapes.op, shapes.top10_share, marker="o", ms=3, label="10 commonest shapes")
+    axes[1].plot(shapes.op, shapes.held_out_draw_share, marker="s", ms=3, ls="--", label="held-out shapes")
+    axes[1].set(xlabel="op", ylabel="share of draws", ylim=(0, 1.05), title="how often the shapes come up")
+    axes[1].legend()
+    return fig
+
+
+def numbers(result: Result) -> dict:
+    """Every number the chapter's prose quotes, for glue."""
+    stats = pd.DataFrame(result.data["length_stats"]).set_index("op")
+    has_tokens = "tokens_mean" in stats
+    y = "tokens_mean" if has_tokens else "chars_mean"
+    shapes = pd.DataFrame(result.data["shape_census"]).set_index("op")
+    return {"len_op2": int(round(stats.loc[2, y])), "len_op10": int(round(stats.loc[10, y])),
+            "len_op20": int(round(stats.loc[20, y])), "len_unit": "tokens" if has_tokens else "characters",
+            "chars_per_token": float(stats["chars_per_token"].mean()) if has_tokens else float("nan"),
+            "structures_op10": int(stats.loc[10, "distinct_structures"]), "n_per_op": int(stats.loc[10, "n"]),
+            **{f"shapes_op{k}": int(shapes.loc[k, "shapes"]) for k in (6, 7, 10)},
+            "top10_op6": f"{shapes.loc[6, 'top10_share']:.0%}", "shape_draws": f"{int(shapes.draws.iloc[0]):,}"}
+
+
+def benchmark_table() -> tuple[pd.DataFrame, str] | None:
+    """The committed generator/verifier benchmark (benchmarks/bench_testbed.py) and its provenance, if any."""
+    import json
+
+    from ..provenance import REPO_ROOT
+
+    path = REPO_ROOT / "benchmarks" / "results" / "testbed.json"
+    if not path.exists():
+        return None
+    bench = json.loads(path.read_text())
+    table = pd.DataFrame(bench["rows"]).rename(columns={"what": "benchmark", "per_s": "items / s",
+                                                        "vs_paper": "x paper's generator"}).round(1)
+    return table, f"Measured by `benchmarks/bench_testbed.py` on {bench['device']}, one core, commit {bench['commit']}."
+
+
+def fig_small_multiples(template: str, seed: int, ops=(2, 5, 10, 20)):
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(ops), figsize=(4 * len(ops), 3.8))
+    for ax, k in zip(axes, ops):
+        draw_graph(ax, generate_problem(k, template, seed), title=f"op = {k}")
+    return fig
+
+
+def widget(op: int, seed: int, template: str):
+    """Live kernel only: draw a new problem and its graph from the generator (op, seed, template, format)."""
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    controls = {"op": widgets.IntSlider(value=op, min=2, max=30, description="op"),
+                "seed": widgets.IntText(value=seed, description="seed"),
+                "template": widgets.Dropdown(options=list(TEMPLATES), value=template, description="template"),
+                "ordered": widgets.Checkbox(value=False, description="ordered letters, no copies")}
+
+    def draw(op, seed, template, ordered):
+        cfg = GeneratorConfig(variable_names="ordered", copy_steps=False) if ordered else GeneratorConfig()
+        prob = generate_problem(op, template, seed, cfg)
+        fig, ax = plt.subplots(figsize=(6, 3.8))
+        draw_graph(ax, prob)
+        plt.show()
+        print(prob.question, "\n\n" + prob.solution)
+
+    c = controls
+    return widgets.VBox([widgets.HBox([c["op"], c["seed"]]), widgets.HBox([c["template"], c["ordered"]]),
+                         widgets.interactive_output(draw, controls)])
 
 
 # -- verifier demonstrations ---------------------------------------------------------------------

@@ -1,0 +1,491 @@
+"""The "When does RL add capability?" chapter (the paper's Sec. 3 / Fig 3, and App. A.5 / Fig 10-11).
+
+From one base model (the ladder chapter's), GRPO runs on four op ranges (top of in-dist, mixed, edge,
+hard) and, beyond the paper, on prompts screened for the model's edge of competence and two follow-ups of
+the edge arm. Every run and the base are evaluated on the same held-out problems, so each comparison is
+paired: the difference in pass@k is bootstrapped over problems.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from ..experiments.recipes import Recipe, get_recipe
+from ..plots import plot_pass_at_k
+from ..results import Estimate, Result, estimate, k_max, load_or_run, mean_log, paired_delta, reruns, select
+from . import ladder
+from .claims import NOT_REPRODUCED, PARTLY, REPRODUCED, VERDICTS, Claim, all_or_some, direction
+
+RECIPE = "S3"
+CHAPTER = "rl_capability"
+BANDS = ("in_dist", "edge", "hard")
+PAPER_ROLES = ("in-dist", "mixed", "edge", "hard")  # the paper's four arms; the others are ours
+# The paper's numbers (its Sec. 3, Fig 3): the edge-band run on the edge band.
+PAPER_EDGE_RUN = {"pass@1": (0.10, 0.50), "pass@128": (0.40, 0.85)}
+
+# Verdict rules (fixed before the issue-11 runs on the op 2-9 base; lab notes). A change is "up" only when its
+# paired 95% interval lies above zero. "partly" is kept for a claim whose discriminating part holds for some arms
+# but not all; a criterion that a model which learns nothing also meets never carries a verdict on its own.
+HARD_REWARD_MAX = 0.05  # "almost no reward": mean training reward of the hard-band run below this
+EDGE_REWARD_MIN = 0.10  # ... while the edge-band run from the same base does get reward (the contrast)
+FLAT_TOL = 0.05  # |pass@k_max change| within this is "flat" for the in-dist claim
+
+
+@dataclass
+class S3:
+    """The chapter's data: the base (ladder result), the RL arms (S3 result), reruns of some arms with other RL
+    seeds, and the recipe that made them."""
+
+    base: Result
+    runs: Result
+    recipe: Recipe
+    reruns: dict[int, Result]
+
+    @cached_property
+    def table(self) -> pd.DataFrame:
+        """The tidy evaluation table of the base (model "base") and every RL arm."""
+        return pd.concat([self.base.table, self.runs.table], ignore_index=True)
+
+    @cached_property
+    def k_max(self) -> int:
+        """The largest k every model was evaluated at (RL arms may use fewer samples than the base)."""
+        return k_max(self.table)
+
+    @property
+    def arms(self) -> list[str]:
+        return self.runs.models
+
+    @cached_property
+    def roles(self) -> dict[str, str]:
+        return {a.name: a.param("role") for a in self.recipe.arms if a.name in self.arms}
+
+    def arm(self, role: str) -> str | None:
+        return next((a for a, r in self.roles.items() if r == role), None)
+
+    def records(self, run: Result | None = None) -> dict[str, list[dict]]:
+        """Per-problem records {model: [...]}, the base first; of the seed-0 arms, or of a rerun."""
+        run = run or self.runs
+        return {"base": self.base.records("base"), **{m: run.records(m) for m in run.models}}
+
+    @property
+    def bands(self) -> dict[str, tuple[int, int]]:
+        return {label: (lo, hi) for label, lo, hi in self.recipe.evaluation.bands}
+
+    def changes(self, run: Result | None = None) -> pd.DataFrame:
+        """Paired pass@1 and pass@k_max changes vs the base, per arm and eval band (of seed 0, or of a rerun)."""
+        return deltas(self.records(run), self.bands, self.k_max)
+
+    @cached_property
+    def dt(self) -> pd.DataFrame:
+        return self.changes()
+
+    def value(self, model: str, band: str, metric: str = "pass@k", k=None) -> Estimate:
+        return estimate(self.table, model, band, metric, k)
+
+
+def load(scale: str = "laptop", seed: int = 0, fresh: bool = False) -> S3:
+    """The committed base and S3 results (fresh: run them now; the smoke scale always runs when none is
+    committed), with the committed reruns of some arms with other RL seeds."""
+    base = ladder.load(scale, seed, fresh)
+    runs = load_or_run(RECIPE, scale, seed, fresh)
+    return S3(base, runs, get_recipe(RECIPE, scale), reruns(RECIPE, scale, seed) if not fresh else {})
+
+
+def deltas(records: dict[str, list[dict]], bands: dict[str, tuple[int, int]], k_max: int) -> pd.DataFrame:
+    """Paired pass@1 and pass@k_max changes vs records["base"], per arm and eval band."""
+    rows = []
+    for arm in [a for a in records if a != "base"]:
+        for band, ops in bands.items():
+            for k in (1, k_max):
+                d = paired_delta(records["base"], records[arm], ops, k)
+                rows.append({"arm": arm, "band": band, "k": k, "delta": d.value, "lo": d.lo, "hi": d.hi})
+    return pd.DataFrame(rows)
+
+
+def _change(dt: pd.DataFrame, arm: str, band: str, k: int) -> Estimate:
+    r = dt[(dt.arm == arm) & (dt.band == band) & (dt.k == k)].iloc[0]
+    return Estimate(float(r.delta), float(r.lo), float(r.hi))
+
+
+def mean_reward(logs: dict, arm: str) -> float:
+    """Mean training reward of an arm's GRPO steps (nan without a log)."""
+    return mean_log(logs.get(arm, {}).get("rl", []), "reward_mean")
+
+
+def verdicts(dt: pd.DataFrame, logs: dict, roles: dict[str, str], k_max: int,
+             flat_tol: float = FLAT_TOL) -> list[Claim]:
+    """The paper's S3 claims, each with our numbers and a verdict computed by its rule.
+
+    Rules (a null model, one RL does not change, gets "not reproduced" on every claim):
+    - in-dist: pass@1 up for every arm that gets reward (all but the hard arm) and |pass@k_max change| <= flat_tol
+      for each; "partly" when some but not all of those arms are up and flat;
+    - edge RL raises edge (hard) pass@k_max: the interval lies above zero;
+    - only edge-calibrated RL: the edge arm's edge pass@k_max is up and larger than the in-dist and hard arms';
+    - hard RL learns nothing: its mean reward < HARD_REWARD_MAX and no band up, while the edge arm's mean reward
+      >= EDGE_REWARD_MIN (without that contrast, "no reward" is what a base with no edge shows everywhere)."""
+    by_role = {role: arm for arm, role in roles.items()}
+    get = lambda arm, band, k: _change(dt, arm, band, k)  # noqa: E731
+    claims = []
+    fixed = [a for a, r in roles.items() if r in PAPER_ROLES]
+    rewarded = [a for a in fixed if a != by_role.get("hard")]
+    ok = [direction(get(a, "in_dist", 1)) == "up" and abs(get(a, "in_dist", k_max).value) <= flat_tol
+          for a in rewarded]
+    nums = "; ".join(f"{a}: pass@1 {get(a, 'in_dist', 1).fmt(True)}, pass@{k_max} "
+                     f"{get(a, 'in_dist', k_max).fmt(True)}" for a in fixed)
+    claims.append(Claim(CHAPTER, f"In-dist eval: RL raises pass@1 and leaves pass@{k_max} flat (every run that "
+                                 f"gets reward)", "ID pass@1 up, pass@128 flat for all runs (Fig 3)", nums,
+                        all_or_some(ok), f"pass@1 change above zero and |pass@{k_max} change| <= {flat_tol} for "
+                                         f"every rewarded arm; partly when for some"))
+    if "edge" in by_role:
+        e = by_role["edge"]
+        for band, paper in (("edge", "edge RL: op 11-14 pass@128 40% -> 85% (Fig 3)"),
+                            ("hard", "edge RL raises op 15-20 pass@128 (Fig 3)")):
+            r = get(e, band, k_max)
+            claims.append(Claim(CHAPTER, f"Edge-band RL raises {band}-band pass@{k_max}", paper, r.fmt(True),
+                                REPRODUCED if r.above_zero else NOT_REPRODUCED,
+                                "the paired 95% interval of the change lies above zero"))
+        r_edge = get(e, "edge", k_max)
+        others = {a: get(a, "edge", k_max) for a in (by_role.get("in-dist"), by_role.get("hard")) if a}
+        beats = all(r_edge.value > o.value for o in others.values())
+        claims.append(Claim(CHAPTER, f"Only edge-calibrated RL raises edge pass@{k_max} (more than in-dist or hard "
+                                     f"RL)", "only the 11-14 (and 9-12) runs raise OOD pass@128 (Fig 3)",
+                            "; ".join(f"{a}: {o.fmt(True)}" for a, o in {e: r_edge, **others}.items()),
+                            REPRODUCED if beats and r_edge.above_zero else NOT_REPRODUCED,
+                            "the edge arm's change is above zero and larger than the in-dist and hard arms'"))
+    if "hard" in by_role:
+        h = by_role["hard"]
+        rew = mean_reward(logs, h)
+        edge_rew = mean_reward(logs, by_role["edge"]) if "edge" in by_role else float("nan")
+        changes = [get(h, b, k_max) for b in ("edge", "hard")]
+        no_gain = not any(c.above_zero for c in changes)
+        claims.append(Claim(CHAPTER, "Hard-band RL sees almost no reward and learns nothing out of distribution",
+                            "17-20 RL learns nothing: no reward (Fig 3, Fig 11)",
+                            f"mean training reward {rew:.4f} (edge run: {edge_rew:.4f}); edge {changes[0].fmt(True)}, "
+                            f"hard {changes[1].fmt(True)}",
+                            REPRODUCED if rew < HARD_REWARD_MAX and no_gain and edge_rew >= EDGE_REWARD_MIN
+                            else NOT_REPRODUCED,
+                            f"mean reward < {HARD_REWARD_MAX} and no band up, while the edge run's mean reward >= "
+                            f"{EDGE_REWARD_MIN}"))
+    return claims
+
+
+def claims_by_seed(ch: S3) -> pd.DataFrame:
+    """One row per claim: its verdict with each RL seed that can decide it (the seed's reruns cover its arms) and
+    the combined verdict: the weakest of them (a claim holds over seeds only as far as it holds in each)."""
+    logs = ch.runs.data["training_logs"]
+    by_seed = {0: verdicts(ch.dt, logs, ch.roles, ch.k_max)}
+    for rl_seed, run in ch.reruns.items():
+        roles = {a: ch.roles[a] for a in run.models if a in ch.roles}
+        by_seed[rl_seed] = verdicts(ch.changes(run), run.data["training_logs"], roles, ch.k_max)
+    rows = {}
+    for rl_seed, claims in by_seed.items():
+        for c in claims:
+            rows.setdefault(c.text, {"claim (paper)": c.text})[f"RL seed {rl_seed}"] = c.verdict
+    out = pd.DataFrame(list(rows.values()))
+    cols = [c for c in out.columns if c.startswith("RL seed")]
+    out["verdict"] = out[cols].apply(lambda r: weakest([v for v in r if isinstance(v, str)]), axis=1)
+    return out
+
+
+def weakest(verdicts_: list[str]) -> str:
+    """The weakest of several verdicts of one claim (not reproduced < partly < reproduced)."""
+    return max(verdicts_, key=VERDICTS.index)
+
+
+def claims(ch: S3) -> list[Claim]:
+    """The chapter's claims: seed 0's, each verdict combined with the reruns' where they decide it."""
+    combined = claims_by_seed(ch).set_index("claim (paper)")
+    out = []
+    seed_cols = [col for col in combined.columns if col.startswith("RL seed")]
+    for c in verdicts(ch.dt, ch.runs.data["training_logs"], ch.roles, ch.k_max):
+        seeds = [col for col in seed_cols if isinstance(combined.at[c.text, col], str)]
+        if len(seeds) > 1:
+            c = Claim(c.chapter, c.text, c.paper, c.ours + " (RL seed 0; verdicts by seed: "
+                      + ", ".join(f"{s[8:]}: {combined.at[c.text, s]}" for s in seeds) + ")",
+                      combined.at[c.text, "verdict"], c.rule + "; over RL seeds, the weakest verdict")
+        out.append(c)
+    return out
+
+
+# -- prose computed from the results -------------------------------------------------------------------------
+
+def base_before_rl(ch: S3) -> str:
+    """One sentence: the base's verified pass@k per band with intervals, what RL has to work with."""
+    at = lambda band, k: ch.value("base", band, "pass@k", k).fmt()  # noqa: E731
+    km = ch.k_max
+    return (f"**The base model before RL** (verified, 95% intervals): in-dist pass@1 {at('in_dist', 1)}; edge pass@1 "
+            f"{at('edge', 1)} and pass@{km} {at('edge', km)}; hard pass@{km} {at('hard', km)}. "
+            f"An edge pass@{km} above zero is what lets edge-band RL be rewarded on verified solutions at all.")
+
+
+def setup_table(ch: S3) -> pd.DataFrame:
+    """One row per arm: its role, RL prompts, steps, batch, reward, rollout tokens and wall time."""
+    rows = []
+    for a in ch.recipe.arms:
+        if a.name not in ch.arms:
+            continue
+        m = ch.runs.data["training_manifests"][a.name]["rl"]
+        lo, hi = a.param("rl_band")
+        rows.append({"arm": a.name, "role": a.param("role"),
+                     "RL prompts (ops)": f"{lo}-{hi}" + (" screened" if a.rl.edge_filter else ""),
+                     "GRPO steps": a.rl.steps, "prompts x rollouts": f"{a.rl.prompts_per_step} x {a.rl.rollouts}",
+                     "reward": a.rl.reward.name, "rollout tokens": m.get("rollout_tokens"),
+                     "GRPO wall time (min)": round((m.get("wall_time_s") or 0) / 60, 1)})
+    return pd.DataFrame(rows)
+
+
+def setup_text(ch: S3) -> str:
+    sc, ev = ch.recipe.scale, ch.recipe.evaluation
+    text = (f"GRPO at this scale: actor lr {sc.rl_lr:g} (constant), KL coefficient {sc.rl_kl_coef:g} to the base "
+            f"model (low-variance estimator), clip 0.2, token-mean loss, rollout temperature {sc.rl_temperature}, "
+            f"{sc.rl_prompts_per_step // sc.rl_minibatch_prompts} PPO mini-batches per step, responses up to "
+            f"{sc.rl_max_response_tokens} tokens. Evaluation: {ev.problems_per_op} held-out problems per op "
+            f"x {ev.samples} samples at T = {sc.eval_temperature}; the bands are in-dist "
+            f"{sc.in_dist[0]}-{sc.in_dist[1]}, edge {sc.edge[0]}-{sc.edge[1]}, hard {sc.hard[0]}-{sc.hard[1]}.")
+    filt = [a for a in ch.recipe.arms if a.rl and a.rl.edge_filter and a.name in ch.arms]
+    if filt:
+        fm = ch.runs.data["training_manifests"][filt[0].name]["rl"]
+        f = filt[0].rl.edge_filter
+        text += (f"\n\nEdge filter: every {f.refresh_every} steps the current policy samples k = {f.k} completions "
+                 f"for each of {f.pool_size} fresh candidates and keeps those it solves sometimes but not always; "
+                 f"over the run it screened {fm.get('screened')} candidates and kept {fm.get('kept')}.")
+    return text
+
+
+def changes_table(ch: S3, run: Result | None = None) -> pd.DataFrame:
+    """The paired changes as a table: one row per arm, one column per (band, k), "change [95% CI]"."""
+    dt = ch.dt if run is None else ch.changes(run)
+    show = dt.assign(change=[_change(dt, r.arm, r.band, r.k).fmt(True) for r in dt.itertuples()])
+    order = {a: i for i, a in enumerate(dt.arm.unique())}
+    out = show.pivot_table(index="arm", columns=["band", "k"], values="change", aggfunc="first")
+    return out.loc[sorted(out.index, key=order.get), list(BANDS)]
+
+
+def outcome_table(ch: S3) -> pd.DataFrame:
+    """Per model and band: outcome-only pass@1 and pass@k_max (answer right) and mean process accuracy."""
+    rows = []
+    for m in ["base"] + ch.arms:
+        row = {"model": m}
+        for band in BANDS:
+            for k in (1, ch.k_max):
+                row[(band, f"outcome pass@{k}")] = round(ch.value(m, band, "outcome_pass@k", k).value, 3)
+            row[(band, "process acc")] = round(ch.value(m, band, "process_acc").value, 3)
+        rows.append(row)
+    out = pd.DataFrame(rows).set_index("model")
+    out.columns = pd.MultiIndex.from_tuples(out.columns)
+    return out
+
+
+def paper_beside_ours(ch: S3) -> pd.DataFrame:
+    edge = ch.arm("edge")
+    rows = []
+    for metric, (p_before, p_after) in PAPER_EDGE_RUN.items():
+        k = 1 if metric == "pass@1" else ch.k_max
+        rows.append({"edge band": metric if k == 1 else f"pass@{k} (paper: pass@128)", "paper: base": p_before,
+                     "paper: edge RL": p_after, "ours: base": ch.value("base", "edge", "pass@k", k).fmt(),
+                     "ours: edge RL": ch.value(edge, "edge", "pass@k", k).fmt() if edge else None})
+    return pd.DataFrame(rows)
+
+
+def reading(ch: S3) -> str:
+    """What the tables say, as bullet points computed from them (stays true when the results change)."""
+    dt, km, edge = ch.dt, ch.k_max, ch.arm("edge")
+    logs = ch.runs.data["training_logs"]
+    lines = []
+    if edge:
+        e1, ek = _change(dt, edge, "edge", 1), _change(dt, edge, "edge", km)
+        lines.append(f"- The edge-band run changed edge-band pass@1 by {e1.value:+.3f} and pass@{km} by "
+                     f"{ek.value:+.3f} (paper: +0.40 and +0.45).")
+    hard = ch.arm("hard")
+    if hard:
+        lines.append(f"- The hard-band run's mean training reward was {mean_reward(logs, hard):.4f}"
+                     + (f" (edge run: {mean_reward(logs, edge):.4f})." if edge else "."))
+    filt = ch.arm("edge-filter")
+    if filt and edge:
+        for band in ("edge", "hard"):
+            a, b = _change(dt, filt, band, km), _change(dt, edge, band, km)
+            lines.append(f"- Edge filter vs fixed edge band at equal compute, {band} band pass@{km} change: "
+                         f"{a.value:+.3f} vs {b.value:+.3f}.")
+    base_out = {k: ch.value("base", "edge", "outcome_pass@k", k).value for k in (1, km)}
+    for role in ("edge", "edge, 3x steps", "edge, process-aware reward", "edge-filter"):
+        arm = ch.arm(role)
+        if arm:
+            o1, ok = (ch.value(arm, "edge", "outcome_pass@k", k).value for k in (1, km))
+            shape = (" (pass@1 up and pass@k down: the outcome distribution was sharpened, not widened)"
+                     if o1 > base_out[1] + 0.02 and ok < base_out[km] - 0.02 else "")
+            lines.append(f"- {arm}: edge outcome-only pass@1 {base_out[1]:.3f} -> {o1:.3f}, pass@{km} "
+                         f"{base_out[km]:.3f} -> {ok:.3f}{shape}; edge process accuracy "
+                         f"{ch.value('base', 'edge', 'process_acc').value:.3f} -> "
+                         f"{ch.value(arm, 'edge', 'process_acc').value:.3f}; in-dist verified pass@1 change "
+                         f"{_change(dt, arm, 'in_dist', 1).value:+.3f}.")
+    nll = {m: ch.value(m, "edge", "nll").value for m in ["base"] + ch.arms}
+    up = [a for a in ch.arms if nll[a] > nll["base"]]
+    lines.append(f"- Gold-solution NLL on the edge band rose for {len(up)} of {len(ch.arms)} runs (the paper's "
+                 f"Fig 10: RL lowers it on every range, most on the edge).")
+    if not len(dt[(dt.band != "in_dist") & (dt.lo > 0)]):
+        lines += ["", "**At this scale no RL run raised verified pass@k on the edge or hard band with an interval "
+                      "above zero.** The reward moved answers, not verified solutions."]
+    for role in ("edge, 3x steps", "edge, process-aware reward"):
+        arm = ch.arm(role)
+        if arm and edge:
+            parts = [f"{band} pass@{k} {_change(dt, arm, band, k).value:+.3f} (edge arm "
+                     f"{_change(dt, edge, band, k).value:+.3f})" for band in ("edge", "hard") for k in (1, km)]
+            lines.append(f"- Follow-up, {role}: " + "; ".join(parts) + ".")
+    return "\n".join(lines)
+
+
+def deviations(ch: S3) -> str:
+    sc = ch.recipe.scale
+    train_min = sum((ch.runs.data["training_manifests"][a]["rl"].get("wall_time_s") or 0) for a in ch.arms) / 60
+    seeded = sorted(set().union(*(r.models for r in ch.reruns.values()))) if ch.reruns else []
+    notes = [
+        f"- The {len(ch.arms)} arms took {train_min:.0f} minutes of GRPO in all, one thread each, two at a time "
+        f"(lab notes). " + (f"{', '.join(seeded)} ran with {len(ch.reruns) + 1} RL seeds; the other arms with one, so "
+                            f"their intervals are over problems, not over training runs. " if seeded else
+                            "One RL seed per arm: intervals are over problems, not over training runs. ")
+        + f"`python -m reasonlab run S3 --scale {sc.name} --rl-seed 1 --arm ARM` runs another from the same base.",
+        f"- {sc.rl_steps} GRPO steps of {sc.rl_prompts_per_step} prompts x {sc.rollouts} rollouts per arm (the paper: "
+        f"about 390 steps of 1,024 prompts), with the actor learning rate raised to {sc.rl_lr:g} (the paper: 1e-6).",
+        "- The reward is the outcome reward (the answer is right), as in the paper's Sec. 3; evaluation stays strict "
+        "(process-verified). The gap between the two is where reward hacking would show.",
+    ]
+    if sc.rl_eval_samples and sc.rl_eval_samples < sc.eval_samples:
+        notes.append(f"- RL arms are evaluated with {sc.rl_eval_samples} samples per problem, the base with "
+                     f"{sc.eval_samples}; every comparison uses pass@k for k <= {ch.k_max}, paired per problem.")
+    if sc.pretrain_tail:
+        notes.append(f"- The base model saw a {sc.pretrain_tail:.0%} long tail of edge-band problems in "
+                     f"pre-training (the ladder chapter says why).")
+    return "\n".join(notes)
+
+
+# -- figures ------------------------------------------------------------------------------------------------
+
+# One look per role, so that arms whose curves coincide stay distinguishable (issue 13: a curve hid another).
+ROLE_STYLE = {"in-dist": "-", "mixed": "-", "edge": "-", "hard": "-", "edge-filter": "-.",
+              "edge, 3x steps": ":", "edge, process-aware reward": "--"}
+
+
+def plot_fig3(axes, t: pd.DataFrame, models: list[str], bands=BANDS, labels: dict | None = None,
+              roles: dict | None = None) -> None:
+    """pass@k curves (95% CI) of each model, one panel per eval band: the paper's Fig 3. A panel whose every
+    curve is zero says so in the panel rather than showing lines hidden on the axis."""
+    # the base last: drawn on top, and its ks (it may have more samples than the arms) set the axis
+    models = [m for m in models if m != "base"] + (["base"] if "base" in models else [])
+    for ax, band in zip(axes, bands):
+        top = 0.0
+        for m in models:
+            rows = select(t, m, key=band).sort_values("k")
+            if len(rows):
+                style = ({"color": "black", "linestyle": "--", "zorder": 5} if m == "base"
+                         else {"linestyle": ROLE_STYLE.get((roles or {}).get(m), "-")})
+                plot_pass_at_k(ax, rows.k.astype(int).tolist(), rows.value, rows.lo, rows.hi,
+                               label=(labels or {}).get(m, m), **style)
+                top = max(top, float(rows.hi.max()))
+        if top == 0.0:
+            ax.text(0.5, 0.5, "every model: 0 (no verified solution)", transform=ax.transAxes, ha="center")
+        ax.set_title(f"eval: {band}")
+
+
+def fig3(ch: S3, models: list[str] | None = None, bands=BANDS):
+    """The paper's Fig 3 for our arms: one panel per band, the legend below the panels."""
+    import matplotlib.pyplot as plt
+
+    models = ["base"] + (ch.arms if models is None else [m for m in models if m != "base"])
+    fig, axes = plt.subplots(1, len(bands), figsize=(4.7 * len(bands), 3.9), sharey=True, squeeze=False)
+    labels = {a: f"{a} ({ch.roles.get(a, '')})" for a in ch.arms} | {"base": "base (dashed)"}
+    plot_fig3(axes[0], ch.table, models, bands, labels, ch.roles)
+    handles, names = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=min(4, len(names)), fontsize=8)
+    return fig
+
+
+def fig_deltas(ch: S3):
+    """Paired changes in pass@1 and pass@k_max per band, one marker per arm, with 95% intervals."""
+    import matplotlib.pyplot as plt
+
+    dt = ch.dt
+    fig, axes = plt.subplots(1, 2, figsize=(12, 3.6), sharey=True)
+    for ax, k in zip(axes, (1, ch.k_max)):
+        d = dt[dt.k == k]
+        for i, arm in enumerate(ch.arms):
+            r = d[d.arm == arm]
+            x = [j + (i - len(ch.arms) / 2) * 0.1 for j in range(len(r))]
+            ax.errorbar(x, r.delta, yerr=[r.delta - r.lo, r.hi - r.delta], fmt="o", capsize=2, label=arm)
+        ax.axhline(0, color="black", linewidth=0.8)
+        ax.set_xticks(range(len(BANDS)), BANDS)
+        ax.set(title=f"change in pass@{k} vs base (paired 95% CI)", ylabel="change")
+    handles, names = axes[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=4, fontsize=8)
+    return fig
+
+
+def plot_nll_change(ax, t: pd.DataFrame, models: list[str], bands=BANDS) -> None:
+    """Mean gold-solution NLL per token, RL model minus base, per eval band (the paper's Fig 10: below zero =
+    the RL model finds the gold solutions more likely)."""
+    nll = select(t, metric="nll").set_index(["model", "key"]).value
+    width = 0.8 / max(1, len(models))
+    for i, m in enumerate(models):
+        vals = [nll.get((m, b), np.nan) - nll.get(("base", b), np.nan) for b in bands]
+        ax.bar(np.arange(len(bands)) + i * width, vals, width, label=m)
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_xticks(np.arange(len(bands)) + width * (len(models) - 1) / 2, bands)
+    ax.set(ylabel="RL minus base (nats/token)", title="gold-solution NLL change (< 0: more likely)")
+
+
+def plot_rl_log(ax, logs: dict, models: list[str], key: str = "reward_mean") -> None:
+    """A GRPO log column per step for each run: "reward_mean" (the paper's Fig 11) or "frac_zero_std"
+    (the share of prompt groups whose rewards have no spread, so no gradient)."""
+    for m in models:
+        rows = logs.get(m, {}).get("rl", [])
+        if rows:
+            ax.plot([r["step"] for r in rows], [r.get(key) for r in rows], label=m)
+    labels = {"reward_mean": ("mean reward", "training reward"),
+              "frac_zero_std": ("share of groups", "groups with zero reward variance")}
+    ylabel, title = labels.get(key, (key, key))
+    ax.set(xlabel="GRPO step", ylabel=ylabel, ylim=(-0.02, 1.02), title=title)
+
+
+def fig_dynamics(ch: S3):
+    """Fig 10 and Fig 11: gold-solution NLL change, training reward, groups without reward variance."""
+    import matplotlib.pyplot as plt
+
+    logs = ch.runs.data["training_logs"]
+    fig, axes = plt.subplots(1, 3, figsize=(15, 3.6))
+    plot_nll_change(axes[0], ch.table, ch.arms)
+    plot_rl_log(axes[1], logs, ch.arms, "reward_mean")
+    plot_rl_log(axes[2], logs, ch.arms, "frac_zero_std")
+    handles, names = axes[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=4, fontsize=8)
+    return fig
+
+
+def numbers(ch: S3) -> dict:
+    """Every number the chapter's prose quotes, for glue."""
+    from .claims import counts
+
+    c = counts(claims(ch))
+    return {"n_claims": sum(c.values()), "n_reproduced": c[REPRODUCED], "n_partly": c[PARTLY],
+            "n_not": c[NOT_REPRODUCED], "k_max": ch.k_max}
+
+
+def widget(ch: S3):
+    """Live kernel only: pick an eval band and the runs to compare; redraws Fig 3's panel for them. It re-plots
+    the committed runs (the static page shows every band and run above)."""
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    band = widgets.ToggleButtons(options=list(BANDS), description="eval band")
+    pick = widgets.SelectMultiple(options=ch.arms, value=tuple(ch.arms), description="RL runs")
+
+    def draw(band, runs):
+        fig, ax = plt.subplots(figsize=(6, 3.8))
+        plot_fig3([ax], ch.table, ["base"] + list(runs), bands=(band,), roles=ch.roles)
+        ax.legend(fontsize=8)
+        plt.show()
+
+    out = widgets.interactive_output(draw, {"band": band, "runs": pick})
+    return widgets.VBox([widgets.HBox([band, pick]), out])

@@ -1,0 +1,183 @@
+"""Committed results, read one way: one `Result`, one loader, and the tidy-table accessors every chapter uses.
+
+A result is `data/results/<name>.json` = {"manifest": provenance, "data": {...}}. Recipe results (the runner's)
+hold a tidy table (one row per model, group, key, metric and k, with a value and a 95% bootstrap interval),
+per-problem records and training logs. The filtering of that table lives here once.
+
+    r = results.load_or_run("ladder", "laptop")
+    r.value("base", "edge", k=1)           # Estimate(value, lo, hi) of the edge band's verified pass@1
+    paired_delta(r.records("base"), s3.records("rl-op10-13"), (10, 13), k=64)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from .evaluate import pass_at_k
+from .provenance import load_result
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A number with its 95% interval: a pass@k on a band, or a paired change between two models."""
+
+    value: float
+    lo: float
+    hi: float
+
+    @property
+    def above_zero(self) -> bool:
+        return self.lo > 0
+
+    @property
+    def below_zero(self) -> bool:
+        return self.hi < 0
+
+    def fmt(self, signed: bool = False, digits: int = 3) -> str:
+        f = f"{{:{'+' if signed else ''}.{digits}f}}"
+        return f"{f.format(self.value)} [{f.format(self.lo)}, {f.format(self.hi)}]"
+
+    def __str__(self) -> str:
+        return self.fmt()
+
+
+NO_INTERVAL_METRICS = ("process_acc", "nll")  # one row per band, no k
+
+
+def select(table: pd.DataFrame, model: str | None = None, group: str | None = "band", key: str | None = None,
+           metric: str | None = "pass@k", k: int | str | None = None) -> pd.DataFrame:
+    """The rows of a tidy table that match every filter given (None: any). k="max": the largest k of the
+    matching rows."""
+    t = table
+    for col, want in (("model", model), ("group", group), ("key", key), ("metric", metric)):
+        if want is not None:
+            t = t[t[col] == want]
+    if k == "max":
+        t = t[t.k == t.k.max()]
+    elif k is not None:
+        t = t[t.k == k]
+    return t
+
+
+def estimate(table: pd.DataFrame, model: str, key: str, metric: str = "pass@k", k: int | str | None = "max",
+             group: str = "band") -> Estimate:
+    """One number of a tidy table (a band's pass@k by default). Raises KeyError when the table has no such row."""
+    rows = select(table, model, group, key, metric, None if metric in NO_INTERVAL_METRICS else k)
+    if rows.empty:
+        raise KeyError(f"no {metric}{'' if k is None else f' k={k}'} of model {model!r} on {group} {key!r}")
+    r = rows.iloc[0]
+    return Estimate(float(r.value), float(r.lo), float(r.hi))
+
+
+def k_max(table: pd.DataFrame, model: str | None = None) -> int:
+    """The largest k every model of the table (or `model`) has a verified pass@k at: the k comparisons use."""
+    t = select(table, model, group=None)
+    return int(t.groupby("model").k.max().min())
+
+
+@dataclass
+class Result:
+    """A committed result: its name, provenance manifest and data, with the tidy table as a DataFrame."""
+
+    name: str
+    manifest: dict
+    data: dict
+
+    @cached_property
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame(self.data.get("table", []))
+
+    @property
+    def models(self) -> list[str]:
+        """The models (arms) of a recipe result, in the recipe's order (the file's keys are sorted; the manifest
+        lists the arms in order)."""
+        have = list(self.data.get("records", {}))
+        ordered = [a for a in self.manifest.get("config", {}).get("arms", []) if a in have]
+        return ordered + [a for a in have if a not in ordered]
+
+    def records(self, model: str) -> list[dict]:
+        """Per-problem evaluation records of one model (text_hash, op, n samples, verified count, ...)."""
+        return self.data["records"][model]
+
+    def logs(self, model: str, stage: str) -> list[dict]:
+        """A model's training log of one stage ("pretrain", "mid", "rl"); empty when none was kept."""
+        return self.data.get("training_logs", {}).get(model, {}).get(stage, [])
+
+    def value(self, model: str, band: str, metric: str = "pass@k", k: int | str | None = "max") -> Estimate:
+        return estimate(self.table, model, band, metric, k)
+
+    @property
+    def scale(self) -> str:
+        return self.manifest.get("scale") or self.manifest.get("config", {}).get("scale", "?")
+
+
+def load(name: str) -> Result:
+    """The committed result `data/results/<name>.json` (FileNotFoundError if there is none)."""
+    raw = load_result(name)
+    return Result(name, raw["manifest"], raw["data"])
+
+
+def load_or_run(recipe_id: str, scale: str = "laptop", seed: int = 0, fresh: bool = False,
+                rl_seed: int | None = None) -> Result:
+    """A recipe's result keyed by (recipe, scale, seed, rl_seed): the committed one, or (fresh) run it now.
+
+    Without a committed result and without `fresh`, only the smoke scale runs (in seconds); a larger scale is
+    refused with the command that makes it, rather than silently started inside a book build."""
+    from .experiments.runner import result_name, run_recipe
+
+    name = result_name(recipe_id, scale, seed, rl_seed)
+    if not fresh:
+        try:
+            return load(name)
+        except FileNotFoundError:
+            if scale != "smoke":
+                rl = f" --rl-seed {rl_seed}" if rl_seed is not None else ""
+                raise FileNotFoundError(
+                    f"no committed result {name!r}; run `python -m reasonlab run {recipe_id} --scale {scale}"
+                    f"{' --seed ' + str(seed) if seed else ''}{rl}` (or the chapter's notebook with fresh=True) "
+                    f"to make it") from None
+    run_recipe(recipe_id, scale, seed=seed, progress=False, rl_seed=rl_seed)
+    return load(name)
+
+
+def reruns(recipe_id: str, scale: str = "laptop", seed: int = 0, max_rl_seed: int = 9) -> dict[int, Result]:
+    """{rl_seed: result} of the committed reruns of some arms with another RL seed from the same base
+    (`python -m reasonlab run RECIPE --rl-seed N --arm ...`), for rl_seed 1, 2, ... while they exist."""
+    from .experiments.runner import result_name
+
+    out = {}
+    for rl_seed in range(1, max_rl_seed + 1):
+        try:
+            out[rl_seed] = load(result_name(recipe_id, scale, seed, rl_seed))
+        except FileNotFoundError:
+            break
+    return out
+
+
+def _per_problem(records: list[dict], lo: int, hi: int, k: int) -> dict[str, float]:
+    return {r["text_hash"]: pass_at_k(r["n"], r["verified"], k) for r in records if lo <= r["op"] <= hi}
+
+
+def paired_delta(base: list[dict], model: list[dict], ops: tuple[int, int], k: int, n_boot: int = 2000,
+                 seed: int = 0) -> Estimate:
+    """Mean over the problems both evaluated on ops [lo, hi] of pass@k(model) - pass@k(base), with a paired 95%
+    bootstrap interval over problems (the same problem resampled for both)."""
+    a, b = _per_problem(base, *ops, k), _per_problem(model, *ops, k)
+    keys = sorted(set(a) & set(b))
+    if not keys:
+        raise ValueError(f"no problem on ops {ops} was evaluated for both models")
+    d = np.array([b[h] - a[h] for h in keys])
+    rng = np.random.default_rng(seed)
+    boots = d[rng.integers(0, len(d), size=(n_boot, len(d)))].mean(1)
+    return Estimate(float(d.mean()), float(np.quantile(boots, 0.025)), float(np.quantile(boots, 0.975)))
+
+
+def mean_log(rows: list[dict], key: str) -> float:
+    """Mean of a training-log column over the rows that have it (nan without any)."""
+    vals = [r[key] for r in rows if r.get(key) is not None and not (isinstance(r[key], float) and math.isnan(r[key]))]
+    return float(np.mean(vals)) if vals else float("nan")

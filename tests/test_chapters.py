@@ -1,0 +1,115 @@
+"""The chapter layer: one result loader and accessors, one verdict vocabulary, notebooks that only call it."""
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from reasonlab.chapters import claims as cl
+from reasonlab.results import Estimate, Result, estimate, k_max, select
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+MAX_CELL_LINES = 25
+
+
+def _table():
+    rows = []
+    for model, ks in (("base", (1, 2, 4)), ("arm", (1, 2))):
+        for band, v in (("edge", 0.2), ("hard", 0.0)):
+            rows += [dict(model=model, group="band", key=band, metric="pass@k", k=k, value=v * k, lo=0.0, hi=1.0)
+                     for k in ks]
+        rows.append(dict(model=model, group="band", key="edge", metric="nll", k=None, value=1.5, lo=1.5, hi=1.5))
+    return pd.DataFrame(rows)
+
+
+def test_select_and_estimate_read_one_number():
+    t = _table()
+    assert estimate(t, "base", "edge", k=2) == Estimate(0.4, 0.0, 1.0)
+    assert estimate(t, "base", "edge").value == pytest.approx(0.8)  # k="max": the model's own largest k
+    assert estimate(t, "arm", "edge", "nll").value == 1.5  # no k for NLL
+    assert len(select(t, key="edge", k=1)) == 2
+    assert k_max(t) == 2  # the largest k every model has
+    with pytest.raises(KeyError, match="no pass@k k=8 of model 'base' on band 'edge'"):
+        estimate(t, "base", "edge", k=8)
+
+
+def test_estimate_formats_and_signs():
+    e = Estimate(0.0123, -0.004, 0.03)
+    assert e.fmt(signed=True) == "+0.012 [-0.004, +0.030]" and str(e) == "0.012 [-0.004, 0.030]"
+    assert not e.above_zero and not e.below_zero and cl.direction(e) == "flat"
+    assert cl.direction(Estimate(0.1, 0.01, 0.2)) == "up" and cl.direction(Estimate(-0.1, -0.2, -0.01)) == "down"
+
+
+def test_result_models_keep_the_recipe_order():
+    r = Result("x", {"config": {"arms": ["b", "a"]}}, {"records": {"a": [], "b": [], "c": []}})
+    assert r.models == ["b", "a", "c"]  # the file's keys are sorted; the manifest keeps the recipe's order
+
+
+def test_one_verdict_vocabulary():
+    assert cl.all_or_some([True, True]) == "reproduced"
+    assert cl.all_or_some([True, False]) == "partly"
+    assert cl.all_or_some([]) == "not reproduced"  # nothing tested is not evidence
+    assert cl.gated(False, [True, True]) == "not reproduced"  # the discriminating part failed
+    assert cl.gated(True, [True, False]) == "partly" and cl.gated(True, [True]) == "reproduced"
+    assert cl.over_seeds(["reproduced", "reproduced"]) == "reproduced"
+    assert cl.over_seeds(["reproduced", "not reproduced"]) == "partly"
+    with pytest.raises(ValueError, match="verdict must be one of"):
+        cl.Claim("c", "t", "p", "o", "reproduced, by a small margin", "r")
+    claims = [cl.Claim("c", "t", "p", "o", v, "r") for v in ("reproduced", "partly", "partly")]
+    assert cl.counts(claims) == {"reproduced": 1, "partly": 2, "not reproduced": 0}
+    assert list(cl.table(claims).columns) == ["claim (paper)", "paper", "ours", "verdict", "rule"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebooks_hold_calls_not_logic(path):
+    """Notebooks: a parameters cell, calls, figures, glue; no `def`, no class, no code cell over 25 lines."""
+    cells = json.loads(path.read_text())["cells"]
+    code = [("".join(c["source"]), i) for i, c in enumerate(cells) if c["cell_type"] == "code"]
+    assert "parameters" in cells[code[0][1]]["metadata"].get("tags", []), "the first code cell holds the parameters"
+    for src, i in code:
+        lines = src.strip().splitlines()
+        assert not any(line.lstrip().startswith(("def ", "class ", "lambda")) for line in lines), f"cell {i} defines"
+        assert len(lines) <= MAX_CELL_LINES, f"cell {i} has {len(lines)} lines (> {MAX_CELL_LINES})"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebooks_take_live_and_use_it(path):
+    """Every notebook has the `live` parameter, and every widget it shows goes through live_only."""
+    cells = json.loads(path.read_text())["cells"]
+    params = "".join(next(c for c in cells if "parameters" in c["metadata"].get("tags", []))["source"])
+    assert "live = True" in params
+    code = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    assert "ipywidgets" not in code, "widgets are built in the chapter module and shown through live_only"
+
+
+def test_live_only_shows_a_note_in_the_static_book():
+    from reasonlab.widgets import live_only
+
+    built = []
+    assert live_only(lambda x: built.append(x) or "panel", True, "what", 3) == "panel" and built == [3]
+    note = live_only(lambda: pytest.fail("built in a headless run"), False, "It redraws Fig 3.")
+    assert "It redraws Fig 3." in note.data and "make lab" in note.data
+
+
+def test_markov_knobs_change_the_page():
+    """Non-committed knob values recompute the chapter (seconds) instead of silently showing the committed
+    result; the committed values load it."""
+    from reasonlab.chapters import theory_markov as tm
+    from reasonlab.sim import markov
+
+    committed = tm.load(markov.chapter_config("laptop"), fresh=False)
+    assert "computed_now" not in committed["manifest"]
+    other = tm.load(markov.chapter_config("smoke", eps_w=0.3, steps=20), fresh=False)
+    assert other["manifest"]["config"]["chain"]["eps_w"] == 0.3 and other["manifest"]["computed_now"]
+    assert all(c.verdict in cl.VERDICTS for c in tm.claims(other["data"]))
+
+
+def test_committed_chapters_compute_their_claims():
+    """The committed laptop results go through each chapter's claims with the one vocabulary."""
+    from reasonlab.chapters import ladder
+    from reasonlab.chapters import rl_capability as s3
+
+    base = ladder.load("laptop")
+    for c in ladder.claims(base.table) + s3.claims(s3.load("laptop")):
+        assert c.verdict in cl.VERDICTS and c.rule and c.ours
