@@ -92,13 +92,19 @@ def package_versions() -> dict[str, str]:
     return out
 
 
+def _artifact_key(config: Any, *parents: str) -> str:
+    from .artifacts import artifact_key  # artifacts builds on this module
+
+    return artifact_key(config, *parents)
+
+
 def make_manifest(kind: str, config: Any, parents: tuple[str, ...] = (), wall_time_s: float | None = None,
                   **extra: Any) -> dict:
     """The provenance record written beside every artifact and committed result."""
     return {
         "kind": kind,
         "config": to_jsonable(config),
-        "config_hash": config_hash(config, *parents),
+        "config_hash": _artifact_key(config, *parents),
         "parents": list(parents),
         "git_commit": git_commit(),
         "packages": package_versions(),

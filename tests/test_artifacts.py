@@ -160,3 +160,42 @@ def test_an_arm_on_other_problems_is_refused_and_the_result_kept(tmp_path, monke
         runner.run_recipe("S3", "smoke", arms=[arms[1]], progress=False)
     assert (tmp_path / "results" / "S3-smoke.json").read_text() == before
     assert list(load_result("S3-smoke", tmp_path / "results")["data"]["records"]) == [arms[0]]
+
+
+def test_runtime_fields_do_not_change_keys():
+    """Checkpoint cadence is how a run is carried out, not what it computes: it must not re-key a stage."""
+    import dataclasses
+
+    from reasonlab.artifacts import artifact_key
+
+    recipe = runner.get_recipe("S3", "smoke")
+    arm = recipe.arms[0]
+    (pre, pre_cfg), (rl, rl_cfg) = runner.stage_dirs(recipe, arm).values()
+    assert artifact_key(dataclasses.replace(pre_cfg, ckpt_every=7)) == artifact_key(pre_cfg) == pre.name.split("-")[1]
+    assert artifact_key(dataclasses.replace(rl_cfg, ckpt_every=3), pre.name.split("-")[1]) == rl.name.split("-")[1]
+    assert artifact_key(dataclasses.replace(pre_cfg, lr=pre_cfg.lr * 2)) != artifact_key(pre_cfg)  # identity does
+    # the key a stage's trainer writes into its manifest is the key of its directory (one key per stage)
+    assert make_manifest("lm", pre_cfg)["config_hash"] == pre.name.split("-")[1]
+
+
+def test_the_committed_base_is_found_under_its_key():
+    recipe = runner.get_recipe("ladder", "laptop")
+    final = runner.finished_stage(recipe, "base", "pretrain")
+    assert final is not None and final.parent.parent == runner.COMMITTED_ARTIFACTS
+    assert check_artifact(final)["config_hash"] == final.parent.name.split("-")[1]
+
+
+def test_rekey_moves_a_stage_keyed_with_runtime_fields(tmp_path):
+    from reasonlab.artifacts import artifact_key, rekey
+    from reasonlab.provenance import config_hash
+
+    cfg = {"lr": 0.1, "ckpt_every": 50}
+    old = tmp_path / f"pretrain-{config_hash(cfg)}"
+    final = _finished_stage(old)
+    write_manifest(final, {**json.loads((final / "manifest.json").read_text()), "config": cfg,
+                           "config_hash": config_hash(cfg), "parents": []})
+    new = rekey(old)
+    assert new.name == f"pretrain-{artifact_key(cfg)}" and not old.exists()
+    manifest = check_artifact(new / "final")  # weights still check out
+    assert manifest["config_hash"] == artifact_key(cfg) and manifest["rekeyed_from_dir"] == old.name
+    assert rekey(new) == new  # a current key is left alone

@@ -19,6 +19,7 @@ import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..artifacts import artifact_key
 from ..provenance import (REPO_ROOT, CorruptArtifact, atomic_write_text, check_artifact, config_hash,
                           make_manifest, portable_path, reasonlab_home, save_result, weights_digest)
 from .recipes import RL, Arm, NextToken, Recipe, get_recipe
@@ -112,17 +113,17 @@ def stage_dirs(recipe: Recipe, arm: Arm, seed: int = 0, rl_seed: int | None = No
     (a stage's key hashes its trainer config with its parent's key; the edge filter's settings join an RL key).
     `seed` seeds every stage; `rl_seed`, if given, the RL stage alone (another RL run from the same base)."""
     out: dict[str, tuple[Path, object]] = {}
-    parent_key = ""
+    parents: tuple[str, ...] = ()  # a first stage has no parent: the same key its trainer's manifest records
     for name, stage in arm.stages.items():
         if name == "rl":
             cfg = grpo_config(stage, recipe.scale, seed if rl_seed is None else rl_seed)
             extra = (config_hash(stage.edge_filter),) if stage.edge_filter is not None else ()
-            key = config_hash(cfg, *extra, parent_key)
+            key = artifact_key(cfg, *extra, *parents)
         else:
             cfg = lm_config(stage, recipe.scale, name, seed)
-            key = config_hash(cfg, parent_key)
+            key = artifact_key(cfg, *parents)
         out[name] = (artifacts_root() / f"{name}-{key}", cfg)
-        parent_key = key
+        parents = (key,)
     return out
 
 

@@ -70,6 +70,7 @@ from pathlib import Path
 
 from ..experiments.budget import rl_token_equivalent
 from ..generator import Mixture, Problem
+from ..artifacts import artifact_key
 from ..provenance import config_hash, make_manifest, portable_path, stable_seed, write_manifest
 from ..verify import REWARD_KINDS, make_reward_function
 
@@ -619,7 +620,7 @@ def train_grpo(config: GRPORunConfig, out_dir: Path | str, parent_dir: Path | st
         if not problems:
             raise ValueError("problems, when given, must be a non-empty list of Problems")
         parents += (config_hash([p.text_hash for p in problems]),)  # the prompt set is part of the run's identity
-    key = config_hash(config, *parents)
+    key = artifact_key(config, *parents)
     key_file = out_dir / "config_hash"  # the run's identity, written first: a resume must match it
     if key_file.exists() and key_file.read_text().strip() != key:
         raise ValueError(f"{out_dir} holds a run of another config ({key_file.read_text().strip()} != {key}); "

@@ -48,7 +48,8 @@ import torch
 
 from ..generator import SPLITS, Mixture
 from ..model import count_params, get_preset, load_checkpoint, make_model, save_checkpoint
-from ..provenance import config_hash, make_manifest, portable_path, stable_seed, write_manifest
+from ..artifacts import artifact_key
+from ..provenance import make_manifest, portable_path, stable_seed, write_manifest
 from ..tokenizer import load_tokenizer
 from .fast import loss_module
 
@@ -314,7 +315,7 @@ def train_lm(config: LMTrainConfig, out_dir: Path | str, parent_dir: Path | str 
     else:
         tokenizer = load_tokenizer(config.tokenizer)
         model = make_model(config.preset, tokenizer, seed=stable_seed(config.seed, "init"))
-    key = config_hash(config, *parents)
+    key = artifact_key(config, *parents)
 
     model.to(device)
     optimizer = make_optimizer(model, config, fused=device.type == "cuda")
