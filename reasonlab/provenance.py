@@ -53,13 +53,14 @@ def config_hash(obj: Any, *parents: str, length: int = 12) -> str:
 
 
 def git_commit() -> str:
-    """The commit of the working tree, with '+dirty' if it has uncommitted changes."""
+    """The commit of the working tree, with '+dirty' if its code has uncommitted changes. Committed results
+    (data/results/) do not count: they are what runs write, e.g. parallel arms merging into one result."""
     try:
         commit = subprocess.run(
             ["git", "rev-parse", "--short=12", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)data/results"],
             cwd=REPO_ROOT, capture_output=True, text=True, timeout=10,
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
