@@ -22,6 +22,10 @@ fails a page if:
     narrow width). Content inside a horizontal scroll container (tables) is fine;
   - chapter code flagged an empty plot panel: an element with class `reasonlab-empty-panel`, or the text
     "EMPTY PANEL" on the page (the hook for figures whose panels have nothing to show).
+  - a static picker (an element with `data-reasonlab-picker`, made by reasonlab.widgets.static_picker) does
+    not re-render its figure when a reader picks another option: each option's label is clicked (a real mouse
+    click at its position), and then that option must be checked and exactly its own figure shown, with its
+    image decoded and visible, and different from the other options' images.
 Prints one summary line per page and the problems under it. Not collected by pytest (lives in .ci/).
 """
 
@@ -191,6 +195,113 @@ EMPTY_PANEL_JS = f"""
 """
 
 
+# Static pickers (reasonlab.widgets.static_picker): their options, and for one of them where its label is.
+PICKER_ATTR = "data-reasonlab-picker"
+PICKERS_JS = f"""
+(() => Array.from(document.querySelectorAll('[{PICKER_ATTR}]'), (el, j) => ({{
+  id: el.id || ('picker ' + j), n: parseInt(el.getAttribute('{PICKER_ATTR}'), 10),
+  options: Array.from(el.querySelectorAll('input[type=radio]'),
+                      r => (r.labels && r.labels[0] ? r.labels[0].innerText : r.value).trim()),
+  views: el.querySelectorAll('.rlp-view').length,
+}})))()
+"""
+PICKER_TARGET_JS = r"""
+((j, i) => {
+  const radio = document.querySelectorAll('[%s]')[j].querySelectorAll('input[type=radio]')[i];
+  const target = radio.labels && radio.labels[0] ? radio.labels[0] : radio;
+  target.scrollIntoView({behavior: 'instant', block: 'center', inline: 'nearest'});  // the theme scrolls smoothly
+  const r = target.getBoundingClientRect();
+  const x = r.left + Math.min(r.width / 2, 20), y = r.top + r.height / 2;
+  // What a click there would hit: the label (or its radio), or something on top of it (never clicked).
+  const hit = document.elementFromPoint(x, y);
+  const ok = !!hit && (hit === target || hit === radio || target.contains(hit));
+  const cls = hit && typeof hit.className === 'string' && hit.className ? '.' + hit.className.split(/\s+/)[0] : '';
+  const what = hit ? hit.tagName.toLowerCase() + (hit.id ? '#' + hit.id : '') + cls : 'nothing';
+  return {x, y, w: r.width, h: r.height, ok, hit: what};
+})(%d, %d)
+"""
+# What a picker shows now: the checked option, and each figure that is visible (with its image's state).
+PICKER_STATE_JS = """
+((j) => {
+  const el = document.querySelectorAll('[%s]')[j];
+  const radios = Array.from(el.querySelectorAll('input[type=radio]'));
+  const views = Array.from(el.querySelectorAll('.rlp-view'));
+  const shown = [];
+  views.forEach((v, k) => {
+    const s = getComputedStyle(v);
+    if (s.display === 'none' || s.visibility === 'hidden' || !v.getClientRects().length) return;
+    const img = v.querySelector('img');
+    const r = img ? img.getBoundingClientRect() : {width: 0, height: 0};
+    shown.push({index: k, decoded: !!img && img.complete && img.naturalWidth > 0,
+                width: Math.round(r.width), height: Math.round(r.height),
+                src: img ? img.src.length + ':' + img.src.slice(-48) : ''});
+  });
+  return {checked: radios.findIndex(r => r.checked), shown, page: location.href};
+})(%d)
+"""
+
+
+def _steady_target(browser: "Browser", j: int, i: int, timeout: float = 10.0) -> dict | None:
+    """Scroll option i of picker j into view and return where its label is, once two looks a moment apart
+    agree (after a resize the theme re-lays the page out for a while; a click must not land elsewhere)."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        at = browser.evaluate(PICKER_TARGET_JS % (PICKER_ATTR, j, i))
+        if at and last and abs(at["x"] - last["x"]) < 0.5 and abs(at["y"] - last["y"]) < 0.5 and at["ok"] == last["ok"]:
+            return at
+        if time.monotonic() > deadline:
+            return at if at and not at["ok"] else None  # never click a target that is still moving
+        last = at
+        time.sleep(0.25)
+
+
+def check_pickers(browser: "Browser") -> tuple[int, int, list[str]]:
+    """Pick every option of every static picker on the page by clicking its label; return (pickers, options
+    checked, problems). An option passes when it becomes the checked one and shows exactly its own figure,
+    decoded and visible, unlike any other option's."""
+    problems = []
+    pickers = browser.evaluate(PICKERS_JS) or []
+    page = browser.evaluate("location.href")
+    n_options = 0
+    for j, p in enumerate(pickers):
+        name = p["id"]
+        if not (p["n"] == len(p["options"]) == p["views"]) or not p["options"]:
+            problems.append(f"picker {name}: {p['n']} declared, {len(p['options'])} option(s), {p['views']} figure(s)")
+            continue
+        seen: dict[str, str] = {}
+        for i, option in enumerate(p["options"]):
+            n_options += 1
+            at = _steady_target(browser, j, i)
+            if not at or at["w"] <= 0 or at["h"] <= 0:
+                problems.append(f"picker {name}: option {option!r} has no visible label that stays put to click")
+                continue
+            if not at["ok"]:
+                problems.append(f"picker {name}: the label of {option!r} is covered by {at['hit']}")
+                continue
+            for kind in ("mousePressed", "mouseReleased"):
+                browser.send("Input.dispatchMouseEvent",
+                             {"type": kind, "x": at["x"], "y": at["y"], "button": "left", "clickCount": 1})
+            state = browser.evaluate(PICKER_STATE_JS % (PICKER_ATTR, j))
+            shown = state["shown"]
+            if state["page"] != page:
+                problems.append(f"picker {name}: clicking {option!r} left the page (now at {state['page']})")
+                return len(pickers), n_options, problems
+            if state["checked"] != i:
+                problems.append(f"picker {name}: clicking {option!r} did not select it (selected: {state['checked']})")
+            elif [v["index"] for v in shown] != [i]:
+                problems.append(f"picker {name}: {option!r} selected, figure(s) shown: "
+                                f"{[p['options'][v['index']] for v in shown] or 'none'}")
+            elif not shown[0]["decoded"] or shown[0]["width"] <= 0 or shown[0]["height"] <= 0:
+                problems.append(f"picker {name}: the figure of {option!r} did not render "
+                                f"({shown[0]['width']}x{shown[0]['height']} px)")
+            elif shown[0]["src"] in seen:
+                problems.append(f"picker {name}: {option!r} shows the same image as {seen[shown[0]['src']]!r}")
+            else:
+                seen[shown[0]["src"]] = option
+    return len(pickers), n_options, problems
+
+
 class _Handler(http.server.SimpleHTTPRequestHandler):
     log: list[tuple[str, int]] = []
 
@@ -336,7 +447,9 @@ class Browser:
         res = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True, "awaitPromise": True},
                         timeout=timeout)
         if "exceptionDetails" in res:
-            raise RuntimeError(f"script failed in the page: {res['exceptionDetails'].get('text')}")
+            d = res["exceptionDetails"]
+            raise RuntimeError(f"script failed in the page: {d.get('text')} "
+                               f"{((d.get('exception') or {}).get('description') or '').splitlines()[:1]}")
         return res.get("result", {}).get("value")
 
     def take_events(self) -> list[dict]:
@@ -487,6 +600,8 @@ def check_page(browser: Browser, html_dir: Path, base: str, page: str, is_chapte
             _settle(browser, log, deadline, idle=0.3)
         layout += [{**item, "width": w} for item in browser.evaluate(LAYOUT_JS)]
     empty_panels = browser.evaluate(EMPTY_PANEL_JS)
+    browser.resize(*VIEWPORTS[0])  # pick with a reader's mouse, at the desktop width
+    n_pickers, n_options, picker_problems = check_pickers(browser)
     log.feed(browser.take_events(), browser.session)
     served = _Handler.log[start:]
     fetched = {p for p, code in served if code == 200}
@@ -541,10 +656,12 @@ def check_page(browser: Browser, html_dir: Path, base: str, page: str, is_chapte
             f"{kinds[i['kind']]} at {i['width']} px: {i['what']} ({i['detail']})" for i in layout))
     if empty_panels:
         problems.append(f"empty plot panel(s) flagged by the chapter ({len(empty_panels)}): {_listed(empty_panels)}")
+    problems += picker_problems
 
     summary = (f"{rel}: {good_imgs}/{checked} img loaded, math {n_mjx}/{n_math} typeset, "
                f"widgets {n_widget_views} view(s)/{n_widgets_rendered} rendered node(s), "
-               f"{len(served)} request(s)")
+               f"{len(served)} request(s)"
+               + (f", {n_pickers} picker(s): {n_options} option(s) picked" if n_pickers else ""))
     if problems:
         return False, f"FAIL {summary}\n" + "\n".join(f"       - {p}" for p in problems)
     return True, f"ok   {summary}"

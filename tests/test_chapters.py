@@ -113,3 +113,75 @@ def test_committed_chapters_compute_their_claims():
     base = ladder.load("laptop")
     for c in ladder.claims(base.table) + s3.claims(s3.load("laptop")):
         assert c.verdict in cl.VERDICTS and c.rule and c.ours
+
+
+# ------------------------------------------------------------------------- static pickers (issue 13 item 4)
+def _picker_parts(html: str) -> dict:
+    import re
+
+    return {"imgs": re.findall(r'<img src="data:image/png;base64,[A-Za-z0-9+/=]+"', html),
+            "radios": re.findall(r'<input type="radio" name="(rlp-[0-9a-f]+)" id="([^"]+)"', html),
+            "views": re.findall(r'<figure class="rlp-view" id="([^"]+)"', html),
+            "ids": re.findall(r'\bid="([^"]+)"', html),
+            "n": re.findall(r'data-reasonlab-picker="(\d+)"', html)}
+
+
+def test_static_picker_one_image_per_option_unique_ids_nothing_remote():
+    import matplotlib.pyplot as plt
+
+    from reasonlab.book import remote_references
+    from reasonlab.widgets import static_picker
+
+    def figs():
+        out = {}
+        for name, slope in (("a <b>", 1), ("c", 2), ("d", 3)):
+            fig, ax = plt.subplots(figsize=(3, 2))
+            ax.plot([0, 1], [0, slope])
+            out[name] = fig
+        return out
+
+    first, second = figs(), figs()
+    h1, h2 = static_picker(first, "slope").data, static_picker(second, "slope", selected="c").data
+    assert not any(plt.fignum_exists(f.number) for f in (*first.values(), *second.values()))  # closed
+    for h in (h1, h2):
+        p = _picker_parts(h)
+        assert len(p["imgs"]) == len(p["radios"]) == len(p["views"]) == 3 and p["n"] == ["3"]
+        assert h.count(" checked") == 1 and len(set(p["ids"])) == len(p["ids"])
+        assert "a &lt;b&gt;" in h and "<b>" not in h  # option labels are escaped
+        assert not remote_references(h) and "http" not in h and "<script" not in h  # no remote URL, no script
+        assert all(f"#{v} {{ display: block; }}" in h for v in p["views"])  # a CSS rule shows each option
+    assert not set(_picker_parts(h1)["ids"]) & set(_picker_parts(h2)["ids"])  # two pickers on a page don't clash
+    assert 'value="1" checked' in h2
+    with pytest.raises(ValueError, match="not one of the options"):
+        static_picker(figs(), "x", selected="z")
+
+
+def test_live_or_static_builds_only_the_one_shown():
+    from reasonlab.widgets import live_or_static
+
+    assert live_or_static(True, lambda x: ("live", x), lambda x: pytest.fail("static built live"), 1) == ("live", 1)
+    assert live_or_static(False, lambda x: pytest.fail("live built headless"), lambda x: ("static", x), 2) == (
+        "static", 2)
+
+
+def test_chapter_pickers_offer_the_grid_and_stay_small():
+    """S3: one option (and one image) per committed RL arm; the ladder: strict and outcome-only. Small enough
+    that a picker over 8 runs stays under ~400 KB of page."""
+    from reasonlab.chapters import ladder
+    from reasonlab.chapters import rl_capability as s3
+
+    ch = s3.load("laptop")
+    h = s3.picker(ch).data
+    p = _picker_parts(h)
+    assert len(p["imgs"]) == len(p["radios"]) == len(ch.arms) == int(p["n"][0]) >= 4
+    assert all(arm in h for arm in ch.arms)
+    assert len(h) / len(ch.arms) * 8 < 400_000, f"{len(h)} bytes for {len(ch.arms)} runs"
+    h = ladder.picker(ladder.load("laptop").table).data
+    assert len(_picker_parts(h)["imgs"]) == 2 and "strict" in h and "outcome-only" in h
+
+
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.stem in ("ladder", "rl_capability")], ids=lambda p: p.stem)
+def test_try_it_cells_show_the_static_picker_in_the_book(path):
+    cells = json.loads(path.read_text())["cells"]
+    code = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    assert "live_or_static(live, " in code and ".picker, " in code

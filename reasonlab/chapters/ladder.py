@@ -242,7 +242,8 @@ def numbers(t: pd.DataFrame) -> dict:
 
 
 def widget(t: pd.DataFrame):
-    """Live kernel only: strict or outcome-only pass@k per band, re-plotted from the committed result."""
+    """Live kernel only: strict or outcome-only pass@k per band, re-plotted from the committed result. The
+    executed book shows `picker` (the same choice, no kernel needed) instead."""
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
 
@@ -383,3 +384,24 @@ def token_numbers(tokens: Result, recipe) -> dict:
             "op_in_top": sc.in_dist[1], "op_edge_first": sc.edge[0],
             "name_reading": "a jump of the kind a model shows that memorised its band's shapes" if jump > NAME_JUMP
             else "no jump at the band's edge, as a model that learned the step procedure shows"}
+
+
+# -- the static picker (issue 13 item 4) ----------------------------------------------------------------------
+
+PICKER_METRICS = {"strict pass@k (process-verified)": "pass@k",
+                  "outcome-only pass@k (final answer right)": "outcome_pass@k"}
+
+
+def picker(t: pd.DataFrame):
+    """The static book's control: strict or outcome-only pass@k per band, from the committed result; works in the
+    built HTML without a kernel. One figure per metric, of one size, so that they line up."""
+    import matplotlib.pyplot as plt
+
+    from ..widgets import static_picker
+
+    figures = {}
+    for name, metric in PICKER_METRICS.items():
+        fig, ax = plt.subplots(figsize=(6.4, 3.6), layout="constrained")
+        plot_bands(ax, t, metric)
+        figures[name] = fig
+    return static_picker(figures, "metric of the band curves")

@@ -473,8 +473,8 @@ def numbers(ch: S3) -> dict:
 
 
 def widget(ch: S3):
-    """Live kernel only: pick an eval band and the runs to compare; redraws Fig 3's panel for them. It re-plots
-    the committed runs (the static page shows every band and run above)."""
+    """Live kernel only: pick an eval band and several runs to overlay; redraws Fig 3's panel for them from the
+    committed runs. The executed book shows `picker` (one run at a time, no kernel needed) instead."""
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
 
@@ -489,3 +489,35 @@ def widget(ch: S3):
 
     out = widgets.interactive_output(draw, {"band": band, "runs": pick})
     return widgets.VBox([widgets.HBox([band, pick]), out])
+
+
+# -- the static picker (issue 13 item 4) ----------------------------------------------------------------------
+
+def fig_arm(ch: S3, arm: str, bands=BANDS):
+    """Fig 3 for one RL run: the base (dashed) and that run, one panel per eval band; a fixed size, so that the
+    figures of all runs line up in the picker. The run keeps its colour of Fig 3 (its place among the arms)."""
+    import matplotlib.pyplot as plt
+
+    from ..plots import PALETTE
+
+    fig, axes = plt.subplots(1, len(bands), figsize=(3.1 * len(bands), 2.9), sharey=True, squeeze=False,
+                             layout="constrained")
+    colour = PALETTE[ch.arms.index(arm) % len(PALETTE)] if arm in ch.arms else PALETTE[0]
+    for ax in axes[0]:
+        ax.set_prop_cycle(color=[colour])
+    labels = {arm: f"{arm} ({ch.roles.get(arm, '')})", "base": "base (dashed)"}
+    plot_fig3(axes[0], ch.table, ["base", arm], bands, labels, ch.roles)
+    for ax in axes[0][1:]:
+        ax.set_ylabel("")
+    handles, names = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="outside lower center", ncol=2, fontsize=9)
+    return fig
+
+
+def picker(ch: S3):
+    """The static book's control: pick one RL run (one per committed arm: the op ranges, and any follow-ups) to see
+    Fig 3 for it beside the base. Works in the built HTML without a kernel; it chooses among committed runs."""
+    from ..widgets import static_picker
+
+    figures = {f"{a} ({ch.roles.get(a, '')})": fig_arm(ch, a) for a in ch.arms}
+    return static_picker(figures, "RL run (Fig 3: that run and the base, dashed)")

@@ -1,0 +1,275 @@
+"""The model's own outputs with the verifier's report on each, and an error analysis by kind (issue 13 item 5):
+what a researcher reads before trusting a pass@k. Sampled as the evaluation samples, from the ladder's base
+model; the same tables and figures serve any checkpoint's samples.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from ..results import Result
+
+RECIPE = "ladder"
+BANDS = ("in_dist", "edge", "hard")
+
+
+SAMPLES_RESULT = "ladder-samples-{scale}"  # committed for laptop; computed from the base checkpoint otherwise
+SAMPLES_PROBLEMS_PER_OP = 6  # eval problems per op (the first ones of the ladder's own eval set)
+SAMPLES_PER_PROBLEM = 8
+EXAMPLE_ROLES = ("solved", "reward-hacked", "failed")  # verified; answer right but not verified; answer wrong
+KIND_COLOURS = {"correct": "#009E73", "wrong value": "#E69F00", "wrong dependency": "#CC79A7",
+                "missing quantity": "#999999"}
+BAND_SHADES = {"in_dist": "#0072B2", "edge": "#E69F00", "hard": "#D55E00"}
+
+
+def example_role(verified: bool, answer_right: bool) -> str:
+    """solved (verified), reward-hacked (the answer is right, the process does not verify) or failed."""
+    return "solved" if verified else "reward-hacked" if answer_right else "failed"
+
+
+def sample_records(problems: list, texts: list[list[str]], band_of: dict[int, str]) -> list[dict]:
+    """One record per sample: op, band, problem hash, the verifier's outcome and its error kinds (counts); the
+    first sample of each role per op (EXAMPLE_ROLES) also keeps its question, completion and step-by-step report."""
+    from ..verify import STEP_KINDS, error_kinds, step_detail
+
+    records, shown = [], set()
+    for p, comps in zip(problems, texts):
+        for j, text in enumerate(comps):
+            e = error_kinds(p, text)
+            rec = {"op": p.op, "band": band_of[p.op], "text_hash": p.text_hash, "sample": j,
+                   "verified": e["verified"], "answer_right": e["answer_right"], "process_acc": e["process_acc"],
+                   "n_gold": e["n_gold"], "extra_steps": e["extra_steps"], "after_missing": e["after_missing"],
+                   **{k: e["counts"][k] for k in STEP_KINDS}}
+            role = example_role(e["verified"], e["answer_right"])
+            if (p.op, role) not in shown:
+                shown.add((p.op, role))
+                rec.update(example=role, question=p.prompt, completion=text, answer=e["answer"],
+                           gold_answer=e["gold_answer"], extra=e["extra"],
+                           steps=[{"quantity": s["quantity"], "kind": s["kind"], "detail": step_detail(s)}
+                                  for s in e["steps"]])
+            records.append(rec)
+    return records
+
+
+def samples_result(scale: str = "laptop", seed: int = 0, fresh: bool = False, progress: bool = False) -> Result:
+    """The committed sample of the ladder base model's own outputs with the verifier's report on each, or (fresh,
+    or none committed) sampled now from the base checkpoint (smoke trains it in seconds): SAMPLES_PROBLEMS_PER_OP
+    eval problems per op of every band, SAMPLES_PER_PROBLEM samples each, as the evaluation samples them."""
+    import time
+
+    from tqdm.auto import tqdm
+
+    from ..evaluate import encode_prompt, stop_token_ids
+    from ..experiments.recipes import get_recipe
+    from ..experiments.runner import finished_stage, result_name, run_recipe
+    from ..generator import make_dataset
+    from ..model import load_checkpoint
+    from ..provenance import check_artifact, make_manifest, save_result, stable_seed
+    from ..results import load
+    from ..sampling import sample
+
+    name = SAMPLES_RESULT.format(scale=scale) + (f"-seed{seed}" if seed else "")
+    if not fresh:
+        try:
+            return load(name)
+        except FileNotFoundError:
+            pass
+    recipe = get_recipe(RECIPE, scale)
+    final = finished_stage(recipe, "base", "pretrain", seed)
+    if final is None:
+        if scale != "smoke":
+            raise FileNotFoundError(f"no base model of {result_name(RECIPE, scale, seed)} trained yet; run "
+                                    f"`python -m reasonlab run {RECIPE} --scale {scale}` first")
+        run_recipe(RECIPE, scale, seed=seed, progress=False)
+        final = finished_stage(recipe, "base", "pretrain", seed)
+    t0 = time.perf_counter()
+    model, tokenizer = load_checkpoint(final)
+    sc, ev, n = recipe.scale, recipe.evaluation, SAMPLES_PROBLEMS_PER_OP
+    band_of = {op: label for label, lo, hi in ev.bands for op in range(lo, hi + 1)}
+    records = []
+    for op in tqdm(ev.ops, desc="samples", disable=not progress):
+        problems = make_dataset(ev.mixture(op, None, sc), "eval", n, seed)  # the eval set's first n problems
+        out = sample(model, [encode_prompt(tokenizer, p) for p in problems], SAMPLES_PER_PROBLEM,
+                     temperature=sc.eval_temperature, top_p=1.0, max_new_tokens=sc.eval_max_new_tokens,
+                     stop_ids=stop_token_ids(tokenizer), seed=stable_seed(seed, "ladder-samples", op))
+        records += sample_records(problems, out.decode(tokenizer), band_of)
+    wall = time.perf_counter() - t0
+    config = {"scale": scale, "seed": seed, "problems_per_op": n, "samples": SAMPLES_PER_PROBLEM,
+              "temperature": sc.eval_temperature, "top_p": 1.0, "max_new_tokens": sc.eval_max_new_tokens,
+              "bands": [list(b) for b in ev.bands], "templates": list(ev.templates)}
+    manifest = make_manifest("ladder-samples", config, parents=(check_artifact(final)["config_hash"],),
+                             wall_time_s=wall, recipe=RECIPE, scale=scale)
+    save_result(name, {"samples": records}, manifest)
+    return load(name)
+
+
+def _samples_frame(samples: Result) -> pd.DataFrame:
+    from ..verify import STEP_KINDS
+
+    d = pd.DataFrame(samples.data["samples"])
+    d["role"] = [example_role(v, a) for v, a in zip(d.verified, d.answer_right)]
+    for k in (*STEP_KINDS, "after_missing"):
+        d[k] = d[k].astype(int)
+    return d
+
+
+def _kind_shares(d: pd.DataFrame) -> dict[str, float]:
+    """Share of all gold steps of the samples `d` in each kind (steps pooled, so a long problem weighs more)."""
+    from ..verify import STEP_KINDS
+
+    total = d.n_gold.sum()
+    return {k: float(d[k].sum() / total) if total else float("nan") for k in STEP_KINDS}
+
+
+def error_table(samples: Result) -> pd.DataFrame:
+    """Per op: the share of gold steps in each kind, the share of the wrong dependencies that follow a missing
+    parent, mean extra steps per sample, and the share of samples that verify, that have the right answer
+    (outcome only), and that have it without verifying (reward-hacked)."""
+    d = _samples_frame(samples)
+    rows = []
+    for op, g in d.groupby("op", sort=True):
+        row = {"op": int(op), "band": g.band.iloc[0], "samples": len(g)}
+        row.update({k: round(v, 3) for k, v in _kind_shares(g).items()})
+        deps = g["wrong dependency"].sum()
+        row.update({"dependency after missing": round(float(g.after_missing.sum() / deps), 3) if deps else 0.0,
+                    "extra steps": round(float(g.extra_steps.mean()), 2),
+                    "verified": round(float(g.verified.mean()), 3),
+                    "answer right": round(float(g.answer_right.mean()), 3),
+                    "reward-hacked": round(float((g.role == "reward-hacked").mean()), 3)})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def fig_error_kinds(samples: Result, recipe):
+    """Stacked bars per op: the share of the base model's gold steps in each kind, the bands shaded; the share
+    of samples that verify and that have the right answer beside them."""
+    import matplotlib.pyplot as plt
+
+    t, cfg = error_table(samples), samples.manifest.get("config", {})
+    fig, ax = plt.subplots(figsize=(11, 3.8))
+    for label, lo, hi in recipe.evaluation.bands:
+        band = label
+        ax.axvspan(lo - 0.5, hi + 0.5, color=BAND_SHADES.get(band, "grey"), alpha=0.08, linewidth=0)
+        ax.text((lo + hi) / 2, 1.03, band, ha="center", va="bottom", fontsize=8, color=BAND_SHADES.get(band, "grey"))
+    bottom = np.zeros(len(t))
+    for kind, colour in KIND_COLOURS.items():
+        ax.bar(t.op, t[kind], 0.7, bottom=bottom, color=colour, label=f"gold steps: {kind}")
+        bottom += t[kind].to_numpy()
+    ax.plot(t.op, t.verified, "ko-", ms=3, label="samples verified")
+    ax.plot(t.op, t["answer right"], "kx:", ms=4, label="samples with the right answer")
+    ax.set(xlabel="op", ylabel="share", ylim=(0, 1.1), xticks=t.op,
+           title=f"the base model's own outputs, step by step ({cfg.get('problems_per_op', '?')} problems per op x "
+                 f"{cfg.get('samples', '?')} samples)")
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    fig.tight_layout()
+    return fig
+
+
+def _short_question(prompt: str, chars: int) -> str:
+    """The question without its tags; a long one keeps its start and its last sentence (what it asks)."""
+    q = prompt.replace("<question>", "").replace("</question>", "").replace("<solution>", "").strip()
+    if len(q) <= chars:
+        return q
+    last = q[q.rstrip(".?").rfind(". ") + 2:]
+    return q[: max(0, chars - len(last))].rsplit(" ", 1)[0] + " [...] " + last
+
+
+def _fenced(text: str) -> str:
+    """A code block that no run of backticks inside the text can close."""
+    fence = "`" * max(3, 1 + max((len(m) for m in re.findall(r"`+", text)), default=0))
+    return f"{fence}text\n{text}\n{fence}"
+
+
+def _cell(text: str) -> str:
+    """Text for a markdown table cell (the model writes the names its steps use; a "|" must not end a cell)."""
+    return str(text).replace("\\", "\\\\").replace("|", "\\|")
+
+
+def example_ops(samples: Result) -> dict[str, int]:
+    """The op shown per band: the one with the most example roles stored, ties to the op nearest the edge of
+    the training band (the top in-dist op, the lowest edge and hard ops)."""
+    d = _samples_frame(samples)
+    if "example" not in d:
+        return {}
+    ex = d[d.example.notna()]
+    out = {}
+    for band in BANDS:
+        g = ex[ex.band == band]
+        if len(g):
+            roles = g.groupby("op").example.nunique()
+            out[band] = int(max(roles.index, key=lambda op: (roles[op], op if band == "in_dist" else -op)))
+    return out
+
+
+def example_outputs(samples: Result, question_chars: int = 480) -> str:
+    """Markdown: for one op per band (example_ops), a solved, a reward-hacked and a failed output of the base model
+    (those that exist): the question (shortened), the completion, and the verifier's report per gold step."""
+    d = _samples_frame(samples)
+    if "example" not in d:
+        return "No example outputs stored."
+    parts = []
+    for band, op in example_ops(samples).items():
+        ex = d[(d.op == op) & d.example.notna()]
+        for role in EXAMPLE_ROLES:
+            r = ex[ex.example == role]
+            if not len(r):
+                parts.append(f"**op {op} ({band}), {role}:** none of its {int((d.op == op).sum())} samples.")
+                continue
+            r = r.iloc[0].to_dict()  # a dict: a row Series has methods named like the fields (sample)
+            table = ["| gold quantity | kind | detail |", "|---|---|---|"]
+            table += [f"| {_cell(s['quantity'])} | {s['kind']} | {_cell(s['detail'])} |" for s in r["steps"]]
+            answer = "none" if r["answer"] is None or pd.isna(r["answer"]) else int(r["answer"])
+            parts.append("\n\n".join([
+                f"**op {op} ({band}), {role}** (problem `{r['text_hash'][:10]}`, sample {int(r['sample'])}; "
+                f"process accuracy {r['process_acc']:.2f})",
+                f"Question (shortened): {_short_question(r['question'], question_chars)}",
+                "The completion as the model wrote it (a line break added before each step):",
+                _fenced(r["completion"].replace(" Define ", "\nDefine ")), "\n".join(table),
+                f"Answer: gold {int(r['gold_answer'])}, model {answer} ({'right' if r['answer_right'] else 'wrong'}). "
+                f"Extra steps (quantities not in the gold graph): {', '.join(r['extra']) or 'none'}.",
+            ]))
+    return "\n\n".join(parts)
+
+
+def samples_numbers(samples: Result, result: Result | None = None) -> dict:
+    """The numbers the chapter's prose quotes about the model's own outputs, for glue: per band the share of
+    samples that verify, that have the right answer, and of those the share that does not verify; the share of
+    gold steps in each kind; of the wrong gold steps, the share of each kind and the most common one; and the
+    share of wrong dependencies that follow a missing parent. With the ladder's `result`, also its pass@1 on the
+    same problems (its many more samples per problem), which the verified share here estimates."""
+    from ..verify import STEP_KINDS
+
+    d = _samples_frame(samples)
+    if result is not None:
+        pass1 = {r["text_hash"]: r["verified"] / r["n"] for r in result.records("base") if r.get("set") != "unseen"}
+        d["ladder_pass1"] = d.text_hash.map(pass1)  # every problem weighs the same: each has as many samples
+    pct = lambda v: "n/a" if v != v else f"{v:.1%}"  # noqa: E731 (nan: nothing to share)
+    slug = lambda k: k.replace(" ", "_")  # noqa: E731
+    out = {"samples_n": len(d), "samples_per_problem": int(d.groupby("text_hash").size().max()),
+           "samples_problems_per_op": int(d.groupby("op").text_hash.nunique().max())}
+    for band in BANDS:
+        g = d[d.band == band]
+        if not len(g):
+            continue
+        right = g[g.answer_right]
+        out[f"{band}_verified"] = pct(g.verified.mean())
+        if result is not None:  # "n/a" where the ladder's evaluation has not got every one of these problems
+            out[f"{band}_ladder_pass1"] = pct(g.ladder_pass1.mean() if g.ladder_pass1.notna().all() else float("nan"))
+        out[f"{band}_answer_right"] = pct(g.answer_right.mean())
+        out[f"{band}_hacked_of_right"] = pct((~right.verified).mean() if len(right) else float("nan"))
+        out[f"{band}_extra_steps"] = f"{g.extra_steps.mean():.2f}"
+        for k, v in _kind_shares(g).items():
+            out[f"{band}_{slug(k)}"] = pct(v)
+        wrong = {k: int(g[k].sum()) for k in STEP_KINDS if k != "correct"}
+        total = sum(wrong.values())
+        for k, v in wrong.items():
+            out[f"{band}_{slug(k)}_of_wrong"] = pct(v / total if total else float("nan"))
+        out[f"{band}_top_error"] = max(wrong, key=wrong.get) if total else "none"
+        deps = wrong["wrong dependency"]
+        out[f"{band}_dependency_after_missing"] = pct(g.after_missing.sum() / deps if deps else float("nan"))
+    return out
+
+

@@ -1,0 +1,111 @@
+"""The sample of the base model's own outputs (reasonlab.chapters.outputs.samples_result and
+its tables): the committed laptop result, the arithmetic of the tables on hand-made records, and a smoke run."""
+
+import json
+
+import pytest
+
+from reasonlab.chapters import ladder, outputs
+from reasonlab.provenance import RESULTS_DIR
+from reasonlab.results import Result, load
+from reasonlab.verify import STEP_KINDS
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+
+def _rec(op, band, h, verified, right, kinds, n_extra=0, after=0, **more):
+    counts = dict(zip(STEP_KINDS, kinds))
+    return {"op": op, "band": band, "text_hash": h, "sample": 0, "verified": verified, "answer_right": right,
+            "process_acc": counts["correct"] / sum(kinds), "n_gold": sum(kinds), "extra_steps": n_extra,
+            "after_missing": after, **counts, **more}
+
+
+STEPS = [{"quantity": "a|b", "kind": "missing quantity", "detail": "never defined"}]
+EXAMPLE = dict(example="failed", question="<question>How many?</question><solution>", completion="x ``` y",
+               answer=None, gold_answer=3, extra=["zz"], steps=STEPS)
+# kinds: (correct, wrong value, wrong dependency, missing quantity)
+FAKE = Result("fake", {}, {"samples": [
+    _rec(2, "in_dist", "p1", True, True, (3, 0, 0, 0)),
+    _rec(2, "in_dist", "p1", False, True, (1, 1, 1, 0)),
+    _rec(10, "edge", "p2", False, False, (0, 0, 2, 2), n_extra=2, after=1, **EXAMPLE),
+    _rec(14, "hard", "p3", False, False, (1, 1, 0, 2)),
+]})
+
+
+def test_error_table_shares_are_pooled_over_gold_steps():
+    t = outputs.error_table(FAKE).set_index("op")
+    assert t.loc[2, "correct"] == round(4 / 6, 3) and t.loc[2, "wrong value"] == round(1 / 6, 3)  # 3 digits shown
+    assert t.loc[2, "verified"] == 0.5 and t.loc[2, "answer right"] == 1.0 and t.loc[2, "reward-hacked"] == 0.5
+    assert t.loc[10, "dependency after missing"] == 0.5 and t.loc[10, "extra steps"] == 2
+    assert ((t[list(STEP_KINDS)].sum(axis=1) - 1).abs() <= 0.002).all()
+
+
+def test_samples_numbers_by_band():
+    n = outputs.samples_numbers(FAKE)
+    assert n["in_dist_hacked_of_right"] == "50.0%" and n["in_dist_verified"] == "50.0%"
+    assert n["in_dist_wrong_value_of_wrong"] == "50.0%" and n["in_dist_top_error"] == "wrong value"  # ties: first kind
+    assert n["edge_answer_right"] == "0.0%" and n["edge_hacked_of_right"] == "n/a"  # no right answer to share
+    assert n["edge_dependency_after_missing"] == "50.0%" and n["edge_top_error"] == "wrong dependency"
+    assert n["hard_missing_quantity_of_wrong"] == "66.7%" and n["hard_top_error"] == "missing quantity"
+    assert n["samples_n"] == 4 and n["samples_per_problem"] == 2
+
+
+def test_example_outputs_fence_and_escape_model_text():
+    md = outputs.example_outputs(FAKE)
+    assert "````text\nx ``` y\n````" in md  # a fence longer than any backtick run inside
+    assert "| a\\|b | missing quantity | never defined |" in md
+    assert "model none (wrong)" in md and "Extra steps (quantities not in the gold graph): zz" in md
+    assert "op 10 (edge), solved:** none of its 1 samples" in md and "How many?" in md
+
+
+# ------------------------------------------------------------------------------- the committed laptop result
+
+
+def test_committed_laptop_samples():
+    path = RESULTS_DIR / "ladder-samples-laptop.json"
+    assert path.stat().st_size < 1.5e6
+    r = load("ladder-samples-laptop")
+    cfg = r.manifest["config"]
+    d = r.data["samples"]
+    ops = {op for _, lo, hi in cfg["bands"] for op in range(lo, hi + 1)}
+    assert {x["op"] for x in d} == ops and len(d) == len(ops) * cfg["problems_per_op"] * cfg["samples"]
+    for x in d:
+        assert sum(x[k] for k in STEP_KINDS) == x["n_gold"]
+        assert x["process_acc"] == pytest.approx(x["correct"] / x["n_gold"])
+        assert x["verified"] <= x["answer_right"] and x["after_missing"] <= x["wrong dependency"]
+    shown = [x for x in d if "example" in x]
+    assert all(x["example"] == outputs.example_role(x["verified"], x["answer_right"]) for x in shown)
+    assert max(sum(x["op"] == op for x in shown) for op in ops) <= 3
+    # the verified share estimates the ladder evaluation's pass@1 on the same problems (its 128 samples each)
+    n = outputs.samples_numbers(r, ladder.load("laptop"))
+    for band in ("in_dist", "edge", "hard"):
+        assert abs(float(n[f"{band}_verified"][:-1]) - float(n[f"{band}_ladder_pass1"][:-1])) < 10
+    md = outputs.example_outputs(r)
+    assert md.count("```text") >= 3 and "| gold quantity | kind | detail |" in md
+
+
+# ----------------------------------------------------------------------------------------------- smoke run
+
+
+@pytest.mark.slow
+def test_smoke_samples_from_a_fresh_base(tmp_path, monkeypatch):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from reasonlab import provenance
+    from reasonlab.experiments.recipes import get_recipe
+
+    monkeypatch.setenv("REASONLAB_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(provenance, "RESULTS_DIR", tmp_path / "results")
+    r = outputs.samples_result("smoke", fresh=True)  # trains the smoke base, then samples it
+    assert (tmp_path / "results" / "ladder-samples-smoke.json").exists()
+    recipe = get_recipe("ladder", "smoke")
+    assert r.manifest["scale"] == "smoke" and r.manifest["parents"]
+    t = outputs.error_table(r)
+    assert list(t.op) == recipe.evaluation.ops
+    assert len(r.data["samples"]) == len(t) * outputs.SAMPLES_PROBLEMS_PER_OP * outputs.SAMPLES_PER_PROBLEM
+    outputs.fig_error_kinds(r, recipe)
+    assert isinstance(outputs.example_outputs(r), str)
+    assert json.loads(json.dumps(outputs.samples_numbers(r)))  # glue takes plain values
+    again = outputs.samples_result("smoke", fresh=True)  # the same checkpoint and seeds: the same samples
+    assert again.data == r.data
