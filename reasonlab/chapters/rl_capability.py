@@ -156,6 +156,16 @@ def verdicts(dt: pd.DataFrame, logs: dict, roles: dict[str, str], k_max: int,
                             "; ".join(f"{a}: {o.fmt(True)}" for a, o in {e: r_edge, **others}.items()),
                             REPRODUCED if beats and r_edge.above_zero else NOT_REPRODUCED,
                             "the edge arm's change is above zero and larger than the in-dist and hard arms'"))
+    if "edge-filter" in by_role:  # rule fixed before the filter's RL seed 1 (lab notes, session 3)
+        f = by_role["edge-filter"]
+        r = get(f, "edge", k_max)
+        contrast = f"; fixed edge band at equal compute: {get(by_role['edge'], 'edge', k_max).fmt(True)}" \
+            if "edge" in by_role else ""
+        claims.append(Claim(CHAPTER, f"RL on prompts screened for the edge of competence raises edge-band "
+                                     f"pass@{k_max}", "practical guidance 1: build RL data around the edge of "
+                                                      "competence (Sec. 3, Sec. 7)",
+                            r.fmt(True) + contrast, REPRODUCED if r.above_zero else NOT_REPRODUCED,
+                            "the paired 95% interval of the edge filter's change lies above zero"))
     if "hard" in by_role:
         h = by_role["hard"]
         rew = mean_reward(logs, h)
