@@ -110,6 +110,6 @@ def test_the_edge_filter_claim_needs_an_interval_above_zero():
     logs = {"rl-hard": {"rl": [{"reward_mean": 0.0}]}, "rl-edge": {"rl": [{"reward_mean": 0.3}]}}
     claim = "RL on prompts screened for the edge of competence raises edge-band pass@128"
     for lo, verdict in ((0.01, "reproduced"), (-0.01, "not reproduced")):
-        t = pd.concat([_table(edge_gain=0.0), _dt([("rl-filter", b, k, 0.05, lo, 0.1) for b in ("in_dist", "edge", "hard")
-                                                   for k in (1, 128)])], ignore_index=True)
+        rows = [("rl-filter", b, k, 0.05, lo, 0.1) for b in ("in_dist", "edge", "hard") for k in (1, 128)]
+        t = pd.concat([_table(edge_gain=0.0), _dt(rows)], ignore_index=True)
         assert _verdicts(t, logs, roles, 128)[claim] == verdict
