@@ -208,8 +208,9 @@ def provenance_line(manifest: dict) -> str:
         f"commit {manifest.get('git_commit', '?')}",
         f"device {manifest.get('device', '?')}",
     ]
-    if manifest.get("wall_time_s") is not None:
-        parts.append(f"wall time {manifest['wall_time_s']:.1f} s")
+    wall = manifest.get("wall_time_s")
+    if wall is not None:
+        parts.append(f"wall time {wall:.1f} s" if wall < 120 else f"wall time {wall / 60:.0f} min")
     return "Provenance: " + " · ".join(parts)
 
 

@@ -248,3 +248,9 @@ def test_execute_injects_parameters_and_names_failures(tmp_path, capsys, monkeyp
     injected = [c for c in good.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert injected and "hide-cell" in injected[0].metadata["tags"]
     assert "FAILED bad.ipynb" in capsys.readouterr().out
+
+
+def test_provenance_gives_long_wall_times_in_minutes():
+    short = provenance_line(make_manifest("x", {"a": 1}, wall_time_s=12.34))
+    long = provenance_line(make_manifest("x", {"a": 1}, wall_time_s=2976.7))
+    assert "wall time 12.3 s" in short and "wall time 50 min" in long
