@@ -293,5 +293,12 @@ def draw_graph(ax, problem: Problem, title: str | None = None) -> None:
     nx.draw_networkx_edges(g, pos, edgelist=explicit, ax=ax, arrows=True, arrowsize=10, node_size=520)
     nx.draw_networkx_edges(g, pos, edgelist=implicit, ax=ax, arrows=True, arrowsize=10, style="dashed",
                            edge_color="#0072B2", node_size=520)
-    ax.set_title(title or f"op = {problem.op}: {len(g)} quantities, query in orange, totals in blue")
+    ax.set_title(title or f"op = {problem.op}: {len(g)} quantities")
+    from matplotlib.lines import Line2D
+
+    key = [Line2D([], [], marker="o", ls="", color=c, markeredgecolor="#333333", label=t)
+           for c, t in (("#D55E00", "query"), ("#56B4E9", "implicit total"), ("#E6E6E6", "quantity"))]
+    key += [Line2D([], [], color="black", label="stated edge"), Line2D([], [], color="#0072B2", ls="--",
+                                                                       label="implicit edge")]
+    ax.legend(handles=key, loc="lower left", fontsize=7, frameon=False)
     ax.axis("off")

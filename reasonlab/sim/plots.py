@@ -160,7 +160,8 @@ def plot_grid(data: dict, task: str = "task1", methods=MAIN_METHODS + ("orm",)):
     grid = data["grid"]
     k = np.array(grid["k"])
     rows, cols = grid["eps_w"], grid["beta"]
-    fig, axes = plt.subplots(len(rows), len(cols), figsize=(3.2 * len(cols), 2.3 * len(rows)), sharex=True)
+    fig, axes = plt.subplots(len(rows), len(cols), figsize=(3.2 * len(cols), 2.3 * len(rows)), sharex=True,
+                             sharey=True)
     for cell in grid["cells"]:
         ax = axes[rows.index(cell["eps_w"]), cols.index(cell["beta"])]
         for name in methods:
@@ -170,10 +171,13 @@ def plot_grid(data: dict, task: str = "task1", methods=MAIN_METHODS + ("orm",)):
         ax.set_title(f"eps_w={cell['eps_w']}, beta={cell['beta']}", fontsize=8)
     for ax in axes[-1]:
         ax.set_xlabel("k")
-    axes[0, 0].legend(fontsize=6)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("pass@k")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.suptitle(f"pass@k of {task.replace('task', 'task ').replace('_hard', ' (hard instances)')}; "
                  "beta only moves the KL curve", fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=9)  # one legend, below the grid
     return fig
 
 
