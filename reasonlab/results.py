@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -142,6 +143,17 @@ def load_or_run(recipe_id: str, scale: str = "laptop", seed: int = 0, fresh: boo
                     f"{' --seed ' + str(seed) if seed else ''}{rl}` (or the chapter's notebook with fresh=True) "
                     f"to make it") from None
     run_recipe(recipe_id, scale, seed=seed, progress=False, rl_seed=rl_seed)
+    return load(name)
+
+
+def load_or_compute(name: str, fresh: bool, compute: Callable[[], object]) -> Result:
+    """The committed result `name`, or (fresh, or none committed) `compute()` it now (it saves `name`)."""
+    if not fresh:
+        try:
+            return load(name)
+        except FileNotFoundError:
+            pass
+    compute()
     return load(name)
 
 

@@ -51,11 +51,12 @@ def test_the_option_leaves_existing_artifact_keys_alone():
 
 
 def test_committed_laptop_base_is_still_found_by_its_key():
+    from reasonlab.artifacts import artifact_key
     from reasonlab.experiments.recipes import get_recipe
     from reasonlab.experiments.runner import COMMITTED_ARTIFACTS, lm_config
 
     recipe = get_recipe("ladder", "laptop")
-    key = config_hash(lm_config(recipe.arms[0].pretrain, recipe.scale, "pretrain"), "")
+    key = artifact_key(lm_config(recipe.arms[0].pretrain, recipe.scale, "pretrain"))
     assert (COMMITTED_ARTIFACTS / f"pretrain-{key}" / "final" / "manifest.json").exists()
 
 

@@ -7,12 +7,13 @@ pre-trained on its in-distribution band solves it, sometimes solves the edge ban
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..plots import plot_pass_at_k
-from ..results import Result, estimate, k_max, load_or_run, select
+from ..results import Result, estimate, k_max, load_or_compute, load_or_run, select
 from .claims import Claim, gated
 
 RECIPE = "ladder"
@@ -313,24 +314,12 @@ def token_accuracy(model, tokenizer, problems_by_op: dict[int, list]) -> list[di
     return rows
 
 
-def token_accuracy_result(scale: str = "laptop", seed: int = 0, fresh: bool = False) -> Result:
-    """The committed token-accuracy result of the ladder's base model, or (fresh, or none committed) computed
-    now from the base checkpoint (trained by the ladder recipe; smoke trains it in seconds)."""
-    import time
-
+def base_checkpoint(scale: str = "laptop", seed: int = 0) -> Path:
+    """The finished checkpoint of the ladder's base model (the committed one where there is one); at the smoke
+    scale trained now (seconds) when missing, at a larger scale refused with the command that trains it."""
     from ..experiments.recipes import get_recipe
     from ..experiments.runner import finished_stage, result_name, run_recipe
-    from ..generator import Mixture, make_dataset
-    from ..model import load_checkpoint
-    from ..provenance import check_artifact, make_manifest, save_result
-    from ..results import load
 
-    name = TOKEN_RESULT.format(scale=scale) + (f"-seed{seed}" if seed else "")
-    if not fresh:
-        try:
-            return load(name)
-        except FileNotFoundError:
-            pass
     recipe = get_recipe(RECIPE, scale)
     final = finished_stage(recipe, "base", "pretrain", seed)
     if final is None:
@@ -339,9 +328,28 @@ def token_accuracy_result(scale: str = "laptop", seed: int = 0, fresh: bool = Fa
                                     f"`python -m reasonlab run {RECIPE} --scale {scale}` first")
         run_recipe(RECIPE, scale, seed=seed, progress=False)
         final = finished_stage(recipe, "base", "pretrain", seed)
+    return final
+
+
+def token_accuracy_result(scale: str = "laptop", seed: int = 0, fresh: bool = False) -> Result:
+    """The committed token-accuracy result of the ladder's base model, or (fresh, or none committed) computed
+    now from the base checkpoint."""
+    name = TOKEN_RESULT.format(scale=scale) + (f"-seed{seed}" if seed else "")
+    return load_or_compute(name, fresh, lambda: _compute_token_accuracy(name, scale, seed))
+
+
+def _compute_token_accuracy(name: str, scale: str, seed: int) -> None:
+    import time
+
+    from ..experiments.recipes import get_recipe
+    from ..generator import Mixture, make_dataset
+    from ..model import load_checkpoint
+    from ..provenance import check_artifact, make_manifest, save_result
+
+    final = base_checkpoint(scale, seed)
     t0 = time.perf_counter()
     model, tokenizer = load_checkpoint(final)
-    sc, n = recipe.scale, TOKEN_PROBLEMS_PER_OP[scale]
+    sc, n = get_recipe(RECIPE, scale).scale, TOKEN_PROBLEMS_PER_OP[scale]
     ops = range(sc.in_dist[0], sc.hard[1] + 1)
     sets = {op: make_dataset(Mixture.band(op, op, "animals-zoo", sc.generator), "eval", n, seed) for op in ops}
     rows = token_accuracy(model, tokenizer, sets)
@@ -350,8 +358,6 @@ def token_accuracy_result(scale: str = "laptop", seed: int = 0, fresh: bool = Fa
                              parents=(check_artifact(final)["config_hash"],), wall_time_s=time.perf_counter() - t0,
                              recipe=RECIPE, scale=scale)
     save_result(name, {"rows": rows}, manifest)
-    return load(name)
-
 
 
 def fig_token_classes(tokens: Result, recipe):

@@ -10,7 +10,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from ..results import Result
+from ..results import Result, load_or_compute
 
 RECIPE = "ladder"
 BANDS = ("in_dist", "edge", "hard")
@@ -58,33 +58,25 @@ def samples_result(scale: str = "laptop", seed: int = 0, fresh: bool = False, pr
     """The committed sample of the ladder base model's own outputs with the verifier's report on each, or (fresh,
     or none committed) sampled now from the base checkpoint (smoke trains it in seconds): SAMPLES_PROBLEMS_PER_OP
     eval problems per op of every band, SAMPLES_PER_PROBLEM samples each, as the evaluation samples them."""
+    name = SAMPLES_RESULT.format(scale=scale) + (f"-seed{seed}" if seed else "")
+    return load_or_compute(name, fresh, lambda: _compute_samples(name, scale, seed, progress))
+
+
+def _compute_samples(name: str, scale: str, seed: int, progress: bool) -> None:
     import time
 
     from tqdm.auto import tqdm
 
     from ..evaluate import encode_prompt, stop_token_ids
     from ..experiments.recipes import get_recipe
-    from ..experiments.runner import finished_stage, result_name, run_recipe
     from ..generator import make_dataset
     from ..model import load_checkpoint
     from ..provenance import check_artifact, make_manifest, save_result, stable_seed
-    from ..results import load
     from ..sampling import sample
+    from .ladder import base_checkpoint
 
-    name = SAMPLES_RESULT.format(scale=scale) + (f"-seed{seed}" if seed else "")
-    if not fresh:
-        try:
-            return load(name)
-        except FileNotFoundError:
-            pass
+    final = base_checkpoint(scale, seed)
     recipe = get_recipe(RECIPE, scale)
-    final = finished_stage(recipe, "base", "pretrain", seed)
-    if final is None:
-        if scale != "smoke":
-            raise FileNotFoundError(f"no base model of {result_name(RECIPE, scale, seed)} trained yet; run "
-                                    f"`python -m reasonlab run {RECIPE} --scale {scale}` first")
-        run_recipe(RECIPE, scale, seed=seed, progress=False)
-        final = finished_stage(recipe, "base", "pretrain", seed)
     t0 = time.perf_counter()
     model, tokenizer = load_checkpoint(final)
     sc, ev, n = recipe.scale, recipe.evaluation, SAMPLES_PROBLEMS_PER_OP
@@ -103,7 +95,6 @@ def samples_result(scale: str = "laptop", seed: int = 0, fresh: bool = False, pr
     manifest = make_manifest("ladder-samples", config, parents=(check_artifact(final)["config_hash"],),
                              wall_time_s=wall, recipe=RECIPE, scale=scale)
     save_result(name, {"samples": records}, manifest)
-    return load(name)
 
 
 def _samples_frame(samples: Result) -> pd.DataFrame:

@@ -14,7 +14,7 @@ import pandas as pd
 from ..generator import TEMPLATES, GeneratorConfig, Mixture, Problem, generate_problem, make_dataset
 from ..generator.dag import TOTAL
 from ..provenance import make_manifest, save_result
-from ..results import Result, load
+from ..results import Result, load, load_or_compute
 from ..verify import reward, verify
 
 RESULT_NAME = "testbed-{scale}"  # one committed result per scale; smoke results are not committed
@@ -107,12 +107,7 @@ def run(scale: str = "laptop", seed: int = 0) -> Result:
 def load_or_run(scale: str = "laptop", seed: int = 0, fresh: bool = False) -> Result:
     """The committed result of (scale, seed) unless `fresh` (or none is committed: the statistics take seconds to
     a few minutes, so any scale computes them)."""
-    if not fresh:
-        try:
-            return load(result_name(scale, seed))
-        except FileNotFoundError:
-            pass
-    return run(scale, seed)
+    return load_or_compute(result_name(scale, seed), fresh, lambda: run(scale, seed))
 
 
 def fig_lengths(result: Result):
