@@ -65,20 +65,41 @@ def samples_result(scale: str = "laptop", seed: int = 0, fresh: bool = False, pr
 def _compute_samples(name: str, scale: str, seed: int, progress: bool) -> None:
     import time
 
-    from tqdm.auto import tqdm
-
-    from ..evaluate import encode_prompt, stop_token_ids
     from ..experiments.recipes import get_recipe
-    from ..generator import make_dataset
-    from ..model import load_checkpoint
-    from ..provenance import check_artifact, make_manifest, save_result, stable_seed
-    from ..sampling import sample
+    from ..provenance import check_artifact, make_manifest, save_result
     from .ladder import base_checkpoint
 
     final = base_checkpoint(scale, seed)
     recipe = get_recipe(RECIPE, scale)
     t0 = time.perf_counter()
+    records = sample_checkpoint(final, recipe, seed, progress)
+    manifest = make_manifest("ladder-samples", samples_config(recipe, seed),
+                             parents=(check_artifact(final)["config_hash"],), wall_time_s=time.perf_counter() - t0,
+                             recipe=RECIPE, scale=scale)
+    save_result(name, {"samples": records}, manifest)
+
+
+def samples_config(recipe, seed: int) -> dict:
+    sc, ev = recipe.scale, recipe.evaluation
+    return {"scale": sc.name, "seed": seed, "problems_per_op": SAMPLES_PROBLEMS_PER_OP, "samples": SAMPLES_PER_PROBLEM,
+            "temperature": sc.eval_temperature, "top_p": 1.0, "max_new_tokens": sc.eval_max_new_tokens,
+            "bands": [list(b) for b in ev.bands], "templates": list(ev.templates)}
+
+
+def sample_checkpoint(final, recipe, seed: int = 0, progress: bool = False) -> list[dict]:
+    """SAMPLES_PER_PROBLEM samples of the checkpoint `final` on the first SAMPLES_PROBLEMS_PER_OP problems of each op
+    of `recipe`'s evaluation, as the evaluation samples them, each with the verifier's report (sample_records).
+    The same problems and sampling seeds for every checkpoint, so that two models' samples are paired."""
+    from tqdm.auto import tqdm
+
+    from ..evaluate import encode_prompt, stop_token_ids
+    from ..generator import make_dataset
+    from ..model import load_checkpoint
+    from ..provenance import stable_seed
+    from ..sampling import sample
+
     model, tokenizer = load_checkpoint(final)
+    model.eval()
     sc, ev, n = recipe.scale, recipe.evaluation, SAMPLES_PROBLEMS_PER_OP
     band_of = {op: label for label, lo, hi in ev.bands for op in range(lo, hi + 1)}
     records = []
@@ -88,19 +109,31 @@ def _compute_samples(name: str, scale: str, seed: int, progress: bool) -> None:
                      temperature=sc.eval_temperature, top_p=1.0, max_new_tokens=sc.eval_max_new_tokens,
                      stop_ids=stop_token_ids(tokenizer), seed=stable_seed(seed, "ladder-samples", op))
         records += sample_records(problems, out.decode(tokenizer), band_of)
-    wall = time.perf_counter() - t0
-    config = {"scale": scale, "seed": seed, "problems_per_op": n, "samples": SAMPLES_PER_PROBLEM,
-              "temperature": sc.eval_temperature, "top_p": 1.0, "max_new_tokens": sc.eval_max_new_tokens,
-              "bands": [list(b) for b in ev.bands], "templates": list(ev.templates)}
-    manifest = make_manifest("ladder-samples", config, parents=(check_artifact(final)["config_hash"],),
-                             wall_time_s=wall, recipe=RECIPE, scale=scale)
-    save_result(name, {"samples": records}, manifest)
+    return records
+
+
+def kinds_by_band(samples: dict[str, list[dict]]) -> pd.DataFrame:
+    """Per model and band: the share of gold steps in each kind and the share of samples that verify, that have
+    the right answer, and that have it without verifying; {model: sample records} in, one row per (model, band)."""
+    rows = []
+    for model, records in samples.items():
+        d = _frame(records)
+        for band, g in d.groupby("band", sort=False):
+            rows.append({"model": model, "band": band, **{k: round(v, 3) for k, v in _kind_shares(g).items()},
+                         "verified": round(float(g.verified.mean()), 3),
+                         "answer right": round(float(g.answer_right.mean()), 3),
+                         "reward-hacked": round(float((g.role == "reward-hacked").mean()), 3)})
+    return pd.DataFrame(rows)
 
 
 def _samples_frame(samples: Result) -> pd.DataFrame:
+    return _frame(samples.data["samples"])
+
+
+def _frame(records: list[dict]) -> pd.DataFrame:
     from ..verify import STEP_KINDS
 
-    d = pd.DataFrame(samples.data["samples"])
+    d = pd.DataFrame(records)
     d["role"] = [example_role(v, a) for v, a in zip(d.verified, d.answer_right)]
     for k in (*STEP_KINDS, "after_missing"):
         d[k] = d[k].astype(int)

@@ -16,7 +16,8 @@ import pandas as pd
 
 from ..experiments.recipes import Recipe, get_recipe
 from ..plots import plot_pass_at_k
-from ..results import Estimate, Result, estimate, k_max, load_or_run, mean_log, paired_delta, reruns, select
+from ..results import (Estimate, Result, estimate, k_max, load_or_compute, load_or_run, mean_log, paired_delta,
+                       reruns, select)
 from . import ladder
 from .claims import NOT_REPRODUCED, PARTLY, REPRODUCED, VERDICTS, Claim, all_or_some, direction
 
@@ -531,3 +532,76 @@ def picker(ch: S3):
 
     figures = {f"{a} ({ch.roles.get(a, '')})": fig_arm(ch, a) for a in ch.arms}
     return static_picker(figures, "RL run (Fig 3: that run and the base, dashed)")
+
+
+# -- what RL changed in the model's own outputs (issue 13 item 5) --------------------------------------------
+
+SAMPLES_RESULT = "S3-samples-{scale}"  # the arms' own outputs, sampled as the ladder's base sample (outputs.py)
+
+
+def samples_result(ch: S3, fresh: bool = False) -> Result:
+    """The committed samples of the RL arms' own outputs with the verifier's report, on the same problems and
+    sampling seeds as the base's (outputs.samples_result), or (fresh, or none committed) sampled now from the arms'
+    checkpoints that this machine still has (the others are listed as missing in the result)."""
+    name = SAMPLES_RESULT.format(scale=ch.recipe.scale.name)
+    return load_or_compute(name, fresh, lambda: _compute_samples(ch, name))
+
+
+def _arm_checkpoints(ch: S3) -> dict[str, str]:
+    """{label: checkpoint (portable path)} of every arm and rerun arm: "arm" for seed 0, "arm (RL seed N)"."""
+    out = {a: ch.runs.data["arm_work"][a]["parent"] for a in ch.arms if a in ch.runs.data.get("arm_work", {})}
+    for rl_seed, run in ch.reruns.items():
+        out |= {f"{a} (RL seed {rl_seed})": w["parent"] for a, w in run.data.get("arm_work", {}).items()}
+    return out
+
+
+def _compute_samples(ch: S3, name: str) -> None:
+    import time
+
+    from ..provenance import check_artifact, make_manifest, reasonlab_home, save_result
+    from .outputs import sample_checkpoint, samples_config
+
+    ladder_recipe = get_recipe(ladder.RECIPE, ch.recipe.scale.name)  # the same problems as the base's sample
+    t0 = time.perf_counter()
+    arms, missing, parents = {}, [], []
+    for label, path in _arm_checkpoints(ch).items():
+        final = reasonlab_home() / path.removeprefix("$REASONLAB_HOME/") if path else None
+        if final is None or not (final / "manifest.json").exists():
+            missing.append(label)
+            continue
+        parents.append(check_artifact(final)["config_hash"])
+        arms[label] = sample_checkpoint(final, ladder_recipe, 0)
+    manifest = make_manifest("S3-samples", samples_config(ladder_recipe, 0), parents=tuple(parents),
+                             wall_time_s=time.perf_counter() - t0, recipe=RECIPE, scale=ch.recipe.scale.name)
+    save_result(name, {"arms": arms, "missing": missing}, manifest)
+
+
+def samples_of(samples: Result, label: str) -> Result:
+    """One arm's samples as a result the outputs module's tables and examples read."""
+    return Result(f"{samples.name}:{label}", samples.manifest, {"samples": samples.data["arms"][label]})
+
+
+def kinds_table(base_samples: Result, samples: Result, band: str = "edge") -> pd.DataFrame:
+    """On one band: the base's and each sampled arm's share of gold steps per kind and of samples that verify,
+    that have the right answer, and that have it without verifying."""
+    from .outputs import kinds_by_band
+
+    t = kinds_by_band({"base": base_samples.data["samples"], **samples.data["arms"]})
+    return t[t.band == band].drop(columns="band").set_index("model")
+
+
+def samples_text(samples: Result) -> str:
+    """Which arms the sample covers, and which checkpoints were gone when it was taken."""
+    cfg = samples.manifest.get("config", {})
+    text = (f"{cfg.get('samples', '?')} samples on each of the first {cfg.get('problems_per_op', '?')} eval problems "
+            f"per op, the same problems and sampling seeds as the base model's sample (ladder chapter).")
+    if samples.data.get("missing"):
+        text += (" Not sampled, because their checkpoints were no longer on the machine that took the sample: "
+                 + ", ".join(samples.data["missing"]) + ".")
+    return text
+
+
+def example_arm(samples: Result) -> str | None:
+    """The arm whose outputs the chapter shows: the edge filter if it was sampled, else the first sampled arm."""
+    arms = list(samples.data["arms"])
+    return next((a for a in arms if a.startswith("rl-edge-filter")), arms[0] if arms else None)
