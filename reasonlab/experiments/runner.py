@@ -56,22 +56,30 @@ def _check_finished(out: Path) -> None:
 
 
 @contextmanager
-def _stage_lock(out: Path):
-    """One process trains a stage at a time: a second run of the same stage waits for the first, then finds
-    it finished (flock: released by the OS if the holder dies)."""
+def _flock(path: Path, waiting: str | None = None):
+    """An exclusive lock on `path` (flock: released by the OS if the holder dies); `waiting` is printed when
+    another process holds it and this one waits."""
     import fcntl
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out.parent / f".{out.name}.lock", "w") as f:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as f:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            print(f"{out.name}: another process is training this stage; waiting for it", flush=True)
+            if waiting:
+                print(waiting, flush=True)
             fcntl.flock(f, fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _stage_lock(out: Path):
+    """One process trains a stage at a time: a second run of the same stage waits for the first, then finds
+    it finished."""
+    return _flock(out.parent / f".{out.name}.lock",
+                  f"{out.name}: another process is training this stage; waiting for it")
 
 
 def lm_config(stage: NextToken, scale: Scale, kind: str, seed: int = 0):
@@ -297,20 +305,11 @@ def run_recipe(recipe_id: str, scale: str = "laptop", arms: list[str] | None = N
         return save_result(name, data, manifest)
 
 
-@contextmanager
 def _result_lock(name: str):
     """Two runs that add arms to one result (parallel `--arm` lanes) merge one after the other."""
-    import fcntl
-
     from ..provenance import RESULTS_DIR
 
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    with open(RESULTS_DIR / f".{name}.lock", "w") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
+    return _flock(RESULTS_DIR / f".{name}.lock")
 
 
 def _merge_arms(name: str, new: dict, order: list[str]) -> dict:
