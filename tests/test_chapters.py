@@ -53,7 +53,8 @@ def test_one_verdict_vocabulary():
     assert cl.gated(False, [True, True]) == "not reproduced"  # the discriminating part failed
     assert cl.gated(True, [True, False]) == "partly" and cl.gated(True, [True]) == "reproduced"
     assert cl.over_seeds(["reproduced", "reproduced"]) == "reproduced"
-    assert cl.over_seeds(["reproduced", "not reproduced"]) == "partly"
+    assert cl.over_seeds(["reproduced", "partly"]) == "partly"
+    assert cl.over_seeds(["reproduced", "not reproduced", "partly"]) == "not reproduced"  # the weakest
     with pytest.raises(ValueError, match="verdict must be one of"):
         cl.Claim("c", "t", "p", "o", "reproduced, by a small margin", "r")
     claims = [cl.Claim("c", "t", "p", "o", v, "r") for v in ("reproduced", "partly", "partly")]

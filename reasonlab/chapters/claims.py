@@ -57,11 +57,11 @@ def gated(discriminating: bool, rest: list[bool]) -> str:
 
 
 def over_seeds(verdicts: list[str]) -> str:
-    """One claim decided by several independent runs: the shared verdict when they agree; partly when they do
-    not (the effect appeared in some runs, not all)."""
+    """One claim decided by several independent runs (RL seeds): the weakest of their verdicts (not reproduced <
+    partly < reproduced), so a claim holds over seeds only as far as it holds in each."""
     if not verdicts:
         raise ValueError("no verdict to combine")
-    return verdicts[0] if len(set(verdicts)) == 1 else PARTLY
+    return max(verdicts, key=VERDICTS.index)
 
 
 def table(claims: list[Claim]) -> pd.DataFrame:

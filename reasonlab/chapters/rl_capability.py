@@ -19,7 +19,7 @@ from ..plots import plot_pass_at_k
 from ..results import (Estimate, Result, estimate, k_max, load_or_compute, load_or_run, mean_log, paired_delta,
                        reruns, select)
 from . import ladder
-from .claims import NOT_REPRODUCED, PARTLY, REPRODUCED, VERDICTS, Claim, all_or_some, direction
+from .claims import NOT_REPRODUCED, PARTLY, REPRODUCED, Claim, all_or_some, direction, over_seeds
 
 RECIPE = "S3"
 CHAPTER = "rl_capability"
@@ -198,13 +198,8 @@ def claims_by_seed(ch: S3) -> pd.DataFrame:
             rows.setdefault(c.text, {"claim (paper)": c.text})[f"RL seed {rl_seed}"] = c.verdict
     out = pd.DataFrame(list(rows.values()))
     cols = [c for c in out.columns if c.startswith("RL seed")]
-    out["verdict"] = out[cols].apply(lambda r: weakest([v for v in r if isinstance(v, str)]), axis=1)
+    out["verdict"] = out[cols].apply(lambda r: over_seeds([v for v in r if isinstance(v, str)]), axis=1)
     return out
-
-
-def weakest(verdicts_: list[str]) -> str:
-    """The weakest of several verdicts of one claim (not reproduced < partly < reproduced)."""
-    return max(verdicts_, key=VERDICTS.index)
 
 
 def claims(ch: S3) -> list[Claim]:
