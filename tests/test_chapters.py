@@ -186,3 +186,12 @@ def test_try_it_cells_show_the_static_picker_in_the_book(path):
     cells = json.loads(path.read_text())["cells"]
     code = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
     assert "live_or_static(live, " in code and ".picker, " in code
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_papermill_reads_every_parameter(path):
+    """papermill must parse each line of the parameters cell (a comment it cannot parse drops the parameter, and
+    the book's live=False would be injected as an unknown one)."""
+    import papermill as pm
+
+    assert {"scale", "seed", "fresh", "live"} <= set(pm.inspect_notebook(str(path)))
