@@ -349,8 +349,8 @@ def deviations(ch: S3) -> str:
     train_min = sum((ch.runs.data["training_manifests"][a]["rl"].get("wall_time_s") or 0) for a in ch.arms) / 60
     seeded = sorted(set().union(*(r.models for r in ch.reruns.values()))) if ch.reruns else []
     notes = [
-        f"- The {len(ch.arms)} arms took {train_min:.0f} minutes of GRPO in all, one thread each, two at a time "
-        f"(lab notes). " + (f"{', '.join(seeded)} ran with {len(ch.reruns) + 1} RL seeds; the other arms with one, so "
+        f"- The {len(ch.arms)} arms took {train_min:.0f} minutes of GRPO in all"
+        + (", one thread each, two at a time (lab notes). " if sc.name == "laptop" else ". ") + (f"{', '.join(seeded)} ran with {len(ch.reruns) + 1} RL seeds; the other arms with one, so "
                             f"their intervals are over problems, not over training runs. " if seeded else
                             "One RL seed per arm: intervals are over problems, not over training runs. ")
         + f"`python -m reasonlab run S3 --scale {sc.name} --rl-seed 1 --arm ARM` runs another from the same base.",
