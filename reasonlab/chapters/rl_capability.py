@@ -350,9 +350,10 @@ def deviations(ch: S3) -> str:
     seeded = sorted(set().union(*(r.models for r in ch.reruns.values()))) if ch.reruns else []
     notes = [
         f"- The {len(ch.arms)} arms took {train_min:.0f} minutes of GRPO in all"
-        + (", one thread each, two at a time (lab notes). " if sc.name == "laptop" else ". ") + (f"{', '.join(seeded)} ran with {len(ch.reruns) + 1} RL seeds; the other arms with one, so "
-                            f"their intervals are over problems, not over training runs. " if seeded else
-                            "One RL seed per arm: intervals are over problems, not over training runs. ")
+        + (", one thread each, two at a time (lab notes). " if sc.name == "laptop" else ". ")
+        + (f"{', '.join(seeded)} ran with {len(ch.reruns) + 1} RL seeds; the other arms with one, so their "
+           f"intervals are over problems, not over training runs. " if seeded else
+           "One RL seed per arm: intervals are over problems, not over training runs. ")
         + f"`python -m reasonlab run S3 --scale {sc.name} --rl-seed 1 --arm ARM` runs another from the same base.",
         f"- {sc.rl_steps} GRPO steps of {sc.rl_prompts_per_step} prompts x {sc.rollouts} rollouts per arm (the paper: "
         f"about 390 steps of 1,024 prompts), with the actor learning rate raised to {sc.rl_lr:g} (the paper: 1e-6).",
