@@ -30,6 +30,7 @@ class Claim:
     ours: str  # our numbers the verdict rests on, each with its interval
     verdict: str  # one of VERDICTS
     rule: str  # the rule that decided the verdict, fixed before the run
+    headline: str = ""  # the one number of `ours` the verdict turns on, for the scoreboard ("" = all of ours)
 
     def __post_init__(self):
         if self.verdict not in VERDICTS:

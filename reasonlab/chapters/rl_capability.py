@@ -140,7 +140,8 @@ def verdicts(dt: pd.DataFrame, logs: dict, roles: dict[str, str], k_max: int,
     claims.append(Claim(CHAPTER, f"In-dist eval: RL raises pass@1 and leaves pass@{k_max} flat (every run that "
                                  f"gets reward)", "ID pass@1 up, pass@128 flat for all runs (Fig 3)", nums,
                         all_or_some(ok), f"pass@1 change above zero and |pass@{k_max} change| <= {flat_tol} for "
-                                         f"every rewarded arm; partly when for some"))
+                                         f"every rewarded arm; partly when for some",
+                        f"{sum(ok)} of {len(ok)} rewarded arms: in-dist pass@1 up and pass@{k_max} flat"))
     if "edge" in by_role:
         e = by_role["edge"]
         for band, paper in (("edge", "edge RL: op 11-14 pass@128 40% -> 85% (Fig 3)"),
@@ -156,7 +157,8 @@ def verdicts(dt: pd.DataFrame, logs: dict, roles: dict[str, str], k_max: int,
                                      f"RL)", "only the 11-14 (and 9-12) runs raise OOD pass@128 (Fig 3)",
                             "; ".join(f"{a}: {o.fmt(True)}" for a, o in {e: r_edge, **others}.items()),
                             REPRODUCED if beats and r_edge.above_zero else NOT_REPRODUCED,
-                            "the edge arm's change is above zero and larger than the in-dist and hard arms'"))
+                            "the edge arm's change is above zero and larger than the in-dist and hard arms'",
+                            f"edge arm: {r_edge.fmt(True)}"))
     if "edge-filter" in by_role:  # rule fixed before the filter's RL seed 1 (lab notes, session 3)
         f = by_role["edge-filter"]
         r = get(f, "edge", k_max)
@@ -166,7 +168,7 @@ def verdicts(dt: pd.DataFrame, logs: dict, roles: dict[str, str], k_max: int,
                                      f"pass@{k_max}", "practical guidance 1: build RL data around the edge of "
                                                       "competence (Sec. 3, Sec. 7)",
                             r.fmt(True) + contrast, REPRODUCED if r.above_zero else NOT_REPRODUCED,
-                            "the paired 95% interval of the edge filter's change lies above zero"))
+                            "the paired 95% interval of the edge filter's change lies above zero", r.fmt(True)))
     if "hard" in by_role:
         h = by_role["hard"]
         rew = mean_reward(logs, h)
@@ -210,9 +212,10 @@ def claims(ch: S3) -> list[Claim]:
     for c in verdicts(ch.dt, ch.runs.data["training_logs"], ch.roles, ch.k_max):
         seeds = [col for col in seed_cols if isinstance(combined.at[c.text, col], str)]
         if len(seeds) > 1:
-            c = Claim(c.chapter, c.text, c.paper, c.ours + " (RL seed 0; verdicts by seed: "
-                      + ", ".join(f"{s[8:]}: {combined.at[c.text, s]}" for s in seeds) + ")",
-                      combined.at[c.text, "verdict"], c.rule + "; over RL seeds, the weakest verdict")
+            by_seed = "verdicts by RL seed: " + ", ".join(f"{s[8:]}: {combined.at[c.text, s]}" for s in seeds)
+            c = Claim(c.chapter, c.text, c.paper, f"{c.ours} (RL seed 0; {by_seed})", combined.at[c.text, "verdict"],
+                      c.rule + "; over RL seeds, the weakest verdict",
+                      f"{c.headline or c.ours} (RL seed 0; {by_seed})")
         out.append(c)
     return out
 

@@ -49,7 +49,7 @@ def scoreboard(scale: str = "laptop", seed: int = 0) -> pd.DataFrame:
             rows.append({"chapter": chapter, "title": title, "claim": "(no committed result at this scale)",
                          "paper": "", "ours": "", "verdict": ""})
             continue
-        rows += [{"chapter": chapter, "title": title, "claim": c.text, "paper": c.paper, "ours": c.ours,
+        rows += [{"chapter": chapter, "title": title, "claim": c.text, "paper": c.paper, "ours": c.headline or c.ours,
                   "verdict": c.verdict} for c in claims]
     return pd.DataFrame(rows)
 
