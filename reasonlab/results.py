@@ -112,10 +112,6 @@ class Result:
     def value(self, model: str, band: str, metric: str = "pass@k", k: int | str | None = "max") -> Estimate:
         return estimate(self.table, model, band, metric, k)
 
-    @property
-    def scale(self) -> str:
-        return self.manifest.get("scale") or self.manifest.get("config", {}).get("scale", "?")
-
 
 def load(name: str) -> Result:
     """The committed result `data/results/<name>.json` (FileNotFoundError if there is none)."""

@@ -356,23 +356,3 @@ def result_name(recipe_id: str, scale: str, seed: int = 0, rl_seed: int | None =
     """The name a recipe's result is saved under in data/results/."""
     rl = f"-rlseed{rl_seed}" if rl_seed is not None else ""
     return f"{recipe_id}-{scale}" + (f"-seed{seed}" if seed else "") + rl
-
-
-def load_or_run(recipe_id: str, scale: str = "laptop", seed: int = 0, fresh: bool = False) -> dict:
-    """The committed result of a recipe, or (fresh) run it now; the smoke scale runs when nothing is committed.
-
-    Without a committed result and without `fresh`, a larger scale is refused rather than silently started
-    inside a book build."""
-    from ..provenance import load_result
-
-    name = result_name(recipe_id, scale, seed)
-    if not fresh:
-        try:
-            return load_result(name)
-        except FileNotFoundError:
-            if scale != "smoke":
-                raise FileNotFoundError(
-                    f"no committed result {name!r}; run `python -m reasonlab run {recipe_id} --scale {scale}` "
-                    f"(or the chapter's notebook with fresh=True) to make it") from None
-    run_recipe(recipe_id, scale, seed=seed, progress=False)
-    return load_result(name)
