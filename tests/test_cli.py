@@ -70,7 +70,7 @@ def test_generate_from_recipe_stage(tmp_path):
 def test_generate_recipe_eval_sets():
     out = cli("generate", "--recipe", "S4", "--stage", "eval", "--n", 1, "--scale", "smoke", "--out", "-").stdout
     rows = [json.loads(line) for line in out.splitlines()]
-    assert len(rows) == 2 * 7  # templates A and B x ops 2..8, one each
+    assert len(rows) == 2 * 4  # templates A and B x the context ops 2..5, one each
     assert {r["template"] for r in rows} == {"animals-zoo", "teachers-school"}
 
 

@@ -140,6 +140,7 @@ TABLE = {
         "pretrain_tail": ((0, 0.5, -0.1, *FLOAT), None),
         "rl_eval_samples": ((*INT, -1, 5), None),  # 5 > eval_samples (4)
         "train_shapes": (("held-out", "SEEN", None), None),
+        "context_ops": (((1, 4), (2, 4), (2,), (2.0, 9), (True, 9), (2, 41)), None),  # (2, 4): fewer than 4 ops
     },
     Reward: {
         "kind": (("hack", None, ["mix"]), "reward"),

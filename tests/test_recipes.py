@@ -93,12 +93,32 @@ def test_laptop_evaluation_meets_the_calibration_requirements():
 
 def test_s4_exposures_and_mixture_names():
     r = get_recipe("S4", "paper")
-    assert [a.param("b_share") for a in r.arms] == [0, 0.001, 0.01, 0.1]
-    assert [a.pretrain.mixture.name for a in r.arms] == [
+    rl_arms = [a for a in r.arms if a.rl]
+    assert [a.param("b_share") for a in rl_arms] == [0, 0.001, 0.01, 0.1]
+    assert [a.pretrain.mixture.name for a in rl_arms] == [
         "A2-20", "A2-20:0.999+B2:0.001", "A2-20:0.99+B2:0.01", "A2-20:0.9+B2:0.1"]
-    assert [a.name for a in r.arms] == ["B-exposure-0pct", "B-exposure-0.1pct", "B-exposure-1pct", "B-exposure-10pct"]
-    assert all(a.rl.mixture.name == "A2-20:0.5+B2-20:0.5" for a in r.arms)
+    assert [a.name for a in r.arms[:4]] == ["exposure-0pct-base", "exposure-0pct-rl", "exposure-0.1pct-base",
+                                            "exposure-0.1pct-rl"]
+    assert all(a.rl.mixture.name == "A2-20:0.5+B2-20:0.5" for a in rl_arms)
+    assert all(base.pretrain == rl.pretrain and base.rl is None for base, rl in zip(r.arms[::2], r.arms[1::2]))
     assert r.evaluation.by_template and r.evaluation.templates == ("animals-zoo", "teachers-school")
+    assert r.evaluation.bands == (("low", 2, 11), ("high", 12, 20))
+
+
+def test_context_ops_map_the_paper_range_onto_what_a_scale_learns():
+    from reasonlab.experiments.scales import LAPTOP
+
+    assert PAPER.context_ops == PAPER.all_ops == (2, 20)
+    assert LAPTOP.context_ops == LAPTOP.in_dist  # the 2M model learns op 2-9 in one pre-training run
+    r = get_recipe("S4", "laptop")
+    assert r.arm("exposure-1pct-rl").rl.mixture.name == "A2-9:0.5+B2-9:0.5[seen]"
+    assert r.evaluation.bands == (("low", 2, 5), ("high", 6, 9))
+    # A.6.2's base is S4's 1% base, and its 50% arm is S4's 1% arm: trained once
+    a62 = get_recipe("A.6.2", "laptop")
+    assert a62.arm("base").pretrain == r.arm("exposure-1pct-base").pretrain
+    assert a62.arm("rl-B-50pct").rl == r.arm("exposure-1pct-rl").rl
+    with pytest.raises(ValueError, match="context_ops needs >= 4 ops"):
+        dataclasses.replace(LAPTOP, context_ops=(2, 4))
 
 
 def test_views_reuse_the_same_runs():
@@ -137,8 +157,8 @@ def test_s6_rewards():
 def test_a6_pretrain_mixtures():
     assert get_recipe("A.6.1", "paper").arms[0].pretrain.mixture.name == "A2-20:0.999+B2-20:0.001"
     assert get_recipe("A.6.2", "paper").arms[0].pretrain.mixture.name == "A2-20:0.99+B2:0.01"
-    assert [a.param("rl_b_share") for a in get_recipe("A.6.1", "paper").arms] == [0, 0.02, 0.1, 0.5, 1]
-    assert [a.param("rl_b_share") for a in get_recipe("A.6.2", "paper").arms] == [0, 0.01, 0.1, 0.5, 1]
+    assert [a.param("rl_b_share") for a in get_recipe("A.6.1", "paper").arms] == [None, 0, 0.02, 0.1, 0.5, 1]
+    assert [a.param("rl_b_share") for a in get_recipe("A.6.2", "paper").arms] == [None, 0, 0.01, 0.1, 0.5, 1]
     full_b = get_recipe("A.6.2", "paper").arms[-1]
     assert full_b.rl.mixture.name == "B2-20"  # a 0% share drops the component
 
@@ -159,7 +179,7 @@ def test_a7_and_a10_mappings_at_paper_scale():
 
 def test_overrides_make_new_arms():
     r = get_recipe("S4", "smoke", shares=(0.05,))
-    assert [a.name for a in r.arms] == ["B-exposure-5pct"]
+    assert [a.name for a in r.arms] == ["exposure-5pct-base", "exposure-5pct-rl"]
     assert dict(r.params)["shares"] == (0.05,)
     assert "betas" in recipe_params("S5")
 

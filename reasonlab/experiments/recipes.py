@@ -103,9 +103,16 @@ def base_pretrain(scale: Scale) -> Mixture:
 
 
 def exposure_pretrain(scale: Scale, b_share: float, b_ops: Band) -> Mixture:
-    """Context A over all ops plus context B on `b_ops` at share `b_share` (S4, A.6)."""
+    """Context A over the context ops plus context B on `b_ops` at share `b_share` (S4, A.6)."""
     b_share = _check_unit("context-B exposure share", b_share)
-    return mixture([("A", *scale.all_ops, 1 - b_share), ("B", *b_ops, b_share)], scale)
+    return mixture([("A", *scale.context_ops, 1 - b_share), ("B", *b_ops, b_share)], scale)
+
+
+def context_halves(scale: Scale) -> tuple[Band, Band]:
+    """The context ops split in a low and a high half: Fig 5's simple and hard ops (paper: 2-10 and 11-20)."""
+    lo, hi = scale.context_ops
+    mid = (lo + hi) // 2
+    return (lo, mid), (mid + 1, hi)
 
 
 def mid_mixture(scale: Scale) -> Mixture:
@@ -406,6 +413,14 @@ def _eval(scale: Scale, templates=BASE_TEMPLATES, by_template=False, which=("in_
                       samples or scale.eval_samples)
 
 
+def _context_eval(scale: Scale) -> Evaluation:
+    """S4 / A.6: contexts A and B reported apart, over the context ops in a low and a high half; the bases and the
+    RL arms at the same n (pass@k paired per problem)."""
+    (llo, lhi), (hlo, hhi) = context_halves(scale)
+    return Evaluation((("low", llo, lhi), ("high", hlo, hhi)), ("A", "B"), True, scale.eval_problems_per_op,
+                      scale.rl_eval_samples or scale.eval_samples)
+
+
 def _pct(share: float) -> str:
     return f"{share * 100:g}pct"
 
@@ -527,14 +542,17 @@ S4_SHARES = (0.0, 0.001, 0.01, 0.1)  # context-B share of pre-training: 0%, 0.1%
          "0% or 0.1% B: RL cannot transfer to B. >= 1% B: strong transfer even at op 20 (up to +60% pass@128).",
          "pass@k on context B per op after RL, across B exposure shares")
 def s4(scale: Scale, shares=S4_SHARES):
-    """Pre-train on A (all ops) + B at the lowest op with share s; RL on 50% A / 50% B over all ops."""
+    """Per B share s: a base pre-trained on A (context ops) + B at their lowest op with share s, and that base
+    after GRPO on 50% A / 50% B over the context ops. Both are evaluated, so each RL gain is paired with its base."""
     shares = _check_values("context-B exposure shares", shares)
-    rl_mix = mixture([("A", *scale.all_ops, 0.5), ("B", *scale.all_ops, 0.5)], scale)  # (paper.md S4)
-    b_ops = (scale.in_dist[0], scale.in_dist[0])  # B at op 2 only (paper.md S4)
-    arms = [Arm(f"B-exposure-{_pct(s)}", _pretrain(scale, exposure_pretrain(scale, s, b_ops)),
-                rl=_rl(scale, rl_mix), params=(("b_share", s),))
-            for s in shares]
-    return arms, _eval(scale, ("A", "B"), by_template=True)
+    lo, hi = scale.context_ops
+    rl_mix = mixture([("A", lo, hi, 0.5), ("B", lo, hi, 0.5)], scale)  # 50% A / 50% B over op 2-20 (paper, Sec. 4)
+    arms = []
+    for s in shares:
+        pre = _pretrain(scale, exposure_pretrain(scale, s, (lo, lo)))  # B at op 2 only (paper, Sec. 4)
+        arms += [Arm(f"exposure-{_pct(s)}-base", pre, params=(("b_share", s), ("stage", "base"))),
+                 Arm(f"exposure-{_pct(s)}-rl", pre, rl=_rl(scale, rl_mix), params=(("b_share", s), ("stage", "rl")))]
+    return arms, _context_eval(scale)
 
 
 @_recipe("Fig5", "Replication or creation?", "Fig 5 (paper, Sec. 4)",
@@ -592,11 +610,12 @@ A61_RL_B_SHARES = (0.0, 0.02, 0.1, 0.5, 1.0)  # B share of RL data (paper.md A.6
 
 
 def _rl_b_share_arms(scale: Scale, pre: NextToken, shares) -> list[Arm]:
-    """One arm per B share s of the RL data (A and B over all ops), all from the same base (A.6.1, A.6.2)."""
-    return [Arm(f"rl-B-{_pct(s)}", pre,
-                rl=_rl(scale, mixture([("A", *scale.all_ops, 1 - s), ("B", *scale.all_ops, s)], scale)),
-                params=(("rl_b_share", s),))
-            for s in shares]
+    """The base, then one arm per B share s of the RL data (A and B over the context ops) (A.6.1, A.6.2)."""
+    lo, hi = scale.context_ops
+    return [Arm("base", pre, params=(("rl_b_share", None), ("stage", "base")))] + [
+        Arm(f"rl-B-{_pct(s)}", pre, rl=_rl(scale, mixture([("A", lo, hi, 1 - s), ("B", lo, hi, s)], scale)),
+            params=(("rl_b_share", s), ("stage", "rl")))
+        for s in shares]
 
 
 @_recipe("A.6.1", "RL exposure to B when B was pre-trained at all ops", "Fig 12 (paper, App. A.6.1)",
@@ -606,8 +625,8 @@ def _rl_b_share_arms(scale: Scale, pre: NextToken, shares) -> list[Arm]:
 def a6_1(scale: Scale, rl_b_shares=A61_RL_B_SHARES, pretrain_b_share: float = 0.001):
     """Pre-train 99.9% A + 0.1% B, both all ops; RL over all ops with B share s."""
     shares = _check_values("B shares of RL data", rl_b_shares)
-    pre = _pretrain(scale, exposure_pretrain(scale, pretrain_b_share, scale.all_ops))  # (paper.md A.6.1)
-    return _rl_b_share_arms(scale, pre, shares), _eval(scale, ("A", "B"), by_template=True)
+    pre = _pretrain(scale, exposure_pretrain(scale, pretrain_b_share, scale.context_ops))  # (paper, App. A.6.1)
+    return _rl_b_share_arms(scale, pre, shares), _context_eval(scale)
 
 
 A62_RL_B_SHARES = (0.0, 0.01, 0.1, 0.5, 1.0)  # B share of RL data (paper.md A.6.2 / Fig 13-14)
@@ -620,9 +639,9 @@ A62_RL_B_SHARES = (0.0, 0.01, 0.1, 0.5, 1.0)  # B share of RL data (paper.md A.6
 def a6_2(scale: Scale, rl_b_shares=A62_RL_B_SHARES, pretrain_b_share: float = 0.01):
     """Pre-train 99% A (all ops) + 1% B at the lowest op; RL over all ops with B share s."""
     shares = _check_values("B shares of RL data", rl_b_shares)
-    b_ops = (scale.in_dist[0], scale.in_dist[0])
-    pre = _pretrain(scale, exposure_pretrain(scale, pretrain_b_share, b_ops))  # (paper.md A.6.2)
-    return _rl_b_share_arms(scale, pre, shares), _eval(scale, ("A", "B"), by_template=True)
+    lo = scale.context_ops[0]
+    pre = _pretrain(scale, exposure_pretrain(scale, pretrain_b_share, (lo, lo)))  # S4's 1% base (paper, App. A.6.2)
+    return _rl_b_share_arms(scale, pre, shares), _context_eval(scale)
 
 
 A7_HARD_SHARES = (0.0, 0.2, 0.5, 1.0)  # share of the top in-dist ops in pre-training (paper.md A.7, "style")

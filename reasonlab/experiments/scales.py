@@ -67,6 +67,10 @@ class Scale:
     loss_on: str = "all"  # next-token loss on the whole document ("all") or on the solution only
     pretrain_tail: float = 0.0  # share of the base model's pre-training problems drawn from the edge band
     rl_eval_samples: int = 0  # n per problem when evaluating RL arms (S3); 0 = eval_samples
+    # The op range of the context-transfer experiments (S4, A.6: the paper's op 2-20, every op context A is
+    # pre-trained on). None: from the bottom of in_dist to the top of hard. A small model that cannot learn that
+    # whole range in one pre-training run gets the range it does learn.
+    context_ops: Band | None = None
     # Graph shapes every training stage draws: "all", or "seen" (the held-out shapes of the unseen-shape test,
     # reasonlab.generator.shape_held_out, never enter training; the ladder then evaluates them separately).
     train_shapes: str = "all"
@@ -90,6 +94,12 @@ class Scale:
             lo, hi = check_band(f"{n}band {k}", band, MAX_OP)
             if not isinstance(band, tuple):  # e.g. a list: a tuple compares and hashes the same in config_hash
                 object.__setattr__(self, k, (lo, hi))
+        if self.context_ops is None:
+            object.__setattr__(self, "context_ops", (self.in_dist[0], self.hard[1]))
+        lo, hi = check_band(f"{n}context_ops", self.context_ops, MAX_OP)
+        object.__setattr__(self, "context_ops", (lo, hi))
+        if hi - lo + 1 < 4:
+            raise ValueError(f"{self.name}: context_ops needs >= 4 ops (low and high halves), got {self.context_ops}")
         if not (self.edge[0] == self.in_dist[1] + 1 and self.hard[0] == self.edge[1] + 1):
             raise ValueError(f"{self.name}: bands must be contiguous (edge starts after in_dist, hard after edge), "
                              f"got {self.in_dist}, {self.edge}, {self.hard}")
@@ -242,6 +252,9 @@ LAPTOP = Scale(
     # a 1% long tail of edge-band problems seeds partial competence, the paper's own guidance (~1% density).
     pretrain_tail=0.01,
     train_shapes="seen",  # 20% of the graph shapes at op >= 6 never trained on: the unseen-shape test
+    # S4 / A.6 pre-train context A over the ops the 2M model learns in one run (the ladder: op 9 pass@1 0.47,
+    # op 10 0.14); spread over op 2-16, the same 36M tokens would leave the top ops unlearned (lab notes).
+    context_ops=(2, 9),
     rl_eval_samples=64,  # S3's seven arms at 128 samples do not fit a session; paired with the base's 128 (lab notes)
 )
 
@@ -260,6 +273,7 @@ SMOKE = dataclasses.replace(
     eval_samples=4,  # pass@1, 2, 4
     rl_eval_samples=0,  # = eval_samples
     in_dist=(2, 4),  # the smallest bands the recipes accept (3 in-dist ops, 2 edge ops)
+    context_ops=(2, 5),  # the smallest context range (a low and a high half)
     edge=(5, 6),
     hard=(7, 8),
 )
@@ -322,6 +336,8 @@ _REASONS = {
     "generator.copy_steps": "no temporary copies: shorter solutions, fewer letters to bind (lab notes)",
     "pretrain_warmup": "a short warmup: the many small steps of a 2M model need little",
     "loss_on": "loss on the solution only: a small model spends no capacity on question text",
+    "context_ops": "context A is pre-trained over the ops the scale's model learns in one run (the ladder), not "
+                   "the paper's whole op 2-20: spread over 2-16, the same tokens leave the top ops unlearned",
     "train_shapes": "20% of the graph shapes at op >= 6 (by graph hash) are held out of all training and evaluated "
                     "separately: the test that tells a model that learned the step procedure from one that "
                     "memorised the shapes (beyond the paper, issue 11)",
