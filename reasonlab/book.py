@@ -39,6 +39,8 @@ CHAPTER_ORDER = (
     "testbed",
     "ladder",
     "rl_capability",
+    "exposure",
+    "replication",
     "theory_markov",
 )
 

@@ -11,6 +11,7 @@ from .claims import Claim
 
 # chapter notebook -> its page title in the scoreboard, in book order
 CHAPTERS = {"ladder": "The performance ladder", "rl_capability": "When does RL add capability?",
+            "exposure": "How much exposure does a new context need?", "replication": "Replication or creation?",
             "theory_markov": "Why RL forgets rare reasoning paths (companion)"}
 
 
@@ -31,6 +32,23 @@ def chapter_claims(chapter: str, scale: str, seed: int = 0) -> list[Claim]:
         ch = s3.S3(load(result_name("ladder", scale, seed)), load(result_name(s3.RECIPE, scale, seed)),
                    get_recipe(s3.RECIPE, scale), reruns(s3.RECIPE, scale, seed))
         return s3.claims(ch)
+    if chapter in ("exposure", "replication"):
+        from ..experiments.recipes import get_recipe
+        from . import exposure
+
+        a6 = {}
+        for rid in exposure.A6:
+            try:
+                a6[rid] = load(result_name(rid, scale, seed))
+            except FileNotFoundError:
+                pass
+        ch = exposure.Exposure(load(result_name(exposure.RECIPE, scale, seed)), get_recipe(exposure.RECIPE, scale),
+                               a6, seed)
+        if chapter == "exposure":
+            return exposure.claims(ch)
+        from . import replication
+
+        return replication.claims(load(replication.RESULT.format(scale=scale)))
     if chapter == "theory_markov":
         from ..sim.markov import chapter_config
         from . import theory_markov

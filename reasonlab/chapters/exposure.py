@@ -1,0 +1,487 @@
+"""The "How much exposure does a new context need?" chapter: S4 / Fig 4, A.8 / Fig 17, A.6.1 / Fig 12 and
+A.6.2 / Fig 13-14 of the paper.
+
+Context A (animals-zoo) is pre-trained over the scale's context ops; context B (teachers-school) appears in
+pre-training only at the lowest op, with share s. Each base and the same base after GRPO on A and B are evaluated
+on the same problems per template, so every RL change is paired with its own base; the interval is a bootstrap
+over problems. A.6 keeps one base and varies the share of B in the RL data instead.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from ..experiments.recipes import Recipe, get_recipe
+from ..results import Estimate, Result, k_max, load_or_run, paired_delta, select
+from .claims import NOT_REPRODUCED, PARTLY, REPRODUCED, Claim, all_or_some, gated
+
+RECIPE = "S4"
+A6 = ("A.6.1", "A.6.2")
+CHAPTER = "exposure"
+A, B = "animals-zoo", "teachers-school"
+TEMPLATES = {A: "A (animals-zoo)", B: "B (teachers-school)"}
+HALVES = ("low", "high")  # the context ops' low and high halves (paper: op 2-10 and 11-20)
+LOW_SHARE = 0.01  # shares below this are the paper's "minimal exposure" (0% and 0.1%)
+
+# Rules fixed before the runs (lab notes, 2026-12-02 session 4).
+A_MIN = 0.9  # a base qualifies for RL when its A pass@k_max is >= this on both halves
+FLAT_TOL = 0.05  # "A stays stable": every A change >= -FLAT_TOL
+REWARD_WINDOW = 5  # A.8: the reward gain compares the mean reward of the last and the first steps
+DIMINISHING_TOL = 0.05  # A.6.2: the 100% arm's B gain at most this above the 50% arm's
+
+PAPER = {  # the paper's numbers (Sec. 4, Fig 4; App. A.6, A.8)
+    "S4": "0% or 0.1% B: no transfer; >= 1% B: strong transfer up to op 20, up to +60 points pass@128 (Fig 4)",
+    "A": "A stays stable (Fig 4, Fig 13)",
+    "A.8": "reward flat at minimal exposure, clear gain at moderate to full exposure (Fig 17)",
+    "A.6.1": "even 0% B in RL transfers clearly; more B in RL is better (Fig 12)",
+    "A.6.2": "0-1% B: little transfer, flat reward; ~10% B: +76 points pass@128 on B; 50-100%: diminishing (Fig 13-14)",
+}
+
+
+@dataclass
+class Exposure:
+    """The chapter's data: the S4 result (a base and an RL arm per exposure share), the recipe, and the A.6 results
+    that are committed ({recipe id: result})."""
+
+    runs: Result
+    recipe: Recipe
+    a6: dict[str, Result] = field(default_factory=dict)
+    seed: int = 0
+
+    @cached_property
+    def k_max(self) -> int:
+        return k_max(self.runs.table)
+
+    @cached_property
+    def bands(self) -> dict[str, tuple[int, int]]:
+        return {label: (lo, hi) for label, lo, hi in self.recipe.evaluation.bands}
+
+    @cached_property
+    def shares(self) -> dict[float, tuple[str, str | None]]:
+        """{B share of pre-training: (base model, RL model or None)} for every share whose base was evaluated."""
+        out: dict[float, list] = {}
+        for a in self.recipe.arms:
+            if a.name in self.runs.models:
+                out.setdefault(a.param("b_share"), [None, None])[a.rl is not None] = a.name
+        return {s: (base, rl) for s, (base, rl) in sorted(out.items()) if base is not None}
+
+    @cached_property
+    def dt(self) -> pd.DataFrame:
+        """Paired changes of every RL arm vs its own base: one row per (share, template, band, k)."""
+        pairs = {s: (base, rl) for s, (base, rl) in self.shares.items() if rl}
+        return deltas(self.runs, pairs, self.bands, self.k_max, "share")
+
+
+def load(scale: str = "laptop", seed: int = 0, fresh: bool = False) -> Exposure:
+    """The committed S4 result and whichever A.6 results are committed (fresh: run them now; the smoke scale runs
+    whatever is not committed, in seconds)."""
+    runs = load_or_run(RECIPE, scale, seed, fresh)
+    a6 = {}
+    for rid in A6:
+        try:
+            a6[rid] = load_or_run(rid, scale, seed, fresh)
+        except FileNotFoundError:  # not run yet at this scale: the chapter says so
+            pass
+    return Exposure(runs, get_recipe(RECIPE, scale), a6, seed)
+
+
+def _of(records: list[dict], template: str) -> list[dict]:
+    return [r for r in records if r["template"] == template]
+
+
+def deltas(result: Result, pairs: dict, bands: dict[str, tuple[int, int]], k_max: int, key: str) -> pd.DataFrame:
+    """Paired pass@1 and pass@k_max changes, model minus its base, per template and band; `pairs` is
+    {label: (base model, model)} and the label goes in column `key`."""
+    rows = []
+    for label, (base, model) in pairs.items():
+        for t in (A, B):
+            b, m = _of(result.records(base), t), _of(result.records(model), t)
+            for band, ops in bands.items():
+                for k in (1, k_max):
+                    d = paired_delta(b, m, ops, k)
+                    rows.append({key: label, "template": t, "band": band, "k": k, "delta": d.value, "lo": d.lo,
+                                 "hi": d.hi})
+    return pd.DataFrame(rows)
+
+
+def change(dt: pd.DataFrame, key: str, label, template: str, band: str, k: int) -> Estimate:
+    r = dt[(dt[key] == label) & (dt.template == template) & (dt.band == band) & (dt.k == k)].iloc[0]
+    return Estimate(float(r.delta), float(r.lo), float(r.hi))
+
+
+def pct(share: float) -> str:
+    return f"{share * 100:g}%"
+
+
+# -- the base check (before RL) ----------------------------------------------------------------------------------
+
+def value(result: Result, model: str, template: str, band: str, k) -> Estimate:
+    return result.value(model, f"{template}:{band}", "pass@k", k)
+
+
+def base_check(ch: Exposure) -> pd.DataFrame:
+    """Per exposure share: the base's verified pass@1 and pass@k_max on A and B per half, and whether it
+    qualifies for RL (A pass@k_max >= A_MIN on both halves: a base must know A before B can borrow from it)."""
+    rows = []
+    for s, (base, _) in ch.shares.items():
+        row = {"B share of pre-training": pct(s)}
+        for t in (A, B):
+            for band in ch.bands:
+                for k in (1, ch.k_max):
+                    row[f"{t[0].upper()} {band} pass@{k}"] = value(ch.runs, base, t, band, k).fmt()
+        row["qualifies"] = all(value(ch.runs, base, A, band, ch.k_max).value >= A_MIN for band in ch.bands)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+# -- A.8: reward curves ---------------------------------------------------------------------------------------
+
+def reward_gain(rows: list[dict], window: int = REWARD_WINDOW) -> Estimate:
+    """Mean training reward of the last `window` GRPO steps minus the first `window`, with a Welch 95% interval
+    over steps (nan when the log is shorter than two windows)."""
+    from scipy import stats
+
+    r = [x["reward_mean"] for x in rows if x.get("reward_mean") is not None]
+    if len(r) < 2 * window:
+        return Estimate(math.nan, math.nan, math.nan)
+    first, last = np.array(r[:window]), np.array(r[-window:])
+    v1, v2 = first.var(ddof=1) / window, last.var(ddof=1) / window
+    d = float(last.mean() - first.mean())
+    se = math.sqrt(v1 + v2)
+    if se == 0:
+        return Estimate(d, d, d)
+    dof = (v1 + v2) ** 2 / (v1 ** 2 / (window - 1) + v2 ** 2 / (window - 1))
+    h = float(stats.t.ppf(0.975, dof)) * se
+    return Estimate(d, d - h, d + h)
+
+
+def reward_gains(ch: Exposure) -> dict[float, Estimate]:
+    """{share: reward gain} of the RL arms whose log has two windows of steps (a smoke run has fewer)."""
+    gains = {s: reward_gain(ch.runs.logs(rl, "rl")) for s, (_, rl) in ch.shares.items() if rl}
+    return {s: g for s, g in gains.items() if not math.isnan(g.value)}
+
+
+# -- verdicts ---------------------------------------------------------------------------------------------------
+
+def verdicts(ch: Exposure) -> list[Claim]:
+    """S4's claims and A.8's, each decided by the rule fixed before the runs (lab notes). With no RL arm yet, no
+    claim: the chapter says which runs are missing instead."""
+    dt, km = ch.dt, ch.k_max
+    if dt.empty:
+        return []
+    shares = list(dt.share.unique())
+    b_high = {s: change(dt, "share", s, B, "high", km) for s in shares}
+    low = [s for s in shares if s < LOW_SHARE]
+    high = [s for s in shares if s >= LOW_SHARE]
+    fmt = lambda d: "; ".join(f"{pct(s)}: {e.fmt(True)}" for s, e in d.items())  # noqa: E731
+    any_up = any(e.above_zero for e in b_high.values())
+    claims = []
+    if low:
+        ok = not any(b_high[s].above_zero for s in low) and any(b_high[s].above_zero for s in high)
+        claims.append(Claim(
+            CHAPTER, "At 0% or 0.1% B in pre-training, RL does not transfer to B", PAPER["S4"],
+            f"B high-half pass@{km} change, RL minus its base: {fmt(b_high)}", REPRODUCED if ok else NOT_REPRODUCED,
+            "no low-share arm's change lies above zero, and some >= 1% arm's does (without that contrast, 'no "
+            "transfer' is what RL that does nothing shows)",
+            f"{fmt({s: b_high[s] for s in low})} (>= 1%: {fmt({s: b_high[s] for s in high}) or 'not run'})"))
+    if high:
+        ok = [b_high[s].above_zero for s in high]
+        claims.append(Claim(
+            CHAPTER, "At >= 1% B in pre-training, RL transfers to B up to the highest ops", PAPER["S4"],
+            f"B high-half pass@{km} change: {fmt({s: b_high[s] for s in high})}", all_or_some(ok),
+            f"B high-half pass@{km} change above zero for every >= 1% arm; partly when for some"))
+    a_changes = {(s, band, k): change(dt, "share", s, A, band, k) for s in shares for band in ch.bands
+                 for k in (1, km)}
+    worst = min(a_changes.items(), key=lambda kv: kv[1].value)
+    claims.append(Claim(
+        CHAPTER, "Context A stays stable under RL on A and B", PAPER["A"],
+        f"smallest A change over arms, halves and k: {worst[1].fmt(True)} ({pct(worst[0][0])}, {worst[0][1]}, "
+        f"pass@{worst[0][2]})",
+        gated(any_up, [e.value >= -FLAT_TOL for e in a_changes.values()]),
+        f"gated on some arm raising B (a null RL leaves A stable too); then every A pass@1 and pass@{km} change "
+        f">= -{FLAT_TOL}"))
+    gains = reward_gains(ch)
+    if gains:
+        lo_up = [gains[s].above_zero for s in gains if s < LOW_SHARE]
+        hi_up = [gains[s].above_zero for s in gains if s >= LOW_SHARE]
+        if not any(lo_up + hi_up):
+            verdict = NOT_REPRODUCED
+        elif hi_up and all(hi_up) and not any(lo_up) and lo_up:
+            verdict = REPRODUCED
+        else:
+            verdict = PARTLY
+        claims.append(Claim(
+            CHAPTER, "Training reward: no gain at minimal exposure, a clear gain at >= 1%", PAPER["A.8"],
+            "reward gain (last minus first 5 steps): " + fmt(gains), verdict,
+            "every low-share arm's gain not above zero and every >= 1% arm's above zero (Welch 95% interval over "
+            "steps); not reproduced when no arm's gain is up; partly otherwise (or with one side not run)"))
+    return claims + a6_verdicts(ch)
+
+
+def a6_pairs(result: Result) -> dict[float, tuple[str, str]]:
+    """{B share of the RL data: ("base", arm)} of an A.6 result."""
+    recipe = get_recipe(result.manifest["config"]["recipe"], result.manifest["config"]["scale"])
+    return {a.param("rl_b_share"): ("base", a.name) for a in recipe.arms if a.rl and a.name in result.models}
+
+
+def a6_deltas(ch: Exposure, rid: str) -> pd.DataFrame:
+    result = ch.a6[rid]
+    return deltas(result, a6_pairs(result), ch.bands, k_max(result.table), "rl_share")
+
+
+def a6_verdicts(ch: Exposure) -> list[Claim]:
+    """A.6.1's and A.6.2's claims, where committed (rules fixed before the runs, lab notes)."""
+    out = []
+    for rid in [r for r in A6 if r in ch.a6]:
+        dt, km = a6_deltas(ch, rid), k_max(ch.a6[rid].table)
+        if dt.empty:
+            continue
+        b = {s: change(dt, "rl_share", s, B, "high", km) for s in dt.rl_share.unique()}
+        nums = "B high-half pass@%d change by B share of RL data: " % km + "; ".join(
+            f"{pct(s)}: {e.fmt(True)}" for s, e in b.items())
+        if rid == "A.6.1":
+            parts = [b[0.0].above_zero] if 0.0 in b else []
+            if 0.0 in b and 1.0 in b:
+                parts.append(b[1.0].value > b[0.0].value)
+            out.append(Claim(CHAPTER, "B seen at all ops (0.1%): even 0% B in RL transfers, more B is better",
+                             PAPER["A.6.1"], nums, gated(bool(parts) and parts[0], parts[1:]),
+                             "the 0% arm's change above zero (discriminating); then the 100% arm's change above "
+                             "the 0% arm's"))
+        else:
+            up = {s: e.above_zero for s, e in b.items()}
+            rest = [not up.get(0.0, False), not up.get(0.01, False)]
+            if 0.5 in b and 1.0 in b:
+                rest.append(b[1.0].value - b[0.5].value <= DIMINISHING_TOL)
+            out.append(Claim(CHAPTER, "B seen only at op 2 (1%): 0-1% B in RL gives little, ~10% transfers, more "
+                                      "adds little", PAPER["A.6.2"], nums, gated(up.get(0.1, False), rest),
+                             "the 10% arm's change above zero (discriminating); then 0% and 1% not above zero and "
+                             f"the 100% arm at most {DIMINISHING_TOL} above the 50% arm"))
+    return out
+
+
+def claims(ch: Exposure) -> list[Claim]:
+    return verdicts(ch)
+
+
+# -- prose and tables computed from the results -----------------------------------------------------------------
+
+def missing_runs(ch: Exposure) -> str:
+    """Which arms of the recipes' grids are not committed at this scale, with the command that runs them."""
+    sc = ch.recipe.scale.name
+    lines = []
+    have = set(ch.runs.models)
+    todo = [a.name for a in ch.recipe.arms if a.name not in have]
+    if todo:
+        lines.append(f"- S4: not run yet at this scale: {', '.join(todo)} "
+                     f"(`python -m reasonlab run S4 --scale {sc} --arm NAME`).")
+    for rid in A6:
+        recipe = get_recipe(rid, sc)
+        done = set(ch.a6[rid].models) if rid in ch.a6 else set()
+        todo = [a.name for a in recipe.arms if a.name not in done]
+        if todo:
+            lines.append(f"- {rid}: not run yet at this scale: {', '.join(todo)} "
+                         f"(`python -m reasonlab run {rid} --scale {sc} --arm NAME`).")
+    return "\n".join(lines) if lines else "Every arm of S4, A.6.1 and A.6.2 has run at this scale."
+
+
+def changes_table(dt: pd.DataFrame, key: str) -> pd.DataFrame:
+    """One row per arm (its share), one column per (template, band, k): "change [95% CI]"."""
+    if dt.empty:
+        return pd.DataFrame()
+    show = dt.assign(change=[Estimate(r.delta, r.lo, r.hi).fmt(True) for r in dt.itertuples()],
+                     template=dt.template.map(lambda t: t[0].upper()), **{key: dt[key].map(pct)})
+    order = {s: i for i, s in enumerate(show[key].unique())}
+    out = show.pivot_table(index=key, columns=["template", "band", "k"], values="change", aggfunc="first")
+    return out.loc[sorted(out.index, key=order.get)]
+
+
+def setup_text(ch: Exposure) -> str:
+    sc, ev = ch.recipe.scale, ch.recipe.evaluation
+    lo, hi = sc.context_ops
+    (llo, lhi), (hlo, hhi) = ch.bands["low"], ch.bands["high"]
+    return (f"Context A is pre-trained over op {lo}-{hi} ({sc.pretrain_tokens:,} tokens), context B only at "
+            f"op {lo}, with the share of B as the knob; RL is {sc.rl_steps} GRPO steps of {sc.rl_prompts_per_step} "
+            f"prompts x {sc.rollouts} rollouts, 50% A and 50% B over op {lo}-{hi}, outcome reward. Each base and its "
+            f"RL arm are evaluated on the same {ev.problems_per_op} problems per op and template x {ev.samples} "
+            f"samples; the halves are op {llo}-{lhi} (the paper's op 2-10) and {hlo}-{hhi} (its 11-20).")
+
+
+def reading(ch: Exposure) -> str:
+    """What the tables say, computed from them."""
+    km, lines = ch.k_max, []
+    for s, (base, rl) in ch.shares.items():
+        b = value(ch.runs, base, B, "high", km)
+        line = f"- {pct(s)} B: the base's B high-half pass@{km} is {b.fmt()}"
+        if rl:
+            d1, dk = change(ch.dt, "share", s, B, "high", 1), change(ch.dt, "share", s, B, "high", km)
+            line += f"; RL changes it by {dk.fmt(True)} (pass@1 by {d1.fmt(True)})"
+        lines.append(line + ".")
+    gains = reward_gains(ch)
+    if gains:
+        lines.append("- Reward gain over the run (last minus first 5 steps): "
+                     + "; ".join(f"{pct(s)} {e.fmt(True)}" for s, e in gains.items()) + ".")
+    return "\n".join(lines)
+
+
+def deviations(ch: Exposure) -> str:
+    sc = ch.recipe.scale
+    lo, hi = sc.context_ops
+    notes = []
+    if (lo, hi) != sc.all_ops:
+        notes.append(f"- Context A covers op {lo}-{hi}, not the paper's whole op range (2-20): the scale's model "
+                     f"learns that range in one pre-training run, and a context can only borrow what A has (the "
+                     f"ladder chapter; lab notes). 'Up to the highest op' means op {hi} here.")
+    notes.append(f"- {sc.rl_steps} GRPO steps of {sc.rl_prompts_per_step} prompts per arm (the paper: about 390 of "
+                 f"1,024), actor lr {sc.rl_lr:g}; one RL seed per arm unless a table says otherwise, so intervals "
+                 f"are over problems, not over training runs.")
+    notes.append(f"- pass@k up to k = {ch.k_max} (the paper: 128), the bases and the RL arms at the same n.")
+    return "\n".join(notes)
+
+
+def numbers(ch: Exposure) -> dict:
+    from .claims import counts
+
+    c = counts(claims(ch))
+    return {"n_claims": sum(c.values()), "n_reproduced": c[REPRODUCED], "n_partly": c[PARTLY],
+            "n_not": c[NOT_REPRODUCED], "k_max": ch.k_max, "n_shares": len(ch.shares)}
+
+
+# -- figures -----------------------------------------------------------------------------------------------------
+
+def plot_per_op(ax, result: Result, models: dict[str, str], template: str, k: int) -> None:
+    """Verified pass@k per op on one template, with 95% intervals, for {model: label}; a base is dashed."""
+    for m, label in models.items():
+        rows = select(result.table, m, group="op", k=k)
+        rows = rows[rows.key.str.startswith(f"{template}:")]
+        if not len(rows):
+            continue
+        ops = rows.key.str.split(":").str[1].astype(int)
+        order = np.argsort(ops.values)
+        style = {"linestyle": "--", "color": "black"} if "base" in m else {}
+        ax.plot(ops.values[order], rows.value.values[order], marker="o", markersize=3, label=label, **style)
+        ax.fill_between(ops.values[order], rows.lo.values[order], rows.hi.values[order], alpha=0.15,
+                        color=style.get("color"))
+    ax.set(xlabel="op", ylabel=f"pass@{k} (verified)", ylim=(-0.02, 1.02), title=f"{TEMPLATES[template]}")
+
+
+def fig_share(ch: Exposure, share: float):
+    """Fig 4 for one exposure share: B and A per op, pass@1 and pass@k_max, the base dashed and the RL arm."""
+    import matplotlib.pyplot as plt
+
+    base, rl = ch.shares[share]
+    models = {base: "base (dashed)", **({rl: "after RL"} if rl else {})}
+    fig, axes = plt.subplots(1, 4, figsize=(13, 3.1), sharey=True, layout="constrained")
+    for ax, (t, k) in zip(axes, [(B, 1), (B, ch.k_max), (A, 1), (A, ch.k_max)]):
+        plot_per_op(ax, ch.runs, models, t, k)
+        ax.set_title(f"{TEMPLATES[t]}, pass@{k}", fontsize=9)
+    for ax in axes[1:]:
+        ax.set_ylabel("")
+    handles, names = axes[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="outside lower center", ncol=2, fontsize=9)
+    fig.suptitle(f"{pct(share)} of pre-training in context B (op {ch.recipe.scale.context_ops[0]} only)",
+                 fontsize=10)
+    return fig
+
+
+def fig4(ch: Exposure):
+    """The paper's Fig 4: B pass@k_max per op after RL (solid) and before (dashed), one colour per share."""
+    import matplotlib.pyplot as plt
+
+    from ..plots import PALETTE
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.6), sharey=True, layout="constrained")
+    for ax, t in zip(axes, (B, A)):
+        for i, (s, (base, rl)) in enumerate(ch.shares.items()):
+            colour = PALETTE[i % len(PALETTE)]
+            for m, style, label in ((base, "--", f"{pct(s)} base"), (rl, "-", f"{pct(s)} after RL")):
+                if m is None:
+                    continue
+                rows = select(ch.runs.table, m, group="op", k=ch.k_max)
+                rows = rows[rows.key.str.startswith(f"{t}:")]
+                ops = rows.key.str.split(":").str[1].astype(int).values
+                o = np.argsort(ops)
+                ax.plot(ops[o], rows.value.values[o], linestyle=style, color=colour, marker="o", markersize=3,
+                        label=label)
+        ax.set(xlabel="op", ylabel=f"pass@{ch.k_max} (verified)", ylim=(-0.02, 1.02), title=TEMPLATES[t])
+    handles, names = axes[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="outside lower center", ncol=min(4, len(names)), fontsize=8)
+    return fig
+
+
+def fig_rewards(ch: Exposure):
+    """The paper's Fig 17 (A.8): training reward per GRPO step, one line per exposure share."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.5, 3.4), layout="constrained")
+    for s, (_, rl) in ch.shares.items():
+        rows = ch.runs.logs(rl, "rl") if rl else []
+        if rows:
+            ax.plot([r["step"] for r in rows], [r.get("reward_mean") for r in rows], marker=".", label=pct(s))
+    ax.set(xlabel="GRPO step", ylabel="mean reward (50% A, 50% B prompts)", ylim=(-0.02, 1.02),
+           title="training reward by B share of pre-training")
+    ax.legend(title="B share", fontsize=8)
+    return fig
+
+
+def fig_a6(ch: Exposure):
+    """The paper's Fig 12-14 for the committed A.6 results: B and A pass@k_max change (RL minus base) per half,
+    by the B share of the RL data, with paired 95% intervals. None when no A.6 result is committed."""
+    import matplotlib.pyplot as plt
+
+    rids = [r for r in A6 if r in ch.a6]
+    if not rids:
+        return None
+    fig, axes = plt.subplots(1, len(rids), figsize=(6 * len(rids), 3.4), squeeze=False, layout="constrained")
+    for ax, rid in zip(axes[0], rids):
+        dt, km = a6_deltas(ch, rid), k_max(ch.a6[rid].table)
+        d = dt[dt.k == km]
+        labels = [pct(s) for s in d.rl_share.unique()]
+        for j, (t, band) in enumerate([(B, "low"), (B, "high"), (A, "low"), (A, "high")]):
+            r = d[(d.template == t) & (d.band == band)]
+            x = np.arange(len(r)) + (j - 1.5) * 0.18
+            ax.errorbar(x, r.delta, yerr=[r.delta - r.lo, r.hi - r.delta], fmt="o", capsize=2,
+                        label=f"{t[0].upper()} {band}")
+        ax.axhline(0, color="black", linewidth=0.8)
+        ax.set_xticks(np.arange(len(labels)), labels)
+        ax.set(xlabel="B share of the RL data", ylabel=f"pass@{km} change vs base", title=rid)
+    handles, names = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="outside lower center", ncol=4, fontsize=8)
+    return fig
+
+
+# -- controls -----------------------------------------------------------------------------------------------------
+
+def picker(ch: Exposure):
+    """The static book's control: pick a B share of pre-training (each one committed) to see its base and its RL
+    arm per op, on B and on A."""
+    from ..widgets import static_picker
+
+    figures = {f"{pct(s)} B": fig_share(ch, s) for s in ch.shares}
+    return static_picker(figures, "B share of pre-training (dashed: the base; solid: after RL)")
+
+
+def widget(ch: Exposure):
+    """Live kernel only: pick several exposure shares and a k; redraws B's and A's pass@k per op for them."""
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    shares = widgets.SelectMultiple(options=[(pct(s), s) for s in ch.shares], value=tuple(ch.shares),
+                                    description="B share")
+    k = widgets.ToggleButtons(options=[1, ch.k_max], description="k")
+
+    def draw(shares, k):
+        fig, axes = plt.subplots(1, 2, figsize=(11, 3.4), sharey=True)
+        for s in shares:
+            base, rl = ch.shares[s]
+            for ax, t in zip(axes, (B, A)):
+                plot_per_op(ax, ch.runs, {base: f"{pct(s)} base", **({rl: f"{pct(s)} RL"} if rl else {})}, t, k)
+        axes[0].legend(fontsize=8)
+        plt.show()
+
+    out = widgets.interactive_output(draw, {"shares": shares, "k": k})
+    return widgets.VBox([widgets.HBox([shares, k]), out])

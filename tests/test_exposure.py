@@ -1,0 +1,127 @@
+"""The exposure (S4, A.6, A.8) and replication (Fig 5) chapters: their verdict rules on synthetic results (a null
+RL run must never be called a transfer), the reward-gain interval, the WL similarity and the replayed pre-training
+stream."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pandas as pd
+import pytest
+
+from reasonlab.chapters import exposure as s4
+from reasonlab.chapters import replication as fig5
+from reasonlab.chapters.claims import NOT_REPRODUCED, PARTLY, REPRODUCED
+from reasonlab.evaluate import summarise
+from reasonlab.experiments.recipes import get_recipe
+from reasonlab.results import Result
+
+A, B = s4.A, s4.B
+N = 4  # samples per problem (the smoke scale's n)
+
+
+def _records(b_high: int, a: int = N, problems: int = 12) -> list[dict]:
+    """Per template and op (2-5 at smoke) `problems` problems; B's high half (op 4-5) verified b_high of N times,
+    A everything a of N times, B's low half always."""
+    recs = []
+    for t in (A, B):
+        for op in range(2, 6):
+            for i in range(problems):
+                v = a if t == A else (b_high if op >= 4 else N)
+                recs.append({"template": t, "op": op, "text_hash": f"{t}-{op}-{i}", "n": N, "verified": v,
+                             "outcome": v})
+    return recs
+
+
+def _exposure(arms: dict[float, tuple[int, int]], a_after: int = N, rewards: dict | None = None,
+              a_base: int = N) -> s4.Exposure:
+    """A synthetic S4 result: per share, the base's and the RL arm's B high-half verified counts (of N)."""
+    recipe = get_recipe("S4", "smoke", shares=tuple(arms))
+    records, logs = {}, {}
+    for share, (before, after) in arms.items():
+        base, rl = f"exposure-{s4.pct(share)[:-1]}pct-base", f"exposure-{s4.pct(share)[:-1]}pct-rl"
+        records[base], records[rl] = _records(before, a_base), _records(after, a_after)
+        curve = (rewards or {}).get(share, [0.5] * 10)
+        logs[rl] = {"rl": [{"step": i, "reward_mean": r} for i, r in enumerate(curve)]}
+    spec = dataclasses.replace(recipe.evaluation.eval_spec(recipe.scale, A), n_boot=20)  # the table's intervals
+    table = pd.concat([summarise(r, spec, m, by_template=True) for m, r in records.items()])
+    result = Result("S4-test", {"config": {"arms": list(records)}},
+                    {"records": records, "training_logs": logs, "table": table.to_dict(orient="records")})
+    return s4.Exposure(result, recipe)
+
+
+def _verdicts(ch) -> dict[str, str]:
+    return {c.text: c.verdict for c in s4.claims(ch)}
+
+
+def test_a_null_rl_run_reproduces_nothing():
+    """RL that changes nothing: 'no transfer at low exposure' and 'A stays stable' hold trivially, so they must not
+    be credited; the transfer claim fails."""
+    v = _verdicts(_exposure({0.0: (0, 0), 0.01: (1, 1)}))
+    assert set(v.values()) == {NOT_REPRODUCED}, v
+
+
+def test_transfer_at_one_percent_only_reproduces_s4():
+    v = _verdicts(_exposure({0.0: (0, 0), 0.001: (0, 0), 0.01: (0, 3), 0.1: (0, 4)},
+                            rewards={0.0: [0.5] * 10, 0.001: [0.5, 0.52] * 5,
+                                     0.01: [0.4, 0.41, 0.39, 0.4, 0.42, 0.7, 0.72, 0.69, 0.71, 0.7],
+                                     0.1: [0.4, 0.42, 0.41, 0.4, 0.39, 0.8, 0.79, 0.81, 0.8, 0.82]}))
+    assert v["At 0% or 0.1% B in pre-training, RL does not transfer to B"] == REPRODUCED
+    assert v["At >= 1% B in pre-training, RL transfers to B up to the highest ops"] == REPRODUCED
+    assert v["Context A stays stable under RL on A and B"] == REPRODUCED
+    assert v["Training reward: no gain at minimal exposure, a clear gain at >= 1%"] == REPRODUCED
+
+
+def test_transfer_everywhere_is_not_the_papers_low_exposure_claim():
+    v = _verdicts(_exposure({0.0: (0, 3), 0.01: (0, 3), 0.1: (1, 1)}, a_after=N - 2))
+    assert v["At 0% or 0.1% B in pre-training, RL does not transfer to B"] == NOT_REPRODUCED
+    assert v["At >= 1% B in pre-training, RL transfers to B up to the highest ops"] == PARTLY
+    assert v["Context A stays stable under RL on A and B"] == PARTLY  # A's pass@1 fell by half
+
+
+def test_base_check_needs_context_a():
+    assert bool(s4.base_check(_exposure({0.01: (0, 0)})).iloc[0]["qualifies"]) is True
+    assert bool(s4.base_check(_exposure({0.01: (0, 0)}, a_base=0)).iloc[0]["qualifies"]) is False
+
+
+def test_reward_gain_interval():
+    g = s4.reward_gain([{"reward_mean": r} for r in [0.1, 0.12, 0.11, 0.1, 0.09, 0.5, 0.52, 0.48, 0.5, 0.51]])
+    assert g.value == pytest.approx(0.398) and g.above_zero
+    flat = s4.reward_gain([{"reward_mean": 0.3}] * 10)
+    assert (flat.value, flat.lo, flat.hi) == (0.0, 0.0, 0.0) and not flat.above_zero
+    assert math.isnan(s4.reward_gain([{"reward_mean": 0.3}] * 9).value)  # fewer than two windows
+
+
+def test_wl_similarity_ignores_names_and_sees_structure():
+    from reasonlab.generator import make_dataset
+    from reasonlab.experiments.recipes import mixture
+    from reasonlab.experiments.scales import LAPTOP
+
+    ps = make_dataset(mixture([("A", 7, 7, 0.5), ("B", 7, 7, 0.5)], LAPTOP), "eval", 60)
+    by_hash = {}
+    for p in ps:
+        by_hash.setdefault(p.graph_hash, []).append(p)
+    twins = next(g for g in by_hash.values() if len({p.template for p in g}) == 2)
+    fa, fb = (fig5.wl_features(p.graph) for p in twins[:2])
+    assert fa == fb  # one shape told in two contexts: the same features
+    other = next(g[0] for h, g in by_hash.items() if h != twins[0].graph_hash)
+    sims = fig5.max_similarity([fa, fig5.wl_features(other.graph)], [fb])
+    assert sims[0] == pytest.approx(1.0) and sims[1] < 1.0
+    assert list(fig5.max_similarity([fa], [])) == [0.0]
+
+
+def test_trained_problems_replays_the_stream():
+    from reasonlab.experiments.runner import stage_dirs
+    from reasonlab.tokenizer import load_tokenizer
+
+    recipe = get_recipe("S4", "smoke", shares=(0.1,))
+    config = stage_dirs(recipe, recipe.arms[0])["pretrain"][1]
+    from reasonlab.train.lm import trained_problems
+
+    probs = trained_problems(config)
+    tok = load_tokenizer(config.tokenizer)
+    sizes = [2 + len(tok(p.prompt + p.completion, add_special_tokens=False)["input_ids"]) for p in probs]
+    need = config.total_steps * config.batch_size * config.seq_len
+    assert sum(sizes) >= need > sum(sizes[:-32])  # enough documents, and at most one chunk more
+    assert {p.template for p in probs} == {A, B} and {p.op for p in probs if p.template == B} == {2}
