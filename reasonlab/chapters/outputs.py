@@ -86,10 +86,11 @@ def samples_config(recipe, seed: int) -> dict:
             "bands": [list(b) for b in ev.bands], "templates": list(ev.templates)}
 
 
-def sample_checkpoint(final, recipe, seed: int = 0, progress: bool = False) -> list[dict]:
+def sample_checkpoint(final, recipe, seed: int = 0, progress: bool = False, template: str | None = None) -> list[dict]:
     """SAMPLES_PER_PROBLEM samples of the checkpoint `final` on the first SAMPLES_PROBLEMS_PER_OP problems of each op
-    of `recipe`'s evaluation, as the evaluation samples them, each with the verifier's report (sample_records).
-    The same problems and sampling seeds for every checkpoint, so that two models' samples are paired."""
+    of `recipe`'s evaluation, as the evaluation samples them, each with the verifier's report (sample_records);
+    of one `template` (a context) if given, else of the evaluation's templates pooled. The same problems and
+    sampling seeds for every checkpoint, so that two models' samples are paired."""
     from tqdm.auto import tqdm
 
     from ..evaluate import encode_prompt, stop_token_ids
@@ -104,10 +105,11 @@ def sample_checkpoint(final, recipe, seed: int = 0, progress: bool = False) -> l
     band_of = {op: label for label, lo, hi in ev.bands for op in range(lo, hi + 1)}
     records = []
     for op in tqdm(ev.ops, desc="samples", disable=not progress):
-        problems = make_dataset(ev.mixture(op, None, sc), "eval", n, seed)  # the eval set's first n problems
+        problems = make_dataset(ev.mixture(op, template, sc), "eval", n, seed)  # the eval set's first n problems
+        labels = ("ladder-samples", op) + ((template,) if template else ())
         out = sample(model, [encode_prompt(tokenizer, p) for p in problems], SAMPLES_PER_PROBLEM,
                      temperature=sc.eval_temperature, top_p=1.0, max_new_tokens=sc.eval_max_new_tokens,
-                     stop_ids=stop_token_ids(tokenizer), seed=stable_seed(seed, "ladder-samples", op))
+                     stop_ids=stop_token_ids(tokenizer), seed=stable_seed(seed, *labels))
         records += sample_records(problems, out.decode(tokenizer), band_of)
     return records
 
@@ -220,7 +222,7 @@ def example_ops(samples: Result) -> dict[str, int]:
         return {}
     ex = d[d.example.notna()]
     out = {}
-    for band in BANDS:
+    for band in d.band.unique():  # in op order: the ladder's in_dist, edge, hard; S4's low, high
         g = ex[ex.band == band]
         if len(g):
             roles = g.groupby("op").example.nunique()
