@@ -57,9 +57,9 @@ class Exposure:
     def k_max(self) -> int:
         return k_max(self.runs.table)
 
-    @cached_property
+    @property
     def bands(self) -> dict[str, tuple[int, int]]:
-        return {label: (lo, hi) for label, lo, hi in self.recipe.evaluation.bands}
+        return self.recipe.evaluation.band_ranges
 
     @cached_property
     def shares(self) -> dict[float, tuple[str, str | None]]:
@@ -369,23 +369,29 @@ def plot_per_op(ax, result: Result, models: dict[str, str], template: str, k: in
     ax.set(xlabel="op", ylabel=f"pass@{k} (verified)", ylim=(-0.02, 1.02), title=f"{TEMPLATES[template]}")
 
 
-def fig_share(ch: Exposure, share: float):
-    """Fig 4 for one exposure share: B and A per op, pass@1 and pass@k_max, the base dashed and the RL arm."""
+def fig_pair(result: Result, base: str, model: str | None, title: str):
+    """One base (dashed) and the model RL made of it, per op on B and on A, pass@1 and pass@k_max: Fig 4 for one
+    exposure share, or Fig 12-13 for one B share of the RL data."""
     import matplotlib.pyplot as plt
 
-    base, rl = ch.shares[share]
-    models = {base: "base (dashed)", **({rl: "after RL"} if rl else {})}
+    km = k_max(result.table)
+    models = {base: "base (dashed)", **({model: "after RL"} if model else {})}
     fig, axes = plt.subplots(1, 4, figsize=(13, 3.1), sharey=True, layout="constrained")
-    for ax, (t, k) in zip(axes, [(B, 1), (B, ch.k_max), (A, 1), (A, ch.k_max)]):
-        plot_per_op(ax, ch.runs, models, t, k)
+    for ax, (t, k) in zip(axes, [(B, 1), (B, km), (A, 1), (A, km)]):
+        plot_per_op(ax, result, models, t, k)
         ax.set_title(f"{TEMPLATES[t]}, pass@{k}", fontsize=9)
     for ax in axes[1:]:
         ax.set_ylabel("")
     handles, names = axes[0].get_legend_handles_labels()
     fig.legend(handles, names, loc="outside lower center", ncol=2, fontsize=9)
-    fig.suptitle(f"{pct(share)} of pre-training in context B (op {ch.recipe.scale.context_ops[0]} only)",
-                 fontsize=10)
+    fig.suptitle(title, fontsize=10)
     return fig
+
+
+def fig_share(ch: Exposure, share: float):
+    """Fig 4 for one exposure share."""
+    lo = ch.recipe.scale.context_ops[0]
+    return fig_pair(ch.runs, *ch.shares[share], f"{pct(share)} of pre-training in context B (op {lo} only)")
 
 
 def fig4(ch: Exposure):
@@ -463,6 +469,16 @@ def picker(ch: Exposure):
 
     figures = {f"{pct(s)} B": fig_share(ch, s) for s in ch.shares}
     return static_picker(figures, "B share of pre-training (dashed: the base; solid: after RL)")
+
+
+def a6_picker(ch: Exposure, rid: str):
+    """The static book's control for A.6: pick a B share of the RL data to see that arm beside the base, per op."""
+    from ..widgets import static_picker
+
+    result = ch.a6[rid]
+    figures = {f"{pct(s)} B in RL": fig_pair(result, base, arm, f"{rid}: {pct(s)} of the RL prompts in context B")
+               for s, (base, arm) in a6_pairs(result).items()}
+    return static_picker(figures, f"{rid}: B share of the RL data (dashed: the base; solid: after RL)")
 
 
 def widget(ch: Exposure):

@@ -151,13 +151,9 @@ def fig_per_op(result: Result, recipe):
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(12, 3.8))
-    plot_per_op(axes[0], result.table, _bands(recipe))
+    plot_per_op(axes[0], result.table, recipe.evaluation.band_ranges)
     plot_loss(axes[1], result)
     return fig
-
-
-def _bands(recipe) -> dict[str, tuple[int, int]]:
-    return {label: (lo, hi) for label, lo, hi in recipe.evaluation.bands}
 
 
 def setup_table(result: Result, recipe) -> pd.DataFrame:

@@ -99,6 +99,10 @@ def sample_checkpoint(final, recipe, seed: int = 0, progress: bool = False, temp
     from ..provenance import stable_seed
     from ..sampling import sample
 
+    if not progress:  # no transformers loading bar in an executed page either
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
     model, tokenizer = load_checkpoint(final)
     model.eval()
     sc, ev, n = recipe.scale, recipe.evaluation, SAMPLES_PROBLEMS_PER_OP

@@ -74,7 +74,7 @@ class S3:
 
     @property
     def bands(self) -> dict[str, tuple[int, int]]:
-        return {label: (lo, hi) for label, lo, hi in self.recipe.evaluation.bands}
+        return self.recipe.evaluation.band_ranges
 
     def changes(self, run: Result | None = None) -> pd.DataFrame:
         """Paired pass@1 and pass@k_max changes vs the base, per arm and eval band (of seed 0, or of a rerun)."""

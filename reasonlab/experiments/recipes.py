@@ -299,6 +299,11 @@ class Evaluation:
         return sorted({op for _, lo, hi in self.bands for op in range(lo, hi + 1)})
 
     @property
+    def band_ranges(self) -> dict[str, tuple[int, int]]:
+        """{label: (lo, hi)} of the bands, in order."""
+        return {label: (lo, hi) for label, lo, hi in self.bands}
+
+    @property
     def unseen_ops(self) -> list[int]:
         """The in_dist ops that have held-out shapes (the unseen-shape test's ops)."""
         return [op for name, lo, hi in self.bands if name == "in_dist"
