@@ -125,3 +125,29 @@ def test_trained_problems_replays_the_stream():
     need = config.total_steps * config.batch_size * config.seq_len
     assert sum(sizes) >= need > sum(sizes[:-32])  # enough documents, and at most one chunk more
     assert {p.template for p in probs} == {A, B} and {p.op for p in probs if p.template == B} == {2}
+
+
+def _a6(rid: str, after: dict[float, int], base: int = 0) -> s4.Exposure:
+    """A synthetic A.6 result: the base and one arm per B share of the RL data, B high-half verified counts."""
+    recipe = get_recipe(rid, "smoke", rl_b_shares=tuple(after))
+    records = {"base": _records(base)} | {f"rl-B-{s4.pct(s)[:-1]}pct": _records(v) for s, v in after.items()}
+    spec = dataclasses.replace(recipe.evaluation.eval_spec(recipe.scale, A), n_boot=20)
+    table = pd.concat([summarise(r, spec, m, by_template=True) for m, r in records.items()])
+    result = Result(f"{rid}-test", {"config": {"recipe": rid, "scale": "smoke", "arms": list(records)}},
+                    {"records": records, "table": table.to_dict(orient="records")})
+    ch = _exposure({0.01: (0, 3)})  # an S4 arm that transfers (the A.6 claims do not read it)
+    ch.a6 = {rid: result}
+    return ch
+
+
+def test_a6_rules():
+    claim = lambda ch: s4.a6_verdicts(ch)[0].verdict  # noqa: E731
+    assert claim(_a6("A.6.2", {0.0: 0, 0.01: 0, 0.1: 3, 0.5: 4, 1.0: 4})) == REPRODUCED
+    assert claim(_a6("A.6.2", {0.0: 3, 0.01: 0, 0.1: 3})) == PARTLY  # 0% B in RL transferred too
+    assert claim(_a6("A.6.2", {0.0: 0, 0.1: 0, 1.0: 0})) == NOT_REPRODUCED  # nothing moved: the 10% arm decides
+    ch = _a6("A.6.1", {0.0: 1, 1.0: 1})
+    assert claim(ch) == PARTLY  # transfer without B in RL, but more B adds nothing
+    for r in ch.a6["A.6.1"].records("rl-B-0pct")[::2]:
+        r["verified"] = 0  # the 0% arm solves half as many problems: now 100% B in RL does better
+    assert claim(ch) == REPRODUCED
+    assert claim(_a6("A.6.1", {0.0: 0, 1.0: 4})) == NOT_REPRODUCED  # no transfer without B in RL

@@ -25,6 +25,7 @@ A6 = ("A.6.1", "A.6.2")
 CHAPTER = "exposure"
 A, B = "animals-zoo", "teachers-school"
 TEMPLATES = {A: "A (animals-zoo)", B: "B (teachers-school)"}
+LETTER = {A: "A", B: "B"}
 HALVES = ("low", "high")  # the context ops' low and high halves (paper: op 2-10 and 11-20)
 LOW_SHARE = 0.01  # shares below this are the paper's "minimal exposure" (0% and 0.1%)
 
@@ -133,7 +134,7 @@ def base_check(ch: Exposure) -> pd.DataFrame:
         for t in (A, B):
             for band in ch.bands:
                 for k in (1, ch.k_max):
-                    row[f"{t[0].upper()} {band} pass@{k}"] = value(ch.runs, base, t, band, k).fmt()
+                    row[f"{LETTER[t]} {band} pass@{k}"] = value(ch.runs, base, t, band, k).fmt()
         row["qualifies"] = all(value(ch.runs, base, A, band, ch.k_max).value >= A_MIN for band in ch.bands)
         rows.append(row)
     return pd.DataFrame(rows)
@@ -209,9 +210,9 @@ def verdicts(ch: Exposure) -> list[Claim]:
     if gains:
         lo_up = [gains[s].above_zero for s in gains if s < LOW_SHARE]
         hi_up = [gains[s].above_zero for s in gains if s >= LOW_SHARE]
-        if not any(lo_up + hi_up):
+        if not any(hi_up):  # the discriminating part: a gain where the paper sees one
             verdict = NOT_REPRODUCED
-        elif hi_up and all(hi_up) and not any(lo_up) and lo_up:
+        elif all(hi_up) and lo_up and not any(lo_up):
             verdict = REPRODUCED
         else:
             verdict = PARTLY
@@ -219,7 +220,7 @@ def verdicts(ch: Exposure) -> list[Claim]:
             CHAPTER, "Training reward: no gain at minimal exposure, a clear gain at >= 1%", PAPER["A.8"],
             "reward gain (last minus first 5 steps): " + fmt(gains), verdict,
             "every low-share arm's gain not above zero and every >= 1% arm's above zero (Welch 95% interval over "
-            "steps); not reproduced when no arm's gain is up; partly otherwise (or with one side not run)"))
+            "steps); not reproduced when no >= 1% arm's gain is up; partly otherwise (or with no low-share arm run)"))
     return claims + a6_verdicts(ch)
 
 
@@ -246,8 +247,12 @@ def a6_verdicts(ch: Exposure) -> list[Claim]:
             f"{pct(s)}: {e.fmt(True)}" for s, e in b.items())
         if rid == "A.6.1":
             parts = [b[0.0].above_zero] if 0.0 in b else []
-            if 0.0 in b and 1.0 in b:
-                parts.append(b[1.0].value > b[0.0].value)
+            if 0.0 in b and 1.0 in b:  # more B is better: the 100% arm above the 0% arm, paired per problem
+                arms = a6_pairs(ch.a6[rid])
+                r0, r1 = (_of(ch.a6[rid].records(arms[s][1]), B) for s in (0.0, 1.0))
+                more = paired_delta(r0, r1, ch.bands["high"], km)
+                parts.append(more.above_zero)
+                nums += f"; 100% minus 0%: {more.fmt(True)}"
             out.append(Claim(CHAPTER, "B seen at all ops (0.1%): even 0% B in RL transfers, more B is better",
                              PAPER["A.6.1"], nums, gated(bool(parts) and parts[0], parts[1:]),
                              "the 0% arm's change above zero (discriminating); then the 100% arm's change above "
@@ -294,7 +299,7 @@ def changes_table(dt: pd.DataFrame, key: str) -> pd.DataFrame:
     if dt.empty:
         return pd.DataFrame()
     show = dt.assign(change=[Estimate(r.delta, r.lo, r.hi).fmt(True) for r in dt.itertuples()],
-                     template=dt.template.map(lambda t: t[0].upper()), **{key: dt[key].map(pct)})
+                     template=dt.template.map(LETTER), **{key: dt[key].map(pct)})
     order = {s: i for i, s in enumerate(show[key].unique())}
     out = show.pivot_table(index=key, columns=["template", "band", "k"], values="change", aggfunc="first")
     return out.loc[sorted(out.index, key=order.get)]
@@ -451,7 +456,7 @@ def fig_a6(ch: Exposure):
             r = d[(d.template == t) & (d.band == band)]
             x = np.arange(len(r)) + (j - 1.5) * 0.18
             ax.errorbar(x, r.delta, yerr=[r.delta - r.lo, r.hi - r.delta], fmt="o", capsize=2,
-                        label=f"{t[0].upper()} {band}")
+                        label=f"{LETTER[t]} {band}")
         ax.axhline(0, color="black", linewidth=0.8)
         ax.set_xticks(np.arange(len(labels)), labels)
         ax.set(xlabel="B share of the RL data", ylabel=f"pass@{km} change vs base", title=rid)
