@@ -115,3 +115,18 @@ def test_the_edge_filter_claim_needs_an_interval_above_zero():
         rows = [("rl-filter", b, k, 0.05, lo, 0.1) for b in ("in_dist", "edge", "hard") for k in (1, 128)]
         t = pd.concat([_table(edge_gain=0.0), _dt(rows)], ignore_index=True)
         assert _verdicts(t, logs, roles, 128)[claim] == verdict
+
+
+def test_a_point_outside_the_grid_runs_and_pairs_with_the_base():
+    """The live panel's run: GRPO on an op range the grid does not have, evaluated on the chapter's problems;
+    the committed results are not touched (the smoke base is shared with the other tests through the cache)."""
+    from reasonlab.provenance import RESULTS_DIR
+
+    before = {p.name: p.stat().st_mtime for p in RESULTS_DIR.glob("S3-*.json")}
+    ch = s3.load("smoke")
+    lo, hi = ch.recipe.scale.in_dist[0], ch.recipe.scale.edge[0]  # 2-5 at smoke: not one of S3's ranges
+    assert f"rl-op{lo}-{hi}" not in ch.arms
+    table = s3.new_point(ch, lo, hi, progress=False)
+    assert set(table.model) == {f"rl-op{lo}-{hi}" + s3.NEW_POINT}
+    assert set(table[table.group == "band"].key) == set(s3.BANDS)
+    assert {p.name: p.stat().st_mtime for p in RESULTS_DIR.glob("S3-*.json")} == before

@@ -105,9 +105,9 @@ def _compute(ch: Exposure, name: str) -> None:
                           "seen_in_A": problems[r["text_hash"]].graph_hash in seen.get(op, {}),
                           "held_out_shape": bool(r.get("held_out_shape")), "max_similarity": float(s)}
                          for r, s in zip(at, sims)]
+    parent = f"{ch.runs.name}:{ch.runs.manifest.get('config_hash', '')}"
     manifest = make_manifest("Fig5", {"recipe": ch.recipe.id, "scale": sc.name, "wl_iterations": WL_ITERATIONS},
-                             parents=(f"{ch.runs.name}:{ch.runs.manifest.get('config_hash', '')}",), wall_time_s=time.perf_counter() - t0,
-                             recipe="Fig5", scale=sc.name)
+                             parents=(parent,), wall_time_s=time.perf_counter() - t0, recipe="Fig5", scale=sc.name)
     save_result(name, {"problems": rows, "a_training_shapes": train}, manifest)
 
 

@@ -498,7 +498,49 @@ def widget(ch: S3):
         plt.show()
 
     out = widgets.interactive_output(draw, {"band": band, "runs": pick})
-    return widgets.VBox([widgets.HBox([band, pick]), out])
+    return widgets.VBox([widgets.HBox([band, pick]), out, new_point_panel(ch)])
+
+
+NEW_POINT = " (new: computed now, not committed)"
+
+
+def new_point(ch: S3, lo: int, hi: int, seed: int = 0, progress: bool = True) -> pd.DataFrame:
+    """GRPO on op lo-hi from the committed base, evaluated on the chapter's problems (paired with the base): a point
+    outside the grid, trained and evaluated now (tens of minutes on a laptop CPU; cached, never committed).
+    Its tidy table, the model labelled with NEW_POINT."""
+    from ..experiments.runner import run_point
+
+    arm = f"rl-op{lo}-{hi}"
+    _, table = run_point(RECIPE, ch.recipe.scale.name, arm,
+                         {"rl_bands": [(lo, hi)], "edge_filter": False, "follow_ups": False}, seed, progress)
+    return table.assign(model=arm + NEW_POINT)
+
+
+def new_point_panel(ch: S3):
+    """Live kernel only: choose an op range the grid does not have, train and evaluate it (with progress bars),
+    then Fig 3 for it beside the base."""
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    sc = ch.recipe.scale
+    ops = widgets.IntRangeSlider(value=sc.edge, min=sc.in_dist[0], max=sc.hard[1], description="RL on ops")
+    button = widgets.Button(description="Train and evaluate it", tooltip="GRPO from the committed base, then "
+                                                                          "the evaluation (minutes)")
+    out = widgets.Output()
+
+    def run(_):
+        with out:
+            out.clear_output()
+            table = new_point(ch, *ops.value)
+            new = table.model.iloc[0]
+            fig, axes = plt.subplots(1, len(BANDS), figsize=(14, 3.8), sharey=True)
+            plot_fig3(axes, pd.concat([ch.table, table]), ["base", new])
+            axes[0].legend(fontsize=8)
+            plt.show()
+
+    button.on_click(run)
+    return widgets.VBox([widgets.HTML("<b>A point outside the grid</b>: GRPO on another op range, now"),
+                         widgets.HBox([ops, button]), out])
 
 
 # -- the static picker (issue 13 item 4) ----------------------------------------------------------------------

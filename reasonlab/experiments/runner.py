@@ -305,6 +305,20 @@ def run_recipe(recipe_id: str, scale: str = "laptop", arms: list[str] | None = N
         return save_result(name, data, manifest)
 
 
+def run_point(recipe_id: str, scale: str, arm: str, params: dict | None = None, seed: int = 0,
+              progress: bool = True):
+    """Train and evaluate one arm of recipe `recipe_id` built with `params` (e.g. S3 with rl_bands=[(9, 12)]): a
+    point outside the committed grid, for a live kernel. Its stages and evaluation are cached like any run's, and
+    its evaluation uses the recipe's problems, so it pairs with the committed base; no committed result is
+    written. Returns (records, tidy table)."""
+    recipe = get_recipe(recipe_id, scale, **(params or {}))
+    chosen = recipe.arm(arm)
+    paths = run_arm(recipe, chosen, seed, progress=progress)
+    if len(paths) < len(chosen.stages):
+        raise RuntimeError(f"{arm}: training stopped before its last stage; run it again to resume")
+    return cached_evaluation(recipe, list(paths.values())[-1], arm, seed, progress)
+
+
 def _result_lock(name: str):
     """Two runs that add arms to one result (parallel `--arm` lanes) merge one after the other."""
     from ..provenance import RESULTS_DIR
