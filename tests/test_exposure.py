@@ -151,3 +151,15 @@ def test_a6_rules():
         r["verified"] = 0  # the 0% arm solves half as many problems: now 100% B in RL does better
     assert claim(ch) == REPRODUCED
     assert claim(_a6("A.6.1", {0.0: 0, 1.0: 4})) == NOT_REPRODUCED  # no transfer without B in RL
+
+
+def test_a_share_of_b_in_rl_outside_the_grid_runs_from_the_one_percent_base():
+    """The live panel's run: A.6.2 at a B share of the RL data the grid does not have, paired with its base."""
+    ch = s4.Exposure(Result("S4-smoke", {}, {}), get_recipe("S4", "smoke"))
+    result = s4.new_point(ch, 0.25, progress=False)
+    new = "rl-B-25pct" + s4.NEW_POINT
+    assert result.models == ["base", new]
+    assert s4.change(s4.deltas(result, {0.25: ("base", new)}, ch.bands, 4, "rl_share"), "rl_share", 0.25, B,
+                     "high", 4).lo >= -1
+    assert get_recipe("A.6.2", "smoke", rl_b_shares=(0.25,)).arm("base").pretrain == \
+        get_recipe("S4", "smoke").arm("exposure-1pct-base").pretrain  # the 1% base

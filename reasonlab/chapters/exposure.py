@@ -505,7 +505,50 @@ def widget(ch: Exposure):
         plt.show()
 
     out = widgets.interactive_output(draw, {"shares": shares, "k": k})
-    return widgets.VBox([widgets.HBox([shares, k]), out])
+    return widgets.VBox([widgets.HBox([shares, k]), out, new_point_panel(ch)])
+
+
+NEW_POINT = " (new: computed now, not committed)"
+
+
+def new_point(ch: Exposure, rl_b_share: float, progress: bool = True) -> Result:
+    """A.6.2 at a B share of the RL data the grid does not have: GRPO from the 1% base, evaluated on the chapter's
+    problems (paired with the base); trained and evaluated now (tens of minutes on a laptop CPU; cached, never
+    committed). A result holding the base and the new arm, the arm labelled with NEW_POINT."""
+    from ..experiments.runner import run_point
+
+    scale, arm = ch.recipe.scale.name, f"rl-B-{pct(rl_b_share)[:-1]}pct"
+    params = {"rl_b_shares": (rl_b_share,)}
+    base_records, base_table = run_point("A.6.2", scale, "base", params, ch.seed, progress)
+    records, table = run_point("A.6.2", scale, arm, params, ch.seed, progress)
+    new = arm + NEW_POINT
+    return Result(f"A.6.2-{scale}:{new}", {}, {"records": {"base": base_records, new: records},
+                                               "table": pd.concat([base_table, table.assign(model=new)])
+                                               .to_dict(orient="records")})
+
+
+def new_point_panel(ch: Exposure):
+    """Live kernel only: choose a B share of the RL data, train and evaluate it from the 1% base (with progress
+    bars), then its per-op pass@k beside the base."""
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    share = widgets.IntSlider(value=25, min=0, max=100, step=1, description="% B in RL")
+    button = widgets.Button(description="Train and evaluate it", tooltip="GRPO from the 1% base, then the "
+                                                                          "evaluation (minutes)")
+    out = widgets.Output()
+
+    def run(_):
+        with out:
+            out.clear_output()
+            result = new_point(ch, share.value / 100)
+            new = result.models[-1]
+            fig_pair(result, "base", new, f"A.6.2 at {share.value}% B in the RL data (computed now)")
+            plt.show()
+
+    button.on_click(run)
+    return widgets.VBox([widgets.HTML("<b>A point outside the grid</b>: another share of B in the RL data, now"),
+                         widgets.HBox([share, button]), out])
 
 
 # -- the models' own outputs in context B -----------------------------------------------------------------------
