@@ -152,7 +152,7 @@ def _execute_all(notebooks: list[Path], out: Path, params: dict, keep_going: boo
         times.append((nb.stem, dt))
         print(f"[book] {nb.stem}: ok in {dt:.1f} s", flush=True)
     total = sum(t for _, t in times)
-    print(f"[book] wall time: " + ", ".join(f"{n} {t:.1f} s" for n, t in times) + f"; total {total:.1f} s", flush=True)
+    print("[book] wall time: " + ", ".join(f"{n} {t:.1f} s" for n, t in times) + f"; total {total:.1f} s", flush=True)
     if failed:
         raise SystemExit(f"[book] notebook(s) failed at scale {scale!r}: {', '.join(failed)}")
     return times

@@ -36,6 +36,25 @@ def live_only(build: Callable, live: bool, what: str, *args, **kwargs):
                     f"Open the notebook live with `make lab` to use it.")
 
 
+def run_panel(title: str, control, tooltip: str, run: Callable[[object], None]):
+    """Live kernel only: a point outside the chapter's grid. `control` (an ipywidgets control) chooses it; a button
+    calls `run(control.value)`, which trains and evaluates it, and whose progress bars and figure show in the
+    panel's output."""
+    import ipywidgets as widgets
+
+    button = widgets.Button(description="Train and evaluate it", tooltip=tooltip)
+    out = widgets.Output()
+
+    def clicked(_):
+        with out:
+            out.clear_output()
+            run(control.value)
+
+    button.on_click(clicked)
+    return widgets.VBox([widgets.HTML(f"<b>A point outside the grid</b>: {_esc(title)}"),
+                         widgets.HBox([control, button]), out])
+
+
 def _esc(text) -> str:
     return html.escape(str(text), quote=True)
 

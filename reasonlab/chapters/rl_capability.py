@@ -522,25 +522,20 @@ def new_point_panel(ch: S3):
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
 
+    from ..widgets import run_panel
+
     sc = ch.recipe.scale
+
+    def run(ops):
+        table = new_point(ch, *ops)
+        fig, axes = plt.subplots(1, len(BANDS), figsize=(14, 3.8), sharey=True)
+        plot_fig3(axes, pd.concat([ch.table, table]), ["base", table.model.iloc[0]])
+        axes[0].legend(fontsize=8)
+        plt.show()
+
     ops = widgets.IntRangeSlider(value=sc.edge, min=sc.in_dist[0], max=sc.hard[1], description="RL on ops")
-    button = widgets.Button(description="Train and evaluate it", tooltip="GRPO from the committed base, then "
-                                                                          "the evaluation (minutes)")
-    out = widgets.Output()
-
-    def run(_):
-        with out:
-            out.clear_output()
-            table = new_point(ch, *ops.value)
-            new = table.model.iloc[0]
-            fig, axes = plt.subplots(1, len(BANDS), figsize=(14, 3.8), sharey=True)
-            plot_fig3(axes, pd.concat([ch.table, table]), ["base", new])
-            axes[0].legend(fontsize=8)
-            plt.show()
-
-    button.on_click(run)
-    return widgets.VBox([widgets.HTML("<b>A point outside the grid</b>: GRPO on another op range, now"),
-                         widgets.HBox([ops, button]), out])
+    return run_panel("GRPO on another op range, now", ops, "GRPO from the committed base, then the evaluation "
+                     "(minutes)", run)
 
 
 # -- the static picker (issue 13 item 4) ----------------------------------------------------------------------

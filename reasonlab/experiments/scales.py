@@ -213,8 +213,9 @@ GPU = dataclasses.replace(
 
 LAPTOP = Scale(
     name="laptop",
-    model="laptop-2m",  # 2.2M non-embedding parameters: ~20K tok/s on 2 cores, fast path (benchmarks/results/train.json)
-    pretrain_tokens=36_000_000,  # ~30 min on 2 cores (was 45-55 before the fast path); name lookup emerges after several M tokens (lab notes)
+    model="laptop-2m",  # 2.2M non-embedding parameters, 10-20K tok/s on 2 cores (benchmarks/results/train.json)
+    # 30-60 min on 2 cores as this VM's speed drifts (lab notes); name lookup emerges after several M tokens
+    pretrain_tokens=36_000_000,
     seq_len=512,  # an op-14 document is <= ~440 tokens (data/tokenizer, measured)
     batch_tokens=8 * 512,  # 4K tokens a step: many small steps (~8,800) rather than few large ones
     pretrain_lr=2e-3,  # a 2M model takes a high lr (our choice; probes used 1e-3-2e-3)
