@@ -195,3 +195,23 @@ def test_papermill_reads_every_parameter(path):
     import papermill as pm
 
     assert {"scale", "seed", "fresh", "live"} <= set(pm.inspect_notebook(str(path)))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_chapter_call_in_a_notebook_exists(path):
+    """Each `alias.name` a notebook calls on a module it imports from reasonlab exists (a function lost in an edit
+    fails here, not only when the notebook is executed)."""
+    import importlib
+    import re
+
+    code = "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code")
+    aliases = {}
+    for pkg, name, alias in re.findall(r"from (reasonlab[\w.]*) import (\w+)(?: as (\w+))?", code):
+        aliases[alias or name] = f"{pkg}.{name}"
+    for alias, module in aliases.items():
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError:
+            continue  # a function imported by name, not a module
+        for attr in set(re.findall(rf"\b{alias}\.(\w+)", code)):
+            assert hasattr(mod, attr), f"{path.name}: {module} has no {attr}"

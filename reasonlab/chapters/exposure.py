@@ -543,3 +543,59 @@ def new_point_panel(ch: Exposure):
     share = widgets.IntSlider(value=25, min=0, max=100, step=1, description="% B in RL")
     return run_panel("another share of B in the RL data, now", share, "GRPO from the 1% base, then the "
                      "evaluation (minutes)", run)
+
+
+# -- the models' own outputs in context B -----------------------------------------------------------------------
+
+SAMPLES_RESULT = "S4-samples-{scale}"
+
+
+def samples_result(ch: Exposure, fresh: bool = False) -> Result:
+    """Every S4 model's own outputs on context B with the verifier's report (outputs.sample_checkpoint: the same
+    problems and sampling seeds for every model): the committed result, or (fresh, or none committed) sampled now
+    from the checkpoints this machine has (the others are listed as missing)."""
+    from ..results import load_or_compute
+
+    name = SAMPLES_RESULT.format(scale=ch.recipe.scale.name)
+    return load_or_compute(name, fresh, lambda: _compute_samples(ch, name))
+
+
+def _compute_samples(ch: Exposure, name: str) -> None:
+    import time
+
+    from ..provenance import check_artifact, make_manifest, reasonlab_home, save_result
+    from .outputs import sample_checkpoint, samples_config
+
+    t0 = time.perf_counter()
+    models, missing, parents = {}, [], []
+    for model, work in ch.runs.data.get("arm_work", {}).items():
+        final = reasonlab_home() / work["parent"].removeprefix("$REASONLAB_HOME/") if work.get("parent") else None
+        if final is None or not (final / "manifest.json").exists():
+            missing.append(model)
+            continue
+        parents.append(check_artifact(final)["config_hash"])
+        models[model] = sample_checkpoint(final, ch.recipe, ch.seed, template=B)
+    manifest = make_manifest("S4-samples", samples_config(ch.recipe, ch.seed) | {"template": B},
+                             parents=tuple(parents), wall_time_s=time.perf_counter() - t0, recipe=RECIPE,
+                             scale=ch.recipe.scale.name)
+    save_result(name, {"models": models, "missing": missing}, manifest)
+
+
+def kinds_table(samples: Result) -> pd.DataFrame:
+    """Per model and half, on context B: the share of gold steps of each kind (correct, wrong value, wrong
+    dependency, missing quantity) and of samples that verify, have the right answer, and have it without
+    verifying."""
+    from .outputs import kinds_by_band
+
+    return kinds_by_band(samples.data["models"]).set_index(["model", "band"])
+
+
+def samples_of(samples: Result, model: str) -> Result:
+    """One model's samples as a result the outputs module's examples read."""
+    return Result(f"{samples.name}:{model}", samples.manifest, {"samples": samples.data["models"][model]})
+
+
+def example_model(ch: Exposure, samples: Result) -> str | None:
+    """The model whose B outputs the chapter shows: the RL arm of the largest share that was sampled."""
+    rl = [rl for _, (_, rl) in sorted(ch.shares.items()) if rl and rl in samples.data["models"]]
+    return rl[-1] if rl else next(iter(samples.data["models"]), None)
