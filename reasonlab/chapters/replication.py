@@ -176,13 +176,19 @@ def fig5(result: Result):
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.5), layout="constrained")
     for (share, stage), g in solved.groupby(["share", "stage"]):
         label = f"{pct(share)} {'after RL' if stage == 'rl' else 'base'}"
-        style = "-" if stage == "rl" else "--"
+        style = {"linestyle": "-", "marker": "o"} if stage == "rl" else {"linestyle": "--", "marker": "s",
+                                                                          "fillstyle": "none"}
         by_op = g.groupby("op")
-        axes[0].plot(by_op.max_similarity.mean(), style, marker="o", markersize=3, label=label)
-        axes[1].plot(by_op.seen_in_A.apply(lambda s: int((~s).sum())), style, marker="o", markersize=3, label=label)
-    axes[0].set(xlabel="op", ylabel="mean WL similarity to A's shapes", ylim=(0, 1.05),
+        axes[0].plot(by_op.max_similarity.mean(), markersize=5, label=label, **style)
+        axes[1].plot(by_op.seen_in_A.apply(lambda s: int((~s).sum())), markersize=5, label=label, **style)
+    ops = sorted(d.op.unique())
+    axes[0].set(ylabel="mean WL similarity to A's shapes", ylim=(0, 1.05),
                 title="solved B problems: similarity to A's training shapes")
-    axes[1].set(xlabel="op", ylabel="solved B problems", title="... of a shape A's pre-training never showed")
+    axes[1].set(ylabel="solved B problems", ylim=(-0.5, max(5, axes[1].get_ylim()[1])),
+                title="... of a shape A's pre-training never showed")
+    for ax in axes:
+        ax.set(xlabel="op (every op of the evaluation; a missing point: no B problem solved there)",
+               xticks=ops, xlim=(ops[0] - 0.5, ops[-1] + 0.5) if ops else None)
     if solved.empty:
         for ax in axes:
             ax.text(0.5, 0.5, "no B problem solved", transform=ax.transAxes, ha="center")
