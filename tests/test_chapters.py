@@ -111,9 +111,18 @@ def test_committed_chapters_compute_their_claims():
     from reasonlab.chapters import ladder
     from reasonlab.chapters import rl_capability as s3
 
+    from reasonlab.chapters import exposure, replication
+
     base = ladder.load("laptop")
-    for c in ladder.claims(base.table) + s3.claims(s3.load("laptop")):
+    ch = exposure.load("laptop")
+    for c in ladder.claims(base.table) + s3.claims(s3.load("laptop")) + exposure.claims(ch) + \
+            replication.claims(replication.load(ch)):
         assert c.verdict in cl.VERDICTS and c.rule and c.ours
+    # the exposure picker offers each committed share, and A.6's picker each committed B share of the RL data
+    p = _picker_parts(exposure.picker(ch).data)
+    assert len(p["imgs"]) == len(ch.shares) >= 2
+    for rid in ch.a6:
+        assert len(_picker_parts(exposure.a6_picker(ch, rid).data)["imgs"]) == len(exposure.a6_pairs(ch.a6[rid]))
 
 
 # ------------------------------------------------------------------------- static pickers (issue 13 item 4)
