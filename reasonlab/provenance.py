@@ -230,3 +230,14 @@ def portable_path(path: Path | str | None) -> str | None:
             rel = p.relative_to(root).as_posix()
             return f"{label}/{rel}" if label else rel
     return str(path)
+
+
+def local_path(portable: str | None) -> Path | None:
+    """The inverse of `portable_path` on this machine: '$REASONLAB_HOME/...' under this cache, a relative path under
+    the repository."""
+    if not portable:
+        return None
+    if portable.startswith("$REASONLAB_HOME/"):
+        return reasonlab_home() / portable.removeprefix("$REASONLAB_HOME/")
+    p = Path(portable)
+    return p if p.is_absolute() else REPO_ROOT / p

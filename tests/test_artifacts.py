@@ -94,12 +94,16 @@ def test_second_run_of_a_stage_waits_for_the_first(tmp_path, capfd):
 
 
 def test_provenance_paths_carry_no_machine_prefix(tmp_path, monkeypatch):
-    from reasonlab.provenance import REPO_ROOT, portable_path
+    from reasonlab.provenance import REPO_ROOT, local_path, portable_path
 
     monkeypatch.setenv("REASONLAB_HOME", str(tmp_path / "home"))
     assert portable_path(tmp_path / "home" / "artifacts" / "rl-1" / "final") == "$REASONLAB_HOME/artifacts/rl-1/final"
     assert portable_path(REPO_ROOT / "data" / "checkpoints" / "x") == "data/checkpoints/x"
     assert portable_path(tmp_path / "elsewhere") == str(tmp_path / "elsewhere") and portable_path(None) is None
+    for p in (tmp_path / "home" / "artifacts" / "rl-1" / "final", REPO_ROOT / "data" / "checkpoints" / "x",
+              tmp_path / "elsewhere"):
+        assert local_path(portable_path(p)) == p  # the inverse, on this machine
+    assert local_path(None) is None and local_path("") is None
 
 
 def _fake_arm_runs(monkeypatch, tmp_path, problems=("h1", "h2"), n=4):

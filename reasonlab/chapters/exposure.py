@@ -563,13 +563,13 @@ def samples_result(ch: Exposure, fresh: bool = False) -> Result:
 def _compute_samples(ch: Exposure, name: str) -> None:
     import time
 
-    from ..provenance import check_artifact, make_manifest, reasonlab_home, save_result
+    from ..provenance import check_artifact, local_path, make_manifest, save_result
     from .outputs import sample_checkpoint, samples_config
 
     t0 = time.perf_counter()
     models, missing, parents = {}, [], []
     for model, work in ch.runs.data.get("arm_work", {}).items():
-        final = reasonlab_home() / work["parent"].removeprefix("$REASONLAB_HOME/") if work.get("parent") else None
+        final = local_path(work.get("parent"))
         if final is None or not (final / "manifest.json").exists():
             missing.append(model)
             continue

@@ -594,14 +594,14 @@ def _arm_checkpoints(ch: S3) -> dict[str, str]:
 def _compute_samples(ch: S3, name: str) -> None:
     import time
 
-    from ..provenance import check_artifact, make_manifest, reasonlab_home, save_result
+    from ..provenance import check_artifact, local_path, make_manifest, save_result
     from .outputs import sample_checkpoint, samples_config
 
     ladder_recipe = get_recipe(ladder.RECIPE, ch.recipe.scale.name)  # the same problems as the base's sample
     t0 = time.perf_counter()
     arms, missing, parents = {}, [], []
     for label, path in _arm_checkpoints(ch).items():
-        final = reasonlab_home() / path.removeprefix("$REASONLAB_HOME/") if path else None
+        final = local_path(path)
         if final is None or not (final / "manifest.json").exists():
             missing.append(label)
             continue

@@ -201,13 +201,13 @@ def trained_problems(config: "LMTrainConfig") -> list:
     (the last chunk of CHUNK problems may be only partly trained on). What Fig 5 compares solutions against."""
     from ..generator import problem_at
 
-    stream = PackedStream(config.mixture, config.split, stable_seed(config.seed, "data"),
-                          load_tokenizer(config.tokenizer), config.seq_len, config.loss_on)
+    seed = stable_seed(config.seed, "data")
+    stream = PackedStream(config.mixture, config.split, seed, load_tokenizer(config.tokenizer), config.seq_len,
+                          config.loss_on)
     for _ in range(config.total_steps * config.batch_size):
         while len(stream.ids) < stream.seq_len:
             stream._refill()
         del stream.ids[: stream.seq_len], stream.mask[: stream.seq_len]
-    seed = stable_seed(config.seed, "data")
     return [problem_at(config.mixture, config.split, i, seed) for i in range(stream.next_index)]
 
 
