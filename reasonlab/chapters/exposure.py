@@ -189,7 +189,8 @@ def verdicts(ch: Exposure) -> list[Claim]:
             f"B high-half pass@{km} change, RL minus its base: {fmt(b_high)}", REPRODUCED if ok else NOT_REPRODUCED,
             "no low-share arm's change lies above zero, and some >= 1% arm's does (without that contrast, 'no "
             "transfer' is what RL that does nothing shows)",
-            f"{fmt({s: b_high[s] for s in low})} (>= 1%: {fmt({s: b_high[s] for s in high}) or 'not run'})"))
+            f"{fmt({s: b_high[s] for s in low})} (>= 1%: {fmt({s: b_high[s] for s in high}) or 'not run'})"
+            + ("" if ok or any(b_high[s].above_zero for s in high) else "; no contrast: no >= 1% arm transferred")))
     if high:
         ok = [b_high[s].above_zero for s in high]
         claims.append(Claim(
@@ -199,10 +200,11 @@ def verdicts(ch: Exposure) -> list[Claim]:
     a_changes = {(s, band, k): change(dt, "share", s, A, band, k) for s in shares for band in ch.bands
                  for k in (1, km)}
     worst = min(a_changes.items(), key=lambda kv: kv[1].value)
+    smallest = (f"smallest A change over arms, halves and k: {worst[1].fmt(True)} ({pct(worst[0][0])}, "
+                f"{worst[0][1]}, pass@{worst[0][2]})")
     claims.append(Claim(
         CHAPTER, "Context A stays stable under RL on A and B", PAPER["A"],
-        f"smallest A change over arms, halves and k: {worst[1].fmt(True)} ({pct(worst[0][0])}, {worst[0][1]}, "
-        f"pass@{worst[0][2]})",
+        smallest + ("" if any_up else "; no arm raised B, so a stable A is not evidence here"),
         gated(any_up, [e.value >= -FLAT_TOL for e in a_changes.values()]),
         f"gated on some arm raising B (a null RL leaves A stable too); then every A pass@1 and pass@{km} change "
         f">= -{FLAT_TOL}"))
