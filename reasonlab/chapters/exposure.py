@@ -360,19 +360,22 @@ def numbers(ch: Exposure) -> dict:
 
 # -- figures -----------------------------------------------------------------------------------------------------
 
+def per_op(result: Result, model: str, template: str, k: int) -> pd.DataFrame:
+    """A model's verified pass@k rows per op on one template, in op order, with the op as a column."""
+    rows = select(result.table, model, group="op", k=k)
+    rows = rows[rows.key.str.startswith(f"{template}:")]
+    return rows.assign(op=rows.key.str.split(":").str[1].astype(int)).sort_values("op")
+
+
 def plot_per_op(ax, result: Result, models: dict[str, str], template: str, k: int) -> None:
     """Verified pass@k per op on one template, with 95% intervals, for {model: label}; a base is dashed."""
     for m, label in models.items():
-        rows = select(result.table, m, group="op", k=k)
-        rows = rows[rows.key.str.startswith(f"{template}:")]
+        rows = per_op(result, m, template, k)
         if not len(rows):
             continue
-        ops = rows.key.str.split(":").str[1].astype(int)
-        order = np.argsort(ops.values)
         style = {"linestyle": "--", "color": "black"} if "base" in m else {}
-        ax.plot(ops.values[order], rows.value.values[order], marker="o", markersize=3, label=label, **style)
-        ax.fill_between(ops.values[order], rows.lo.values[order], rows.hi.values[order], alpha=0.15,
-                        color=style.get("color"))
+        ax.plot(rows.op, rows.value, marker="o", markersize=3, label=label, **style)
+        ax.fill_between(rows.op, rows.lo, rows.hi, alpha=0.15, color=style.get("color"))
     ax.set(xlabel="op", ylabel=f"pass@{k} (verified)", ylim=(-0.02, 1.02), title=f"{TEMPLATES[template]}")
 
 
@@ -414,12 +417,8 @@ def fig4(ch: Exposure):
             for m, style, label in ((base, "--", f"{pct(s)} base"), (rl, "-", f"{pct(s)} after RL")):
                 if m is None:
                     continue
-                rows = select(ch.runs.table, m, group="op", k=ch.k_max)
-                rows = rows[rows.key.str.startswith(f"{t}:")]
-                ops = rows.key.str.split(":").str[1].astype(int).values
-                o = np.argsort(ops)
-                ax.plot(ops[o], rows.value.values[o], linestyle=style, color=colour, marker="o", markersize=3,
-                        label=label)
+                rows = per_op(ch.runs, m, t, ch.k_max)
+                ax.plot(rows.op, rows.value, linestyle=style, color=colour, marker="o", markersize=3, label=label)
         ax.set(xlabel="op", ylabel=f"pass@{ch.k_max} (verified)", ylim=(-0.02, 1.02), title=TEMPLATES[t])
     handles, names = axes[0].get_legend_handles_labels()
     fig.legend(handles, names, loc="outside lower center", ncol=min(4, len(names)), fontsize=8)
