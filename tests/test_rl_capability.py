@@ -122,8 +122,8 @@ def test_a_point_outside_the_grid_runs_and_pairs_with_the_base():
     the committed results are not touched (the smoke base is shared with the other tests through the cache)."""
     from reasonlab.provenance import RESULTS_DIR
 
+    ch = s3.load("smoke")  # in a clean clone this writes S3-smoke.json; the new point must write nothing after it
     before = {p.name: p.stat().st_mtime for p in RESULTS_DIR.glob("S3-*.json")}
-    ch = s3.load("smoke")
     lo, hi = ch.recipe.scale.in_dist[0], ch.recipe.scale.edge[0]  # 2-5 at smoke: not one of S3's ranges
     assert f"rl-op{lo}-{hi}" not in ch.arms
     table = s3.new_point(ch, lo, hi, progress=False)
