@@ -203,3 +203,27 @@ def test_rekey_moves_a_stage_keyed_with_runtime_fields(tmp_path):
     manifest = check_artifact(new / "final")  # weights still check out
     assert manifest["config_hash"] == artifact_key(cfg) and manifest["rekeyed_from_dir"] == old.name
     assert rekey(new) == new  # a current key is left alone
+
+
+def test_committed_results_keep_their_artifact_keys():
+    """A refactor of the configs must not re-key what ran: every committed recipe result's arms have the keys
+    that stage_dirs computes today (else their checkpoints and evaluation caches would silently be retrained).
+    Results with arms trained before keys left out runtime fields (commit e2de4f2, which re-keyed the base and so
+    every RL arm on it) record the keys of then; every later result must match."""
+    from reasonlab.experiments import get_recipe
+    from reasonlab.provenance import RESULTS_DIR
+
+    keyed_before_e2de4f2 = {"ladder-laptop.json", "S3-laptop.json", "S3-laptop-rlseed1.json"}
+    checked = 0
+    for path in sorted(set(RESULTS_DIR.glob("*-laptop*.json")) - {RESULTS_DIR / n for n in keyed_before_e2de4f2}):
+        manifest = json.loads(path.read_text())["manifest"]
+        config = manifest.get("config", {})
+        if "arms" not in config:
+            continue
+        recipe = get_recipe(config["recipe"], config["scale"])
+        for arm, parent in zip(config["arms"], manifest["parents"]):
+            dirs = runner.stage_dirs(recipe, recipe.arm(arm), config["seed"], config.get("rl_seed"))
+            last_dir, _ = list(dirs.values())[-1]
+            assert parent.endswith(f"/{last_dir.name}/final"), (path.name, arm, parent, last_dir.name)
+            checked += 1
+    assert checked >= 8

@@ -23,10 +23,12 @@ def cfg(**kw):
 
 
 @pytest.mark.parametrize("kw, message", [
-    ({"reward_kind": "best"}, "reward_kind must be one of outcome, process, mix, strict"),
-    ({"reward_kind": "mix"}, "needs reward_alpha in [0, 1]"),
-    ({"reward_kind": "mix", "reward_alpha": 1.5}, "needs reward_alpha in [0, 1]"),
-    ({"reward_kind": "strict", "reward_alpha": 0.2}, "only for reward_kind 'mix'"),
+    ({"reward_kind": "best"}, "reward_kind='best', reward_alpha=None: unknown reward kind 'best'; allowed: outcome, "
+                              "process, mix, strict"),
+    ({"reward_kind": "mix"}, "reward 'mix' needs alpha in [0, 1]"),
+    ({"reward_kind": "mix", "reward_alpha": 1.5}, "reward_alpha=1.5: alpha (the weight of the outcome reward in 'mix') "
+                                                  "must be a real number in [0, 1]"),
+    ({"reward_kind": "strict", "reward_alpha": 0.2}, "reward 'strict' takes no alpha (only 'mix' does)"),
     ({"rollouts": 1}, "rollouts must be an integer >= 2"),
     ({"steps": 0}, "steps must be a positive integer"),
     ({"minibatch_prompts": 3}, "must divide prompts_per_step"),
@@ -138,7 +140,7 @@ def test_runner_builds_grpo_config_from_stage_and_scale():
     assert (c.steps, c.prompts_per_step, c.rollouts) == (arm.rl.steps, arm.rl.prompts_per_step, arm.rl.rollouts)
     assert (c.lr, c.kl_coef, c.temperature, c.minibatch_prompts) == (SMOKE.rl_lr, SMOKE.rl_kl_coef, 1.0, 2)
     assert c.max_prompt_tokens + c.max_response_tokens == SMOKE.rl_seq_len and c.seed == 1
-    assert c.reward_kind == arm.rl.reward.kind
+    assert c.reward == arm.rl.reward  # one Reward, read back from the flat fields that are hashed
 
 
 def test_fast_logprob_passes_match_trls_own(tiny_parent, tmp_path, monkeypatch):

@@ -27,7 +27,8 @@ from ..train.edge_filter import EdgeFilter, steps_at_equal_compute
 from ..validation import (
     check_bool, check_disjoint_bands, check_instance, check_int, check_optional, check_str, check_tuple,
 )
-from ..verify.score import REWARD_KINDS as REWARDS  # "outcome", "process", "mix", "strict"
+from ..verify.score import REWARD_KINDS as REWARDS  # noqa: F401 (re-exported: "outcome", "process", "mix", "strict")
+from ..verify.score import Reward
 from .budget import full_rl_budget, split_budget
 from .scales import Band, Scale, get_scale
 
@@ -157,51 +158,6 @@ def in_dist_thirds(scale: Scale) -> tuple[Band, Band, Band]:
 
 
 # ------------------------------------------------------------------------------------ stages
-@dataclass(frozen=True)
-class Reward:
-    """GRPO reward: R = alpha R_out + (1 - alpha) R_pv, or strict: R_out if R_pv == 1 else 0 (paper, Sec. 6)."""
-
-    kind: str  # "outcome" | "process" | "mix" | "strict"
-    alpha: float | None = None  # weight of the outcome reward; only for "mix"
-
-    def __post_init__(self):
-        if not isinstance(self.kind, str) or self.kind not in REWARDS:
-            raise ValueError(f"unknown reward {self.kind!r}; allowed: {', '.join(REWARDS)}")
-        if self.kind == "mix":
-            if self.alpha is None:
-                raise ValueError("reward 'mix' needs alpha in [0, 1] (the weight of the outcome reward)")
-            object.__setattr__(self, "alpha", _check_unit("reward alpha", self.alpha))
-        elif self.alpha is not None:
-            raise ValueError(f"reward {self.kind!r} takes no alpha (only 'mix' does), got {self.alpha}")
-
-    @classmethod
-    def mixed(cls, alpha: float) -> "Reward":
-        """alpha R_out + (1 - alpha) R_pv; alpha 1 is 'outcome' and alpha 0 is 'process'."""
-        alpha = _check_unit("reward alpha", alpha)
-        return cls("outcome") if alpha == 1 else cls("process") if alpha == 0 else cls("mix", alpha)
-
-    @property
-    def name(self) -> str:
-        return f"mix-{self.alpha:g}" if self.kind == "mix" else self.kind
-
-    @property
-    def outcome_weight(self) -> float | None:
-        """alpha of the linear form (None for strict)."""
-        return {"outcome": 1.0, "process": 0.0, "mix": self.alpha}.get(self.kind)
-
-    def score(self, report) -> float:
-        """The reward of one rollout from its verifier report (reasonlab.verify.reward)."""
-        from ..verify import reward
-
-        return reward(report, self.kind, self.alpha if self.kind == "mix" else 0.0)
-
-    def function(self):
-        """A TRL-style reward function for GRPO (reasonlab.verify.make_reward_function)."""
-        from ..verify import make_reward_function
-
-        return make_reward_function(self.kind, self.alpha if self.kind == "mix" else 0.0)
-
-
 @dataclass(frozen=True)
 class NextToken:
     """A pre- or mid-training stage: next-token loss on `tokens` tokens of `mixture`."""

@@ -106,7 +106,7 @@ def grpo_config(stage: RL, scale: Scale, seed: int = 0):
 
     reward = stage.reward
     return GRPORunConfig(
-        mixture=stage.mixture, reward_kind=reward.kind, reward_alpha=reward.alpha if reward.kind == "mix" else None,
+        mixture=stage.mixture, reward_kind=reward.kind, reward_alpha=reward.alpha,
         steps=stage.steps, prompts_per_step=stage.prompts_per_step, rollouts=stage.rollouts,
         lr=scale.rl_lr, kl_coef=scale.rl_kl_coef, temperature=scale.rl_temperature,
         max_prompt_tokens=scale.rl_max_prompt_tokens, max_response_tokens=scale.rl_max_response_tokens,

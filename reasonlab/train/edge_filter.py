@@ -96,12 +96,9 @@ def screen(model, tokenizer, problems: list[Problem], k: int, temperature: float
 
 def success_rule(filt: EdgeFilter, config: "GRPORunConfig"):
     """The screening's notion of a solved sample: reward 1 under the run's reward, or verified."""
-    from ..verify import reward
-
     if filt.success == "verified":
         return lambda report: report.verified
-    alpha = config.reward_alpha if config.reward_kind == "mix" else 0.0
-    return lambda report: reward(report, config.reward_kind, alpha) >= 1.0 - 1e-9
+    return lambda report: config.reward.score(report) >= 1.0 - 1e-9
 
 
 def train_grpo_edge_filtered(config: GRPORunConfig, filt: EdgeFilter, out_dir: Path | str, parent_dir: Path | str,

@@ -72,7 +72,7 @@ from ..experiments.budget import rl_token_equivalent
 from ..generator import Mixture, Problem
 from ..artifacts import artifact_key
 from ..provenance import config_hash, make_manifest, portable_path, stable_seed, write_manifest
-from ..verify import REWARD_KINDS, make_reward_function
+from ..verify import Reward
 
 GENERATIONS = ("reasonlab", "trl")
 DTYPES = ("fp32", "bf16")
@@ -111,16 +111,10 @@ class GRPORunConfig:
 
         if not isinstance(self.mixture, Mixture):
             raise ValueError(f"mixture must be a reasonlab.generator.Mixture, got {type(self.mixture).__name__}")
-        check_choice("reward_kind", self.reward_kind, REWARD_KINDS)
-        if self.reward_kind == "mix":
-            try:
-                check_float("reward_alpha", self.reward_alpha, 0, 1)
-            except ValueError:
-                raise ValueError(f"reward_kind 'mix' needs reward_alpha in [0, 1] (the weight of R_out; a finite "
-                                 f"number, not a bool), got {self.reward_alpha!r}") from None
-        elif self.reward_alpha is not None:
-            raise ValueError(f"reward_alpha is only for reward_kind 'mix'; got {self.reward_alpha!r} "
-                             f"with {self.reward_kind!r} (use None)")
+        try:  # the one check of a reward (reasonlab.verify.Reward)
+            self.reward
+        except ValueError as e:
+            raise ValueError(f"reward_kind={self.reward_kind!r}, reward_alpha={self.reward_alpha!r}: {e}") from None
         for k in ("steps", "prompts_per_step", "max_prompt_tokens", "max_response_tokens", "minibatch_prompts"):
             check_int(k, getattr(self, k), lo=1, allowed="a positive integer (not a bool)")
         check_int("rollouts", self.rollouts, lo=2, allowed="an integer >= 2 (GRPO's group baseline; not a bool)")
@@ -166,9 +160,14 @@ class GRPORunConfig:
         """L_total of the compute formulas: longest prompt + longest response (paper.md section 6)."""
         return self.max_prompt_tokens + self.max_response_tokens
 
+    @property
+    def reward(self) -> Reward:
+        """The run's reward as the one Reward description (the flat fields keep artifact keys as they were)."""
+        return Reward(self.reward_kind, self.reward_alpha)
+
     def reward_function(self):
         """The verifier-backed TRL reward function f(prompts, completions, problem=[...]) -> list[float]."""
-        return make_reward_function(self.reward_kind, self.reward_alpha if self.reward_kind == "mix" else 0.0)
+        return self.reward.function()
 
 
 # --- data -------------------------------------------------------------------------------------------

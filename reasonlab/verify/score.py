@@ -182,3 +182,47 @@ def make_reward_function(kind: str = "strict", alpha: float = 0.2):
 
     reward_fn.__name__ = f"reward_{kind}" + (f"_{alpha:g}" if kind == "mix" else "")
     return reward_fn
+
+
+@dataclass(frozen=True)
+class Reward:
+    """One GRPO reward: R = alpha R_out + (1 - alpha) R_pv, or strict: R_out if R_pv == 1 else 0 (paper, Sec. 6).
+
+    The one description of a reward: recipes hold it, and the GRPO trainer's flat (reward_kind, reward_alpha)
+    fields are checked and read through it."""
+
+    kind: str  # "outcome" | "process" | "mix" | "strict"
+    alpha: float | None = None  # weight of the outcome reward; only for "mix"
+
+    def __post_init__(self):
+        if not isinstance(self.kind, str) or self.kind not in REWARD_KINDS:
+            raise ValueError(f"unknown reward kind {self.kind!r}; allowed: {', '.join(REWARD_KINDS)}")
+        if self.kind == "mix":
+            if self.alpha is None:
+                raise ValueError("reward 'mix' needs alpha in [0, 1] (the weight of the outcome reward)")
+            object.__setattr__(self, "alpha", check_alpha(self.alpha))
+        elif self.alpha is not None:
+            raise ValueError(f"reward {self.kind!r} takes no alpha (only 'mix' does), got {self.alpha!r}")
+
+    @classmethod
+    def mixed(cls, alpha: float) -> "Reward":
+        """alpha R_out + (1 - alpha) R_pv; alpha 1 is 'outcome' and alpha 0 is 'process'."""
+        alpha = check_alpha(alpha)
+        return cls("outcome") if alpha == 1 else cls("process") if alpha == 0 else cls("mix", alpha)
+
+    @property
+    def name(self) -> str:
+        return f"mix-{self.alpha:g}" if self.kind == "mix" else self.kind
+
+    @property
+    def outcome_weight(self) -> float | None:
+        """alpha of the linear form (None for strict)."""
+        return {"outcome": 1.0, "process": 0.0, "mix": self.alpha}.get(self.kind)
+
+    def score(self, report: VerifyReport) -> float:
+        """The reward of one rollout from its verifier report."""
+        return reward(report, self.kind, self.alpha if self.kind == "mix" else 0.0)
+
+    def function(self):
+        """A TRL-style reward function for GRPO (make_reward_function)."""
+        return make_reward_function(self.kind, self.alpha if self.kind == "mix" else 0.0)
