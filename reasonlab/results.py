@@ -167,15 +167,21 @@ def reruns(recipe_id: str, scale: str = "laptop", seed: int = 0, max_rl_seed: in
     return out
 
 
-def _per_problem(records: list[dict], lo: int, hi: int, k: int) -> dict[str, float]:
-    return {r["text_hash"]: pass_at_k(r["n"], r["verified"], k) for r in records if lo <= r["op"] <= hi}
+COUNTS = ("verified", "outcome")  # what a sample must get right: the process-verified solution, or the answer alone
+
+
+def _per_problem(records: list[dict], lo: int, hi: int, k: int, count: str = "verified") -> dict[str, float]:
+    if count not in COUNTS:
+        raise ValueError(f"count must be one of {', '.join(COUNTS)}, got {count!r}")
+    return {r["text_hash"]: pass_at_k(r["n"], r[count], k) for r in records if lo <= r["op"] <= hi}
 
 
 def paired_delta(base: list[dict], model: list[dict], ops: tuple[int, int], k: int, n_boot: int = 2000,
-                 seed: int = 0) -> Estimate:
+                 seed: int = 0, count: str = "verified") -> Estimate:
     """Mean over the problems both evaluated on ops [lo, hi] of pass@k(model) - pass@k(base), with a paired 95%
-    bootstrap interval over problems (the same problem resampled for both)."""
-    a, b = _per_problem(base, *ops, k), _per_problem(model, *ops, k)
+    bootstrap interval over problems (the same problem resampled for both). `count="outcome"` counts a sample
+    that reaches the right answer whatever its steps (outcome-only pass@k, beside the paper's verified one)."""
+    a, b = _per_problem(base, *ops, k, count), _per_problem(model, *ops, k, count)
     keys = sorted(set(a) & set(b))
     if not keys:
         raise ValueError(f"no problem on ops {ops} was evaluated for both models")

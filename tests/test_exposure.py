@@ -21,29 +21,35 @@ A, B = s4.A, s4.B
 N = 4  # samples per problem (the smoke scale's n)
 
 
-def _records(b_high: int, a: int = N, problems: int = 12) -> list[dict]:
-    """Per template and op (2-5 at smoke) `problems` problems; B's high half (op 4-5) verified b_high of N times,
-    A everything a of N times, B's low half always."""
+def _records(b_high: int, a: int = N, problems: int = 12, b_high_outcome: int | None = None) -> list[dict]:
+    """Per template and op (2-5 at smoke) `problems` problems; B's high half (op 4-5) verified b_high of N times
+    (its answer right b_high_outcome times, default as often), A everything a of N times, B's low half always."""
     recs = []
     for t in (A, B):
         for op in range(2, 6):
             for i in range(problems):
                 v = a if t == A else (b_high if op >= 4 else N)
+                right = b_high_outcome if (t == B and op >= 4 and b_high_outcome is not None) else v
                 recs.append({"template": t, "op": op, "text_hash": f"{t}-{op}-{i}", "n": N, "verified": v,
-                             "outcome": v})
+                             "outcome": right})
     return recs
 
 
 def _exposure(arms: dict[float, tuple[int, int]], a_after: int = N, rewards: dict | None = None,
-              a_base: int = N) -> s4.Exposure:
-    """A synthetic S4 result: per share, the base's and the RL arm's B high-half verified counts (of N)."""
+              a_base: int = N, outcomes: dict | None = None, logs_by_context: bool = False) -> s4.Exposure:
+    """A synthetic S4 result: per share, the base's and the RL arm's B high-half verified counts (of N), and
+    optionally their right-answer counts (`outcomes`: {share: (before, after)})."""
     recipe = get_recipe("S4", "smoke", shares=tuple(arms))
     records, logs = {}, {}
     for share, (before, after) in arms.items():
         base, rl = f"exposure-{s4.pct(share)[:-1]}pct-base", f"exposure-{s4.pct(share)[:-1]}pct-rl"
-        records[base], records[rl] = _records(before, a_base), _records(after, a_after)
+        out_before, out_after = (outcomes or {}).get(share, (None, None))
+        records[base] = _records(before, a_base, b_high_outcome=out_before)
+        records[rl] = _records(after, a_after, b_high_outcome=out_after)
         curve = (rewards or {}).get(share, [0.5] * 10)
-        logs[rl] = {"rl": [{"step": i, "reward_mean": r} for i, r in enumerate(curve)]}
+        logs[rl] = {"rl": [{"step": i, "reward_mean": r} | ({"reward_by_template": {A: 1.0, B: 2 * r - 1.0}}
+                                                             if logs_by_context else {})
+                           for i, r in enumerate(curve)]}
     spec = dataclasses.replace(recipe.evaluation.eval_spec(recipe.scale, A), n_boot=20)  # the table's intervals
     table = pd.concat([summarise(r, spec, m, by_template=True) for m, r in records.items()])
     result = Result("S4-test", {"config": {"arms": list(records)}},
@@ -91,6 +97,24 @@ def test_reward_gain_interval():
     flat = s4.reward_gain([{"reward_mean": 0.3}] * 10)
     assert (flat.value, flat.lo, flat.hi) == (0.0, 0.0, 0.0) and not flat.above_zero
     assert math.isnan(s4.reward_gain([{"reward_mean": 0.3}] * 9).value)  # fewer than two windows
+
+
+def test_per_context_reward_gain_and_outcome_against_verified():
+    """B's own reward (logged per context) gives B's own gain; a run that raises B's right answers but not its
+    verified solutions is read as such, and a null run as no change."""
+    curve = [0.5, 0.52, 0.5, 0.51, 0.5, 0.7, 0.72, 0.7, 0.71, 0.7]  # A stays at 1.0, so B's reward is 2r - 1
+    ch = _exposure({0.0: (0, 0), 0.1: (0, 0)}, rewards={0.1: curve}, outcomes={0.1: (1, 3)}, logs_by_context=True)
+    gains = s4.reward_gains(ch, B)
+    assert gains[0.1].value == pytest.approx(2 * s4.reward_gains(ch)[0.1].value) and gains[0.1].above_zero
+    assert s4.reward_gains(ch, A)[0.1].value == 0.0
+    table = s4.outcome_table(ch).set_index(["B share of pre-training", "B half"])
+    high = table.loc[("10%", "high (op 4-5)")]
+    assert high["RL change, outcome pass@1"].startswith("+0.500") and high["RL change, verified pass@1"].startswith(
+        "+0.000")
+    lines = s4.outcome_reading(ch).splitlines()
+    assert "without raising how often B's solution verifies" in lines[1]
+    assert "RL does not raise B's right answers" in lines[0]
+    assert "B prompts alone" in s4.reading(ch)
 
 
 def test_wl_similarity_ignores_names_and_sees_structure():

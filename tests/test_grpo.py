@@ -12,7 +12,7 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 
 MIX = Mixture.band(2, 4, "animals-zoo")
 LOG_FIELDS = {"step", "generate_s", "rollout_s", "truncated_frac", "reward_mean", "reward_std", "reward_group_std",
-              "frac_zero_std", "kl", "rollout_tokens",
+              "frac_zero_std", "reward_by_template", "kl", "rollout_tokens",
               "tokens", "t_rl", "t_rl_actual", "step_s", "elapsed_s", "loss", "lr"}
 
 
@@ -75,6 +75,7 @@ def test_reward_wiring_strict_gold_gets_one():
     prompts, problem = list(ds["prompt"]), list(ds["problem"])
     out = rec(prompts * 2, [p.completion for p in probs] + wrong, problem=problem * 2)
     assert out == [1.0] * 3 + [0.0] * 3 and rec.last == out
+    assert rec.last_templates == [p.template for p in probs] * 2  # each reward's context, for the per-context log
     mix = _RewardRecorder(cfg(reward_kind="mix", reward_alpha=0.2))
     assert mix(prompts, wrong, problem=problem) == pytest.approx([0.8] * 3)  # process right, answer wrong
 
@@ -117,6 +118,7 @@ def test_smoke_run_logs_checkpoint_and_resume(tiny_parent, tmp_path, monkeypatch
     for r in rows:
         assert LOG_FIELDS <= set(r)
         assert 0 <= r["frac_zero_std"] <= 1 and r["rollout_tokens"] > 0 and r["kl"] >= 0
+        assert r["reward_by_template"] == {"animals-zoo": pytest.approx(r["reward_mean"], abs=1e-5)}  # one context
     assert rows[1]["tokens"] == rows[0]["tokens"] + rows[1]["rollout_tokens"]
     # T_RL = 5/3 N r L_total with a reference model (paper.md section 6)
     assert rows[1]["t_rl"] == pytest.approx(5 / 3 * 8 * 4 * (256 + 24))

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..experiments.recipes import Recipe, get_recipe
-from ..results import Estimate, Result, k_max, load_or_run, paired_delta, select
+from ..results import COUNTS, Estimate, Result, k_max, load_or_run, paired_delta, select
 from .claims import NOT_REPRODUCED, PARTLY, REPRODUCED, Claim, all_or_some, gated
 
 RECIPE = "S4"
@@ -140,14 +140,64 @@ def base_check(ch: Exposure) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# -- answers against verified solutions (beyond the paper) --------------------------------------------------------
+
+METRIC_OF = {"verified": "pass@k", "outcome": "outcome_pass@k"}
+
+
+def outcome_table(ch: Exposure) -> pd.DataFrame:
+    """B's pass@1 per share and half, counted two ways: verified (every step right, B's names included: the
+    paper's metric) and outcome (the right answer, whatever the steps); the base's value and RL's paired change
+    in each. A model that computes B's answer in A's words gets the answer and fails the verifier."""
+    rows = []
+    for s, (base, rl) in ch.shares.items():
+        b_base = _of(ch.runs.records(base), B)
+        b_rl = _of(ch.runs.records(rl), B) if rl else None
+        for band, ops in ch.bands.items():
+            row = {"B share of pre-training": pct(s), "B half": f"{band} (op {ops[0]}-{ops[1]})"}
+            for count in COUNTS:
+                row[f"base, {count} pass@1"] = ch.runs.value(base, f"{B}:{band}", METRIC_OF[count], 1).fmt()
+            for count in COUNTS:
+                row[f"RL change, {count} pass@1"] = (paired_delta(b_base, b_rl, ops, 1, count=count).fmt(True)
+                                                     if b_rl is not None else "not run")
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def outcome_reading(ch: Exposure) -> str:
+    """What the outcome table says on B's high half, computed from it."""
+    ops = ch.bands["high"]
+    lines = []
+    for s, (base, rl) in ch.shares.items():
+        if not rl:
+            continue
+        b, m = _of(ch.runs.records(base), B), _of(ch.runs.records(rl), B)
+        out, ver = (paired_delta(b, m, ops, 1, count=c) for c in ("outcome", "verified"))
+        what = ("RL raises how often B's answer is right without raising how often B's solution verifies"
+                if out.above_zero and not ver.above_zero else
+                "both counts rise" if out.above_zero else "RL does not raise B's right answers")
+        lines.append(f"- {pct(s)} B, op {ops[0]}-{ops[1]}: outcome pass@1 {out.fmt(True)}, verified pass@1 "
+                     f"{ver.fmt(True)}: {what}.")
+    return "\n".join(lines)
+
+
 # -- A.8: reward curves ---------------------------------------------------------------------------------------
 
-def reward_gain(rows: list[dict], window: int = REWARD_WINDOW) -> Estimate:
+def reward_series(rows: list[dict], context: str | None = None) -> list[float]:
+    """Mean training reward per GRPO step: of the whole batch (A and B prompts), or of one context's prompts alone
+    (`reward_by_template`, logged by runs from session 5 on; an older log has none)."""
+    if context is None:
+        return [x["reward_mean"] for x in rows if x.get("reward_mean") is not None]
+    return [x["reward_by_template"][context] for x in rows
+            if (x.get("reward_by_template") or {}).get(context) is not None]
+
+
+def reward_gain(rows: list[dict], window: int = REWARD_WINDOW, context: str | None = None) -> Estimate:
     """Mean training reward of the last `window` GRPO steps minus the first `window`, with a Welch 95% interval
-    over steps (nan when the log is shorter than two windows)."""
+    over steps (nan when the log is shorter than two windows); `context` restricts it to that context's prompts."""
     from scipy import stats
 
-    r = [x["reward_mean"] for x in rows if x.get("reward_mean") is not None]
+    r = reward_series(rows, context)
     if len(r) < 2 * window:
         return Estimate(math.nan, math.nan, math.nan)
     first, last = np.array(r[:window]), np.array(r[-window:])
@@ -161,9 +211,10 @@ def reward_gain(rows: list[dict], window: int = REWARD_WINDOW) -> Estimate:
     return Estimate(d, d - h, d + h)
 
 
-def reward_gains(ch: Exposure) -> dict[float, Estimate]:
-    """{share: reward gain} of the RL arms whose log has two windows of steps (a smoke run has fewer)."""
-    gains = {s: reward_gain(ch.runs.logs(rl, "rl")) for s, (_, rl) in ch.shares.items() if rl}
+def reward_gains(ch: Exposure, context: str | None = None) -> dict[float, Estimate]:
+    """{share: reward gain} of the RL arms whose log has two windows of steps (a smoke run has fewer; with
+    `context`, only arms that logged that context's own reward)."""
+    gains = {s: reward_gain(ch.runs.logs(rl, "rl"), context=context) for s, (_, rl) in ch.shares.items() if rl}
     return {s: g for s, g in gains.items() if not math.isnan(g.value)}
 
 
@@ -328,10 +379,11 @@ def reading(ch: Exposure) -> str:
             d1, dk = change(ch.dt, "share", s, B, "high", 1), change(ch.dt, "share", s, B, "high", km)
             line += f"; RL changes it by {dk.fmt(True)} (pass@1 by {d1.fmt(True)})"
         lines.append(line + ".")
-    gains = reward_gains(ch)
-    if gains:
-        lines.append("- Reward gain over the run (last minus first 5 steps): "
-                     + "; ".join(f"{pct(s)} {e.fmt(True)}" for s, e in gains.items()) + ".")
+    for context, what in ((None, "all prompts"), (B, "B prompts alone")):
+        gains = reward_gains(ch, context)
+        if gains:
+            lines.append(f"- Reward gain over the run (last minus first {REWARD_WINDOW} steps), {what}: "
+                         + "; ".join(f"{pct(s)} {e.fmt(True)}" for s, e in gains.items()) + ".")
     return "\n".join(lines)
 
 
@@ -426,17 +478,34 @@ def fig4(ch: Exposure):
 
 
 def fig_rewards(ch: Exposure):
-    """The paper's Fig 17 (A.8): training reward per GRPO step, one line per exposure share."""
+    """The paper's Fig 17 (A.8): training reward per GRPO step, one line per exposure share; beside it the reward
+    of the B prompts alone, for the runs that logged it (the paper shows the mixed batch's only)."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6.5, 3.4), layout="constrained")
-    for s, (_, rl) in ch.shares.items():
+    from ..plots import PALETTE
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.4), sharey=True, layout="constrained")
+    missing = []
+    for i, (s, (_, rl)) in enumerate(ch.shares.items()):
         rows = ch.runs.logs(rl, "rl") if rl else []
+        colour = PALETTE[i % len(PALETTE)]
         if rows:
-            ax.plot([r["step"] for r in rows], [r.get("reward_mean") for r in rows], marker=".", label=pct(s))
-    ax.set(xlabel="GRPO step", ylabel="mean reward (50% A, 50% B prompts)", ylim=(-0.02, 1.02),
-           title="training reward by B share of pre-training")
-    ax.legend(title="B share", fontsize=8)
+            axes[0].plot([r["step"] for r in rows], reward_series(rows), marker=".", color=colour, label=pct(s))
+        b_rows = [r for r in rows if (r.get("reward_by_template") or {}).get(B) is not None]
+        if b_rows:
+            axes[1].plot([r["step"] for r in b_rows], reward_series(b_rows, B), marker=".", color=colour,
+                         label=pct(s))
+        elif rows:
+            missing.append(pct(s))
+    axes[0].set(xlabel="GRPO step", ylabel="mean reward", ylim=(-0.02, 1.02), title="all prompts (50% A, 50% B)")
+    axes[1].set(xlabel="GRPO step", title="B prompts alone")
+    if missing:
+        axes[1].text(0.5, 0.5, "not logged by the run" + ("s" if len(missing) > 1 else "") + " at "
+                     + ", ".join(missing) + "\n(per-context rewards are logged from session 5 on)",
+                     transform=axes[1].transAxes, ha="center", va="center", fontsize=8, color="grey")
+    for ax in axes:
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(title="B share", fontsize=8)
     return fig
 
 

@@ -224,12 +224,15 @@ class _RewardRecorder:
         self.fn = config.reward_function()
         self.__name__ = self.fn.__name__  # TRL names the reward metric after it
         self.last: list[float] = []
+        self.last_templates: list[str] = []  # each reward's context (template), for the per-context reward log
         self.seconds = 0.0  # time of the last call
 
     def __call__(self, prompts, completions, problem, **kwargs) -> list[float]:
         t0 = time.perf_counter()
         probs = [json.loads(p) if isinstance(p, str) else p for p in problem]
         self.last = self.fn(prompts, completions, problem=probs)
+        self.last_templates = [p.get("template") if isinstance(p, dict) else getattr(p, "template", None)
+                               for p in probs]
         self.seconds = time.perf_counter() - t0
         return self.last
 
@@ -355,7 +358,7 @@ def _make_trainer_class():
             gen_s = time.perf_counter() - self.rl_t_step
             self.rl_times["rollout"] += gen_s
             r = self.num_generations
-            rewards = list(self.rl_recorder.last)
+            rewards, contexts = list(self.rl_recorder.last), list(self.rl_recorder.last_templates)
             groups = [rewards[i:i + r] for i in range(0, len(rewards), r)]
             spread = [_std(g) for g in groups]
             p_tok, c_tok = int(out["prompt_mask"].sum()), int(out["completion_mask"].sum())
@@ -366,6 +369,9 @@ def _make_trainer_class():
                 "reward_mean": _mean(rewards), "reward_std": _std(rewards),
                 "reward_group_std": _mean(spread),  # mean within-group spread
                 "frac_zero_std": _mean([float(s < 1e-6) for s in spread]),  # groups that give no gradient
+                # each context's own mean reward: a mixed A/B batch's mean hides which context the reward came from
+                "reward_by_template": {t: _round(_mean([x for x, c in zip(rewards, contexts) if c == t]))
+                                       for t in sorted({c for c in contexts if c is not None})},
                 "prompt_tokens": p_tok, "completion_tokens": c_tok, "rollout_tokens": p_tok + c_tok,
                 "mean_completion_len": c_tok / max(1, len(rewards)),
                 "truncated_frac": 1.0 - float(stopped.float().mean()),  # hit max_response_tokens
