@@ -283,7 +283,7 @@ def cmd_verify(args) -> int:
         rows.append((str(op), str(r["problems"]), str(r["samples"]), f"{r['process_acc']:.3f}",
                      f"{r['outcome_acc']:.3f}", *(f"{r[k]:.3f}" if k in r else "-" for k in ks)))
     _print_table(cols, rows)
-    print("\npass@k counts a sample correct only if process-verified (paper.md section 3).")
+    print("\npass@k counts a sample only if it is process-verified (every step and the answer right).")
     return 0
 
 

@@ -158,7 +158,7 @@ def test_glossary_terms():
 
 def test_pages_cite_the_paper_not_the_digest():
     """Readers have the paper, not the team's digest (paper.md): pages cite the paper's own sections."""
-    for page in (ROOT / "book").glob("*.md"):
+    for page in [*(ROOT / "book").glob("*.md"), *(ROOT / "notebooks").glob("*.ipynb")]:
         assert "paper.md" not in page.read_text(), f"{page.name} cites paper.md"
     from reasonlab.experiments import list_recipes, recipe_info
 
