@@ -210,7 +210,8 @@ def provenance_line(manifest: dict) -> str:
     ]
     wall = manifest.get("wall_time_s")
     if wall is not None:
-        parts.append(f"wall time {wall:.1f} s" if wall < 120 else f"wall time {wall / 60:.0f} min")
+        at_least = "at least " if manifest.get("wall_time_complete") is False else ""  # some parts not timed
+        parts.append(f"wall time {at_least}" + (f"{wall:.1f} s" if wall < 120 else f"{wall / 60:.0f} min"))
     return "Provenance: " + " · ".join(parts)
 
 

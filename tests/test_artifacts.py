@@ -227,3 +227,30 @@ def test_committed_results_keep_their_artifact_keys():
             assert parent.endswith(f"/{last_dir.name}/final"), (path.name, arm, parent, last_dir.name)
             checked += 1
     assert checked >= 8
+
+
+def test_committed_results_wall_time_is_the_work_behind_them():
+    """Provenance's wall time is the work itself: each trained stage once (a shared or re-keyed base too) plus each
+    evaluation; a result with a part untimed says "at least"."""
+    from reasonlab.provenance import RESULTS_DIR, provenance_line
+
+    for path in sorted(RESULTS_DIR.glob("*.json")):
+        raw = json.loads(path.read_text())
+        if raw["manifest"].get("kind") != "recipe-result":
+            continue
+        wall, complete = runner.work_wall_time(raw["data"])
+        assert raw["manifest"]["wall_time_s"] == pytest.approx(wall, abs=0.2), path.name
+        assert raw["manifest"].get("wall_time_complete", True) == complete, path.name
+        assert ("wall time at least" in provenance_line(raw["manifest"])) == (not complete)
+
+
+def test_work_wall_time_counts_a_shared_base_once():
+    base = {"weights_sha256": {"model.safetensors": "b"}, "wall_time_s": 100.0}
+    data = {"records": {"x": [], "y": []},
+            "training_manifests": {"x": {"pretrain": base, "rl": {"weights_sha256": {"m": "x"}, "wall_time_s": 10.0}},
+                                   "y": {"pretrain": {**base, "config_hash": "rekeyed"},
+                                         "rl": {"weights_sha256": {"m": "y"}, "wall_time_s": 20.0}}},
+            "arm_work": {"x": {"eval_wall_time_s": 5.0}, "y": {"eval_wall_time_s": None}}}
+    assert runner.work_wall_time(data) == (135.0, False)  # y's evaluation untimed: a lower bound
+    data["arm_work"]["y"]["eval_wall_time_s"] = 6.0
+    assert runner.work_wall_time(data) == (141.0, True)

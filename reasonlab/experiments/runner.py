@@ -295,14 +295,28 @@ def run_recipe(recipe_id: str, scale: str = "laptop", arms: list[str] | None = N
         if arms:  # a subset of arms joins the arms already in the result (each keeps its own manifests)
             data = _merge_arms(name, data, [a.name for a in recipe.arms])
         work = data["arm_work"].values()
-        wall = (sum(w["train_wall_time_s"] + (w["eval_wall_time_s"] or 0.0) for w in work)
-                + sum(data["shared_stage_wall_time_s"].values()))
+        wall, complete = work_wall_time(data)
         manifest = make_manifest("recipe-result", {"recipe": recipe.id, "scale": recipe.scale.name, "seed": seed,
                                                    "arms": list(data["records"])}
                                  | ({"rl_seed": rl_seed} if rl_seed is not None else {}),
                                  parents=tuple(w["parent"] for w in work), wall_time_s=wall,
-                                 recipe=recipe.id, scale=recipe.scale.name)
+                                 wall_time_complete=complete, recipe=recipe.id, scale=recipe.scale.name)
         return save_result(name, data, manifest)
+
+
+def work_wall_time(data: dict) -> tuple[float, bool]:
+    """(seconds, complete) of the work behind a recipe result: every distinct trained stage once, told apart by
+    the weights it wrote (a base shared by arms, or the same base re-keyed, counts once), plus every arm's
+    evaluation; `complete` is False when some part's time was not recorded (the sum is then a lower bound)."""
+    stages: dict[str, float | None] = {}
+    for arm_stages in data.get("training_manifests", {}).values():
+        for m in arm_stages.values():
+            identity = json.dumps(m.get("weights_sha256") or m.get("config_hash"), sort_keys=True)
+            stages[identity] = m.get("wall_time_s")
+    evals = [w.get("eval_wall_time_s") for w in data.get("arm_work", {}).values()]
+    parts = list(stages.values()) + evals
+    complete = bool(evals) and len(evals) == len(data.get("records", {})) and None not in parts
+    return round(sum(float(x or 0.0) for x in parts), 1), complete
 
 
 def run_point(recipe_id: str, scale: str, arm: str, params: dict | None = None, seed: int = 0,
