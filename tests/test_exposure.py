@@ -187,3 +187,17 @@ def test_a_share_of_b_in_rl_outside_the_grid_runs_from_the_one_percent_base():
                      "high", 4).lo >= -1
     assert get_recipe("A.6.2", "smoke", rl_b_shares=(0.25,)).arm("base").pretrain == \
         get_recipe("S4", "smoke").arm("exposure-1pct-base").pretrain  # the 1% base
+
+
+def test_a_second_rl_seed_is_paired_with_the_same_base():
+    ch = _exposure({0.0: (0, 0), 0.1: (0, 2)})
+    assert s4.seeds_table(ch).empty and "exposure-10pct-rl with a second RL seed" in s4.missing_runs(ch)
+    rl = "exposure-10pct-rl"
+    rerun = Result("S4-test-rlseed1", {"config": {"arms": [rl]}},
+                   {"records": {rl: _records(4)}, "training_logs": {}, "table": []})
+    ch = dataclasses.replace(ch, reruns={1: rerun})
+    table = s4.seeds_table(ch).set_index("RL seed")
+    assert list(table.index) == [0, 1] and set(table["B share of pre-training"]) == {"10%"}
+    col = "B high outcome pass@1"  # verified 2 of 4 times (seed 0) and 4 of 4 (seed 1), against a base at 0
+    assert table.loc[0, col].startswith("+0.500") and table.loc[1, col].startswith("+1.000")
+    assert "exposure-10pct-rl with a second RL seed" not in s4.missing_runs(ch)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..experiments.recipes import Recipe, get_recipe
-from ..results import COUNTS, Estimate, Result, k_max, load_or_run, paired_delta, select
+from ..results import COUNTS, Estimate, Result, k_max, load_or_run, paired_delta, reruns, select
 from .claims import NOT_REPRODUCED, PARTLY, REPRODUCED, Claim, all_or_some, gated
 
 RECIPE = "S4"
@@ -34,6 +34,7 @@ A_MIN = 0.9  # a base qualifies for RL when its A pass@k_max is >= this on both 
 FLAT_TOL = 0.05  # "A stays stable": every A change >= -FLAT_TOL
 REWARD_WINDOW = 5  # A.8: the reward gain compares the mean reward of the last and the first steps
 DIMINISHING_TOL = 0.05  # A.6.2: the 100% arm's B gain at most this above the 50% arm's
+SECOND_SEED_SHARES = (0.01, 0.1)  # the issue's budget: a second RL seed for these exposure shares
 
 PAPER = {  # the paper's numbers (Sec. 4, Fig 4; App. A.6, A.8)
     "S4": "0% or 0.1% B: no transfer; >= 1% B: strong transfer up to op 20, up to +60 points pass@128 (Fig 4)",
@@ -46,13 +47,15 @@ PAPER = {  # the paper's numbers (Sec. 4, Fig 4; App. A.6, A.8)
 
 @dataclass
 class Exposure:
-    """The chapter's data: the S4 result (a base and an RL arm per exposure share), the recipe, and the A.6 results
-    that are committed ({recipe id: result})."""
+    """The chapter's data: the S4 result (a base and an RL arm per exposure share), the recipe, the A.6 results
+    that are committed ({recipe id: result}) and S4's reruns of some RL arms with other RL seeds ({rl_seed:
+    result}, evaluated on the same problems, so paired with the same bases)."""
 
     runs: Result
     recipe: Recipe
     a6: dict[str, Result] = field(default_factory=dict)
     seed: int = 0
+    reruns: dict[int, Result] = field(default_factory=dict)
 
     @cached_property
     def k_max(self) -> int:
@@ -88,7 +91,7 @@ def load(scale: str = "laptop", seed: int = 0, fresh: bool = False) -> Exposure:
             a6[rid] = load_or_run(rid, scale, seed, fresh)
         except FileNotFoundError:  # not run yet at this scale: the chapter says so
             pass
-    return Exposure(runs, get_recipe(RECIPE, scale), a6, seed)
+    return Exposure(runs, get_recipe(RECIPE, scale), a6, seed, reruns(RECIPE, scale, seed) if not fresh else {})
 
 
 def _of(records: list[dict], template: str) -> list[dict]:
@@ -337,6 +340,11 @@ def missing_runs(ch: Exposure) -> str:
     if todo:
         lines.append(f"- S4: not run yet at this scale: {', '.join(todo)} "
                      f"(`python -m reasonlab run S4 --scale {sc} --arm NAME`).")
+    for s in SECOND_SEED_SHARES:
+        rl = next((a.name for a in ch.recipe.arms if a.rl and a.param("b_share") == s), None)
+        if rl and not any(rl in r.models for r in ch.reruns.values()):
+            lines.append(f"- S4: {rl} with a second RL seed (`python -m reasonlab run S4 --scale {sc} --rl-seed 1 "
+                         f"--arm {rl}`).")
     for rid in A6:
         recipe = get_recipe(rid, sc)
         done = set(ch.a6[rid].models) if rid in ch.a6 else set()
@@ -345,6 +353,25 @@ def missing_runs(ch: Exposure) -> str:
             lines.append(f"- {rid}: not run yet at this scale: {', '.join(todo)} "
                          f"(`python -m reasonlab run {rid} --scale {sc} --arm NAME`).")
     return "\n".join(lines) if lines else "Every arm of S4, A.6.1 and A.6.2 has run at this scale."
+
+
+def seeds_table(ch: Exposure) -> pd.DataFrame:
+    """Each RL arm that has run with more than one RL seed: per seed, its paired change against the same base on
+    B's high half (verified pass@k_max, outcome pass@1) and A's high half (pass@1). Empty when no arm has reruns."""
+    km, ops, rows = ch.k_max, ch.bands["high"], []
+    for s, (base, rl) in ch.shares.items():
+        seeds = {0: ch.runs} | {n: r for n, r in ch.reruns.items() if rl in r.models}
+        if not rl or len(seeds) < 2:
+            continue
+        base_records = ch.runs.records(base)
+        for n, result in seeds.items():
+            b, m = _of(base_records, B), _of(result.records(rl), B)
+            a_b, a_m = _of(base_records, A), _of(result.records(rl), A)
+            rows.append({"B share of pre-training": pct(s), "RL seed": n,
+                         f"B high pass@{km}": paired_delta(b, m, ops, km).fmt(True),
+                         "B high outcome pass@1": paired_delta(b, m, ops, 1, count="outcome").fmt(True),
+                         "A high pass@1": paired_delta(a_b, a_m, ops, 1).fmt(True)})
+    return pd.DataFrame(rows)
 
 
 def changes_table(dt: pd.DataFrame, key: str) -> pd.DataFrame:
