@@ -36,7 +36,8 @@ def _records(b_high: int, a: int = N, problems: int = 12, b_high_outcome: int | 
 
 
 def _exposure(arms: dict[float, tuple[int, int]], a_after: int = N, rewards: dict | None = None,
-              a_base: int = N, outcomes: dict | None = None, logs_by_context: bool = False) -> s4.Exposure:
+              a_base: int = N, outcomes: dict | None = None, logs_by_context: bool = False,
+              strict: dict | None = None) -> s4.Exposure:
     """A synthetic S4 result: per share, the base's and the RL arm's B high-half verified counts (of N), and
     optionally their right-answer counts (`outcomes`: {share: (before, after)})."""
     recipe = get_recipe("S4", "smoke", shares=tuple(arms))
@@ -50,6 +51,8 @@ def _exposure(arms: dict[float, tuple[int, int]], a_after: int = N, rewards: dic
         logs[rl] = {"rl": [{"step": i, "reward_mean": r} | ({"reward_by_template": {A: 1.0, B: 2 * r - 1.0}}
                                                              if logs_by_context else {})
                            for i, r in enumerate(curve)]}
+    for share, (verified, outcome) in (strict or {}).items():  # the strict-reward arm beyond the paper
+        records[f"exposure-{s4.pct(share)[:-1]}pct-rl-strict"] = _records(verified, b_high_outcome=outcome)
     spec = dataclasses.replace(recipe.evaluation.eval_spec(recipe.scale, A), n_boot=20)  # the table's intervals
     table = pd.concat([summarise(r, spec, m, by_template=True) for m, r in records.items()])
     result = Result("S4-test", {"config": {"arms": list(records)}},
@@ -201,3 +204,17 @@ def test_a_second_rl_seed_is_paired_with_the_same_base():
     col = "B high outcome pass@1"  # verified 2 of 4 times (seed 0) and 4 of 4 (seed 1), against a base at 0
     assert table.loc[0, col].startswith("+0.500") and table.loc[1, col].startswith("+1.000")
     assert "exposure-10pct-rl with a second RL seed" not in s4.missing_runs(ch)
+
+
+def test_the_strict_reward_arm_sits_beside_the_paper_arms_without_a_verdict():
+    plain = _exposure({0.0: (0, 0), 0.1: (0, 0)}, outcomes={0.1: (1, 3)})
+    assert plain.strict == {}
+    assert s4.reward_table(plain).empty and "exposure-10pct-rl-strict" in s4.missing_runs(plain)
+    ch = _exposure({0.0: (0, 0), 0.1: (0, 0)}, outcomes={0.1: (1, 3)}, strict={0.1: (2, 2)})
+    assert ch.shares[0.1] == ("exposure-10pct-base", "exposure-10pct-rl")  # the strict arm is not the paper's arm
+    assert ch.strict == {0.1: ("exposure-10pct-base", "exposure-10pct-rl-strict")}
+    t = s4.reward_table(ch).set_index("RL reward")
+    assert t.loc["outcome", "B high pass@1"].startswith("+0.000") and t.loc["strict", "B high pass@1"].startswith(
+        "+0.500")
+    assert t.loc["outcome", "B high outcome pass@1"].startswith("+0.500")
+    assert _verdicts(ch) == _verdicts(_exposure({0.0: (0, 0), 0.1: (0, 0)}, outcomes={0.1: (1, 3)}))  # no verdict

@@ -93,14 +93,19 @@ def test_laptop_evaluation_meets_the_calibration_requirements():
 
 def test_s4_exposures_and_mixture_names():
     r = get_recipe("S4", "paper")
-    rl_arms = [a for a in r.arms if a.rl]
+    rl_arms = [a for a in r.arms if a.param("stage") == "rl"]
     assert [a.param("b_share") for a in rl_arms] == [0, 0.001, 0.01, 0.1]
+    strict = r.arm("exposure-10pct-rl-strict")  # beyond the paper: one knob (the reward) changed at 10%
+    assert strict.rl == dataclasses.replace(r.arm("exposure-10pct-rl").rl, reward=Reward("strict"))
+    assert strict.pretrain == r.arm("exposure-10pct-base").pretrain
+    assert [a.name for a in get_recipe("S4", "smoke", strict_shares=()).arms if a.rl] == [a.name for a in rl_arms]
     assert [a.pretrain.mixture.name for a in rl_arms] == [
         "A2-20", "A2-20:0.999+B2:0.001", "A2-20:0.99+B2:0.01", "A2-20:0.9+B2:0.1"]
     assert [a.name for a in r.arms[:4]] == ["exposure-0pct-base", "exposure-0pct-rl", "exposure-0.1pct-base",
                                             "exposure-0.1pct-rl"]
     assert all(a.rl.mixture.name == "A2-20:0.5+B2-20:0.5" for a in rl_arms)
-    assert all(base.pretrain == rl.pretrain and base.rl is None for base, rl in zip(r.arms[::2], r.arms[1::2]))
+    paper_arms = [a for a in r.arms if a.param("stage") in ("base", "rl")]
+    assert all(base.pretrain == rl.pretrain and base.rl is None for base, rl in zip(paper_arms[::2], paper_arms[1::2]))
     assert r.evaluation.by_template and r.evaluation.templates == ("animals-zoo", "teachers-school")
     assert r.evaluation.bands == (("low", 2, 11), ("high", 12, 20))
 

@@ -70,9 +70,15 @@ class Exposure:
         """{B share of pre-training: (base model, RL model or None)} for every share whose base was evaluated."""
         out: dict[float, list] = {}
         for a in self.recipe.arms:
-            if a.name in self.runs.models:
+            if a.name in self.runs.models and a.param("stage") in ("base", "rl"):  # the paper's arms
                 out.setdefault(a.param("b_share"), [None, None])[a.rl is not None] = a.name
         return {s: (base, rl) for s, (base, rl) in sorted(out.items()) if base is not None}
+
+    @cached_property
+    def strict(self) -> dict[float, tuple[str, str]]:
+        """{B share: (base, strict-reward RL arm)} of the arms beyond the paper that have run."""
+        return {a.param("b_share"): (self.shares[a.param("b_share")][0], a.name) for a in self.recipe.arms
+                if a.param("stage") == "rl-strict" and a.name in self.runs.models and a.param("b_share") in self.shares}
 
     @cached_property
     def dt(self) -> pd.DataFrame:
@@ -182,6 +188,26 @@ def outcome_reading(ch: Exposure) -> str:
         lines.append(f"- {pct(s)} B, op {ops[0]}-{ops[1]}: outcome pass@1 {out.fmt(True)}, verified pass@1 "
                      f"{ver.fmt(True)}: {what}.")
     return "\n".join(lines)
+
+
+def reward_table(ch: Exposure) -> pd.DataFrame:
+    """Beyond the paper: per share with a strict-reward arm, the outcome-reward arm and the strict-reward arm side by
+    side, each paired with the same base on B (verified and outcome pass@1 per half, verified pass@k_max on the
+    high half) and A (pass@1, high half). Empty when no strict-reward arm has run."""
+    km, rows = ch.k_max, []
+    for s, (base, strict) in ch.strict.items():
+        for label, model in (("outcome", ch.shares[s][1]), ("strict", strict)):
+            if model is None:
+                continue
+            row = {"B share of pre-training": pct(s), "RL reward": label}
+            columns = ((B, "low", 1, "verified"), (B, "low", 1, "outcome"), (B, "high", 1, "verified"),
+                       (B, "high", 1, "outcome"), (B, "high", km, "verified"), (A, "high", 1, "verified"))
+            for t, band, k, count in columns:
+                d = paired_delta(_of(ch.runs.records(base), t), _of(ch.runs.records(model), t), ch.bands[band], k,
+                                 count=count)
+                row[f"{LETTER[t]} {band} {'outcome ' if count == 'outcome' else ''}pass@{k}"] = d.fmt(True)
+            rows.append(row)
+    return pd.DataFrame(rows)
 
 
 # -- A.8: reward curves ---------------------------------------------------------------------------------------
@@ -341,7 +367,7 @@ def missing_runs(ch: Exposure) -> str:
         lines.append(f"- S4: not run yet at this scale: {', '.join(todo)} "
                      f"(`python -m reasonlab run S4 --scale {sc} --arm NAME`).")
     for s in SECOND_SEED_SHARES:
-        rl = next((a.name for a in ch.recipe.arms if a.rl and a.param("b_share") == s), None)
+        rl = next((a.name for a in ch.recipe.arms if a.param("stage") == "rl" and a.param("b_share") == s), None)
         if rl and not any(rl in r.models for r in ch.reruns.values()):
             lines.append(f"- S4: {rl} with a second RL seed (`python -m reasonlab run S4 --scale {sc} --rl-seed 1 "
                          f"--arm {rl}`).")
@@ -426,6 +452,11 @@ def deviations(ch: Exposure) -> str:
                  f"1,024), actor lr {sc.rl_lr:g}; one RL seed per arm unless a table says otherwise, so intervals "
                  f"are over problems, not over training runs.")
     notes.append(f"- pass@k up to k = {ch.k_max} (the paper: 128), the bases and the RL arms at the same n.")
+    strict = sorted({a.param("b_share") for a in ch.recipe.arms if a.param("stage") == "rl-strict"})
+    if strict:
+        notes.append(f"- Beyond the paper: at {', '.join(pct(s) for s in strict)} B, a second RL arm with the strict "
+                     f"reward (one knob changed), to tell a transfer that fails from a reward that pays for B's "
+                     f"answer in A's words. It carries no verdict.")
     return "\n".join(notes)
 
 

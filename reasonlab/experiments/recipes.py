@@ -496,16 +496,22 @@ def _edge_filter_arm(scale: Scale, pre: NextToken) -> Arm:
 
 
 S4_SHARES = (0.0, 0.001, 0.01, 0.1)  # context-B share of pre-training: 0%, 0.1%, 1%, 10% (paper.md S4 / Fig 4)
+# Beyond the paper: at these shares also an RL arm with the strict (process-verified) reward, one knob changed, to
+# tell apart "RL cannot carry A's procedure into B" from "the outcome reward pays for B's answer in A's words"
+S4_STRICT_SHARES = (0.1,)
 
 
 @_recipe("S4", "How much pre-training exposure does a context need?", "Fig 4 (paper, Sec. 4)",
          "With context B seen only at op 2 in pre-training, how much B exposure lets RL transfer to B?",
          "0% or 0.1% B: RL cannot transfer to B. >= 1% B: strong transfer even at op 20 (up to +60% pass@128).",
          "pass@k on context B per op after RL, across B exposure shares")
-def s4(scale: Scale, shares=S4_SHARES):
+def s4(scale: Scale, shares=S4_SHARES, strict_shares=S4_STRICT_SHARES):
     """Per B share s: a base pre-trained on A (context ops) + B at their lowest op with share s, and that base
-    after GRPO on 50% A / 50% B over the context ops. Both are evaluated, so each RL gain is paired with its base."""
+    after GRPO on 50% A / 50% B over the context ops. Both are evaluated, so each RL gain is paired with its base.
+    For a share also in `strict_shares`, a third arm: the same GRPO with the strict reward (beyond the paper)."""
     shares = _check_values("context-B exposure shares", shares)
+    strict_shares = (_check_values("context-B exposure shares with a strict-reward arm", strict_shares)
+                     if tuple(strict_shares) else ())  # none: the paper's grid alone
     lo, hi = scale.context_ops
     rl_mix = mixture([("A", lo, hi, 0.5), ("B", lo, hi, 0.5)], scale)  # 50% A / 50% B over op 2-20 (paper, Sec. 4)
     arms = []
@@ -513,6 +519,9 @@ def s4(scale: Scale, shares=S4_SHARES):
         pre = _pretrain(scale, exposure_pretrain(scale, s, (lo, lo)))  # B at op 2 only (paper, Sec. 4)
         arms += [Arm(f"exposure-{_pct(s)}-base", pre, params=(("b_share", s), ("stage", "base"))),
                  Arm(f"exposure-{_pct(s)}-rl", pre, rl=_rl(scale, rl_mix), params=(("b_share", s), ("stage", "rl")))]
+        if s in strict_shares:
+            arms.append(Arm(f"exposure-{_pct(s)}-rl-strict", pre, rl=_rl(scale, rl_mix, Reward("strict")),
+                            params=(("b_share", s), ("stage", "rl-strict"))))
     return arms, _context_eval(scale)
 
 
@@ -521,9 +530,9 @@ def s4(scale: Scale, shares=S4_SHARES):
          "simple ops (in-dist) copy A's patterns; hard ops produce novel structures, more so with more B exposure",
          "topology similarity of correct B graphs to A training graphs, simple vs hard ops, per exposure share",
          view_of="S4")
-def fig5(scale: Scale, shares=S4_SHARES):
+def fig5(scale: Scale, shares=S4_SHARES, strict_shares=S4_STRICT_SHARES):
     """The runs of S4, re-read."""
-    return s4(scale, shares)
+    return s4(scale, shares, strict_shares)
 
 
 S5_BETAS = (0.0, 0.2, 0.5, 0.8, 1.0)  # RL share of the budget (paper.md S5 / Fig 6)
