@@ -123,3 +123,28 @@ def test_kinds_by_band_compares_models_band_by_band():
     assert t.loc["rl-edge-filter", "verified"] == 1.0 and t.loc["base", "verified"] == 0.0
     assert s3.example_arm(samples) == "rl-edge-filter" and "rl-op10-13" in s3.samples_text(samples)
     assert s3.samples_of(samples, "rl-edge-filter").data["samples"] == arm
+
+
+def test_sample_models_keeps_committed_samples_whose_checkpoints_are_gone(tmp_path, monkeypatch):
+    """RL checkpoints are not committed: a fresh sample keeps a gone model's committed samples when they were drawn
+    with the same config (same problems and seeds), lists it as kept, and lists a model it never had as missing."""
+    from reasonlab import provenance
+    from reasonlab.chapters.outputs import coverage_note, sample_models
+
+    monkeypatch.setattr(provenance, "RESULTS_DIR", tmp_path / "results")
+    monkeypatch.setenv("REASONLAB_HOME", str(tmp_path / "home"))
+    config = {"samples": 8, "seed": 0}
+    provenance.save_result("X-samples", {"models": {"gone": ["old"], "here": ["old"]}},
+                           provenance.make_manifest("X-samples", config))
+    here = tmp_path / "home" / "artifacts" / "rl-aaa" / "final"
+    here.mkdir(parents=True)
+    (here / "manifest.json").write_text("{}")
+    checkpoints = {m: f"$REASONLAB_HOME/artifacts/rl-{k}/final" for m, k in
+                   (("gone", "bbb"), ("here", "aaa"), ("never", "ccc"))}
+    out = sample_models("X-samples", checkpoints, config, lambda final: [final.parent.name])
+    assert out == {"models": {"gone": ["old"], "here": ["rl-aaa"]}, "missing": ["never"], "kept": ["gone"],
+                   "parents": ["rl-bbb", "rl-aaa"]}
+    other = sample_models("X-samples", checkpoints, config | {"samples": 4}, lambda final: [final.parent.name])
+    assert other["missing"] == ["gone", "never"] and other["kept"] == []  # other seeds: not paired, not kept
+    note = coverage_note(Result("X", {}, out))
+    assert "Kept from the previous sample" in note and "gone" in note and "Not sampled" in note and "never" in note

@@ -691,22 +691,17 @@ def samples_result(ch: Exposure, fresh: bool = False) -> Result:
 def _compute_samples(ch: Exposure, name: str) -> None:
     import time
 
-    from ..provenance import check_artifact, local_path, make_manifest, save_result
-    from .outputs import sample_checkpoint, samples_config
+    from ..provenance import make_manifest, save_result
+    from .outputs import sample_checkpoint, sample_models, samples_config
 
     t0 = time.perf_counter()
-    models, missing, parents = {}, [], []
-    for model, work in ch.runs.data.get("arm_work", {}).items():
-        final = local_path(work.get("parent"))
-        if final is None or not (final / "manifest.json").exists():
-            missing.append(model)
-            continue
-        parents.append(check_artifact(final)["config_hash"])
-        models[model] = sample_checkpoint(final, ch.recipe, ch.seed, template=B)
-    manifest = make_manifest("S4-samples", samples_config(ch.recipe, ch.seed) | {"template": B},
-                             parents=tuple(parents), wall_time_s=time.perf_counter() - t0, recipe=RECIPE,
-                             scale=ch.recipe.scale.name)
-    save_result(name, {"models": models, "missing": missing}, manifest)
+    config = samples_config(ch.recipe, ch.seed) | {"template": B}
+    checkpoints = {model: work["parent"] for model, work in ch.runs.data.get("arm_work", {}).items()}
+    data = sample_models(name, checkpoints, config, lambda final: sample_checkpoint(final, ch.recipe, ch.seed,
+                                                                                     template=B))
+    manifest = make_manifest("S4-samples", config, parents=tuple(data.pop("parents")),
+                             wall_time_s=time.perf_counter() - t0, recipe=RECIPE, scale=ch.recipe.scale.name)
+    save_result(name, data, manifest)
 
 
 def kinds_table(samples: Result) -> pd.DataFrame:

@@ -6,6 +6,7 @@ model; the same tables and figures serve any checkpoint's samples.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -84,6 +85,46 @@ def samples_config(recipe, seed: int) -> dict:
     return {"scale": sc.name, "seed": seed, "problems_per_op": SAMPLES_PROBLEMS_PER_OP, "samples": SAMPLES_PER_PROBLEM,
             "temperature": sc.eval_temperature, "top_p": 1.0, "max_new_tokens": sc.eval_max_new_tokens,
             "bands": [list(b) for b in ev.bands], "templates": list(ev.templates)}
+
+
+def sample_models(name: str, checkpoints: dict[str, str], config: dict, sample, models_key: str = "models") -> dict:
+    """{models_key: {label: samples}, "missing": [...], "kept": [...], "parents": [...]} for the checkpoints
+    {label: portable path}: `sample(final_dir)` for each this machine has; for one it no longer has (RL arms are not
+    committed), the samples of the committed result `name` if that was drawn with the same `config` (the same
+    problems and seeds, so still paired), listed as kept; else the label is listed as missing."""
+    from ..provenance import load_result, local_path
+
+    try:
+        committed = load_result(name)
+        same = committed["manifest"]["config"] == config
+        kept_before = committed["data"].get(models_key, {}) if same else {}
+    except FileNotFoundError:
+        kept_before = {}
+    samples, missing, kept, parents = {}, [], [], []
+    for label, path in checkpoints.items():
+        final = local_path(path)
+        if final is not None and (final / "manifest.json").exists():
+            samples[label] = sample(final)
+        elif label in kept_before:
+            samples[label] = kept_before[label]
+            kept.append(label)
+        else:
+            missing.append(label)
+            continue
+        parents.append(Path(path).parent.name)  # the stage directory: its kind and artifact key
+    return {models_key: samples, "missing": missing, "kept": kept, "parents": parents}
+
+
+def coverage_note(samples: Result) -> str:
+    """Which models' samples were kept from an earlier sample and which were never taken (checkpoints gone)."""
+    notes = []
+    if samples.data.get("kept"):
+        notes.append("Kept from the previous sample, with the same problems and seeds, because their checkpoints were no "
+                     "longer on the machine that took this one: " + ", ".join(samples.data["kept"]) + ".")
+    if samples.data.get("missing"):
+        notes.append("Not sampled, because their checkpoints were no longer on the machine that took the sample: "
+                     + ", ".join(samples.data["missing"]) + ".")
+    return " ".join(notes)
 
 
 def sample_checkpoint(final, recipe, seed: int = 0, progress: bool = False, template: str | None = None) -> list[dict]:

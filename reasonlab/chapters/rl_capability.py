@@ -594,22 +594,17 @@ def _arm_checkpoints(ch: S3) -> dict[str, str]:
 def _compute_samples(ch: S3, name: str) -> None:
     import time
 
-    from ..provenance import check_artifact, local_path, make_manifest, save_result
-    from .outputs import sample_checkpoint, samples_config
+    from ..provenance import make_manifest, save_result
+    from .outputs import sample_checkpoint, sample_models, samples_config
 
     ladder_recipe = get_recipe(ladder.RECIPE, ch.recipe.scale.name)  # the same problems as the base's sample
     t0 = time.perf_counter()
-    arms, missing, parents = {}, [], []
-    for label, path in _arm_checkpoints(ch).items():
-        final = local_path(path)
-        if final is None or not (final / "manifest.json").exists():
-            missing.append(label)
-            continue
-        parents.append(check_artifact(final)["config_hash"])
-        arms[label] = sample_checkpoint(final, ladder_recipe, 0)
-    manifest = make_manifest("S3-samples", samples_config(ladder_recipe, 0), parents=tuple(parents),
+    config = samples_config(ladder_recipe, 0)
+    data = sample_models(name, _arm_checkpoints(ch), config, lambda final: sample_checkpoint(final, ladder_recipe, 0),
+                         models_key="arms")
+    manifest = make_manifest("S3-samples", config, parents=tuple(data.pop("parents")),
                              wall_time_s=time.perf_counter() - t0, recipe=RECIPE, scale=ch.recipe.scale.name)
-    save_result(name, {"arms": arms, "missing": missing}, manifest)
+    save_result(name, data, manifest)
 
 
 def samples_of(samples: Result, label: str) -> Result:
@@ -631,10 +626,9 @@ def samples_text(samples: Result) -> str:
     cfg = samples.manifest.get("config", {})
     text = (f"{cfg.get('samples', '?')} samples on each of the first {cfg.get('problems_per_op', '?')} eval problems "
             f"per op, the same problems and sampling seeds as the base model's sample (ladder chapter).")
-    if samples.data.get("missing"):
-        text += (" Not sampled, because their checkpoints were no longer on the machine that took the sample: "
-                 + ", ".join(samples.data["missing"]) + ".")
-    return text
+    from .outputs import coverage_note
+
+    return " ".join(filter(None, (text, coverage_note(samples))))
 
 
 def example_arm(samples: Result) -> str | None:
