@@ -119,8 +119,8 @@ def coverage_note(samples: Result) -> str:
     """Which models' samples were kept from an earlier sample and which were never taken (checkpoints gone)."""
     notes = []
     if samples.data.get("kept"):
-        notes.append("Kept from the previous sample, with the same problems and seeds, because their checkpoints were no "
-                     "longer on the machine that took this one: " + ", ".join(samples.data["kept"]) + ".")
+        notes.append("Kept from the previous sample, with the same problems and seeds, because their checkpoints "
+                     "were no longer on the machine that took this one: " + ", ".join(samples.data["kept"]) + ".")
     if samples.data.get("missing"):
         notes.append("Not sampled, because their checkpoints were no longer on the machine that took the sample: "
                      + ", ".join(samples.data["missing"]) + ".")
