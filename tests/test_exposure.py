@@ -37,7 +37,7 @@ def _records(b_high: int, a: int = N, problems: int = 12, b_high_outcome: int | 
 
 def _exposure(arms: dict[float, tuple[int, int]], a_after: int = N, rewards: dict | None = None,
               a_base: int = N, outcomes: dict | None = None, logs_by_context: bool = False,
-              strict: dict | None = None) -> s4.Exposure:
+              strict: dict | None = None, weak_bases: tuple = ()) -> s4.Exposure:
     """A synthetic S4 result: per share, the base's and the RL arm's B high-half verified counts (of N), and
     optionally their right-answer counts (`outcomes`: {share: (before, after)})."""
     recipe = get_recipe("S4", "smoke", shares=tuple(arms))
@@ -45,7 +45,7 @@ def _exposure(arms: dict[float, tuple[int, int]], a_after: int = N, rewards: dic
     for share, (before, after) in arms.items():
         base, rl = f"exposure-{s4.pct(share)[:-1]}pct-base", f"exposure-{s4.pct(share)[:-1]}pct-rl"
         out_before, out_after = (outcomes or {}).get(share, (None, None))
-        records[base] = _records(before, a_base, b_high_outcome=out_before)
+        records[base] = _records(before, 0 if share in weak_bases else a_base, b_high_outcome=out_before)
         records[rl] = _records(after, a_after, b_high_outcome=out_after)
         curve = (rewards or {}).get(share, [0.5] * 10)
         logs[rl] = {"rl": [{"step": i, "reward_mean": r} | ({"reward_by_template": {A: 1.0, B: 2 * r - 1.0}}
@@ -218,3 +218,15 @@ def test_the_strict_reward_arm_sits_beside_the_paper_arms_without_a_verdict():
         "+0.500")
     assert t.loc["outcome", "B high outcome pass@1"].startswith("+0.500")
     assert _verdicts(ch) == _verdicts(_exposure({0.0: (0, 0), 0.1: (0, 0)}, outcomes={0.1: (1, 3)}))  # no verdict
+
+
+def test_an_arm_whose_base_fails_the_check_carries_no_verdict():
+    """The 10% arm transfers, but its base does not know A: without it there is no contrast, and the claims say
+    what was left out."""
+    v = {c.text: c for c in s4.claims(_exposure({0.0: (0, 0), 0.01: (0, 0), 0.1: (0, 4)}, weak_bases=(0.1,)))}
+    transfer = v["At >= 1% B in pre-training, RL transfers to B up to the highest ops"]
+    assert transfer.verdict == NOT_REPRODUCED and "left out: 10%, whose base fails the base check" in transfer.ours
+    assert v["At 0% or 0.1% B in pre-training, RL does not transfer to B"].verdict == NOT_REPRODUCED
+    assert s4.qualifying_shares(_exposure({0.0: (0, 0), 0.1: (0, 4)}, weak_bases=(0.1,))) == {0.0}
+    with_it = _verdicts(_exposure({0.0: (0, 0), 0.01: (0, 0), 0.1: (0, 4)}))
+    assert with_it["At >= 1% B in pre-training, RL transfers to B up to the highest ops"] == PARTLY

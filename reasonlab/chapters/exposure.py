@@ -134,6 +134,11 @@ def value(result: Result, model: str, template: str, band: str, k) -> Estimate:
     return result.value(model, f"{template}:{band}", "pass@k", k)
 
 
+def knows_a(result: Result, base: str, bands: dict, k: int) -> bool:
+    """The base check: A pass@k >= A_MIN on every half (a base must know A before B can borrow from it)."""
+    return all(value(result, base, A, band, k).value >= A_MIN for band in bands)
+
+
 def base_check(ch: Exposure) -> pd.DataFrame:
     """Per exposure share: the base's verified pass@1 and pass@k_max on A and B per half, and whether it
     qualifies for RL (A pass@k_max >= A_MIN on both halves: a base must know A before B can borrow from it)."""
@@ -144,7 +149,7 @@ def base_check(ch: Exposure) -> pd.DataFrame:
             for band in ch.bands:
                 for k in (1, ch.k_max):
                     row[f"{LETTER[t]} {band} pass@{k}"] = value(ch.runs, base, t, band, k).fmt()
-        row["qualifies"] = all(value(ch.runs, base, A, band, ch.k_max).value >= A_MIN for band in ch.bands)
+        row["qualifies"] = knows_a(ch.runs, base, ch.bands, ch.k_max)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -210,6 +215,12 @@ def reward_table(ch: Exposure) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def qualifying_shares(ch: Exposure) -> set[float]:
+    """The exposure shares whose base passes the base check: only their RL arms carry a verdict (rule fixed before
+    the runs; an arm from a base that fails it is shown as exploration)."""
+    return {s for s, ok in zip(ch.shares, base_check(ch)["qualifies"]) if ok}
+
+
 # -- A.8: reward curves ---------------------------------------------------------------------------------------
 
 def reward_series(rows: list[dict], context: str | None = None) -> list[float]:
@@ -253,9 +264,14 @@ def verdicts(ch: Exposure) -> list[Claim]:
     """S4's claims and A.8's, each decided by the rule fixed before the runs (lab notes). With no RL arm yet, no
     claim: the chapter says which runs are missing instead."""
     dt, km = ch.dt, ch.k_max
+    qualified = qualifying_shares(ch)
+    left_out = [s for s in dt.share.unique() if s not in qualified] if not dt.empty else []
+    dt = dt[dt.share.isin(qualified)] if not dt.empty else dt  # an arm whose base fails the check: no verdict
     if dt.empty:
         return []
     shares = list(dt.share.unique())
+    note = (f" (left out: {', '.join(pct(s) for s in left_out)}, whose base fails the base check)"
+            if left_out else "")
     b_high = {s: change(dt, "share", s, B, "high", km) for s in shares}
     low = [s for s in shares if s < LOW_SHARE]
     high = [s for s in shares if s >= LOW_SHARE]
@@ -266,7 +282,8 @@ def verdicts(ch: Exposure) -> list[Claim]:
         ok = not any(b_high[s].above_zero for s in low) and any(b_high[s].above_zero for s in high)
         claims.append(Claim(
             CHAPTER, "At 0% or 0.1% B in pre-training, RL does not transfer to B", PAPER["S4"],
-            f"B high-half pass@{km} change, RL minus its base: {fmt(b_high)}", REPRODUCED if ok else NOT_REPRODUCED,
+            f"B high-half pass@{km} change, RL minus its base: {fmt(b_high)}{note}",
+            REPRODUCED if ok else NOT_REPRODUCED,
             "no low-share arm's change lies above zero, and some >= 1% arm's does (without that contrast, 'no "
             "transfer' is what RL that does nothing shows)",
             f"{fmt({s: b_high[s] for s in low})} (>= 1%: {fmt({s: b_high[s] for s in high}) or 'not run'})"
@@ -275,7 +292,7 @@ def verdicts(ch: Exposure) -> list[Claim]:
         ok = [b_high[s].above_zero for s in high]
         claims.append(Claim(
             CHAPTER, "At >= 1% B in pre-training, RL transfers to B up to the highest ops", PAPER["S4"],
-            f"B high-half pass@{km} change: {fmt({s: b_high[s] for s in high})}", all_or_some(ok),
+            f"B high-half pass@{km} change: {fmt({s: b_high[s] for s in high})}{note}", all_or_some(ok),
             f"B high-half pass@{km} change above zero for every >= 1% arm; partly when for some"))
     a_changes = {(s, band, k): change(dt, "share", s, A, band, k) for s in shares for band in ch.bands
                  for k in (1, km)}
@@ -284,11 +301,11 @@ def verdicts(ch: Exposure) -> list[Claim]:
                 f"{worst[0][1]}, pass@{worst[0][2]})")
     claims.append(Claim(
         CHAPTER, "Context A stays stable under RL on A and B", PAPER["A"],
-        smallest + ("" if any_up else "; no arm raised B, so a stable A is not evidence here"),
+        smallest + ("" if any_up else "; no arm raised B, so a stable A is not evidence here") + note,
         gated(any_up, [e.value >= -FLAT_TOL for e in a_changes.values()]),
         f"gated on some arm raising B (a null RL leaves A stable too); then every A pass@1 and pass@{km} change "
         f">= -{FLAT_TOL}"))
-    gains = reward_gains(ch)
+    gains = {s: g for s, g in reward_gains(ch).items() if s in qualified}
     if gains:
         lo_up = [gains[s].above_zero for s in gains if s < LOW_SHARE]
         hi_up = [gains[s].above_zero for s in gains if s >= LOW_SHARE]
@@ -300,7 +317,7 @@ def verdicts(ch: Exposure) -> list[Claim]:
             verdict = PARTLY
         claims.append(Claim(
             CHAPTER, "Training reward: no gain at minimal exposure, a clear gain at >= 1%", PAPER["A.8"],
-            "reward gain (last minus first 5 steps): " + fmt(gains), verdict,
+            "reward gain (last minus first 5 steps): " + fmt(gains) + note, verdict,
             "every low-share arm's gain not above zero and every >= 1% arm's above zero (Welch 95% interval over "
             "steps); not reproduced when no >= 1% arm's gain is up; partly otherwise (or with no low-share arm run)"))
     return claims + a6_verdicts(ch)
@@ -327,6 +344,11 @@ def a6_verdicts(ch: Exposure) -> list[Claim]:
         b = {s: change(dt, "rl_share", s, B, "high", km) for s in dt.rl_share.unique()}
         nums = "B high-half pass@%d change by B share of RL data: " % km + "; ".join(
             f"{pct(s)}: {e.fmt(True)}" for s, e in b.items())
+        if not knows_a(ch.a6[rid], "base", ch.bands, km):  # the base check, as for S4's bases
+            nums = (f"its base fails the base check (A pass@{km} " + ", ".join(
+                f"{band} {value(ch.a6[rid], 'base', A, band, km).fmt()}" for band in ch.bands)
+                + "), so no arm decides; " + nums)
+            b = {}  # every discriminating part fails
         if rid == "A.6.1":
             parts = [b[0.0].above_zero] if 0.0 in b else []
             if 0.0 in b and 1.0 in b:  # more B is better: the 100% arm above the 0% arm, paired per problem
