@@ -154,14 +154,18 @@ def test_trained_problems_replays_the_stream():
     assert {p.template for p in probs} == {A, B} and {p.op for p in probs if p.template == B} == {2}
 
 
+def _table_of(records: dict[str, list[dict]]) -> list[dict]:
+    """The tidy table the evaluation writes for these records (smoke bands, small bootstrap)."""
+    recipe = get_recipe("S4", "smoke")
+    spec = dataclasses.replace(recipe.evaluation.eval_spec(recipe.scale, A), n_boot=20)
+    return pd.concat([summarise(r, spec, m, by_template=True) for m, r in records.items()]).to_dict(orient="records")
+
+
 def _a6(rid: str, after: dict[float, int], base: int = 0) -> s4.Exposure:
     """A synthetic A.6 result: the base and one arm per B share of the RL data, B high-half verified counts."""
-    recipe = get_recipe(rid, "smoke", rl_b_shares=tuple(after))
     records = {"base": _records(base)} | {f"rl-B-{s4.pct(s)[:-1]}pct": _records(v) for s, v in after.items()}
-    spec = dataclasses.replace(recipe.evaluation.eval_spec(recipe.scale, A), n_boot=20)
-    table = pd.concat([summarise(r, spec, m, by_template=True) for m, r in records.items()])
     result = Result(f"{rid}-test", {"config": {"recipe": rid, "scale": "smoke", "arms": list(records)}},
-                    {"records": records, "table": table.to_dict(orient="records")})
+                    {"records": records, "table": _table_of(records)})
     ch = _exposure({0.01: (0, 3)})  # an S4 arm that transfers (the A.6 claims do not read it)
     ch.a6 = {rid: result}
     return ch
@@ -230,3 +234,24 @@ def test_an_arm_whose_base_fails_the_check_carries_no_verdict():
     assert s4.qualifying_shares(_exposure({0.0: (0, 0), 0.1: (0, 4)}, weak_bases=(0.1,))) == {0.0}
     with_it = _verdicts(_exposure({0.0: (0, 0), 0.01: (0, 0), 0.1: (0, 4)}))
     assert with_it["At >= 1% B in pre-training, RL transfers to B up to the highest ops"] == PARTLY
+
+
+def test_a6_outcome_against_verified_and_a_weak_base():
+    ch = _a6("A.6.2", {0.0: 0, 0.1: 0, 1.0: 0})
+    result = ch.a6["A.6.2"]
+    for arm, right in (("rl-B-0pct", 1), ("rl-B-10pct", 2), ("rl-B-100pct", 3)):  # answers right, steps never
+        for r in result.records(arm):
+            if r["template"] == B and r["op"] >= 4:
+                r["outcome"] = right
+    text = s4.a6_outcome_reading(ch, "A.6.2")
+    assert "rising with the B share of the RL data" in text and "+0.000 in every arm" in text
+    table = s4.a6_outcome_table(ch, "A.6.2")
+    assert list(table.columns[:2]) == ["B share of RL data", "B half"] and len(table) == 6
+    weak = _a6("A.6.2", {0.0: 0, 0.01: 0, 0.1: 3, 0.5: 4, 1.0: 4})
+    for r in weak.a6["A.6.2"].records("base"):
+        if r["template"] == A:
+            r["verified"] = 0
+    weak.a6["A.6.2"] = Result("A.6.2-test", weak.a6["A.6.2"].manifest, {
+        **weak.a6["A.6.2"].data, "table": _table_of(weak.a6["A.6.2"].data["records"])})
+    claim = s4.a6_verdicts(weak)[0]
+    assert claim.verdict == NOT_REPRODUCED and "its base fails the base check" in claim.ours

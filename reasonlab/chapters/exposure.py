@@ -159,23 +159,50 @@ def base_check(ch: Exposure) -> pd.DataFrame:
 METRIC_OF = {"verified": "pass@k", "outcome": "outcome_pass@k"}
 
 
-def outcome_table(ch: Exposure) -> pd.DataFrame:
-    """B's pass@1 per share and half, counted two ways: verified (every step right, B's names included: the
-    paper's metric) and outcome (the right answer, whatever the steps); the base's value and RL's paired change
-    in each. A model that computes B's answer in A's words gets the answer and fails the verifier."""
+def outcome_changes(result: Result, pairs: dict, bands: dict[str, tuple[int, int]], key: str) -> pd.DataFrame:
+    """B's pass@1 per pair and half, counted two ways: verified (every step right, B's names included: the paper's
+    metric) and outcome (the right answer, whatever the steps); the base's value and the paired change of the
+    model in each. `pairs` is {label: (base, model or None)}; the label (a share) goes in column `key`."""
     rows = []
-    for s, (base, rl) in ch.shares.items():
-        b_base = _of(ch.runs.records(base), B)
-        b_rl = _of(ch.runs.records(rl), B) if rl else None
-        for band, ops in ch.bands.items():
-            row = {"B share of pre-training": pct(s), "B half": f"{band} (op {ops[0]}-{ops[1]})"}
+    for label, (base, model) in pairs.items():
+        b_base = _of(result.records(base), B)
+        b_model = _of(result.records(model), B) if model else None
+        for band, ops in bands.items():
+            row = {key: pct(label), "B half": f"{band} (op {ops[0]}-{ops[1]})"}
             for count in COUNTS:
-                row[f"base, {count} pass@1"] = ch.runs.value(base, f"{B}:{band}", METRIC_OF[count], 1).fmt()
+                row[f"base, {count} pass@1"] = result.value(base, f"{B}:{band}", METRIC_OF[count], 1).fmt()
             for count in COUNTS:
-                row[f"RL change, {count} pass@1"] = (paired_delta(b_base, b_rl, ops, 1, count=count).fmt(True)
-                                                     if b_rl is not None else "not run")
+                row[f"RL change, {count} pass@1"] = (paired_delta(b_base, b_model, ops, 1, count=count).fmt(True)
+                                                     if b_model is not None else "not run")
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+def outcome_table(ch: Exposure) -> pd.DataFrame:
+    """S4: B counted verified and by outcome, per exposure share (a model that computes B's answer in A's words
+    gets the answer and fails the verifier)."""
+    return outcome_changes(ch.runs, ch.shares, ch.bands, "B share of pre-training")
+
+
+def a6_outcome_table(ch: Exposure, rid: str) -> pd.DataFrame:
+    """A.6: B counted verified and by outcome, per B share of the RL data, against the one base."""
+    return outcome_changes(ch.a6[rid], a6_pairs(ch.a6[rid]), ch.bands, "B share of RL data")
+
+
+def a6_outcome_reading(ch: Exposure, rid: str) -> str:
+    """A.6 on B's high half: the outcome and verified pass@1 changes by B share of the RL data, computed."""
+    result, ops = ch.a6[rid], ch.bands["high"]
+    base = _of(result.records("base"), B)
+    out, ver = {}, {}
+    for s, (_, arm) in a6_pairs(result).items():
+        m = _of(result.records(arm), B)
+        out[s], ver[s] = (paired_delta(base, m, ops, 1, count=c) for c in ("outcome", "verified"))
+    listed = lambda d: "; ".join(f"{pct(s)} {e.fmt(True)}" for s, e in sorted(d.items()))  # noqa: E731
+    rising = all(out[a].value < out[b].value for a, b in zip(sorted(out), sorted(out)[1:]))
+    none_verified = all(e.value == 0 and e.hi == 0 for e in ver.values())
+    return (f"{rid}, B op {ops[0]}-{ops[1]}: outcome pass@1 change {listed(out)}"
+            + (" (rising with the B share of the RL data)" if rising else "")
+            + "; verified pass@1 change " + ("+0.000 in every arm" if none_verified else listed(ver)) + ".")
 
 
 def outcome_reading(ch: Exposure) -> str:
