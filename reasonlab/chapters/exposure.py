@@ -415,9 +415,10 @@ def missing_runs(ch: Exposure) -> str:
     if todo:
         lines.append(f"- S4: not run yet at this scale: {', '.join(todo)} "
                      f"(`python -m reasonlab run S4 --scale {sc} --arm NAME`).")
+    failed = set(ch.shares) - qualifying_shares(ch)  # a second seed is not spent on a base that fails the check
     for s in SECOND_SEED_SHARES:
         rl = next((a.name for a in ch.recipe.arms if a.param("stage") == "rl" and a.param("b_share") == s), None)
-        if rl and not any(rl in r.models for r in ch.reruns.values()):
+        if rl and s not in failed and not any(rl in r.models for r in ch.reruns.values()):
             lines.append(f"- S4: {rl} with a second RL seed (`python -m reasonlab run S4 --scale {sc} --rl-seed 1 "
                          f"--arm {rl}`).")
     for rid in A6:
