@@ -118,7 +118,8 @@ def _fake_arm_runs(monkeypatch, tmp_path, problems=("h1", "h2"), n=4):
         for stage, (out, _) in runner.stage_dirs(recipe, arm, seed, rl_seed).items():
             final = tmp_path / "home" / out.name / "final"
             final.mkdir(parents=True, exist_ok=True)
-            (final / "manifest.json").write_text(json.dumps({"git_commit": "abc", "wall_time_s": 100.0}))
+            (final / "manifest.json").write_text(json.dumps({"git_commit": "abc", "wall_time_s": 100.0,
+                                                             "weights_sha256": {"model.safetensors": out.name}}))
             paths[stage] = final
         return paths
 

@@ -311,7 +311,8 @@ def work_wall_time(data: dict) -> tuple[float, bool]:
     stages: dict[str, float | None] = {}
     for arm_stages in data.get("training_manifests", {}).values():
         for m in arm_stages.values():
-            identity = json.dumps(m.get("weights_sha256") or m.get("config_hash"), sort_keys=True)
+            # the weights it wrote; a manifest without them counts by its whole content (never merged with others)
+            identity = json.dumps(m.get("weights_sha256") or m, sort_keys=True)
             stages[identity] = m.get("wall_time_s")
     evals = [w.get("eval_wall_time_s") for w in data.get("arm_work", {}).values()]
     parts = list(stages.values()) + evals
