@@ -608,9 +608,9 @@ def fig_rewards(ch: Exposure):
     axes[0].set(xlabel="GRPO step", ylabel="mean reward", ylim=(-0.02, 1.02), title="all prompts (50% A, 50% B)")
     axes[1].set(xlabel="GRPO step", title="B prompts alone")
     if missing:
-        axes[1].text(0.5, 0.5, "not logged by the run" + ("s" if len(missing) > 1 else "") + " at "
+        axes[1].text(0.5, 0.04, "not logged by the run" + ("s" if len(missing) > 1 else "") + " at "
                      + ", ".join(missing) + "\n(per-context rewards are logged from session 5 on)",
-                     transform=axes[1].transAxes, ha="center", va="center", fontsize=8, color="grey")
+                     transform=axes[1].transAxes, ha="center", va="bottom", fontsize=8, color="grey")
     for ax in axes:
         if ax.get_legend_handles_labels()[0]:
             ax.legend(title="B share", fontsize=8)
