@@ -104,16 +104,23 @@ def _of(records: list[dict], template: str) -> list[dict]:
     return [r for r in records if r["template"] == template]
 
 
+def paired_change(result: Result, base: str, model: str, template: str, ops: tuple[int, int], k: int,
+                  count: str = "verified", model_result: Result | None = None) -> Estimate:
+    """pass@k of `model` minus `base` on one context's problems of ops, paired per problem; the model's records come
+    from `model_result` when it is another result on the same problems (a rerun with another RL seed)."""
+    return paired_delta(_of(result.records(base), template), _of((model_result or result).records(model), template),
+                        ops, k, count=count)
+
+
 def deltas(result: Result, pairs: dict, bands: dict[str, tuple[int, int]], k_max: int, key: str) -> pd.DataFrame:
     """Paired pass@1 and pass@k_max changes, model minus its base, per template and band; `pairs` is
     {label: (base model, model)} and the label goes in column `key`."""
     rows = []
     for label, (base, model) in pairs.items():
         for t in (A, B):
-            b, m = _of(result.records(base), t), _of(result.records(model), t)
             for band, ops in bands.items():
                 for k in (1, k_max):
-                    d = paired_delta(b, m, ops, k)
+                    d = paired_change(result, base, model, t, ops, k)
                     rows.append({key: label, "template": t, "band": band, "k": k, "delta": d.value, "lo": d.lo,
                                  "hi": d.hi})
     return pd.DataFrame(rows)
@@ -165,15 +172,13 @@ def outcome_changes(result: Result, pairs: dict, bands: dict[str, tuple[int, int
     model in each. `pairs` is {label: (base, model or None)}; the label (a share) goes in column `key`."""
     rows = []
     for label, (base, model) in pairs.items():
-        b_base = _of(result.records(base), B)
-        b_model = _of(result.records(model), B) if model else None
         for band, ops in bands.items():
             row = {key: pct(label), "B half": f"{band} (op {ops[0]}-{ops[1]})"}
             for count in COUNTS:
                 row[f"base, {count} pass@1"] = result.value(base, f"{B}:{band}", METRIC_OF[count], 1).fmt()
             for count in COUNTS:
-                row[f"RL change, {count} pass@1"] = (paired_delta(b_base, b_model, ops, 1, count=count).fmt(True)
-                                                     if b_model is not None else "not run")
+                row[f"RL change, {count} pass@1"] = (paired_change(result, base, model, B, ops, 1, count).fmt(True)
+                                                     if model else "not run")
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -192,11 +197,9 @@ def a6_outcome_table(ch: Exposure, rid: str) -> pd.DataFrame:
 def a6_outcome_reading(ch: Exposure, rid: str) -> str:
     """A.6 on B's high half: the outcome and verified pass@1 changes by B share of the RL data, computed."""
     result, ops = ch.a6[rid], ch.bands["high"]
-    base = _of(result.records("base"), B)
     out, ver = {}, {}
-    for s, (_, arm) in a6_pairs(result).items():
-        m = _of(result.records(arm), B)
-        out[s], ver[s] = (paired_delta(base, m, ops, 1, count=c) for c in ("outcome", "verified"))
+    for s, (base, arm) in a6_pairs(result).items():
+        out[s], ver[s] = (paired_change(result, base, arm, B, ops, 1, c) for c in ("outcome", "verified"))
     listed = lambda d: "; ".join(f"{pct(s)} {e.fmt(True)}" for s, e in sorted(d.items()))  # noqa: E731
     rising = all(out[a].value < out[b].value for a, b in zip(sorted(out), sorted(out)[1:]))
     none_verified = all(e.value == 0 and e.hi == 0 for e in ver.values())
@@ -212,8 +215,7 @@ def outcome_reading(ch: Exposure) -> str:
     for s, (base, rl) in ch.shares.items():
         if not rl:
             continue
-        b, m = _of(ch.runs.records(base), B), _of(ch.runs.records(rl), B)
-        out, ver = (paired_delta(b, m, ops, 1, count=c) for c in ("outcome", "verified"))
+        out, ver = (paired_change(ch.runs, base, rl, B, ops, 1, c) for c in ("outcome", "verified"))
         what = ("RL raises how often B's answer is right without raising how often B's solution verifies"
                 if out.above_zero and not ver.above_zero else
                 "both counts rise" if out.above_zero else "RL does not raise B's right answers")
@@ -235,8 +237,7 @@ def reward_table(ch: Exposure) -> pd.DataFrame:
             columns = ((B, "low", 1, "verified"), (B, "low", 1, "outcome"), (B, "high", 1, "verified"),
                        (B, "high", 1, "outcome"), (B, "high", km, "verified"), (A, "high", 1, "verified"))
             for t, band, k, count in columns:
-                d = paired_delta(_of(ch.runs.records(base), t), _of(ch.runs.records(model), t), ch.bands[band], k,
-                                 count=count)
+                d = paired_change(ch.runs, base, model, t, ch.bands[band], k, count)
                 row[f"{LETTER[t]} {band} {'outcome ' if count == 'outcome' else ''}pass@{k}"] = d.fmt(True)
             rows.append(row)
     return pd.DataFrame(rows)
@@ -439,14 +440,11 @@ def seeds_table(ch: Exposure) -> pd.DataFrame:
         seeds = {0: ch.runs} | {n: r for n, r in ch.reruns.items() if rl in r.models}
         if not rl or len(seeds) < 2:
             continue
-        base_records = ch.runs.records(base)
         for n, result in seeds.items():
-            b, m = _of(base_records, B), _of(result.records(rl), B)
-            a_b, a_m = _of(base_records, A), _of(result.records(rl), A)
-            rows.append({"B share of pre-training": pct(s), "RL seed": n,
-                         f"B high pass@{km}": paired_delta(b, m, ops, km).fmt(True),
-                         "B high outcome pass@1": paired_delta(b, m, ops, 1, count="outcome").fmt(True),
-                         "A high pass@1": paired_delta(a_b, a_m, ops, 1).fmt(True)})
+            change_of = lambda t, k, count="verified": paired_change(  # noqa: E731
+                ch.runs, base, rl, t, ops, k, count, model_result=result).fmt(True)
+            rows.append({"B share of pre-training": pct(s), "RL seed": n, f"B high pass@{km}": change_of(B, km),
+                         "B high outcome pass@1": change_of(B, 1, "outcome"), "A high pass@1": change_of(A, 1)})
     return pd.DataFrame(rows)
 
 
