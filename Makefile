@@ -12,7 +12,7 @@ FRESH   ?= 0
 SEED    ?= 0
 FRESH_FLAG := $(if $(filter 1 true yes True,$(FRESH)),--fresh,)
 
-.PHONY: help setup test book html notebooks figures toc vendor clean lab
+.PHONY: help setup test book html notebooks figures toc vendor clean lab lab-check
 
 help:
 	@echo "make test                        run the test suite (sets up .venv on first use)"
@@ -73,3 +73,7 @@ $(LAB_STAMP): | $(STAMP)
 
 lab: $(LAB_STAMP)
 	$(VENV)/bin/jupyter-lab --notebook-dir=notebooks
+
+# CI: a chapter opened live in JupyterLab, in headless Chromium; moving its widget must re-render its figure.
+lab-check: $(LAB_STAMP)
+	$(PY) .ci/live_widget_check.py exposure.ipynb
