@@ -258,12 +258,12 @@ def run_recipe(recipe_id: str, scale: str = "laptop", arms: list[str] | None = N
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
-    # stages that several of the recipe's arms share (S3's base) are counted once in the work's wall time
+    # stages that several of the recipe's arms share (S3's base) are not an arm's own training time
     stage_use: dict[str, int] = {}
     for a in recipe.arms:
         for out, _ in stage_dirs(recipe, a, seed, rl_seed).values():
             stage_use[out.name] = stage_use.get(out.name, 0) + 1
-    tables, records_by_arm, logs, train_manifests, arm_work, shared = [], {}, {}, {}, {}, {}
+    tables, records_by_arm, logs, train_manifests, arm_work = [], {}, {}, {}, {}
     for arm in chosen:
         paths = run_arm(recipe, arm, seed, max_minutes, progress, rl_seed)
         if len(paths) < len(arm.stages):
@@ -274,12 +274,8 @@ def run_recipe(recipe_id: str, scale: str = "laptop", arms: list[str] | None = N
         records, table = cached_evaluation(recipe, last, arm.name, seed, progress)
         records_by_arm[arm.name] = records
         tables.append(table)
-        own_s = 0.0
-        for p, m in zip(paths.values(), train_manifests[arm.name].values()):
-            if stage_use.get(p.parent.name, 1) > 1:
-                shared[p.parent.name] = float(m.get("wall_time_s") or 0.0)
-            else:
-                own_s += float(m.get("wall_time_s") or 0.0)
+        stages = zip(paths.values(), train_manifests[arm.name].values())
+        own_s = sum(float(m.get("wall_time_s") or 0.0) for p, m in stages if stage_use.get(p.parent.name, 1) == 1)
         eval_s = evaluation_wall_time(recipe, last, seed)
         arm_work[arm.name] = {"parent": portable_path(last),
                               "git_commit": list(train_manifests[arm.name].values())[-1].get("git_commit"),
@@ -288,8 +284,7 @@ def run_recipe(recipe_id: str, scale: str = "laptop", arms: list[str] | None = N
     import pandas as pd
 
     data = {"table": pd.concat(tables, ignore_index=True).to_dict(orient="records"), "records": records_by_arm,
-            "training_logs": logs, "training_manifests": train_manifests, "arm_work": arm_work,
-            "shared_stage_wall_time_s": shared}
+            "training_logs": logs, "training_manifests": train_manifests, "arm_work": arm_work}
     name = result_name(recipe.id, recipe.scale.name, seed, rl_seed)
     with _result_lock(name):
         if arms:  # a subset of arms joins the arms already in the result (each keeps its own manifests)
@@ -367,7 +362,6 @@ def _merge_arms(name: str, new: dict, order: list[str]) -> dict:
         both = {a: v for a, v in old.get(field, {}).items() if a in keep} | new[field]
         merged[field] = {a: both[a] for a in arms if a in both}
     merged["table"].sort(key=lambda r: rank.get(r["model"], len(rank)))
-    merged["shared_stage_wall_time_s"] = old.get("shared_stage_wall_time_s", {}) | new["shared_stage_wall_time_s"]
     for a in keep:  # a result written before per-arm work was recorded: its arms' numbers from their manifests
         merged["arm_work"].setdefault(a, _arm_work_from_manifests(merged["training_manifests"].get(a, {}),
                                                                   old_parents.get(a)))
