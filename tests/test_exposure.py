@@ -94,6 +94,22 @@ def test_base_check_needs_context_a():
     assert bool(s4.base_check(_exposure({0.01: (0, 0)}, a_base=0)).iloc[0]["qualifies"]) is False
 
 
+def test_base_check_lists_each_base_once_with_how_it_saw_b():
+    """S4's bases, then A.6.1's own base (B at every op); A.6.2's base is S4's 1% base and is not listed twice."""
+    ch = _a6("A.6.1", {0.0: 0})
+    ch.a6["A.6.2"] = _a6("A.6.2", {0.0: 0}).a6["A.6.2"]
+    lo, hi = get_recipe("A.6.1", "smoke").scale.context_ops
+    assert list(s4.base_check(ch)["base"]) == ["S4, 1% B at op 2", f"A.6.1, 0.1% B at op {lo}-{hi}"]
+    assert list(s4.base_check(ch)["qualifies"]) == [True, True]
+    for r in ch.a6["A.6.1"].records("base"):
+        if r["template"] == A:
+            r["verified"] = 0
+    ch.a6["A.6.1"] = Result("A.6.1-test", ch.a6["A.6.1"].manifest,
+                            {**ch.a6["A.6.1"].data, "table": _table_of(ch.a6["A.6.1"].data["records"])})
+    assert list(s4.base_check(ch)["qualifies"]) == [True, False]
+    assert s4.qualifying_shares(ch) == {0.01}  # S4's shares alone: A.6's bases gate A.6's verdicts
+
+
 def test_reward_gain_interval():
     g = s4.reward_gain([{"reward_mean": r} for r in [0.1, 0.12, 0.11, 0.1, 0.09, 0.5, 0.52, 0.48, 0.5, 0.51]])
     assert g.value == pytest.approx(0.398) and g.above_zero

@@ -146,18 +146,37 @@ def knows_a(result: Result, base: str, bands: dict, k: int) -> bool:
     return all(value(result, base, A, band, k).value >= A_MIN for band in bands)
 
 
+def b_exposure(pretrain) -> str:
+    """How a base saw context B in pre-training, e.g. "1% B at op 2" or "0.1% B at op 2-9"."""
+    b = [c for c in pretrain.mixture.components if c.template == B]
+    if not b:
+        return "0% B"
+    ops = "-".join(dict.fromkeys(str(o) for o in (b[0].op_lo, b[0].op_hi)))
+    return f"{pct(sum(c.weight for c in b))} B at op {ops}"
+
+
+def _check_row(label: str, result: Result, base: str, bands: dict, k_max: int) -> dict:
+    row = {"base": label}
+    for t in (A, B):
+        for band in bands:
+            for k in (1, k_max):
+                row[f"{LETTER[t]} {band} pass@{k}"] = value(result, base, t, band, k).fmt()
+    row["qualifies"] = knows_a(result, base, bands, k_max)
+    return row
+
+
 def base_check(ch: Exposure) -> pd.DataFrame:
-    """Per exposure share: the base's verified pass@1 and pass@k_max on A and B per half, and whether it
-    qualifies for RL (A pass@k_max >= A_MIN on both halves: a base must know A before B can borrow from it)."""
-    rows = []
-    for s, (base, _) in ch.shares.items():
-        row = {"B share of pre-training": pct(s)}
-        for t in (A, B):
-            for band in ch.bands:
-                for k in (1, ch.k_max):
-                    row[f"{LETTER[t]} {band} pass@{k}"] = value(ch.runs, base, t, band, k).fmt()
-        row["qualifies"] = knows_a(ch.runs, base, ch.bands, ch.k_max)
-        rows.append(row)
+    """Per base (S4's, one per exposure share, then each A.6 base that is not one of them): its verified pass@1 and
+    pass@k_max on A and B per half, and whether it qualifies for RL (A pass@k_max >= A_MIN on both halves: a base
+    must know A before B can borrow from it)."""
+    arms = {a.name: a for a in ch.recipe.arms}
+    rows = [_check_row(f"S4, {b_exposure(arms[base].pretrain)}", ch.runs, base, ch.bands, ch.k_max)
+            for base, _ in ch.shares.values()]
+    s4_bases = {arms[base].pretrain for base, _ in ch.shares.values()}
+    for rid, result in ch.a6.items():
+        pre = get_recipe(rid, ch.recipe.scale.name).arms[0].pretrain  # every A.6 arm shares the first arm's base
+        if pre not in s4_bases and "base" in result.models:
+            rows.append(_check_row(f"{rid}, {b_exposure(pre)}", result, "base", ch.bands, k_max(result.table)))
     return pd.DataFrame(rows)
 
 
@@ -246,7 +265,7 @@ def reward_table(ch: Exposure) -> pd.DataFrame:
 def qualifying_shares(ch: Exposure) -> set[float]:
     """The exposure shares whose base passes the base check: only their RL arms carry a verdict (rule fixed before
     the runs; an arm from a base that fails it is shown as exploration)."""
-    return {s for s, ok in zip(ch.shares, base_check(ch)["qualifies"]) if ok}
+    return {s for s, (base, _) in ch.shares.items() if knows_a(ch.runs, base, ch.bands, ch.k_max)}
 
 
 # -- A.8: reward curves ---------------------------------------------------------------------------------------
