@@ -200,6 +200,26 @@ def test_a6_rules():
     assert claim(_a6("A.6.1", {0.0: 0, 1.0: 4})) == NOT_REPRODUCED  # no transfer without B in RL
 
 
+def test_a6_reward_curves_and_gains():
+    """Fig 14: a gain per B share of the RL data, of the batch and of B's prompts alone (a 0% arm has none)."""
+    import matplotlib.pyplot as plt
+
+    ch = _a6("A.6.2", {0.0: 0, 1.0: 0})
+    flat, rising = [0.8] * 10, [0.3, 0.32, 0.31, 0.3, 0.29, 0.6, 0.62, 0.61, 0.6, 0.59]
+    ch.a6["A.6.2"].data["training_logs"] = {
+        "rl-B-0pct": {"rl": [{"step": i, "reward_mean": r} for i, r in enumerate(flat)]},
+        "rl-B-100pct": {"rl": [{"step": i, "reward_mean": r, "reward_by_template": {B: r}}
+                               for i, r in enumerate(rising)]}}
+    text = s4.a6_reward_reading(ch, "A.6.2")
+    assert "all prompts: 0% +0.000 [+0.000, +0.000]; 100% +0.300 [" in text
+    assert "B prompts alone: 100% +0.300 [" in text and "B prompts alone: 0%" not in text
+    fig = s4.fig_a6_rewards(ch)
+    assert [len(line.get_xdata()) for line in fig.axes[0].get_lines()] == [10, 10]
+    plt.close(fig)
+    ch.a6 = {}
+    assert s4.fig_a6_rewards(ch) is None
+
+
 def test_a_share_of_b_in_rl_outside_the_grid_runs_from_the_one_percent_base():
     """The live panel's run: A.6.2 at a B share of the RL data the grid does not have, paired with its base."""
     ch = s4.Exposure(Result("S4-smoke", {}, {}), get_recipe("S4", "smoke"))

@@ -298,11 +298,28 @@ def reward_gain(rows: list[dict], window: int = REWARD_WINDOW, context: str | No
     return Estimate(d, d - h, d + h)
 
 
-def reward_gains(ch: Exposure, context: str | None = None) -> dict[float, Estimate]:
-    """{share: reward gain} of the RL arms whose log has two windows of steps (a smoke run has fewer; with
-    `context`, only arms that logged that context's own reward)."""
-    gains = {s: reward_gain(ch.runs.logs(rl, "rl"), context=context) for s, (_, rl) in ch.shares.items() if rl}
+def _gains(result: Result, pairs: dict, context: str | None) -> dict[float, Estimate]:
+    """{label: reward gain} of the RL models in `pairs` ({label: (base, model or None)}) whose log has two windows of
+    steps (a smoke run has fewer; with `context`, only models that logged that context's own reward)."""
+    gains = {s: reward_gain(result.logs(rl, "rl"), context=context) for s, (_, rl) in pairs.items() if rl}
     return {s: g for s, g in gains.items() if not math.isnan(g.value)}
+
+
+def reward_gains(ch: Exposure, context: str | None = None) -> dict[float, Estimate]:
+    """{B share of pre-training: reward gain} of S4's RL arms."""
+    return _gains(ch.runs, ch.shares, context)
+
+
+def a6_reward_reading(ch: Exposure, rid: str) -> str:
+    """A.6 (the paper's Fig 14 for A.6.2): the reward gain per B share of the RL data, of all prompts and of the B
+    prompts alone (a 0% arm has none), computed."""
+    lines = []
+    for context, what in ((None, "all prompts"), (B, "B prompts alone")):
+        gains = _gains(ch.a6[rid], a6_pairs(ch.a6[rid]), context)
+        if gains:
+            lines.append(f"{rid}, reward gain (last minus first {REWARD_WINDOW} steps), {what}: "
+                         + "; ".join(f"{pct(s)} {e.fmt(True)}" for s, e in sorted(gains.items())) + ".")
+    return "\n\n".join(lines)
 
 
 # -- verdicts ---------------------------------------------------------------------------------------------------
@@ -631,6 +648,29 @@ def fig_rewards(ch: Exposure):
     for ax in axes:
         if ax.get_legend_handles_labels()[0]:
             ax.legend(title="B share", fontsize=8)
+    return fig
+
+
+def fig_a6_rewards(ch: Exposure):
+    """The paper's Fig 14 for each committed A.6 result: training reward per GRPO step, one line per B share of the
+    RL data (the batch's mean: A and B prompts in that share). None when no A.6 result is committed."""
+    import matplotlib.pyplot as plt
+
+    from ..plots import PALETTE
+
+    rids = [r for r in A6 if r in ch.a6]
+    if not rids:
+        return None
+    fig, axes = plt.subplots(1, len(rids), figsize=(6 * len(rids), 3.4), squeeze=False, sharey=True,
+                             layout="constrained")
+    for ax, rid in zip(axes[0], rids):
+        for i, (s, (_, arm)) in enumerate(sorted(a6_pairs(ch.a6[rid]).items())):
+            rows = [r for r in ch.a6[rid].logs(arm, "rl") if r.get("reward_mean") is not None]
+            ax.plot([r["step"] for r in rows], reward_series(rows), marker=".", color=PALETTE[i % len(PALETTE)],
+                    label=pct(s))
+        ax.set(xlabel="GRPO step", ylabel="mean reward", ylim=(-0.02, 1.02), title=rid)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(title="B share of RL data", fontsize=8)
     return fig
 
 
