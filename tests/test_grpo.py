@@ -111,6 +111,8 @@ def test_smoke_run_logs_checkpoint_and_resume(tiny_parent, tmp_path, monkeypatch
     # stop after the first GRPO step (a checkpoint), then resume to the end
     stopped = train_grpo(c, out, tiny_parent, progress=False, max_minutes=1e-9)
     assert stopped.name == f"checkpoint-{c.updates_per_step}" and not (out / "final").exists()
+    first = json.loads((out / "log.jsonl").read_text())
+    (out / "log.jsonl").write_text(json.dumps(first | {"elapsed_s": 5000.0}) + "\n")  # as if step 1 took that long
     final = train_grpo(c, out, tiny_parent, progress=False)
     assert final == out / "final"
     rows = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
@@ -124,6 +126,7 @@ def test_smoke_run_logs_checkpoint_and_resume(tiny_parent, tmp_path, monkeypatch
     assert rows[1]["t_rl"] == pytest.approx(5 / 3 * 8 * 4 * (256 + 24))
     manifest = json.loads((final / "manifest.json").read_text())
     assert manifest["kind"] == "grpo" and manifest["updates"] == 4 and manifest["with_reference"]
+    assert 5000 < manifest["wall_time_s"] < 5600  # the earlier session's steps count in the run's wall time
     model, tok = load_checkpoint(final)
     assert model.config.model_type == "qwen2" and len(tok) == model.config.vocab_size
     assert train_grpo(c, out, tiny_parent, progress=False) == final  # finished: returns at once

@@ -92,6 +92,18 @@ def test_exact_resume(tmp_path, dtype):
     assert manifest["steps"] == 6 and manifest["dtype"] == dtype and manifest["kind"] == "lm"
 
 
+def test_a_resumed_run_counts_the_wall_time_of_its_earlier_sessions(tmp_path):
+    """Provenance gives the wall time of the work itself: a run stopped and resumed counts both sessions."""
+    cfg = tiny()
+    stopped = train_lm(cfg, tmp_path, stop_at_step=3, progress=False)
+    state = torch.load(stopped / "state.pt", weights_only=False)
+    assert 0 < state["wall_seconds"] < 600
+    state["wall_seconds"] = 5000.0  # as if the first session had taken that long
+    torch.save(state, stopped / "state.pt")
+    manifest = json.loads((train_lm(cfg, tmp_path, progress=False) / "manifest.json").read_text())
+    assert 5000 < manifest["wall_time_s"] < 5600
+
+
 def test_finished_run_returns_at_once_and_other_config_refused(tmp_path):
     cfg = tiny(total_tokens=2 * 2 * 64)
     final = train_lm(cfg, tmp_path, progress=False)

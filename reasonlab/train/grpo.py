@@ -659,7 +659,8 @@ def train_grpo(config: GRPORunConfig, out_dir: Path | str, parent_dir: Path | st
         lines = log_path.read_text().splitlines()
         if lines:
             last = json.loads(lines[-1])
-            train_s0, tokens0 = last["elapsed_s"], last["tokens"]
+            train_s0, tokens0 = last["elapsed_s"], last["tokens"]  # the earlier sessions' steps (their wall time,
+            # less their set-up, which TRL's checkpoints do not record)
     elif resume is None and log_path.exists():
         log_path.unlink()
 
@@ -694,7 +695,7 @@ def train_grpo(config: GRPORunConfig, out_dir: Path | str, parent_dir: Path | st
         rows = [json.loads(ln) for ln in log_path.read_text().splitlines() if ln.strip()]
         last = rows[-1] if rows else {}
         manifest = make_manifest(
-            "grpo", config, parents=parents, wall_time_s=time.time() - t_start, stage="rl",
+            "grpo", config, parents=parents, wall_time_s=train_s0 + time.time() - t_start, stage="rl",
             parent_dir=portable_path(parent_dir), reference_dir=portable_path(reference_dir or parent_dir), steps=last.get("step"), updates=trainer.state.global_step,
             rollout_tokens=last.get("tokens"), t_rl=last.get("t_rl"), t_rl_actual=last.get("t_rl_actual"),
             train_seconds=last.get("elapsed_s"), final_reward_mean=last.get("reward_mean"),

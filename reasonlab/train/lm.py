@@ -340,6 +340,7 @@ def train_lm(config: LMTrainConfig, out_dir: Path | str, parent_dir: Path | str 
 
     # Resume from the newest checkpoint of this run, if any.
     step, tokens_seen, train_seconds = 0, 0, 0.0
+    earlier_wall_s = 0.0  # wall time of the earlier sessions of a resumed run, up to its checkpoint
     torch.manual_seed(stable_seed(config.seed, "train", rank))
     latest, state = _load_latest_checkpoint(ckpt_root)
     if latest is None and accelerator.is_main_process and log_path.exists():
@@ -354,6 +355,7 @@ def train_lm(config: LMTrainConfig, out_dir: Path | str, parent_dir: Path | str 
         stream.load_state_dict(state["data"][rank])
         _set_rng_state(state["rng"][rank])
         step, tokens_seen, train_seconds = state["step"], state["tokens"], state["train_seconds"]
+        earlier_wall_s = state.get("wall_seconds", train_seconds)  # older checkpoints kept the training time only
         if accelerator.is_main_process and log_path.exists():  # drop lines logged after that checkpoint
             trim_log(log_path, step)
     # The loss module wraps the transformers model (same parameters); DDP wraps the loss module, so gradient
@@ -372,6 +374,7 @@ def train_lm(config: LMTrainConfig, out_dir: Path | str, parent_dir: Path | str 
             torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                         "scheduler": scheduler.state_dict(), "data": data_states, "rng": rng_states,
                         "step": step, "tokens": tokens_seen, "train_seconds": train_seconds,
+                        "wall_seconds": earlier_wall_s + time.time() - t_start,
                         "config_hash": key, "config": config}, tmp / "state.pt")
             shutil.rmtree(path, ignore_errors=True)
             tmp.rename(path)  # a step_* dir with state.pt is complete
@@ -439,7 +442,7 @@ def train_lm(config: LMTrainConfig, out_dir: Path | str, parent_dir: Path | str 
         save_checkpoint(model, tokenizer, final_dir)
         last = json.loads(log_path.read_text().splitlines()[-1]) if log_path.exists() else {}
         manifest = make_manifest(
-            "lm", config, parents=parents, wall_time_s=time.time() - t_start,
+            "lm", config, parents=parents, wall_time_s=earlier_wall_s + time.time() - t_start,
             stage="midtrain" if parent_dir is not None else "pretrain",
             parent_dir=portable_path(parent_dir),
             steps=step, tokens=tokens_seen, train_seconds=train_seconds, final_loss=last.get("loss"),
