@@ -406,8 +406,8 @@ def a6_verdicts(ch: Exposure) -> list[Claim]:
         if dt.empty:
             continue
         b = {s: change(dt, "rl_share", s, B, "high", km) for s in dt.rl_share.unique()}
-        nums = "B high-half pass@%d change by B share of RL data: " % km + "; ".join(
-            f"{pct(s)}: {e.fmt(True)}" for s, e in b.items())
+        nums = (f"the base's B high-half pass@{km} is {value(ch.a6[rid], 'base', B, 'high', km).fmt()}; change by "
+                f"B share of RL data: " + "; ".join(f"{pct(s)}: {e.fmt(True)}" for s, e in b.items()))
         if not knows_a(ch.a6[rid], "base", ch.bands, km):  # the base check, as for S4's bases
             nums = (f"its base fails the base check (A pass@{km} " + ", ".join(
                 f"{band} {value(ch.a6[rid], 'base', A, band, km).fmt()}" for band in ch.bands)
