@@ -220,6 +220,31 @@ def test_a6_reward_curves_and_gains():
     assert s4.fig_a6_rewards(ch) is None
 
 
+def test_outputs_shown_for_s4_and_each_a6_recipe():
+    ch = _a6("A.6.1", {0.0: 0, 0.02: 0, 1.0: 0})
+    sampled = ["exposure-1pct-base", "exposure-1pct-rl", "A.6.1:base", "A.6.1:rl-B-0pct", "A.6.1:rl-B-2pct"]
+    samples = Result("S4-samples-test", {}, {"models": dict.fromkeys(sampled, [])})
+    assert s4.example_models(ch, samples) == ["exposure-1pct-rl", "A.6.1:rl-B-2pct"]  # 100% was not sampled
+
+
+def test_the_sample_takes_a6_models_once(monkeypatch):
+    """A.6's own models are sampled beside S4's; one trained once for both (A.6.2's base is S4's 1% base) once."""
+    from reasonlab import provenance
+    from reasonlab.chapters import outputs
+
+    ch = _a6("A.6.2", {0.0: 0})
+    ch.runs.data["arm_work"] = {"exposure-1pct-base": {"parent": "$REASONLAB_HOME/artifacts/pretrain-1/final"}}
+    ch.a6["A.6.2"].data["arm_work"] = {"base": {"parent": "$REASONLAB_HOME/artifacts/pretrain-1/final"},
+                                       "rl-B-0pct": {"parent": "$REASONLAB_HOME/artifacts/rl-2/final"}}
+    seen = {}
+    monkeypatch.setattr(outputs, "sample_models", lambda name, checkpoints, config, sample: seen.update(checkpoints)
+                        or {"models": {}, "missing": [], "kept": [], "parents": []})
+    monkeypatch.setattr(provenance, "save_result", lambda *a, **k: None)
+    s4._compute_samples(ch, "S4-samples-test")
+    assert seen == {"exposure-1pct-base": "$REASONLAB_HOME/artifacts/pretrain-1/final",
+                    "A.6.2:rl-B-0pct": "$REASONLAB_HOME/artifacts/rl-2/final"}
+
+
 def test_a_share_of_b_in_rl_outside_the_grid_runs_from_the_one_percent_base():
     """The live panel's run: A.6.2 at a B share of the RL data the grid does not have, paired with its base."""
     ch = s4.Exposure(Result("S4-smoke", {}, {}), get_recipe("S4", "smoke"))

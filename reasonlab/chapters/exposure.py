@@ -786,7 +786,7 @@ SAMPLES_RESULT = "S4-samples-{scale}"
 
 
 def samples_result(ch: Exposure, fresh: bool = False) -> Result:
-    """Every S4 model's own outputs on context B with the verifier's report (outputs.sample_checkpoint: the same
+    """Every S4 and A.6 model's own outputs on context B with the verifier's report (outputs.sample_checkpoint: the same
     problems and sampling seeds for every model): the committed result, or (fresh, or none committed) sampled now
     from the checkpoints this machine has (the others are listed as missing)."""
     from ..results import load_or_compute
@@ -804,6 +804,10 @@ def _compute_samples(ch: Exposure, name: str) -> None:
     t0 = time.perf_counter()
     config = samples_config(ch.recipe, ch.seed) | {"template": B}
     checkpoints = {model: work["parent"] for model, work in ch.runs.data.get("arm_work", {}).items()}
+    for rid, result in ch.a6.items():  # A.6's own models (one trained once for two recipes is sampled once)
+        for model, work in result.data.get("arm_work", {}).items():
+            if work["parent"] not in checkpoints.values():
+                checkpoints[f"{rid}:{model}"] = work["parent"]
     data = sample_models(name, checkpoints, config, lambda final: sample_checkpoint(final, ch.recipe, ch.seed,
                                                                                      template=B))
     manifest = make_manifest("S4-samples", config, parents=tuple(data.pop("parents")),
@@ -825,7 +829,13 @@ def samples_of(samples: Result, model: str) -> Result:
     return Result(f"{samples.name}:{model}", samples.manifest, {"samples": samples.data["models"][model]})
 
 
-def example_model(ch: Exposure, samples: Result) -> str | None:
-    """The model whose B outputs the chapter shows: the RL arm of the largest share that was sampled."""
-    rl = [rl for _, (_, rl) in sorted(ch.shares.items()) if rl and rl in samples.data["models"]]
-    return rl[-1] if rl else next(iter(samples.data["models"]), None)
+def example_models(ch: Exposure, samples: Result) -> list[str]:
+    """The models whose B outputs the chapter shows: S4's RL arm of the largest exposure share that was sampled, then
+    each A.6 result's arm of the largest B share of the RL data that was sampled."""
+    sampled = samples.data["models"]
+    rl = [rl for _, (_, rl) in sorted(ch.shares.items()) if rl and rl in sampled]
+    shown = rl[-1:] if rl else list(sampled)[:1]
+    for rid, result in ch.a6.items():
+        arms = [f"{rid}:{arm}" for _, (_, arm) in sorted(a6_pairs(result).items()) if f"{rid}:{arm}" in sampled]
+        shown += arms[-1:]
+    return shown
