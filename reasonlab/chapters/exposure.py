@@ -310,16 +310,21 @@ def reward_gains(ch: Exposure, context: str | None = None) -> dict[float, Estima
     return _gains(ch.runs, ch.shares, context)
 
 
-def a6_reward_reading(ch: Exposure, rid: str) -> str:
-    """A.6 (the paper's Fig 14 for A.6.2): the reward gain per B share of the RL data, of all prompts and of the B
-    prompts alone (a 0% arm has none), computed."""
+def gain_lines(result: Result, pairs: dict, lead: str) -> list[str]:
+    """One line per context whose reward was logged: the reward gain of each RL model in `pairs`, of all prompts and
+    of the B prompts alone (an arm without B prompts has none), each line starting with `lead`."""
     lines = []
     for context, what in ((None, "all prompts"), (B, "B prompts alone")):
-        gains = _gains(ch.a6[rid], a6_pairs(ch.a6[rid]), context)
+        gains = _gains(result, pairs, context)
         if gains:
-            lines.append(f"{rid}, reward gain (last minus first {REWARD_WINDOW} steps), {what}: "
+            lines.append(f"{lead} (last minus first {REWARD_WINDOW} steps), {what}: "
                          + "; ".join(f"{pct(s)} {e.fmt(True)}" for s, e in sorted(gains.items())) + ".")
-    return "\n\n".join(lines)
+    return lines
+
+
+def a6_reward_reading(ch: Exposure, rid: str) -> str:
+    """A.6 (the paper's Fig 14 for A.6.2): the reward gain per B share of the RL data, computed."""
+    return "\n\n".join(gain_lines(ch.a6[rid], a6_pairs(ch.a6[rid]), f"{rid}, reward gain"))
 
 
 # -- verdicts ---------------------------------------------------------------------------------------------------
@@ -516,12 +521,7 @@ def reading(ch: Exposure) -> str:
             d1, dk = change(ch.dt, "share", s, B, "high", 1), change(ch.dt, "share", s, B, "high", km)
             line += f"; RL changes it by {dk.fmt(True)} (pass@1 by {d1.fmt(True)})"
         lines.append(line + ".")
-    for context, what in ((None, "all prompts"), (B, "B prompts alone")):
-        gains = reward_gains(ch, context)
-        if gains:
-            lines.append(f"- Reward gain over the run (last minus first {REWARD_WINDOW} steps), {what}: "
-                         + "; ".join(f"{pct(s)} {e.fmt(True)}" for s, e in gains.items()) + ".")
-    return "\n".join(lines)
+    return "\n".join(lines + gain_lines(ch.runs, ch.shares, "- Reward gain over the run"))
 
 
 def deviations(ch: Exposure) -> str:
