@@ -619,6 +619,13 @@ def fig4(ch: Exposure):
     return fig
 
 
+def plot_reward(ax, rows: list[dict], colour, label: str, context: str | None = None) -> None:
+    """One RL arm's mean reward per GRPO step (of one context's prompts alone with `context`), skipping steps that
+    did not log it."""
+    points = [(r["step"], v) for r in rows for v in reward_series([r], context)]
+    ax.plot([p[0] for p in points], [p[1] for p in points], marker=".", color=colour, label=label)
+
+
 def fig_rewards(ch: Exposure):
     """The paper's Fig 17 (A.8): training reward per GRPO step, one line per exposure share; beside it the reward
     of the B prompts alone, for the runs that logged it (the paper shows the mixed batch's only)."""
@@ -632,11 +639,9 @@ def fig_rewards(ch: Exposure):
         rows = ch.runs.logs(rl, "rl") if rl else []
         colour = PALETTE[i % len(PALETTE)]
         if rows:
-            axes[0].plot([r["step"] for r in rows], reward_series(rows), marker=".", color=colour, label=pct(s))
-        b_rows = [r for r in rows if (r.get("reward_by_template") or {}).get(B) is not None]
-        if b_rows:
-            axes[1].plot([r["step"] for r in b_rows], reward_series(b_rows, B), marker=".", color=colour,
-                         label=pct(s))
+            plot_reward(axes[0], rows, colour, pct(s))
+        if reward_series(rows, B):
+            plot_reward(axes[1], rows, colour, pct(s), B)
         elif rows:
             missing.append(pct(s))
     axes[0].set(xlabel="GRPO step", ylabel="mean reward", ylim=(-0.02, 1.02), title="all prompts (50% A, 50% B)")
@@ -665,9 +670,7 @@ def fig_a6_rewards(ch: Exposure):
                              layout="constrained")
     for ax, rid in zip(axes[0], rids):
         for i, (s, (_, arm)) in enumerate(sorted(a6_pairs(ch.a6[rid]).items())):
-            rows = [r for r in ch.a6[rid].logs(arm, "rl") if r.get("reward_mean") is not None]
-            ax.plot([r["step"] for r in rows], reward_series(rows), marker=".", color=PALETTE[i % len(PALETTE)],
-                    label=pct(s))
+            plot_reward(ax, ch.a6[rid].logs(arm, "rl"), PALETTE[i % len(PALETTE)], pct(s))
         ax.set(xlabel="GRPO step", ylabel="mean reward", ylim=(-0.02, 1.02), title=rid)
         if ax.get_legend_handles_labels()[0]:
             ax.legend(title="B share of RL data", fontsize=8)
