@@ -40,7 +40,9 @@ def test_every_recipe_builds_at_every_scale(rid, scale):
             assert stage.mixture.config == s.generator
             m_lo, m_hi = stage.mixture.op_range
             assert lo <= m_lo <= m_hi <= hi  # every range maps inside the scale's bands
-        assert a.pretrain.tokens == s.pretrain_tokens
+        held_a = dict(a.params).get("stage") in ("heldA-base", "heldA-rl")  # S4's mapping revision: A's tokens held
+        assert a.pretrain.tokens == (round(s.pretrain_tokens / (1 - a.param("b_share"))) if held_a
+                                     else s.pretrain_tokens)
     assert set(r.evaluation.ops) <= set(range(lo, hi + 1))
     assert r.describe().startswith(rid)
     config_hash(r.arms[0])  # arms hash (artifact keys)
@@ -98,12 +100,18 @@ def test_s4_exposures_and_mixture_names():
     strict = r.arm("exposure-10pct-rl-strict")  # beyond the paper: one knob (the reward) changed at 10%
     assert strict.rl == dataclasses.replace(r.arm("exposure-10pct-rl").rl, reward=Reward("strict"))
     assert strict.pretrain == r.arm("exposure-10pct-base").pretrain
-    assert [a.name for a in get_recipe("S4", "smoke", strict_shares=()).arms if a.rl] == [a.name for a in rl_arms]
+    assert [a.name for a in get_recipe("S4", "smoke", strict_shares=(), held_a_shares=()).arms if a.rl] == [a.name for a in rl_arms]
     assert [a.pretrain.mixture.name for a in rl_arms] == [
         "A2-20", "A2-20:0.999+B2:0.001", "A2-20:0.99+B2:0.01", "A2-20:0.9+B2:0.1"]
     assert [a.name for a in r.arms[:4]] == ["exposure-0pct-base", "exposure-0pct-rl", "exposure-0.1pct-base",
                                             "exposure-0.1pct-rl"]
     assert all(a.rl.mixture.name == "A2-20:0.5+B2-20:0.5" for a in rl_arms)
+    held = r.arm("exposure-10pct-heldA-base")  # mapping revision: one knob (the token budget), A's tokens as at 0%
+    assert held.pretrain == dataclasses.replace(r.arm("exposure-10pct-base").pretrain, tokens=round(10e9 / 0.9))
+    assert r.arm("exposure-10pct-heldA-rl").rl == r.arm("exposure-10pct-rl").rl
+    assert r.arm("exposure-10pct-heldA-rl").pretrain == held.pretrain
+    with pytest.raises(ValueError, match="below 1"):
+        get_recipe("S4", "smoke", shares=(0, 1.0), held_a_shares=(1.0,))
     paper_arms = [a for a in r.arms if a.param("stage") in ("base", "rl")]
     assert all(base.pretrain == rl.pretrain and base.rl is None for base, rl in zip(paper_arms[::2], paper_arms[1::2]))
     assert r.evaluation.by_template and r.evaluation.templates == ("animals-zoo", "teachers-school")
