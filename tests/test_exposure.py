@@ -37,9 +37,10 @@ def _records(b_high: int, a: int = N, problems: int = 12, b_high_outcome: int | 
 
 def _exposure(arms: dict[float, tuple[int, int]], a_after: int = N, rewards: dict | None = None,
               a_base: int = N, outcomes: dict | None = None, logs_by_context: bool = False,
-              strict: dict | None = None, weak_bases: tuple = ()) -> s4.Exposure:
+              strict: dict | None = None, weak_bases: tuple = (), held: dict | None = None) -> s4.Exposure:
     """A synthetic S4 result: per share, the base's and the RL arm's B high-half verified counts (of N), and
-    optionally their right-answer counts (`outcomes`: {share: (before, after)})."""
+    optionally their right-answer counts (`outcomes`: {share: (before, after)}); `held` adds the mapping revision's
+    base with A's tokens held and its RL arm ({share: (B before, B after, A count of the base)})."""
     recipe = get_recipe("S4", "smoke", shares=tuple(arms))
     records, logs = {}, {}
     for share, (before, after) in arms.items():
@@ -51,6 +52,10 @@ def _exposure(arms: dict[float, tuple[int, int]], a_after: int = N, rewards: dic
         logs[rl] = {"rl": [{"step": i, "reward_mean": r} | ({"reward_by_template": {A: 1.0, B: 2 * r - 1.0}}
                                                              if logs_by_context else {})
                            for i, r in enumerate(curve)]}
+    for share, (before, after, a_held) in (held or {}).items():  # the mapping revision: A's tokens held
+        stem = f"exposure-{s4.pct(share)[:-1]}pct-heldA"
+        records[f"{stem}-base"], records[f"{stem}-rl"] = _records(before, a_held), _records(after, a_after)
+        logs[f"{stem}-rl"] = {"rl": [{"step": i, "reward_mean": 0.3 + 0.05 * i} for i in range(10)]}
     for share, (verified, outcome) in (strict or {}).items():  # the strict-reward arm beyond the paper
         records[f"exposure-{s4.pct(share)[:-1]}pct-rl-strict"] = _records(verified, b_high_outcome=outcome)
     spec = dataclasses.replace(recipe.evaluation.eval_spec(recipe.scale, A), n_boot=20)  # the table's intervals
@@ -316,3 +321,34 @@ def test_a6_outcome_against_verified_and_a_weak_base():
         **weak.a6["A.6.2"].data, "table": _table_of(weak.a6["A.6.2"].data["records"])})
     claim = s4.a6_verdicts(weak)[0]
     assert claim.verdict == NOT_REPRODUCED and "its base fails the base check" in claim.ours
+
+
+def test_a_held_a_base_stands_for_its_share_only_where_the_paper_mappings_base_fails():
+    """The mapping revision (rule fixed before it ran): the held-A base replaces the paper mapping's 10% base in the
+    verdicts when that base fails the base check and the held-A base passes; else the paper mapping's stands."""
+    ch = _exposure({0.0: (0, 0), 0.1: (0, 0)}, weak_bases=(0.1,), held={0.1: (0, 4, N)})
+    assert ch.pairs[0.1] == ("exposure-10pct-heldA-base", "exposure-10pct-heldA-rl")
+    assert ch.shares[0.1] == ("exposure-10pct-base", "exposure-10pct-rl")  # the paper's arms stay shown
+    assert s4.qualifying_shares(ch) == {0.0, 0.1}
+    v = {c.text: c for c in s4.claims(ch)}
+    transfer = v["At >= 1% B in pre-training, RL transfers to B up to the highest ops"]
+    assert transfer.verdict == REPRODUCED and "A's tokens held" in transfer.ours  # the held-A arm's change
+    assert "passes the base check where the paper mapping's base fails it" in s4.held_a_reading(ch)
+    table = s4.held_a_table(ch)
+    assert list(table["qualifies"]) == [False, True] and list(table["base"]) == ["as the paper (T tokens)",
+                                                                                "A's tokens held"]
+    assert "A's tokens held" in s4.base_check(ch)["base"].iloc[-1]
+    assert set(ch.shown) == {"0%", "10%", "10% A held"}
+
+
+def test_a_held_a_base_that_fails_too_leaves_its_share_without_a_verdict():
+    ch = _exposure({0.0: (0, 0), 0.1: (0, 0)}, weak_bases=(0.1,), held={0.1: (0, 4, 0)})
+    assert ch.pairs[0.1] == ("exposure-10pct-base", "exposure-10pct-rl") and s4.qualifying_shares(ch) == {0.0}
+    assert all(c.verdict == NOT_REPRODUCED for c in s4.claims(ch) if c.text.startswith("At >= 1%"))
+    assert "fails the base check too" in s4.held_a_reading(ch)
+
+
+def test_a_paper_mapping_base_that_passes_keeps_its_share():
+    ch = _exposure({0.0: (0, 0), 0.1: (0, 0)}, held={0.1: (0, 4, N)})
+    assert ch.pairs[0.1] == ("exposure-10pct-base", "exposure-10pct-rl")
+    assert "both bases pass" in s4.held_a_reading(ch)

@@ -100,7 +100,8 @@ def test_s4_exposures_and_mixture_names():
     strict = r.arm("exposure-10pct-rl-strict")  # beyond the paper: one knob (the reward) changed at 10%
     assert strict.rl == dataclasses.replace(r.arm("exposure-10pct-rl").rl, reward=Reward("strict"))
     assert strict.pretrain == r.arm("exposure-10pct-base").pretrain
-    assert [a.name for a in get_recipe("S4", "smoke", strict_shares=(), held_a_shares=()).arms if a.rl] == [a.name for a in rl_arms]
+    paper_only = get_recipe("S4", "smoke", strict_shares=(), held_a_shares=())
+    assert [a.name for a in paper_only.arms if a.rl] == [a.name for a in rl_arms]
     assert [a.pretrain.mixture.name for a in rl_arms] == [
         "A2-20", "A2-20:0.999+B2:0.001", "A2-20:0.99+B2:0.01", "A2-20:0.9+B2:0.1"]
     assert [a.name for a in r.arms[:4]] == ["exposure-0pct-base", "exposure-0pct-rl", "exposure-0.1pct-base",

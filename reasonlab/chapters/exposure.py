@@ -65,14 +65,46 @@ class Exposure:
     def bands(self) -> dict[str, tuple[int, int]]:
         return self.recipe.evaluation.band_ranges
 
-    @cached_property
-    def shares(self) -> dict[float, tuple[str, str | None]]:
-        """{B share of pre-training: (base model, RL model or None)} for every share whose base was evaluated."""
+    def _pairs(self, stages: tuple[str, str]) -> dict[float, tuple[str, str | None]]:
+        """{B share: (base, RL model or None)} of the arms at `stages` (base, RL) whose base was evaluated."""
         out: dict[float, list] = {}
         for a in self.recipe.arms:
-            if a.name in self.runs.models and a.param("stage") in ("base", "rl"):  # the paper's arms
+            if a.name in self.runs.models and a.param("stage") in stages:
                 out.setdefault(a.param("b_share"), [None, None])[a.rl is not None] = a.name
         return {s: (base, rl) for s, (base, rl) in sorted(out.items()) if base is not None}
+
+    @cached_property
+    def shares(self) -> dict[float, tuple[str, str | None]]:
+        """{B share of pre-training: (base model, RL model or None)} of the paper's mapping, for every share whose
+        base was evaluated."""
+        return self._pairs(("base", "rl"))
+
+    @cached_property
+    def held_a(self) -> dict[float, tuple[str, str | None]]:
+        """{B share: (base, RL model or None)} of the mapping revision: a base whose A tokens are held at the 0%
+        base's (S4_HELD_A_SHARES), for every share whose held-A base was evaluated."""
+        return self._pairs(("heldA-base", "heldA-rl"))
+
+    @cached_property
+    def shown(self) -> dict[str, tuple[str, str | None]]:
+        """{label: (base, RL model or None)} of every base the figures draw: the paper mapping's per share ("10%"),
+        then the held-A ones ("10% A held")."""
+        return {pct(s): pair for s, pair in self.shares.items()} | {
+            f"{pct(s)} A held": pair for s, pair in self.held_a.items()}
+
+    def qualifies(self, base: str) -> bool:
+        return knows_a(self.runs, base, self.bands, self.k_max)
+
+    @cached_property
+    def pairs(self) -> dict[float, tuple[str, str | None]]:
+        """{B share: (base, RL model or None)}: the pair that stands for each share in the verdicts, Fig 5 and the
+        samples. The paper mapping's, or the held-A one where the paper mapping's base fails the base check and
+        the held-A base passes it (rule fixed before that run: lab notes, session 7)."""
+        out = dict(self.shares)
+        for s, (base, rl) in self.held_a.items():
+            if s in out and not self.qualifies(out[s][0]) and self.qualifies(base):
+                out[s] = (base, rl)
+        return out
 
     @cached_property
     def strict(self) -> dict[float, tuple[str, str]]:
@@ -172,6 +204,8 @@ def base_check(ch: Exposure) -> pd.DataFrame:
     arms = {a.name: a for a in ch.recipe.arms}
     rows = [_check_row(f"S4, {b_exposure(arms[base].pretrain)}", ch.runs, base, ch.bands, ch.k_max)
             for base, _ in ch.shares.values()]
+    rows += [_check_row(f"S4, {b_exposure(arms[base].pretrain)}, A's tokens held ({arms[base].pretrain.tokens:,} "
+                        f"in all)", ch.runs, base, ch.bands, ch.k_max) for base, _ in ch.held_a.values()]
     s4_bases = {arms[base].pretrain for base, _ in ch.shares.values()}
     for rid, result in ch.a6.items():
         pre = get_recipe(rid, ch.recipe.scale.name).arms[0].pretrain  # every A.6 arm shares the first arm's base
@@ -263,9 +297,55 @@ def reward_table(ch: Exposure) -> pd.DataFrame:
 
 
 def qualifying_shares(ch: Exposure) -> set[float]:
-    """The exposure shares whose base passes the base check: only their RL arms carry a verdict (rule fixed before
-    the runs; an arm from a base that fails it is shown as exploration)."""
-    return {s for s, (base, _) in ch.shares.items() if knows_a(ch.runs, base, ch.bands, ch.k_max)}
+    """The exposure shares whose standing base (`Exposure.pairs`) passes the base check: only their RL arms carry a
+    verdict (rule fixed before the runs; an arm from a base that fails it is shown as exploration)."""
+    return {s for s, (base, _) in ch.pairs.items() if ch.qualifies(base)}
+
+
+def held_a_table(ch: Exposure) -> pd.DataFrame:
+    """The mapping revision: per share with a held-A base, the paper mapping's base and the held-A base side by
+    side: pre-training tokens, the base check (A high-half pass@k_max), B's high half before RL, and each RL arm's
+    paired changes (B verified pass@k_max and outcome pass@1, A pass@1, on the high half) and reward gain.
+    Empty when no held-A base has been evaluated."""
+    km, ops, rows = ch.k_max, ch.bands["high"], []
+    arms = {a.name: a for a in ch.recipe.arms}
+    for s, held in ch.held_a.items():
+        for label, (base, rl) in (("as the paper (T tokens)", ch.shares.get(s)), ("A's tokens held", held)):
+            if base is None:
+                continue
+            row = {"B share of pre-training": pct(s), "base": label,
+                   "pre-training tokens": f"{arms[base].pretrain.tokens:,}",
+                   f"base A high pass@{km}": value(ch.runs, base, A, "high", km).fmt(),
+                   "qualifies": ch.qualifies(base), f"base B high pass@{km}": value(ch.runs, base, B, "high", km).fmt()}
+            for t, k, count in ((B, km, "verified"), (B, 1, "outcome"), (A, 1, "verified")):
+                row[f"RL change, {LETTER[t]} high {'outcome ' if count == 'outcome' else ''}pass@{k}"] = (
+                    paired_change(ch.runs, base, rl, t, ops, k, count).fmt(True) if rl else "not run")
+            gain = _gains(ch.runs, {s: (base, rl)}, None).get(s)
+            row["reward gain"] = gain.fmt(True) if gain else "not run"
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def held_a_reading(ch: Exposure) -> str:
+    """What the held-A base says about the laptop mapping, computed: does holding A's tokens restore the base
+    check, and so which base stands for the share."""
+    km, lines = ch.k_max, []
+    for s, (held, _) in ch.held_a.items():
+        paper = ch.shares.get(s, (None, None))[0]
+        a_held = value(ch.runs, held, A, "high", km)
+        line = f"- {pct(s)} B: with A's tokens held, the base's A high-half pass@{km} is {a_held.fmt()}"
+        if paper:
+            line += f" (as the paper: {value(ch.runs, paper, A, 'high', km).fmt()})"
+        if ch.pairs[s][0] == held:
+            line += ("; it passes the base check where the paper mapping's base fails it, so too few A tokens was "
+                     "the cause, and it stands for this share in the verdicts.")
+        elif ch.qualifies(held):
+            line += "; both bases pass the base check, and the paper mapping's stands for this share."
+        else:
+            line += ("; it fails the base check too, so too few A tokens was not the cause: B's data itself crowds "
+                     "A out of the model, and this share carries no verdict.")
+        lines.append(line)
+    return "\n".join(lines)
 
 
 # -- A.8: reward curves ---------------------------------------------------------------------------------------
@@ -332,15 +412,19 @@ def a6_reward_reading(ch: Exposure, rid: str) -> str:
 def verdicts(ch: Exposure) -> list[Claim]:
     """S4's claims and A.8's, each decided by the rule fixed before the runs (lab notes). With no RL arm yet, no
     claim: the chapter says which runs are missing instead."""
-    dt, km = ch.dt, ch.k_max
+    km = ch.k_max
     qualified = qualifying_shares(ch)
-    left_out = [s for s in dt.share.unique() if s not in qualified] if not dt.empty else []
-    dt = dt[dt.share.isin(qualified)] if not dt.empty else dt  # an arm whose base fails the check: no verdict
+    run = {s: pair for s, pair in ch.pairs.items() if pair[1]}
+    left_out = [s for s in run if s not in qualified]  # an arm whose base fails the check: no verdict
+    dt = deltas(ch.runs, {s: pair for s, pair in run.items() if s in qualified}, ch.bands, km, "share")
     if dt.empty:
         return []
     shares = list(dt.share.unique())
-    note = (f" (left out: {', '.join(pct(s) for s in left_out)}, whose base fails the base check)"
-            if left_out else "")
+    held = [s for s in shares if ch.pairs[s] != ch.shares.get(s)]
+    note = "".join(
+        [f" (left out: {', '.join(pct(s) for s in left_out)}, whose base fails the base check)" if left_out else "",
+         f" ({', '.join(pct(s) for s in held)}: the base with A's tokens held, the paper mapping's base failing the "
+         f"base check)" if held else ""])
     b_high = {s: change(dt, "share", s, B, "high", km) for s in shares}
     low = [s for s in shares if s < LOW_SHARE]
     high = [s for s in shares if s >= LOW_SHARE]
@@ -374,7 +458,7 @@ def verdicts(ch: Exposure) -> list[Claim]:
         gated(any_up, [e.value >= -FLAT_TOL for e in a_changes.values()]),
         f"gated on some arm raising B (a null RL leaves A stable too); then every A pass@1 and pass@{km} change "
         f">= -{FLAT_TOL}"))
-    gains = {s: g for s, g in reward_gains(ch).items() if s in qualified}
+    gains = {s: g for s, g in _gains(ch.runs, ch.pairs, None).items() if s in qualified}
     if gains:
         lo_up = [gains[s].above_zero for s in gains if s < LOW_SHARE]
         hi_up = [gains[s].above_zero for s in gains if s >= LOW_SHARE]
@@ -457,10 +541,10 @@ def missing_runs(ch: Exposure) -> str:
     if todo:
         lines.append(f"- S4: not run yet at this scale: {', '.join(todo)} "
                      f"(`python -m reasonlab run S4 --scale {sc} --arm NAME`).")
-    failed = set(ch.shares) - qualifying_shares(ch)  # a second seed is not spent on a base that fails the check
+    qualified = qualifying_shares(ch)  # a second seed is not spent on a base that fails the check
     for s in SECOND_SEED_SHARES:
-        rl = next((a.name for a in ch.recipe.arms if a.param("stage") == "rl" and a.param("b_share") == s), None)
-        if rl and s not in failed and not any(rl in r.models for r in ch.reruns.values()):
+        rl = ch.pairs[s][1] if s in qualified else None
+        if rl and not any(rl in r.models for r in ch.reruns.values()):
             lines.append(f"- S4: {rl} with a second RL seed (`python -m reasonlab run S4 --scale {sc} --rl-seed 1 "
                          f"--arm {rl}`).")
     for rid in A6:
@@ -541,6 +625,12 @@ def deviations(ch: Exposure) -> str:
         notes.append(f"- Beyond the paper: at {', '.join(pct(s) for s in strict)} B, a second RL arm with the strict "
                      f"reward (one knob changed), to tell a transfer that fails from a reward that pays for B's "
                      f"answer in A's words. It carries no verdict.")
+    held = sorted({a.param("b_share") for a in ch.recipe.arms if a.param("stage") == "heldA-base"})
+    if held:
+        notes.append(f"- A mapping revision: at {', '.join(pct(s) for s in held)} B, a second base whose A tokens are "
+                     f"held at the 0% base's ({sc.pretrain_tokens:,}; the token budget the one knob), and its RL "
+                     f"arm. It stands for the share in the verdicts, Fig 5 and the samples only where the paper "
+                     f"mapping's base fails the base check and it passes (rule fixed before it ran).")
     return "\n".join(notes)
 
 
@@ -592,10 +682,12 @@ def fig_pair(result: Result, base: str, model: str | None, title: str):
     return fig
 
 
-def fig_share(ch: Exposure, share: float):
-    """Fig 4 for one exposure share."""
+def fig_share(ch: Exposure, label: str):
+    """Fig 4 for one base of `Exposure.shown` ("10%", "10% A held") and its RL arm."""
     lo = ch.recipe.scale.context_ops[0]
-    return fig_pair(ch.runs, *ch.shares[share], f"{pct(share)} of pre-training in context B (op {lo} only)")
+    held = ", A's tokens held" if label.endswith("A held") else ""
+    return fig_pair(ch.runs, *ch.shown[label],
+                    f"{label.split()[0]} of pre-training in context B (op {lo} only){held}")
 
 
 def fig4(ch: Exposure):
@@ -606,9 +698,9 @@ def fig4(ch: Exposure):
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.6), sharey=True, layout="constrained")
     for ax, t in zip(axes, (B, A)):
-        for i, (s, (base, rl)) in enumerate(ch.shares.items()):
+        for i, (s, (base, rl)) in enumerate(ch.shown.items()):
             colour = PALETTE[i % len(PALETTE)]
-            for m, style, label in ((base, "--", f"{pct(s)} base"), (rl, "-", f"{pct(s)} after RL")):
+            for m, style, label in ((base, "--", f"{s} base"), (rl, "-", f"{s} after RL")):
                 if m is None:
                     continue
                 rows = per_op(ch.runs, m, t, ch.k_max)
@@ -635,15 +727,15 @@ def fig_rewards(ch: Exposure):
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.4), sharey=True, layout="constrained")
     missing = []
-    for i, (s, (_, rl)) in enumerate(ch.shares.items()):
+    for i, (s, (_, rl)) in enumerate(ch.shown.items()):
         rows = ch.runs.logs(rl, "rl") if rl else []
         colour = PALETTE[i % len(PALETTE)]
         if rows:
-            plot_reward(axes[0], rows, colour, pct(s))
+            plot_reward(axes[0], rows, colour, s)
         if reward_series(rows, B):
-            plot_reward(axes[1], rows, colour, pct(s), B)
+            plot_reward(axes[1], rows, colour, s, B)
         elif rows:
-            missing.append(pct(s))
+            missing.append(s)
     axes[0].set(xlabel="GRPO step", ylabel="mean reward", ylim=(-0.02, 1.02), title="all prompts (50% A, 50% B)")
     axes[1].set(xlabel="GRPO step", title="B prompts alone")
     if missing:
@@ -710,7 +802,7 @@ def picker(ch: Exposure):
     arm per op, on B and on A."""
     from ..widgets import static_picker
 
-    figures = {f"{pct(s)} B": fig_share(ch, s) for s in ch.shares}
+    figures = {label: fig_share(ch, label) for label in ch.shown}
     return static_picker(figures, "B share of pre-training (dashed: the base; solid: after RL)")
 
 
@@ -836,7 +928,7 @@ def example_models(ch: Exposure, samples: Result) -> list[str]:
     """The models whose B outputs the chapter shows: S4's RL arm of the largest exposure share that was sampled, then
     each A.6 result's arm of the largest B share of the RL data that was sampled."""
     sampled = samples.data["models"]
-    rl = [rl for _, (_, rl) in sorted(ch.shares.items()) if rl and rl in sampled]
+    rl = [rl for _, (_, rl) in sorted(ch.pairs.items()) if rl and rl in sampled]
     shown = rl[-1:] if rl else list(sampled)[:1]
     for rid, result in ch.a6.items():
         arms = [f"{rid}:{arm}" for _, (_, arm) in sorted(a6_pairs(result).items()) if f"{rid}:{arm}" in sampled]

@@ -84,7 +84,7 @@ def _compute(ch: Exposure, name: str) -> None:
     problems = {p.text_hash: p for ps in ev.problem_sets(sc, ch.seed).values() for p in ps if p.template == B}
     half = {op: label for label, lo, hi in ev.bands for op in range(lo, hi + 1)}
     rows, train = [], {}
-    for share, (base, rl) in ch.shares.items():
+    for share, (base, rl) in ch.pairs.items():  # the pair that stands for each share
         config = stage_dirs(ch.recipe, ch.recipe.arm(base), ch.seed)["pretrain"][1]
         seen: dict[int, dict[str, object]] = {}  # op -> {graph hash: graph} of A's pre-training
         for p in trained_problems(config):
