@@ -310,7 +310,7 @@ def held_a_table(ch: Exposure) -> pd.DataFrame:
     km, ops, rows = ch.k_max, ch.bands["high"], []
     arms = {a.name: a for a in ch.recipe.arms}
     for s, held in ch.held_a.items():
-        for label, (base, rl) in (("as the paper (T tokens)", ch.shares.get(s)), ("A's tokens held", held)):
+        for label, (base, rl) in (("as the paper", ch.shares.get(s)), ("A's tokens held", held)):
             if base is None:
                 continue
             row = {"B share of pre-training": pct(s), "base": label,
@@ -337,13 +337,14 @@ def held_a_reading(ch: Exposure) -> str:
         if paper:
             line += f" (as the paper: {value(ch.runs, paper, A, 'high', km).fmt()})"
         if ch.pairs[s][0] == held:
-            line += ("; it passes the base check where the paper mapping's base fails it, so too few A tokens was "
-                     "the cause, and it stands for this share in the verdicts.")
+            line += ("; it passes the base check where the paper mapping's base fails it, as too few A tokens would "
+                     "explain (one base each, so a weak draw is not ruled out), and it stands for this share in the "
+                     "verdicts.")
         elif ch.qualifies(held):
             line += "; both bases pass the base check, and the paper mapping's stands for this share."
         else:
-            line += ("; it fails the base check too, so too few A tokens was not the cause: B's data itself crowds "
-                     "A out of the model, and this share carries no verdict.")
+            line += ("; it fails the base check too, so too few A tokens does not explain the failure (B's data "
+                     "crowding A out of the model, or a weak draw, would), and this share carries no verdict.")
         lines.append(line)
     return "\n".join(lines)
 
