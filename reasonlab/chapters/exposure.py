@@ -422,10 +422,13 @@ def verdicts(ch: Exposure) -> list[Claim]:
         return []
     shares = list(dt.share.unique())
     held = [s for s in shares if ch.pairs[s] != ch.shares.get(s)]
-    note = "".join(
-        [f" (left out: {', '.join(pct(s) for s in left_out)}, whose base fails the base check)" if left_out else "",
-         f" ({', '.join(pct(s) for s in held)}: the base with A's tokens held, the paper mapping's base failing the "
-         f"base check)" if held else ""])
+    parts = []
+    if left_out:
+        parts.append(f"left out: {', '.join(pct(s) for s in left_out)}, whose base fails the base check")
+    if held:
+        parts.append(f"{', '.join(pct(s) for s in held)}: the base with A's tokens held, the paper mapping's base "
+                     f"failing the base check")
+    note = f" ({'; '.join(parts)})" if parts else ""
     b_high = {s: change(dt, "share", s, B, "high", km) for s in shares}
     low = [s for s in shares if s < LOW_SHARE]
     high = [s for s in shares if s >= LOW_SHARE]
