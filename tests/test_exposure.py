@@ -338,6 +338,12 @@ def test_a_held_a_base_stands_for_its_share_only_where_the_paper_mappings_base_f
     assert list(table["qualifies"]) == [False, True] and list(table["base"]) == ["as the paper", "A's tokens held"]
     assert "A's tokens held" in s4.base_check(ch)["base"].iloc[-1]
     assert set(ch.shown) == {"0%", "10%", "10% A held"}
+    assert "exposure-10pct-heldA-rl with a second RL seed" in s4.missing_runs(ch)  # the arm that stands for 10%
+    rl = "exposure-10pct-heldA-rl"
+    rerun = Result("S4-test-rlseed1", {"config": {"arms": [rl]}},
+                   {"records": {rl: _records(4)}, "training_logs": {}, "table": []})
+    seeds = s4.seeds_table(dataclasses.replace(ch, reruns={1: rerun}))
+    assert list(seeds["RL seed"]) == [0, 1] and set(seeds["B share of pre-training"]) == {"10% A held"}
 
 
 def test_a_held_a_base_that_fails_too_leaves_its_share_without_a_verdict():

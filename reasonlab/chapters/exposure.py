@@ -565,14 +565,14 @@ def seeds_table(ch: Exposure) -> pd.DataFrame:
     """Each RL arm that has run with more than one RL seed: per seed, its paired change against the same base on
     B's high half (verified pass@k_max, outcome pass@1) and A's high half (pass@1). Empty when no arm has reruns."""
     km, ops, rows = ch.k_max, ch.bands["high"], []
-    for s, (base, rl) in ch.shares.items():
+    for label, (base, rl) in ch.shown.items():
         seeds = {0: ch.runs} | {n: r for n, r in ch.reruns.items() if rl in r.models}
         if not rl or len(seeds) < 2:
             continue
         for n, result in seeds.items():
             change_of = lambda t, k, count="verified": paired_change(  # noqa: E731
                 ch.runs, base, rl, t, ops, k, count, model_result=result).fmt(True)
-            rows.append({"B share of pre-training": pct(s), "RL seed": n, f"B high pass@{km}": change_of(B, km),
+            rows.append({"B share of pre-training": label, "RL seed": n, f"B high pass@{km}": change_of(B, km),
                          "B high outcome pass@1": change_of(B, 1, "outcome"), "A high pass@1": change_of(A, 1)})
     return pd.DataFrame(rows)
 
