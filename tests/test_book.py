@@ -59,6 +59,15 @@ def test_notebook_stored_without_outputs(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_cells_have_unique_ids(path):
+    """nbformat 4.5 cells carry ids (a cell added by hand without one is a warning now, an error in later nbformat)."""
+    nb = json.loads(path.read_text())
+    ids = [cell.get("id") for cell in nb["cells"]]
+    assert all(ids), f"{path.name}: cells {[i for i, x in enumerate(ids) if not x]} have no id"
+    assert len(set(ids)) == len(ids), f"{path.name}: repeated cell ids"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_parameters_cell(path):
     params = _parameters(path)
     missing = {"scale", "seed", "fresh"} - set(params)
