@@ -308,13 +308,12 @@ def held_a_table(ch: Exposure) -> pd.DataFrame:
     paired changes (B verified pass@k_max and outcome pass@1, A pass@1, on the high half) and reward gain.
     Empty when no held-A base has been evaluated."""
     km, ops, rows = ch.k_max, ch.bands["high"], []
-    arms = {a.name: a for a in ch.recipe.arms}
     for s, held in ch.held_a.items():
         for label, (base, rl) in (("as the paper", ch.shares.get(s)), ("A's tokens held", held)):
             if base is None:
                 continue
             row = {"B share of pre-training": pct(s), "base": label,
-                   "pre-training tokens": f"{arms[base].pretrain.tokens:,}",
+                   "pre-training tokens": f"{ch.recipe.arm(base).pretrain.tokens:,}",
                    f"base A high pass@{km}": value(ch.runs, base, A, "high", km).fmt(),
                    "qualifies": ch.qualifies(base), f"base B high pass@{km}": value(ch.runs, base, B, "high", km).fmt()}
             for t, k, count in ((B, km, "verified"), (B, 1, "outcome"), (A, 1, "verified")):
