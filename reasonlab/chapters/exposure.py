@@ -386,8 +386,8 @@ def _gains(result: Result, pairs: dict, context: str | None) -> dict[float, Esti
 
 
 def reward_gains(ch: Exposure, context: str | None = None) -> dict[float, Estimate]:
-    """{B share of pre-training: reward gain} of S4's RL arms."""
-    return _gains(ch.runs, ch.shares, context)
+    """{B share of pre-training: reward gain} of the S4 RL arm that stands for each share (`Exposure.pairs`)."""
+    return _gains(ch.runs, ch.pairs, context)
 
 
 def gain_lines(result: Result, pairs: dict, lead: str) -> list[str]:
@@ -461,7 +461,7 @@ def verdicts(ch: Exposure) -> list[Claim]:
         gated(any_up, [e.value >= -FLAT_TOL for e in a_changes.values()]),
         f"gated on some arm raising B (a null RL leaves A stable too); then every A pass@1 and pass@{km} change "
         f">= -{FLAT_TOL}"))
-    gains = {s: g for s, g in _gains(ch.runs, ch.pairs, None).items() if s in qualified}
+    gains = {s: g for s, g in reward_gains(ch).items() if s in qualified}
     if gains:
         lo_up = [gains[s].above_zero for s in gains if s < LOW_SHARE]
         hi_up = [gains[s].above_zero for s in gains if s >= LOW_SHARE]
@@ -688,9 +688,7 @@ def fig_pair(result: Result, base: str, model: str | None, title: str):
 def fig_share(ch: Exposure, label: str):
     """Fig 4 for one base of `Exposure.shown` ("10%", "10% A held") and its RL arm."""
     lo = ch.recipe.scale.context_ops[0]
-    held = ", A's tokens held" if label.endswith("A held") else ""
-    return fig_pair(ch.runs, *ch.shown[label],
-                    f"{label.split()[0]} of pre-training in context B (op {lo} only){held}")
+    return fig_pair(ch.runs, *ch.shown[label], f"B share of pre-training {label} (B at op {lo} only)")
 
 
 def fig4(ch: Exposure):
