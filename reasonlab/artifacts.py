@@ -14,7 +14,11 @@ from typing import Any
 
 from .provenance import config_hash, to_jsonable
 
-# Trainer-config fields that do not change what a run computes: checkpoint cadence (resume is bit-exact).
+# Trainer-config fields that do not change what a run computes: checkpoint cadence. What holds, and is tested: on
+# one machine at one thread count, a run resumed after a stop or a kill gives the uninterrupted run's weights bit
+# for bit (next-token training: tests/test_train_lm.py, test_train_distributed.py; GRPO on the default fast path:
+# tests/test_grpo.py), and so do two fresh runs of one config. What does not: another thread count, machine or
+# torch build (a matmul's rounding follows its blocking), and the logged step times.
 RUNTIME_FIELDS = frozenset({"ckpt_every"})
 
 

@@ -129,7 +129,7 @@ class _Qwen2:
         B, T = ids.shape
         H, KV, hd = self.n_heads, self.n_kv, self.head_dim
         cos, sin = self.rope(torch.arange(T, device=ids.device))
-        x = self.embed[ids]
+        x = F.embedding(ids, self.embed)  # not self.embed[ids]: its backward sums repeated ids in a racy order
         ks, vs = [], []
         for ln1, wqkv, bqkv, wo, ln2, wgu, wd in self.layers:
             q, k, v = F.linear(_rms_norm(x, ln1, self.eps), wqkv, bqkv).split(self.split, dim=-1)
@@ -154,7 +154,7 @@ class _Qwen2:
         g = H // KV
         cos, sin = self.rope(pos)
         cos, sin = cos[:, None], sin[:, None]  # [R, 1, hd], broadcast over heads
-        x = self.embed[tok]
+        x = F.embedding(tok, self.embed)
         scale = hd**-0.5
         for li, (ln1, wqkv, bqkv, wo, ln2, wgu, wd) in enumerate(self.layers):
             q, k, v = F.linear(_rms_norm(x, ln1, self.eps), wqkv, bqkv).split(self.split, dim=-1)

@@ -1,6 +1,8 @@
 """GRPO trainer (reasonlab.train.grpo): config validation, TRL mapping, reward wiring, rollouts, a smoke run."""
 
 import json
+import shutil
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -195,3 +197,74 @@ def test_an_unreadable_newest_trainer_checkpoint_falls_back_to_the_previous_one(
     (tmp_path / "checkpoint-4" / "optimizer.pt").write_bytes(b"\0" * 10)
     with pytest.warns(UserWarning, match="checkpoint-4 is unreadable"):
         assert _latest_trainer_checkpoint(tmp_path) is None
+
+
+# --- replay: a zero-variance step moves nothing; identical runs and resumes give the same weights bit for bit ----
+
+LAPTOP_BASE = Path(__file__).resolve().parents[1] / "data" / "checkpoints" / "pretrain-8acbb5586509" / "final"
+
+
+def _weights(path):
+    from safetensors.torch import load_file
+
+    return load_file(Path(path) / "model.safetensors")
+
+
+def _max_gap(a, b) -> float:
+    return max(float((a[k] - b[k]).abs().max()) for k in a)
+
+
+@pytest.fixture
+def two_threads():
+    """The issue's setting: at two threads, sums whose order varies between runs show up (one hides them)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_a_step_whose_groups_all_have_zero_reward_variance_leaves_the_weights_unchanged(tmp_path, monkeypatch):
+    """The committed laptop base stops at different lengths, so the reference pass over the whole rollout batch
+    and the policy pass over one micro-batch are batched differently; the fast path must still give exactly 0
+    gradient (advantages 0, policy == reference), as TRL's path does, at a large lr."""
+    from reasonlab.train.grpo import train_grpo
+
+    monkeypatch.setattr(GRPORunConfig, "reward_function",
+                        lambda self: lambda prompts, completions, problem: [0.0] * len(completions))
+    c = cfg(mixture=Mixture.band(10, 13, "animals-zoo"), max_response_tokens=300, lr=1e-3)
+    final = train_grpo(c, tmp_path / "run", LAPTOP_BASE, progress=False, fast=True)
+    rows = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    assert all(r["frac_zero_std"] == 1.0 for r in rows)
+    assert len({r["completion_tokens"] for r in rows}) > 1 or rows[0]["truncated_frac"] < 1  # lengths do vary
+    assert _max_gap(_weights(LAPTOP_BASE), _weights(final)) == 0.0
+
+
+def test_identical_runs_and_resumed_runs_give_bitwise_equal_weights(tmp_path, monkeypatch, two_threads):
+    """Two fresh runs of one config, a run stopped by max_minutes and resumed, and a run 'killed' mid-step (a log
+    line past its newest checkpoint and a half-written later checkpoint) and resumed: the same weights, bit for bit."""
+    from reasonlab.train.grpo import train_grpo
+
+    monkeypatch.setattr(GRPORunConfig, "reward_function",
+                        lambda self: lambda prompts, completions, problem: [float(len(c) % 3 == 0) for c in completions])
+    c = cfg(mixture=Mixture.band(10, 13, "animals-zoo"), steps=3, max_response_tokens=120, lr=1e-3)
+    straight = _weights(train_grpo(c, tmp_path / "a", LAPTOP_BASE, progress=False))
+    assert _max_gap(straight, _weights(LAPTOP_BASE)) > 0  # it learned something
+    assert _max_gap(straight, _weights(train_grpo(c, tmp_path / "b", LAPTOP_BASE, progress=False))) == 0.0
+
+    stopped = train_grpo(c, tmp_path / "c", LAPTOP_BASE, progress=False, max_minutes=1e-9)
+    assert stopped.name == f"checkpoint-{c.updates_per_step}"
+    assert _max_gap(straight, _weights(train_grpo(c, tmp_path / "c", LAPTOP_BASE, progress=False))) == 0.0
+
+    out = tmp_path / "d"
+    checkpoint = train_grpo(c, out, LAPTOP_BASE, progress=False, max_minutes=1e-9)
+    log = (out / "log.jsonl").read_text()
+    (out / "log.jsonl").write_text(log + log.replace('"step": 1', '"step": 2'))  # logged, then killed
+    cut = out / "trainer" / f"checkpoint-{2 * c.updates_per_step}"  # killed while writing the next checkpoint
+    shutil.copytree(checkpoint, cut)
+    (cut / "model.safetensors").write_bytes((cut / "model.safetensors").read_bytes()[:1000])
+    with pytest.warns(UserWarning, match="unreadable"):
+        final = train_grpo(c, out, LAPTOP_BASE, progress=False)
+    assert _max_gap(straight, _weights(final)) == 0.0
+    assert [json.loads(x)["step"] for x in (out / "log.jsonl").read_text().splitlines()] == [1, 2, 3]

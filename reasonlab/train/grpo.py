@@ -285,7 +285,8 @@ def _make_trainer_class():
             self.rl_fast, self.rl_sampling_logps = fast, None
             self.rl_check = fast and os.environ.get("REASONLAB_FAST_CHECK", "0") == "1"
             self.rl_fast_gap: float | None = None  # largest |fast - TRL| log-prob gap of the step (check mode)
-            self.rl_times = dict.fromkeys(("rollout", "old", "ref", "policy", "train_step"), 0.0)  # seconds, this step
+            # seconds, this step ("ref_in_loss": the fast path's reference pass, run inside the training step)
+            self.rl_times = dict.fromkeys(("rollout", "old", "ref", "ref_in_loss", "policy", "train_step"), 0.0)
             self.rl_train_s, self.rl_tokens = train_s0, tokens0  # carried over a resume
             self.rl_rollout: dict = {}
             self.rl_updates: list[dict] = []
@@ -320,6 +321,10 @@ def _make_trainer_class():
                     compute_entropy=compute_entropy, compute_aux_loss=compute_aux_loss, **multimodal)
                 self.rl_times[kind] += time.perf_counter() - t0
                 return out
+            if kind == "ref" and self.beta != 0:
+                # computed per micro-batch in _compute_loss instead, on exactly the policy pass's rows (see there)
+                self.rl_times[kind] += time.perf_counter() - t0
+                return torch.zeros(input_ids.shape[0], logits_to_keep, device=input_ids.device), None, None
             logps, entropies = None, None
             # (the sampler runs in fp32: under bf16 autocast the policy's own pass is what the ratio must compare to)
             if kind == "old" and self.ref_model is not None and self.rl_sampling_logps is not None and not self.args.bf16:
@@ -343,6 +348,33 @@ def _make_trainer_class():
                 self.rl_fast_gap = max(self.rl_fast_gap or 0.0, gap)
             self.rl_times[kind] += time.perf_counter() - t0
             return logps, entropies, None
+
+        def _compute_loss(self, model, inputs):
+            """TRL's loss; on the fast path the reference log-probs are computed here, per micro-batch.
+
+            The KL term's gradient is exp(ref - logp) - 1 per token: exactly 0 only when the reference pass returns
+            bit for bit the policy pass's numbers while the weights are equal. A matmul's rounding depends on its
+            shape, and teacher_forced batches its rows by length, so a reference pass over the whole rollout batch
+            differs from the policy pass over one shuffled micro-batch by ~1e-5, and Adam turns that noise into
+            steps of ~lr even when every advantage is 0. Here both passes see the same rows in the same order, so
+            a step whose groups all have zero reward variance leaves the weights as they were (as TRL's path does).
+            """
+            if self.rl_fast and self.beta != 0 and "ref_per_token_logps" in inputs:
+                t0 = time.perf_counter()
+                input_ids = torch.cat([inputs["prompt_ids"], inputs["completion_ids"]], dim=1)
+                attention_mask = torch.cat([inputs["prompt_mask"], inputs["completion_mask"]], dim=1)
+                with torch.no_grad(), self.accelerator.autocast():
+                    ref, _ = _teacher_forced_logps(self.ref_model, input_ids, attention_mask,
+                                                   inputs["completion_ids"].size(1), self.temperature,
+                                                   score_padding=False)
+                    if self.rl_check:  # REASONLAB_FAST_CHECK=1: the gap to TRL's own reference pass too
+                        trl_ref, _, _ = super()._get_per_token_logps_and_entropies(
+                            self.ref_model, input_ids, attention_mask, inputs["completion_ids"].size(1))
+                        gap = (ref - trl_ref).abs()[inputs["completion_mask"].bool()]
+                        self.rl_fast_gap = max(self.rl_fast_gap or 0.0, float(gap.max()) if gap.numel() else 0.0)
+                inputs = {**inputs, "ref_per_token_logps": ref}
+                self.rl_times["ref_in_loss"] += time.perf_counter() - t0
+            return super()._compute_loss(model, inputs)
 
         def training_step(self, model, inputs, num_items_in_batch):
             t0 = time.perf_counter()
@@ -427,10 +459,10 @@ def _make_trainer_class():
             t, ro = self.rl_times, self.rl_rollout
             gen, reward = ro.get("generate_s", 0.0), self.rl_recorder.seconds
             return {"time_sampling_s": _round(gen), "time_reward_s": _round(reward),
-                    "time_old_logps_s": _round(t["old"]), "time_ref_logps_s": _round(t["ref"]),
+                    "time_old_logps_s": _round(t["old"]), "time_ref_logps_s": _round(t["ref"] + t["ref_in_loss"]),
                     "time_rollout_other_s": _round(t["rollout"] - gen - reward - t["old"] - t["ref"]),
                     "time_policy_fwd_s": _round(t["policy"]),
-                    "time_policy_bwd_loss_s": _round(t["train_step"] - t["policy"]),
+                    "time_policy_bwd_loss_s": _round(t["train_step"] - t["policy"] - t["ref_in_loss"]),
                     "time_optimizer_other_s": _round(step_s - t["rollout"] - t["train_step"])}
 
     return ReasonlabGRPOTrainer
