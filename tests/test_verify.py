@@ -156,7 +156,8 @@ def test_evaluate_is_safe_arithmetic():
 
 def test_extract_answer():
     assert extract_answer("... <answer>42</answer>") == 42
-    assert extract_answer("<answer>1</answer> <answer>7</answer>") == 7
+    assert extract_answer("<answer>1</answer> <answer>7</answer>") is None  # two answers: a hedge (rule 9)
+    assert extract_answer("<answer>7</answer> <answer>7.</answer>") == 7  # the same one twice is no hedge
     assert extract_answer("Answer: 13.") == 13
     assert extract_answer("no answer here") is None
 

@@ -87,7 +87,7 @@ def test_a_wrong_copied_value_is_a_wrong_value():
     text = p.completion.replace("Z = i = 2", "Z = i = 3")
     e = error_kinds(p, text)
     assert [s["kind"] for s in e["steps"]] == ["correct", "correct", "wrong value"]
-    assert step_detail(e["steps"][2]) == "a copied value is wrong (its own value 4 is right)"
+    assert step_detail(e["steps"][2]) == "an intermediate value is wrong at the gold values (its own value 4 is right)"
 
 
 def test_nothing_parsed_is_all_missing():

@@ -50,7 +50,8 @@ def assert_well_formed(r: VerifyReport):
     assert type(r.n_steps) is int and 0 <= r.consistent_steps <= r.n_steps
     assert len(r.inconsistent_steps) == r.n_steps - r.consistent_steps
     assert 0.0 <= r.consistent_share <= 1.0
-    for items in (r.missing, r.extra, r.value_mismatches, r.dependency_mismatches, r.copy_mismatches):
+    for items in (r.missing, r.extra, r.value_mismatches, r.dependency_mismatches, r.claim_mismatches,
+                  r.redefined):
         assert isinstance(items, list)
     assert isinstance(r.summary(), str)
     for kind in REWARD_KINDS:
@@ -185,7 +186,7 @@ def test_gold_verifies_in_our_format_and_the_papers_released_one():
             r = verify(p, completion)
             assert r.verified and r.process_acc == 1.0, (p.op, p.template, r.summary())
             assert r.arithmetic_consistent and r.consistent_steps == r.n_steps == len(p.nodes)
-            assert not r.copy_mismatches and r.predicted_answer == int(p.answer)
+            assert not r.claim_mismatches and r.predicted_answer == int(p.answer)
         n += 1
     assert n == len(FORMATS) * 19 * len(TEMPLATES) * 2  # 456 problems
 
@@ -263,8 +264,11 @@ def test_copied_values_are_checked(config):
     assert not r.verified and r.process_acc < 1
     node = p.nodes[i]
     by_name = {n.name.lower(): n.value for n in p.nodes}
-    assert sorted(r.copy_mismatches) == sorted(
-        (node.name.lower(), q.lower(), by_name[q.lower()], by_name[q.lower()] + 1000) for q in node.parents)
+    letter = {n.var: n.name.lower() for n in p.nodes}
+    copies = re.findall(r"(\w+) = (\w+) = (\d+);", body)
+    assert {(node.name.lower(), var, by_name[letter[var]], by_name[letter[var]] + 1000) for _, var, _ in copies} \
+        <= set(r.claim_mismatches)  # each copy, and (below) the final chain T + R built on them
+    assert {m[1] for m in r.claim_mismatches} == {var for _, var, _ in copies} | {body.rsplit(" = ", 3)[1]}
     assert not r.value_mismatches and not r.dependency_mismatches  # only the copies are wrong
     assert r.inconsistent_steps == [node.name.lower()]  # T + R no longer gives the written value
 
@@ -276,7 +280,7 @@ def test_a_copy_of_a_copy_is_checked():
     temp, var, val = re.match(r"(\w+) = (\w+) = (\d+);", body).groups()
     steps[i] = f"{head}; Q_ = {var} = {val}; {temp} = Q_ = {int(val) + 1}; " + body.split("; ", 1)[1]
     r = verify(p, join(steps, p.answer))
-    assert not r.verified and [m[0] for m in r.copy_mismatches] == [p.nodes[i].name.lower()]
+    assert not r.verified and {m[0] for m in r.claim_mismatches} == {p.nodes[i].name.lower()}
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -318,17 +322,22 @@ def test_integer_comparison_is_exact():
 
 
 def test_arithmetic_consistency_is_reported_beside_verified():
-    # Rule 11: a wrong middle expression with the right written value still verifies (the paper's
-    # definition) but is flagged, per step and in aggregate.
+    # Rule 11: a wrong middle expression is flagged, per step and in aggregate; with the right written value it is
+    # still wrong (rule 8: "T + R + 1" does not give the written value at the gold values). A step outside the gold
+    # graph with wrong arithmetic is flagged and does not change `verified`.
     p, i = problem_with(lambda n: len(n.parents) >= 2)
     steps = steps_of(p.solution)
     head, final = steps[i].rsplit(" = ", 1)
     steps[i] = f"{head} + 1 = {final}"
     r = verify(p, join(steps, p.answer))
-    assert r.verified and not r.arithmetic_consistent
+    assert not r.verified and not r.arithmetic_consistent and not r.value_mismatches
+    assert [m[0] for m in r.claim_mismatches] == [p.nodes[i].name.lower()]
     assert r.inconsistent_steps == [p.nodes[i].name.lower()] and r.consistent_steps == len(p.nodes) - 1
     assert not parse_solution(join(steps, p.answer)).steps[i].consistent
     assert "inconsistent" in r.summary()
+    extra = steps_of(p.solution) + ["Define number of clouds as Zq; so Zq = 2 + 2 = 5."]
+    r = verify(p, join(extra, p.answer))
+    assert r.verified and not r.arithmetic_consistent and r.inconsistent_steps == ["number of clouds"]
     g = verify(p, p.completion)
     assert g.arithmetic_consistent and g.consistent_share == 1.0 and g.inconsistent_steps == []
     assert not verify(p, "").arithmetic_consistent and verify(p, "").consistent_share == 0.0
@@ -361,7 +370,7 @@ def test_evaluation_records_count_consistent_steps():
     head, final = steps[i].rsplit(" = ", 1)
     flagged = join(steps[:i] + [f"{head} + 1 = {final}"] + steps[i + 1:], p.answer)
     rec = score_problem_samples(p, [p.completion, flagged, "nonsense"])
-    assert rec["verified"] == 2 and rec["steps"] == 2 * len(p.nodes)
+    assert rec["verified"] == 1 and rec["steps"] == 2 * len(p.nodes)  # the flagged sample fails (rule 8)
     assert rec["consistent_steps"] == 2 * len(p.nodes) - 1
 
 
@@ -437,3 +446,103 @@ def test_good_alphas(alpha, name):
     assert fn.__name__ == name
     wrong = GOLD.replace(f"<answer>{PROBLEM.answer}<", "<answer>999999<")
     assert fn(prompts=[""], completions=[wrong], problem=[PROBLEM]) == pytest.approx([1 - float(alpha)])
+
+
+# ------------------------------------------------- rule 7-9 tightenings: a reward that cannot be gamed (issue 23)
+
+LAPTOP_FORMAT = GeneratorConfig(max_distractors=0, shuffle_sentences=False, variable_names="ordered", copy_steps=False)
+
+
+def test_the_issues_example_a_copy_written_as_an_expression_is_checked():
+    p = generate_problem(8, "animals-zoo", 5)
+    assert "L = t = 2;" in p.completion and verify(p, p.completion).verified
+    for copy in ("L = (t) = 999;", "L = t + 0 = 999;", "L = 1 * t = 999;", "L = t * 1 = 999;", "L = -(-t) = 999;",
+                 "L = ((t)) = 999;", "L = t / 1 = 999;", "L = t = 999;"):
+        r = verify(p, p.completion.replace("L = t = 2;", copy))
+        assert not r.verified, copy
+        assert (copy.split(" = ")[1], 2, 999) in {m[1:] for m in r.claim_mismatches}, copy
+
+
+@pytest.mark.parametrize("config", FORMATS + [LAPTOP_FORMAT])
+def test_a_copy_of_a_parent_written_in_any_form_must_hold_its_gold_value(config):
+    """Every format the generator renders, the laptop's included: a temporary that copies a parent through any
+    expression, with a wrong value, fails the step, even when the step's own value is right."""
+    p, i = problem_with(lambda n: len(n.parents) == 1 and n.kind != "const", config)
+    node, parent = p.nodes[i], next(n for n in p.nodes if n.name == p.nodes[i].parents[0])
+    steps = steps_of(p.solution)
+    head, body = steps[i].split("; ", 1)
+    for expr in (f"({parent.var})", f"{parent.var} + 0", f"1 * {parent.var}"):
+        forged = f"{head}; Zz = {expr} = {parent.value + 7}; {body}"  # the copy is unused: still a false claim
+        r = verify(p, join(steps[:i] + [forged] + steps[i + 1:], p.answer))
+        assert not r.verified and (node.name.lower(), expr, parent.value, parent.value + 7) in r.claim_mismatches
+        honest = f"{head}; Zz = {expr} = {parent.value}; {body}"
+        assert verify(p, join(steps[:i] + [honest] + steps[i + 1:], p.answer)).verified, expr
+
+
+@pytest.mark.parametrize("config", [None, LAPTOP_FORMAT])
+def test_a_wrong_middle_number_in_the_final_chain_fails_the_step(config):
+    """'b = 2 * a = 2 * 999 = 2' writes the right value after a wrong middle: every expression claims the value."""
+    p, i = problem_with(lambda n: n.kind in ("mul_const", "add_const", "sub_const"), config)
+    steps = steps_of(p.solution)
+    chain = steps[i].rstrip(".").rsplit("; so ", 1)[1]  # "b = 2 * a = 2 * 1 = 2"
+    lhs, *exprs = chain.split(" = ")
+    numbers = exprs[-2]
+    forged = steps[i].replace(f" = {numbers} = ", f" = {numbers.replace(str(p.nodes[i].const), '999', 1)} = ")
+    assert forged != steps[i]
+    r = verify(p, join(steps[:i] + [forged] + steps[i + 1:], p.answer))
+    assert not r.verified and not r.value_mismatches and not r.dependency_mismatches
+    assert [m[0] for m in r.claim_mismatches] == [p.nodes[i].name.lower()]
+
+
+def test_a_chain_of_several_quantities_claims_each_of_them():
+    """'N = x = A = v': both x and A are claimed equal to v, and each is checked (the old rule read x only)."""
+    p = generate_problem(8, "animals-zoo", 5)  # "... N = x = 2; D = A = 4; so k = d + N + D = ..."
+    assert "N = x = 2;" in p.completion
+    r = verify(p, p.completion.replace("N = x = 2;", "N = x = A = 2;"))  # A is 4
+    assert not r.verified and ("adult bear in clear springs", "A", 4, 2) in r.claim_mismatches
+    assert verify(p, p.completion.replace("N = x = 2;", "N = x = 1 + 1 = 2;")).verified
+
+
+@pytest.mark.parametrize("config", [None, LAPTOP_FORMAT])
+@pytest.mark.parametrize("dead", ["{v} * 0 + {c}", "{v} - {v} + {c}", "0 / {v} + {c}", "{c} + 0 * ({v} + 1)"])
+def test_a_parent_multiplied_by_zero_is_no_dependency(config, dead):
+    """Rule 7: naming a parent without using it is not depending on it, so the step's parents are wrong."""
+    p, i = problem_with(lambda n: len(n.parents) == 1 and n.kind != "const", config)
+    node, parent = p.nodes[i], next(n for n in p.nodes if n.name == p.nodes[i].parents[0])
+    head = steps_of(p.solution)[i].split("; ", 1)[0]
+    steps = steps_of(p.solution)
+    expr = dead.format(v=parent.var, c=node.value)
+    r = verify(p, join(steps[:i] + [f"{head}; so {node.var} = {expr} = {node.value}."] + steps[i + 1:], p.answer))
+    assert not r.verified and r.dependency_mismatches == [(node.name.lower(), [parent.name.lower()], [])]
+    live = f"{parent.var} - {parent.var} + {parent.var} + {node.value - parent.value}"  # uses it once, net
+    ok = verify(p, join(steps[:i] + [f"{head}; so {node.var} = {live} = {node.value}."] + steps[i + 1:], p.answer))
+    assert not ok.dependency_mismatches
+
+
+def test_a_quantity_defined_twice_counts_only_if_every_definition_is_right():
+    p = generate_problem(6, "animals-zoo", 3, LAPTOP_FORMAT)
+    steps = steps_of(p.solution)
+    node = p.nodes[2]
+    wrong = steps[2].rsplit(" = ", 1)[0] + f" = {node.value + 1}."
+    assert verify(p, join(steps[:3] + [steps[2]] + steps[3:], p.answer)).verified  # the same step twice
+    for hedge in (steps[:3] + [wrong] + steps[3:], steps[:2] + [wrong] + steps[2:]):  # wrong after, or before
+        r = verify(p, join(hedge, p.answer))
+        assert not r.verified and r.redefined == [node.name.lower()]
+    twice = steps[2].rstrip(".") + f"; so {node.var} = {node.value + 1}."  # two values for X in one step
+    r = verify(p, join(steps[:2] + [twice] + steps[3:], p.answer))
+    assert not r.verified and (node.name.lower(), node.value, None) in r.value_mismatches
+
+
+def test_two_solutions_or_two_different_answers_pay_nothing():
+    p = generate_problem(6, "animals-zoo", 3, LAPTOP_FORMAT)
+    a = int(p.answer)
+    assert verify(p, p.prompt + p.completion).verified  # the prompt's own "<solution>" is the one block
+    assert not verify(p, p.prompt + p.completion.replace("</solution>", "</solution><solution>")).verified
+    assert parse_solution("<solution>" + p.solution + "</solution><solution>" + p.solution).steps == []
+    for answers, expected in ((f"<answer>{a}</answer><answer>{a + 1}</answer>", None),
+                              (f"<answer>{a + 1}</answer><answer>{a}</answer>", None),
+                              (f"<answer>{a}</answer> <answer> {a}. </answer>", a),
+                              (f"<answer>{a}</answer><answer>six</answer>", None),
+                              (f"Answer: {a}\nAnswer: {a + 1}", None), (f"Answer: {a}\nAnswer: {a}.", a)):
+        r = verify(p, p.solution + "</solution>" + answers)
+        assert r.predicted_answer == expected and r.verified == (expected == a), answers

@@ -22,6 +22,7 @@ from pathlib import Path
 from ..artifacts import artifact_key
 from ..provenance import (REPO_ROOT, CorruptArtifact, atomic_write_text, check_artifact, config_hash,
                           make_manifest, portable_path, reasonlab_home, save_result, weights_digest)
+from ..verify import RULES
 from .recipes import RL, Arm, NextToken, Recipe, get_recipe
 from .scales import Scale
 
@@ -205,7 +206,7 @@ def evaluate_checkpoint(recipe: Recipe, final_dir: Path, seed: int = 0, progress
 
 def evaluation_key(recipe: Recipe, seed: int = 0) -> str:
     """Hash of what an evaluation samples (problems, samples, settings): records with equal keys are paired."""
-    return config_hash({"evaluation": recipe.evaluation, "scale": recipe.scale, "seed": seed})
+    return config_hash({"evaluation": recipe.evaluation, "scale": recipe.scale, "seed": seed, "verifier": RULES})
 
 
 def cached_evaluation(recipe: Recipe, final_dir: Path, label: str, seed: int = 0, progress: bool = True):

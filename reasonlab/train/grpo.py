@@ -72,7 +72,7 @@ from ..experiments.budget import rl_token_equivalent
 from ..generator import Mixture, Problem
 from ..artifacts import artifact_key
 from ..provenance import config_hash, make_manifest, portable_path, stable_seed, write_manifest
-from ..verify import Reward
+from ..verify import RULES, Reward
 
 GENERATIONS = ("reasonlab", "trl")
 DTYPES = ("fp32", "bf16")
@@ -733,7 +733,7 @@ def train_grpo(config: GRPORunConfig, out_dir: Path | str, parent_dir: Path | st
             train_seconds=last.get("elapsed_s"), final_reward_mean=last.get("reward_mean"),
             skipped_long_prompts=skipped, generation=config.generation, dtype=config.dtype, fast_logps=fast,
             non_embedding_params=count_params(policy), params=count_params(policy, non_embedding=False),
-            with_reference=config.kl_coef > 0,
+            with_reference=config.kl_coef > 0, verifier_rules=RULES,  # the rules its rewards were scored by
         )
         write_manifest(final_dir, manifest)
         shutil.rmtree(trainer_dir, ignore_errors=True)  # resumable state is no longer needed

@@ -6,8 +6,8 @@ split score.py's reasons for a wrong step, one kind per gold step, the first tha
 
 - "missing quantity": no parsed step defines the gold quantity (its name, normalised, appears in no "Define");
 - "wrong dependency": defined, but its parsed parent set differs from the gold one (whatever its value);
-- "wrong value": parents right, but the value it writes (or a value it copies, parse.py rule 8) is not the
-  gold one, or it writes none.
+- "wrong value": parents right, but the value it writes is not the gold one, or it writes none, or a claim of
+  its chains is false at the gold values (a copied value, parse.py rule 8), or another definition of it is wrong.
 
 A missing quantity also makes the dependency of each gold step that uses it wrong (its parents cannot name
 it), so "after_missing" counts the wrong dependencies with a missing gold parent: the knock-on ones.
@@ -39,7 +39,8 @@ def error_kinds(problem: Problem, completion) -> dict:
     gold, gold_answer = _gold_index(problem)
     predicted = {s.name: s for s in parsed.steps}  # as score_parsed: a re-defined quantity's last definition
     wrong_deps = {name for name, _, _ in report.dependency_mismatches}
-    wrong_values = {name for name, _, _ in report.value_mismatches} | {c[0] for c in report.copy_mismatches}
+    wrong_values = ({name for name, _, _ in report.value_mismatches} | {c[0] for c in report.claim_mismatches}
+                    | set(report.redefined))
     steps = []
     for name, (parents, value) in gold.items():
         step = predicted.get(name)
@@ -74,6 +75,6 @@ def step_detail(step: dict) -> str:
     if kind == "wrong value":
         wrote = "no value" if step["value"] is None else step["value"]
         if wrote == step["gold_value"]:  # the step's own value is right: a value it copies is not
-            return f"a copied value is wrong (its own value {wrote} is right)"
+            return f"an intermediate value is wrong at the gold values (its own value {wrote} is right)"
         return f"wrote {wrote}; gold {step['gold_value']}"
     return f"value {step['gold_value']}"

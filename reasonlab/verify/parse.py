@@ -21,7 +21,8 @@ paper that does not change what `verified` means.
    number written with them is junk (rule 5). [T: the old parser read Unicode decimal digits such
    as "٣" as numbers, and "²" or "①" made it raise]
 3. Steps: "Define <quantity> as <X>; <statement>; <statement>; ..." where X is an identifier of at
-   most 8 characters. A step runs from "Define " to the next "Define " and ends at its first full
+   most 8 characters, read from the solution region: after "<solution>" up to "</solution>" or
+   "<answer>". A text with more than one "<solution>" has no steps (two solutions are a hedge). A step runs from "Define " to the next "Define " and ends at its first full
    stop (a "." not followed by a digit), so a trailing "Answer: 6." or prose is not part of it.
    [T: before, everything up to the next "Define " was read]
 4. Statements are assignments "L = e1 = e2 = ... = en" with L an identifier (after an optional
@@ -34,20 +35,31 @@ paper that does not change what `verified` means.
    "4²", "2 × 3", "2 ** 3") has no value. [T: the old parser fell back to an earlier
    expression of the chain, then to the last number in the statement, then in the step, so each
    of these read as 4; it also read × · ÷ as * and /]
-6. A step's value is the written value of its last assignment to X; none if it has no such
-   assignment or that value is none (a step without a value is wrong). [T: see rule 5]
-7. A step's dependencies are the earlier quantities named in its assignments to X, directly or
-   through temporaries (a temporary brings the dependencies of its own expressions).
-8. Copies: an assignment "T = E = n" to a temporary T whose chain has a bare letter E of an
-   earlier quantity (or of a temporary that copies one) copies that quantity; its written value n is
-   checked against the gold value of the copied quantity like any step value (score.py), so
-   "T = E = 0; R = M = 77; so U = T + R = 4 + 2 = 6" is wrong when E and M are not 0 and 77.
-   [T: copied values were not checked]
-9. Answer: the text between the last "<answer>" and the next "</answer>" (or the end of the
-   text); without an answer tag, the rest of the line after the last "Answer:". After trimming ASCII
-   whitespace and one final full stop it must be exactly one integer: an optional "-" and 1 to 15
-   ASCII digits. "6 or 8", "6.5", "6.0", "six", "6 apples" are no answer. [T: the first number in
-   the 64 characters after the tag was read]
+6. A step's value is the written value of its assignments to X; none if it has no such assignment,
+   if that value is none, or if its assignments to X write different values ("x = 3; so x = 4")
+   (a step without a value is wrong). [T: see rule 5; two values for X: the last one counted]
+7. A step's dependencies are the earlier quantities its assignments to X depend on, directly or
+   through temporaries (a temporary brings the dependencies of its own chain). An expression
+   depends on a name only if its value changes when that name's value does (tested exactly at
+   two fixed sets of values), so "x = t * 0 + 3", "x = t - t + 3" or "x = 0 / t + 3" do not
+   depend on t. [T: every name written counted, so a parent multiplied by 0 passed as used]
+8. Claims: every expression of every assignment of a step ("T = e1 = ... = en", X's own chain
+   and its temporaries') claims its assignment's written value. score.py checks each claim at the
+   gold values: the earlier quantities it names take their gold values (quantities outside the
+   gold graph their written ones), this step's temporaries their written values (their own chains
+   are checked likewise). So a copy is checked however it is written: "T = E = 0", "T = (E) = 0",
+   "T = E + 0 = 0", "T = 1 * E = 0" are all wrong when E is not 0; a chain "N = x = A = v" claims
+   x = v and A = v and both are checked; "U = T + R = 4 + 2 = 6" needs T + R = 6 at those values
+   and 4 + 2 = 6; an expression without a value (rule 5) makes its claim false. A quantity
+   defined by several "Define" steps is correct only if every definition is (score.py).
+   [T: before, only a bare letter was read as a copy and checked, so "L = (t) = 999" verified;
+   before that, copied values were not checked at all]
+9. Answer: the text between an "<answer>" and the next "</answer>" (or the end of the text);
+   without an answer tag, the rest of the line after an "Answer:". After trimming ASCII whitespace
+   and one final full stop it must be exactly one integer: an optional "-" and 1 to 15 ASCII
+   digits. "6 or 8", "6.5", "6.0", "six", "6 apples" are no answer. With several tags (or several
+   "Answer:" lines) every one must give the same integer, else there is no answer: hedging never
+   pays. [T: the first number in the 64 characters after the tag was read; later, the last tag]
 10. Values are exact: arithmetic is on integers and fractions (int when the value is an integer; a
    non-integral value is kept as a float for display only) and values and answers compare with the
    integer gold values by exact equality. [T: an absolute tolerance of 1e-6 on floats]
@@ -55,7 +67,8 @@ paper that does not change what `verified` means.
    a value and all equal its written value ("k = 3 * I = 3 * 3 = 9" with I = 3); a step is
    consistent iff it has a value and all its assignments are. Reported per step (Step.consistent,
    VerifyReport.inconsistent_steps) and in aggregate (VerifyReport.arithmetic_consistent and
-   consistent_steps), beside `verified` and never part of it.
+   consistent_steps), beside `verified` and never part of it (rule 8 checks the same chains at the
+   gold values, and that is part of `verified`).
 """
 
 from __future__ import annotations
@@ -64,6 +77,7 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
+from typing import NamedTuple
 
 MAX_CHARS = 64_000  # longer outputs are truncated (a 1,024-token completion is ~4 KB)
 MAX_STEPS = 256  # "Define" steps considered
@@ -79,17 +93,30 @@ _EXPR_TOKEN = re.compile(r"[0-9]+(?:\.[0-9]+)?|[A-Za-z_][A-Za-z0-9_]*|[ \t\r\n]+
 _FULL_STOP = re.compile(r"\.(?![0-9])")  # a "." that is not a decimal point
 _PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "u-": 3}
 _MISSING = object()
+QUANTITY = "="  # prefix of a quantity's name in a claim's expression: no name or operator starts with "="
+# Dependency probes (rule 7): each name in an expression takes base + i * step (i its order), then base + i * step +
+# shift. Two probes, so that a polynomial that happens to take one value at both points of one probe is still seen.
+_PROBES = ((7, 6, 5), (31, 10, 11))
 
 Value = int | float  # int when exact and integral; float only displays a non-integral value
+
+
+class Claim(NamedTuple):
+    """One expression of an assignment chain and the written value it claims (rule 8); score.py checks it."""
+
+    text: str  # the expression as written
+    rpn: tuple | None  # compiled; temporaries replaced by their written values, quantities as QUANTITY + name;
+    #                    None when it has no value whatever the quantities are (junk, an unknown name)
+    written: Value | None  # the written value of its assignment
 
 
 @dataclass(slots=True)
 class Step:
     name: str  # normalised quantity name
     var: str  # the letter the solution gave it
-    deps: frozenset[str]  # names of earlier quantities it uses
+    deps: frozenset[str]  # names of earlier quantities its value depends on (rule 7)
     value: Value | None
-    copies: tuple[tuple[str, Value | None], ...] = ()  # (copied quantity, written value) per copy (rule 8)
+    claims: tuple[Claim, ...] = ()  # every expression of its assignments with the value it claims (rule 8)
     consistent: bool = False  # rule 11
 
 
@@ -206,7 +233,7 @@ def _apply(op: str, a, b):
     return a // b if type(a) is int and type(b) is int and a % b == 0 else Fraction(a) / b
 
 
-def _run(rpn: tuple, env: dict, local: dict | None) -> int | Fraction | None:
+def _run(rpn: tuple, env: dict, local: dict | None, limit: int | None = LIMIT) -> int | Fraction | None:
     stack: list = []
     for t in rpn:
         if type(t) is not str:
@@ -216,7 +243,7 @@ def _run(rpn: tuple, env: dict, local: dict | None) -> int | Fraction | None:
         elif t in _PRECEDENCE:
             b = stack.pop()
             r = _apply(t, stack[-1], b)
-            if r is None or abs(r) >= LIMIT:
+            if r is None or (limit is not None and abs(r) >= limit):
                 return None
             stack[-1] = r
         else:  # a name: this step's temporaries first, then earlier quantities
@@ -226,6 +253,33 @@ def _run(rpn: tuple, env: dict, local: dict | None) -> int | Fraction | None:
                 return None
             stack.append(v)
     return stack[0] if len(stack) == 1 else None
+
+
+@lru_cache(maxsize=1 << 16)
+def _live_names(rpn: tuple) -> frozenset[str]:
+    """The names a compiled expression's value depends on (rule 7): those whose change changes the value at either
+    probe. Exact and unbounded (the expression has at most MAX_EXPR_CHARS characters); a probe where the expression
+    has no value (a division by zero) counts the name as used, as before this rule."""
+    names = list(dict.fromkeys(t for t in rpn if type(t) is str and t not in _PRECEDENCE))
+    live = set()
+    for base, step, shift in _PROBES:
+        env = {n: base + i * step for i, n in enumerate(names)}
+        at_base = _run(rpn, env, None, limit=None)
+        for n in names:
+            moved = _run(rpn, {**env, n: env[n] + shift}, None, limit=None)
+            if at_base is None or moved is None or moved != at_base:
+                live.add(n)
+    return frozenset(live)
+
+
+def quantity_env(values: dict[str, Value | None]) -> dict[str, Value | None]:
+    """Quantity values by name as the environment `claim_value` reads (names prefixed with QUANTITY)."""
+    return {QUANTITY + name: v for name, v in values.items()}
+
+
+def claim_value(claim: Claim, env: dict[str, Value | None]) -> Value | None:
+    """A claim's expression evaluated with the quantities it names at their values in `env` (quantity_env)."""
+    return None if claim.rpn is None else _display(_run(claim.rpn, env, None))
 
 
 def _display(v: int | Fraction | None) -> Value | None:
@@ -261,19 +315,22 @@ def evaluate(expr: str, env: dict, local: dict | None = None) -> Value | None:
 
 
 def extract_answer(text: str) -> int | None:
-    """The answer: exactly one integer in the last answer tag, else after the last "Answer:" (rule 9)."""
+    """The answer: one integer in every answer tag, else after every "Answer:" (rule 9)."""
     if not isinstance(text, str):
         return None
-    i = text.rfind("<answer>")
-    if i >= 0:
-        region = text[i + 8 :]
-        end = region.find("</answer>")
-        region = region if end < 0 else region[:end]  # an unclosed tag: a completion cut at its answer
-    else:
-        i = text.rfind("Answer:")
-        if i < 0:
-            return None
-        region = text[i + 7 :].split("\n", 1)[0]
+    tag, close = ("<answer>", "</answer>") if "<answer>" in text else ("Answer:", "\n")
+    answer, i = None, text.find(tag)
+    while i >= 0:
+        start = i + len(tag)
+        end = text.find(close, start)  # an unclosed tag runs to the end: a completion cut at its answer
+        got = _one_integer(text[start:] if end < 0 else text[start:end])
+        if got is None or (answer is not None and got != answer):
+            return None  # a tag without one integer, or another integer than before: a hedge pays nothing
+        answer, i = got, text.find(tag, start)
+    return answer
+
+
+def _one_integer(region: str) -> int | None:
     region = region.strip(_WS)
     if region.endswith("."):
         region = region[:-1].rstrip(_WS)
@@ -284,7 +341,9 @@ def extract_answer(text: str) -> int | None:
 
 
 def solution_region(text: str) -> str:
-    """The part of a completion that holds the steps (tags removed)."""
+    """The part of a completion that holds the steps (tags removed); "" when it opens two solutions (rule 3)."""
+    if text.count("<solution>") > 1:
+        return ""
     start = text.find("<solution>")
     if start >= 0:
         text = text[start + 10 :]
@@ -301,15 +360,29 @@ def _first_sentence(chunk: str) -> str:
     return chunk if m is None else chunk[: m.start()]
 
 
-def _copied_quantity(exprs: list[str], temps: dict, name_of: dict[str, str]) -> str | None:
-    """The quantity a chain copies (rule 8): that of its first bare letter naming a quantity or a copy."""
-    for e in exprs:
-        e = e.strip(_WS)
-        if e in temps:
-            return temps[e][1]
-        if e in name_of:
-            return name_of[e]
-    return None
+def _claim_rpn(rpn: tuple | None, temp_values: dict, name_of: dict[str, str]) -> tuple | None:
+    """A compiled expression as a claim (rule 8): temporaries by their written values, quantities by name."""
+    if rpn is None:
+        return None
+    out = []
+    for t in rpn:
+        if type(t) is not str:
+            t = _exact(t)  # a folded constant may be a display float
+            if t is None:
+                return None
+            out.append(t)
+        elif t in _PRECEDENCE:
+            out.append(t)
+        elif t in temp_values:  # this step's temporaries shadow earlier quantities, as in `evaluate`
+            v = _exact(temp_values[t])
+            if v is None:
+                return None
+            out.append(v)
+        elif t in name_of:
+            out.append(QUANTITY + name_of[t])
+        else:
+            return None  # an unknown name: no value at any gold values
+    return tuple(out)
 
 
 def _parse_step(chunk: str, name_of: dict[str, str], value_of: dict[str, Value | None]) -> Step | None:
@@ -321,11 +394,11 @@ def _parse_step(chunk: str, name_of: dict[str, str], value_of: dict[str, Value |
     name, var = normalise_name(head[:k]), head[k + 4 :].strip()
     if not name or len(var) > 8 or not _IDENT.fullmatch(var):
         return None
-    temps: dict[str, tuple[set[str], str | None]] = {}  # temporary -> (its dependencies, quantity it copies)
+    temp_deps: dict[str, set[str]] = {}  # temporary -> the quantities its chain depends on
     temp_values: dict[str, Value | None] = {}
     deps: set[str] = set()
-    value: Value | None = None
-    copies: list[tuple[str, Value | None]] = []
+    values_of_x: list[Value | None] = []  # the written value of each assignment to X (rule 6)
+    claims: list[Claim] = []
     consistent = True
     for stmt in body.split(";"):
         stmt = stmt.strip()
@@ -335,27 +408,29 @@ def _parse_step(chunk: str, name_of: dict[str, str], value_of: dict[str, Value |
         lhs = lhs.strip()
         if not eq or not _IDENT.fullmatch(lhs):
             continue  # not an assignment (rule 4)
-        exprs = rhs.split("=")
+        exprs = [e.strip(_WS) for e in rhs.split("=")]
         values = [evaluate(e, value_of, temp_values) for e in exprs]
         written = values[-1]
         if consistent and (written is None or values.count(written) != len(values)):
             consistent = False  # some expression of the chain has no value or another one
         used: set[str] = set()
-        for tok in _IDENT.findall(rhs):
-            if tok in temps:
-                used |= temps[tok][0]
-            elif tok in name_of:
-                used.add(name_of[tok])
+        for e in exprs:
+            rpn = _compile(e) if len(e) <= MAX_EXPR_CHARS else None
+            claims.append(Claim(e, _claim_rpn(rpn, temp_values, name_of), written))
+            names = _IDENT.findall(e) if rpn is None else _live_names(rpn)  # junk: every name written (rule 7)
+            for tok in names:
+                if tok in temp_deps:
+                    used |= temp_deps[tok]
+                elif tok in name_of:
+                    used.add(name_of[tok])
         if lhs == var:
             deps |= used
-            value = written
+            values_of_x.append(written)
         else:
-            copied = _copied_quantity(exprs, temps, name_of)
-            if copied is not None:
-                copies.append((copied, written))
-            temps[lhs] = (used, copied)
+            temp_deps[lhs] = used
             temp_values[lhs] = written
-    return Step(name, var, frozenset(deps), value, tuple(copies), consistent and value is not None)
+    value = values_of_x[0] if values_of_x and values_of_x.count(values_of_x[0]) == len(values_of_x) else None
+    return Step(name, var, frozenset(deps), value, tuple(claims), consistent and value is not None)
 
 
 def parse_solution(text) -> ParsedSolution:

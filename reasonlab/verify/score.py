@@ -3,9 +3,10 @@
 The verifier is the reward is the metric: evaluation, GRPO rewards and the CLI call `verify`.
 
 Step correctness for each gold node v is 1 iff v is in the prediction, its predicted parent set
-equals the gold parent set, its predicted value equals the gold value, and every value it copies
-("I = x = 3") equals the gold value of the copied quantity (parse.py, rule 8). ProcessAcc is the
-mean over gold nodes (extra predicted nodes do not hurt). VerifyReport.verified = ProcessAcc == 1
+equals the gold parent set, its predicted value equals the gold value, and every claim of its
+chains holds at the gold values (parse.py, rule 8: a copy "I = x = 3" needs x's gold value to be 3,
+however the copy is written); a quantity defined by several steps needs every definition correct.
+ProcessAcc is the mean over gold nodes (extra predicted nodes do not hurt). VerifyReport.verified = ProcessAcc == 1
 and the predicted answer equals the gold answer. All comparisons are exact integer equality
 (parse.py, rule 10). Arithmetic consistency (parse.py, rule 11) is reported beside `verified`,
 never part of it.
@@ -18,7 +19,7 @@ import numbers
 from dataclasses import dataclass, field
 
 from ..generator import Problem
-from .parse import ParsedSolution, Value, completion_text, normalise_name, parse_solution
+from .parse import ParsedSolution, Step, Value, claim_value, completion_text, normalise_name, parse_solution, quantity_env
 
 REWARD_KINDS = ("outcome", "process", "mix", "strict")
 
@@ -34,7 +35,9 @@ class VerifyReport:
     extra: list[str] = field(default_factory=list)  # defined quantities not in the gold graph
     value_mismatches: list[tuple[str, int, Value | None]] = field(default_factory=list)  # (name, gold, pred)
     dependency_mismatches: list[tuple[str, list[str], list[str]]] = field(default_factory=list)  # (name, gold, pred)
-    copy_mismatches: list[tuple[str, str, int, Value | None]] = field(default_factory=list)  # (step, copied, gold, written)
+    # (step, expression, its value at the gold values, the value it claims) per false claim (parse.py rule 8)
+    claim_mismatches: list[tuple[str, str, Value | None, Value | None]] = field(default_factory=list)
+    redefined: list[str] = field(default_factory=list)  # gold quantities defined by more than one step
     answer_mismatch: tuple[int, int | None] | None = None  # (gold, pred) when wrong
     # Beyond the paper (parse.py rule 11), over all parsed steps; not part of `verified`:
     arithmetic_consistent: bool = False  # every parsed step's written arithmetic holds (False if none parsed)
@@ -51,7 +54,7 @@ class VerifyReport:
                 f"verified={self.verified}", f"arithmetic_consistent={self.arithmetic_consistent}"]
         for label, items in (("missing", self.missing), ("extra", self.extra),
                              ("value", self.value_mismatches), ("dependency", self.dependency_mismatches),
-                             ("copy", self.copy_mismatches), ("inconsistent", self.inconsistent_steps)):
+                             ("claim", self.claim_mismatches), ("redefined", self.redefined), ("inconsistent", self.inconsistent_steps)):
             if items:
                 bits.append(f"{label}: {items}")
         if self.answer_mismatch:
@@ -81,27 +84,35 @@ def same_value(pred, gold: int) -> bool:
 
 def score_parsed(problem: Problem, parsed: ParsedSolution) -> VerifyReport:
     gold, gold_answer = _gold_index(problem)
-    predicted = {s.name: s for s in parsed.steps}  # a re-defined quantity: the last definition counts
+    definitions: dict[str, list[Step]] = {}
+    for s in parsed.steps:
+        definitions.setdefault(s.name, []).append(s)
+    # claims are checked at the gold values; a quantity outside the gold graph keeps its written value (its last)
+    env = quantity_env({**{s.name: s.value for s in parsed.steps}, **{n: v for n, (_, v) in gold.items()}})
     correct = 0
     report = VerifyReport(0.0, False, False, parsed.answer, len(parsed.steps))
     for name, (parents, value) in gold.items():
-        step = predicted.get(name)
-        if step is None:
+        steps = definitions.get(name)
+        if steps is None:
             report.missing.append(name)
             continue
+        if len(steps) > 1:
+            report.redefined.append(name)
         ok = True
-        if not same_value(step.value, value):
-            report.value_mismatches.append((name, value, step.value))
-            ok = False
-        if step.deps != parents:
-            report.dependency_mismatches.append((name, sorted(parents), sorted(step.deps)))
-            ok = False
-        for copied, written in step.copies:  # a copy of a non-gold quantity has no gold value to check
-            if copied in gold and not same_value(written, gold[copied][1]):
-                report.copy_mismatches.append((name, copied, gold[copied][1], written))
+        for step in steps:  # every definition must be right: a second, different one is a hedge
+            if not same_value(step.value, value):
+                report.value_mismatches.append((name, value, step.value))
                 ok = False
+            if step.deps != parents:
+                report.dependency_mismatches.append((name, sorted(parents), sorted(step.deps)))
+                ok = False
+            for claim in step.claims:
+                at_gold = claim_value(claim, env)
+                if at_gold is None or claim.written is None or at_gold != claim.written:
+                    report.claim_mismatches.append((name, claim.text, at_gold, claim.written))
+                    ok = False
         correct += ok
-    report.extra = [n for n in predicted if n not in gold]
+    report.extra = [n for n in definitions if n not in gold]
     report.process_acc = correct / len(gold)
     report.answer_correct = same_value(parsed.answer, gold_answer)
     if not report.answer_correct:
