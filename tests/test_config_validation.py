@@ -139,6 +139,7 @@ TABLE = {
         "loss_on": (("question", None), None),
         "pretrain_tail": ((0, 0.5, -0.1, *FLOAT), None),
         "rl_eval_samples": ((*INT, -1, 5), None),  # 5 > eval_samples (4)
+        "process_rl_steps": ((*INT, -1), None),
         "train_shapes": (("held-out", "SEEN", None), None),
         "context_ops": (((1, 4), (2, 4), (2,), (2.0, 9), (True, 9), (2, 41)), None),  # (2, 4): fewer than 4 ops
     },

@@ -201,7 +201,8 @@ def test_an_unreadable_newest_trainer_checkpoint_falls_back_to_the_previous_one(
 
 # --- replay: a zero-variance step moves nothing; identical runs and resumes give the same weights bit for bit ----
 
-LAPTOP_BASE = Path(__file__).resolve().parents[1] / "data" / "checkpoints" / "pretrain-8acbb5586509" / "final"
+# the committed laptop base (the ladder's and S3's): a trained model whose completions stop at different lengths
+LAPTOP_BASE = Path(__file__).resolve().parents[1] / "data" / "checkpoints" / "pretrain-5da44c18155c" / "final"
 
 
 def _weights(path):

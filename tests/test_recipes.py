@@ -164,8 +164,18 @@ def test_s5_equal_compute_at_paper_scale():
 
 def test_s6_rewards():
     r = get_recipe("S6", "paper")
-    assert [a.rl.reward.name for a in r.arms] == ["outcome", "mix-0.8", "mix-0.5", "mix-0.2", "process", "strict"]
-    assert all(bands_of(a.rl.mixture) == [(11, 14)] for a in r.arms)
+    base, *rl_arms = r.arms
+    assert base.name == "base" and base.rl is None  # evaluated on the arms' problems, under the same rules
+    assert [a.rl.reward.name for a in rl_arms] == ["outcome", "mix-0.8", "mix-0.5", "mix-0.2", "process", "strict",
+                                                  "random"]
+    assert all(bands_of(a.rl.mixture) == [(11, 14)] for a in rl_arms)
+    assert {a.rl.steps for a in rl_arms} == {r.scale.rl_steps}  # the paper's length at its scale
+    laptop = get_recipe("S6", "laptop")
+    assert {a.rl.steps for a in laptop.arms if a.rl} == {60}  # the strict probe's length (process_rl_steps)
+    assert laptop.evaluation.samples == laptop.scale.rl_eval_samples
+    assert [a.name for a in get_recipe("S6", "smoke", random_control=False).arms][-1] == "reward-strict"
+    with pytest.raises(ValueError, match="random_control must be True or False"):
+        get_recipe("S6", "smoke", random_control="yes")
 
 
 def test_a6_pretrain_mixtures():

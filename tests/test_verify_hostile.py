@@ -546,3 +546,27 @@ def test_two_solutions_or_two_different_answers_pay_nothing():
                               (f"Answer: {a}\nAnswer: {a + 1}", None), (f"Answer: {a}\nAnswer: {a}.", a)):
         r = verify(p, p.solution + "</solution>" + answers)
         assert r.predicted_answer == expected and r.verified == (expected == a), answers
+
+
+def test_the_random_reward_pays_as_often_as_the_outcome_reward_but_not_for_the_completion():
+    """The RL control (issue 25): per call, the batch's outcome rewards permuted across its rows, seeded by (seed,
+    TRL's global step): same mean as the outcome reward, replayable, and unrelated to which rows are right."""
+    from types import SimpleNamespace
+
+    from reasonlab.verify import Reward
+
+    problems = [generate_problem(5, "animals-zoo", i) for i in range(64)]
+    completions = [p.completion if i % 4 == 0 else f"<answer>{p.answer}</answer>" if i % 4 == 1 else "junk"
+                   for i, p in enumerate(problems)]
+    outcome = make_reward_function("outcome")(None, completions, problem=problems)
+    draw = lambda seed, step: Reward("random").function(seed)(  # noqa: E731
+        None, completions, problem=problems, trainer_state=SimpleNamespace(global_step=step))
+    first = draw(0, 3)
+    assert sorted(first) == sorted(outcome) and first == draw(0, 3)  # same mean; the same draw on a replay
+    assert first != draw(0, 4) and first != draw(1, 3)  # another step or seed, another permutation
+    right = [r for r, o in zip(first, outcome) if o == 1.0]
+    assert 0 < sum(right) < len(right)  # some right rows are paid, some not
+    with pytest.raises(ValueError, match="control drawn per rollout batch"):
+        Reward("random").score(verify(problems[0], problems[0].completion))
+    with pytest.raises(ValueError, match="takes no alpha"):
+        Reward("random", 0.5)

@@ -577,15 +577,25 @@ S6_ALPHAS = (1.0, 0.8, 0.5, 0.2, 0.0)  # outcome weight a; 1 = outcome only, 0 =
          "Does putting process verification into the reward curb reward hacking and help generalisation?",
          "process-aware rewards raise pass@1 on hard by 4-5%; 0.2 R_out + 0.8 R_pv balances best; strict gains more",
          "pass@1 and pass@k on edge and hard across reward mixes")
-def s6(scale: Scale, alphas=S6_ALPHAS, strict: bool = True):
-    """RL on edge ops from the base with R = a R_out + (1 - a) R_pv, plus the strict reward."""
+def s6(scale: Scale, alphas=S6_ALPHAS, strict: bool = True, random_control: bool = True):
+    """RL on edge ops from the base with R = a R_out + (1 - a) R_pv, plus the strict reward, all for the scale's
+    process_rl_steps; the base is an arm (evaluated on the same problems, under the same verifier rules).
+
+    With random_control (beyond the paper, the RL control): an arm whose reward carries no information, the batch's
+    outcome rewards permuted across its rows (same mean as the outcome reward); an RL effect counts only where it
+    beats this arm too."""
+    if not isinstance(random_control, bool):
+        raise ValueError(f"random_control must be True or False, got {random_control!r}")
     rewards = [Reward.mixed(a) for a in _check_values("reward alphas", alphas)] + ([Reward("strict")] if strict else [])
+    rewards += [Reward("random")] if random_control else []
     pre = _pretrain(scale, base_pretrain(scale))
     rl_mix = mixture(across(BASE_TEMPLATES, *scale.edge), scale)  # op 11-14 (paper.md S6)
-    arms = [Arm(f"reward-{r.name}", pre, rl=_rl(scale, rl_mix, r),
-                params=(("reward", r.name), ("alpha", r.outcome_weight)))
-            for r in rewards]
-    return arms, _eval(scale)
+    steps = scale.process_rl_steps or scale.rl_steps
+    arms = [Arm("base", pre, params=(("reward", None), ("alpha", None)))]
+    arms += [Arm(f"reward-{r.name}", pre, rl=_rl(scale, rl_mix, r, steps=steps),
+                 params=(("reward", r.name), ("alpha", r.outcome_weight)))
+             for r in rewards]
+    return arms, _eval(scale, samples=scale.rl_eval_samples or None)  # the base at the arms' n: paired per problem
 
 
 @_recipe("A.5", "Training dynamics of S3", "Fig 10-11 (paper, App. A.5)",

@@ -16,6 +16,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from ..generator import DEFAULT_CONFIG, MAX_OP, GeneratorConfig
+from ..provenance import IDENTITY_IF_SET
 
 Band = tuple[int, int]  # inclusive op range (lo, hi)
 LOSS_ON = ("all", "solution")
@@ -67,6 +68,9 @@ class Scale:
     loss_on: str = "all"  # next-token loss on the whole document ("all") or on the solution only
     pretrain_tail: float = 0.0  # share of the base model's pre-training problems drawn from the edge band
     rl_eval_samples: int = 0  # n per problem when evaluating RL arms (S3); 0 = eval_samples
+    # GRPO steps of S6's reward arms; 0 = rl_steps. The laptop's 20 steps are too few for a reward that pays only
+    # for verified solutions to move a model that verifies ~3% of its edge samples (lab notes, the strict probe)
+    process_rl_steps: int = field(default=0, metadata=IDENTITY_IF_SET)
     # The op range of the context-transfer experiments (S4, A.6: the paper's op 2-20, every op context A is
     # pre-trained on). None: from the bottom of in_dist to the top of hard. A small model that cannot learn that
     # whole range in one pre-training run gets the range it does learn.
@@ -109,6 +113,7 @@ class Scale:
         # A float, not 0: the base mixture's weights (1 - tail) enter the artifact key as written.
         if not (isinstance(self.pretrain_tail, float) and 0 <= self.pretrain_tail < 0.5):
             raise ValueError(f"{self.name}: pretrain_tail must be a float in [0, 0.5), got {self.pretrain_tail!r}")
+        check_int(n + "process_rl_steps", self.process_rl_steps, lo=0, allowed="0 (= rl_steps) or a positive integer")
         if isinstance(self.rl_eval_samples, bool) or not isinstance(self.rl_eval_samples, int) or \
                 not 0 <= self.rl_eval_samples <= self.eval_samples:
             raise ValueError(f"{self.name}: rl_eval_samples must be an integer in [0, eval_samples], "
@@ -256,6 +261,7 @@ LAPTOP = Scale(
     # S4 / A.6 pre-train context A over the ops the 2M model learns in one run (the ladder: op 9 pass@1 0.47,
     # op 10 0.14); spread over op 2-16, the same 36M tokens would leave the top ops unlearned (lab notes).
     context_ops=(2, 9),
+    process_rl_steps=60,  # S6 at the strict probe's length: 60 steps widened the verified edge in two seeds (lab notes)
     rl_eval_samples=64,  # S3's seven arms at 128 samples do not fit a session; paired with the base's 128 (lab notes)
 )
 

@@ -83,7 +83,7 @@ class GRPORunConfig:
     """Everything that defines a GRPO run (its artifact identity, with the parent's key)."""
 
     mixture: Mixture  # prompts: the generator's "rl" split of this mixture
-    reward_kind: str = "strict"  # "outcome" | "process" | "mix" | "strict" (paper.md section 5, S6)
+    reward_kind: str = "strict"  # "outcome" | "process" | "mix" | "strict" (paper.md S6) | "random" (a control)
     reward_alpha: float | None = None  # weight of R_out in "mix" (paper's best: 0.2); None for the other kinds
     steps: int = 390  # GRPO steps (rollout batches); paper: 200K prompts x 2 epochs / 1024 (paper.md sections 4-5)
     prompts_per_step: int = 1024  # prompts per GRPO step (paper.md section 4)
@@ -167,7 +167,7 @@ class GRPORunConfig:
 
     def reward_function(self):
         """The verifier-backed TRL reward function f(prompts, completions, problem=[...]) -> list[float]."""
-        return self.reward.function()
+        return self.reward.function(seed=self.seed)
 
 
 # --- data -------------------------------------------------------------------------------------------

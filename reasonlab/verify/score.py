@@ -18,10 +18,13 @@ import json
 import numbers
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ..generator import Problem
+from ..provenance import stable_seed
 from .parse import ParsedSolution, Step, Value, claim_value, completion_text, normalise_name, parse_solution, quantity_env
 
-REWARD_KINDS = ("outcome", "process", "mix", "strict")
+REWARD_KINDS = ("outcome", "process", "mix", "strict", "random")
 
 
 @dataclass(slots=True)
@@ -155,6 +158,9 @@ def reward(report: VerifyReport, kind: str = "strict", alpha: float = 0.2) -> fl
         return alpha * r_out + (1 - alpha) * r_pv
     if kind == "strict":
         return r_out if r_pv == 1.0 else 0.0
+    if kind == "random":
+        raise ValueError("the 'random' reward is a control drawn per rollout batch (make_reward_function), "
+                         "not a function of one verifier report")
     raise ValueError(f"unknown reward kind {kind!r}; allowed: {', '.join(REWARD_KINDS)}")
 
 
@@ -169,16 +175,21 @@ def _as_problem(prob, i: int) -> Problem:
                          f"got {type(prob).__name__} ({e!r})") from e
 
 
-def make_reward_function(kind: str = "strict", alpha: float = 0.2):
+def make_reward_function(kind: str = "strict", alpha: float = 0.2, seed: int = 0):
     """A TRL-style reward function: f(prompts, completions, problem=[...], **kw) -> list[float].
 
     `problem` is the dataset column holding each prompt's Problem (or its to_dict(), or that as
     JSON). A completion may be any shape TRL passes (parse.completion_text); an unusable one scores
     0. One completion per problem: other lengths are refused, never zipped short.
+
+    "random" is the RL control with no information: the batch's outcome rewards, permuted across its rows by a
+    draw seeded with (seed, TRL's global step), so every step pays as often as the outcome reward would (same
+    mean) but a row's reward says nothing about its completion (up to its own 1/len(batch) share of the pool).
     """
     if kind not in REWARD_KINDS:
         raise ValueError(f"unknown reward kind {kind!r}; allowed: {', '.join(REWARD_KINDS)}")
     alpha = check_alpha(alpha)  # now, not mid-run
+    calls = [0]  # the draw's counter outside a trainer (inside one, TRL passes its state: the global step)
 
     def reward_fn(prompts, completions, problem=None, **kwargs) -> list[float]:
         if problem is None or not isinstance(completions, (list, tuple)) or not isinstance(problem, (list, tuple)):
@@ -189,6 +200,13 @@ def make_reward_function(kind: str = "strict", alpha: float = 0.2):
             raise ValueError(f"{len(completions)} completions but {len(problem)} problems: "
                              "the reward needs exactly one problem per completion")
         problems = [_as_problem(p, i) for i, p in enumerate(problem)]
+        if kind == "random":
+            outcome = [reward(verify(p, completion_text(c)), "outcome") for c, p in zip(completions, problems)]
+            state = kwargs.get("trainer_state")
+            step = state.global_step if state is not None else calls[0]
+            calls[0] += 1
+            order = np.random.default_rng(stable_seed(seed, "random-reward", step)).permutation(len(outcome))
+            return [outcome[j] for j in order]
         return [reward(verify(p, completion_text(c)), kind, alpha) for c, p in zip(completions, problems)]
 
     reward_fn.__name__ = f"reward_{kind}" + (f"_{alpha:g}" if kind == "mix" else "")
@@ -197,12 +215,13 @@ def make_reward_function(kind: str = "strict", alpha: float = 0.2):
 
 @dataclass(frozen=True)
 class Reward:
-    """One GRPO reward: R = alpha R_out + (1 - alpha) R_pv, or strict: R_out if R_pv == 1 else 0 (paper, Sec. 6).
+    """One GRPO reward: R = alpha R_out + (1 - alpha) R_pv, or strict: R_out if R_pv == 1 else 0 (paper, Sec. 6), or
+    random: the control, the batch's outcome rewards permuted across its rows (make_reward_function).
 
     The one description of a reward: recipes hold it, and the GRPO trainer's flat (reward_kind, reward_alpha)
     fields are checked and read through it."""
 
-    kind: str  # "outcome" | "process" | "mix" | "strict"
+    kind: str  # "outcome" | "process" | "mix" | "strict" | "random"
     alpha: float | None = None  # weight of the outcome reward; only for "mix"
 
     def __post_init__(self):
@@ -231,9 +250,9 @@ class Reward:
         return {"outcome": 1.0, "process": 0.0, "mix": self.alpha}.get(self.kind)
 
     def score(self, report: VerifyReport) -> float:
-        """The reward of one rollout from its verifier report."""
+        """The reward of one rollout from its verifier report (not for "random", a batch-level control)."""
         return reward(report, self.kind, self.alpha if self.kind == "mix" else 0.0)
 
-    def function(self):
-        """A TRL-style reward function for GRPO (make_reward_function)."""
-        return make_reward_function(self.kind, self.alpha if self.kind == "mix" else 0.0)
+    def function(self, seed: int = 0):
+        """A TRL-style reward function for GRPO (make_reward_function); `seed` seeds the random control's draws."""
+        return make_reward_function(self.kind, self.alpha if self.kind == "mix" else 0.0, seed)
