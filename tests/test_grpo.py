@@ -14,7 +14,8 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 
 MIX = Mixture.band(2, 4, "animals-zoo")
 LOG_FIELDS = {"step", "generate_s", "rollout_s", "truncated_frac", "reward_mean", "reward_std", "reward_group_std",
-              "frac_zero_std", "reward_by_template", "kl", "rollout_tokens",
+              "frac_zero_std", "reward_by_template", "reward_by_op", "outcome_mean", "verified_mean", "hacked_share",
+              "frac_groups_verified", "kl", "rollout_tokens",
               "tokens", "t_rl", "t_rl_actual", "step_s", "elapsed_s", "loss", "lr"}
 
 
@@ -157,7 +158,7 @@ def test_fast_logprob_passes_match_trls_own(tiny_parent, tmp_path, monkeypatch):
 
     # a reward that varies within groups (a random model never verifies), so the step has a gradient
     monkeypatch.setattr(GRPORunConfig, "reward_function",
-                        lambda self: lambda prompts, completions, problem: [float(len(c) % 3 == 0) for c in completions])
+                        lambda self: lambda prompts, completions, problem, **kw: [float(len(c) % 3 == 0) for c in completions])
     monkeypatch.setenv("REASONLAB_FAST_CHECK", "1")
     c = cfg(lr=1e-3)
     logs = {}
@@ -233,7 +234,7 @@ def test_a_step_whose_groups_all_have_zero_reward_variance_leaves_the_weights_un
     from reasonlab.train.grpo import train_grpo
 
     monkeypatch.setattr(GRPORunConfig, "reward_function",
-                        lambda self: lambda prompts, completions, problem: [0.0] * len(completions))
+                        lambda self: lambda prompts, completions, problem, **kw: [0.0] * len(completions))
     c = cfg(mixture=Mixture.band(10, 13, "animals-zoo"), max_response_tokens=300, lr=1e-3)
     final = train_grpo(c, tmp_path / "run", LAPTOP_BASE, progress=False, fast=True)
     rows = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
@@ -248,7 +249,7 @@ def test_identical_runs_and_resumed_runs_give_bitwise_equal_weights(tmp_path, mo
     from reasonlab.train.grpo import train_grpo
 
     monkeypatch.setattr(GRPORunConfig, "reward_function",
-                        lambda self: lambda prompts, completions, problem: [float(len(c) % 3 == 0) for c in completions])
+                        lambda self: lambda prompts, completions, problem, **kw: [float(len(c) % 3 == 0) for c in completions])
     c = cfg(mixture=Mixture.band(10, 13, "animals-zoo"), steps=3, max_response_tokens=120, lr=1e-3)
     straight = _weights(train_grpo(c, tmp_path / "a", LAPTOP_BASE, progress=False))
     assert _max_gap(straight, _weights(LAPTOP_BASE)) > 0  # it learned something
@@ -269,3 +270,19 @@ def test_identical_runs_and_resumed_runs_give_bitwise_equal_weights(tmp_path, mo
         final = train_grpo(c, out, LAPTOP_BASE, progress=False)
     assert _max_gap(straight, _weights(final)) == 0.0
     assert [json.loads(x)["step"] for x in (out / "log.jsonl").read_text().splitlines()] == [1, 2, 3]
+
+
+def test_the_random_reward_replays_on_a_resume(tmp_path, two_threads):
+    """The control's draw is seeded by TRL's global step (passed through to the reward), not by a call counter
+    that a resumed process would restart; and the step log carries the RL controls."""
+    from reasonlab.train.grpo import train_grpo
+
+    c = cfg(mixture=Mixture.band(5, 6, "animals-zoo"), reward_kind="random", steps=2, max_response_tokens=120, lr=1e-3)
+    straight = _weights(train_grpo(c, tmp_path / "a", LAPTOP_BASE, progress=False))
+    train_grpo(c, tmp_path / "b", LAPTOP_BASE, progress=False, max_minutes=1e-9)
+    assert _max_gap(straight, _weights(train_grpo(c, tmp_path / "b", LAPTOP_BASE, progress=False))) == 0.0
+    rows = [json.loads(line) for line in (tmp_path / "a" / "log.jsonl").read_text().splitlines()]
+    for r in rows:
+        assert r["reward_mean"] == pytest.approx(r["outcome_mean"])  # a permutation of the outcome rewards
+        assert 0 <= r["verified_mean"] <= r["outcome_mean"] and 0 <= r["frac_groups_verified"] <= 1
+        assert set(r["reward_by_op"]) <= {"5", "6"}

@@ -72,7 +72,7 @@ from ..experiments.budget import rl_token_equivalent
 from ..generator import Mixture, Problem
 from ..artifacts import artifact_key
 from ..provenance import config_hash, make_manifest, portable_path, stable_seed, write_manifest
-from ..verify import RULES, Reward
+from ..verify import RULES, Reward, completion_text, verify
 
 GENERATIONS = ("reasonlab", "trl")
 DTYPES = ("fp32", "bf16")
@@ -215,7 +215,8 @@ def prompt_dataset(problems: list[Problem]):
 
 
 class _RewardRecorder:
-    """The verifier reward as TRL calls it, keeping each call's rewards for the step log.
+    """The verifier reward as TRL calls it, keeping each call's rewards for the step log, and beside them what
+    every rollout did whatever the reward (the RL controls): its answer right, its steps verified, its op.
 
     The dataset's `problem` column arrives as JSON strings; they are parsed back to dicts that
     reasonlab.verify's reward function turns into Problems."""
@@ -225,14 +226,22 @@ class _RewardRecorder:
         self.__name__ = self.fn.__name__  # TRL names the reward metric after it
         self.last: list[float] = []
         self.last_templates: list[str] = []  # each reward's context (template), for the per-context reward log
+        self.last_ops: list[int | None] = []  # each reward's op, for the reward-by-op log
+        self.last_outcome: list[bool] = []  # the rollout's answer is right
+        self.last_verified: list[bool] = []  # its steps and answer verify
         self.seconds = 0.0  # time of the last call
 
     def __call__(self, prompts, completions, problem, **kwargs) -> list[float]:
         t0 = time.perf_counter()
         probs = [json.loads(p) if isinstance(p, str) else p for p in problem]
-        self.last = self.fn(prompts, completions, problem=probs)
-        self.last_templates = [p.get("template") if isinstance(p, dict) else getattr(p, "template", None)
-                               for p in probs]
+        self.last = self.fn(prompts, completions, problem=probs, **kwargs)  # kwargs: TRL's trainer_state, ...
+        field = lambda p, k: p.get(k) if isinstance(p, dict) else getattr(p, k, None)  # noqa: E731
+        self.last_templates = [field(p, "template") for p in probs]
+        self.last_ops = [field(p, "op") for p in probs]
+        reports = [verify(p if isinstance(p, Problem) else Problem.from_dict(p), completion_text(c))
+                   for p, c in zip(probs, completions)]
+        self.last_outcome = [r.answer_correct for r in reports]
+        self.last_verified = [r.verified for r in reports]
         self.seconds = time.perf_counter() - t0
         return self.last
 
@@ -390,9 +399,11 @@ def _make_trainer_class():
             gen_s = time.perf_counter() - self.rl_t_step
             self.rl_times["rollout"] += gen_s
             r = self.num_generations
-            rewards, contexts = list(self.rl_recorder.last), list(self.rl_recorder.last_templates)
+            rec = self.rl_recorder
+            rewards, contexts = list(rec.last), list(rec.last_templates)
             groups = [rewards[i:i + r] for i in range(0, len(rewards), r)]
             spread = [_std(g) for g in groups]
+            right, verified = rec.last_outcome, rec.last_verified
             p_tok, c_tok = int(out["prompt_mask"].sum()), int(out["completion_mask"].sum())
             lens = out["completion_mask"].sum(1)
             last = out["completion_ids"].gather(1, (lens - 1).clamp(min=0)[:, None])[:, 0]
@@ -404,6 +415,13 @@ def _make_trainer_class():
                 # each context's own mean reward: a mixed A/B batch's mean hides which context the reward came from
                 "reward_by_template": {t: _round(_mean([x for x, c in zip(rewards, contexts) if c == t]))
                                        for t in sorted({c for c in contexts if c is not None})},
+                "reward_by_op": {str(o): _round(_mean([x for x, q in zip(rewards, rec.last_ops) if q == o]))
+                                 for o in sorted({q for q in rec.last_ops if q is not None})},
+                # the RL controls, whatever the reward: right answers, verified ones, right answers through wrong
+                # steps, and groups holding a verified success (the only groups a strict reward can learn from)
+                "outcome_mean": _mean(right), "verified_mean": _mean(verified),
+                "hacked_share": (sum(right) - sum(verified)) / sum(right) if sum(right) else None,
+                "frac_groups_verified": _mean([float(any(verified[i:i + r])) for i in range(0, len(verified), r)]),
                 "prompt_tokens": p_tok, "completion_tokens": c_tok, "rollout_tokens": p_tok + c_tok,
                 "mean_completion_len": c_tok / max(1, len(rewards)),
                 "truncated_frac": 1.0 - float(stopped.float().mean()),  # hit max_response_tokens
