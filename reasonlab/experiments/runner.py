@@ -22,6 +22,7 @@ from pathlib import Path
 from ..artifacts import artifact_key
 from ..provenance import (REPO_ROOT, CorruptArtifact, atomic_write_text, check_artifact, config_hash,
                           make_manifest, portable_path, reasonlab_home, save_result, weights_digest)
+from ..validation import check_name
 from .recipes import RL, Arm, NextToken, Recipe, get_recipe
 from .scales import Scale
 
@@ -376,6 +377,8 @@ def _arm_work_from_manifests(manifests: dict, parent: str | None) -> dict:
 
 
 def result_name(recipe_id: str, scale: str, seed: int = 0, rl_seed: int | None = None) -> str:
-    """The name a recipe's result is saved under in data/results/."""
+    """The name a recipe's result is saved under in data/results/ (names that could leave it are refused)."""
+    check_name("recipe id", recipe_id)
+    check_name("scale name", scale)
     rl = f"-rlseed{rl_seed}" if rl_seed is not None else ""
     return f"{recipe_id}-{scale}" + (f"-seed{seed}" if seed else "") + rl
