@@ -12,6 +12,7 @@ its last checkpoint.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import time
@@ -20,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..artifacts import artifact_key
+from ..evaluate import UNSEEN
 from ..provenance import (REPO_ROOT, CorruptArtifact, atomic_write_text, check_artifact, config_hash,
                           make_manifest, portable_path, reasonlab_home, save_result, weights_digest)
 from ..validation import check_name
@@ -44,7 +46,8 @@ def _seed_from_committed(out: Path) -> None:
 
 
 def _check_finished(out: Path) -> None:
-    """A finished stage whose manifest or weights do not check out is moved aside (and redone), never reused."""
+    """A finished stage whose manifest or weights do not check out is moved aside (and redone), never reused; a
+    corrupt line in its log is moved aside with the log (the weights stand) and the log kept without it."""
     final = out / "final"
     if not (final / "manifest.json").exists():
         return
@@ -54,6 +57,41 @@ def _check_finished(out: Path) -> None:
         aside = out / f"final.corrupt-{time.strftime('%Y%m%d-%H%M%S')}"
         warnings.warn(f"{e}; moved to {aside.name} and training the stage again")
         final.rename(aside)
+        return
+    log = out / "log.jsonl"
+    rows, bad = read_log(log)
+    if bad:
+        aside = out / f"log.corrupt-{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
+        shutil.copy2(log, aside)
+        atomic_write_text(log, "".join(json.dumps(r) + "\n" for r in rows))
+        warnings.warn(f"{log}: {_lines(bad)} not a JSON object (a log line per step is expected); the log is kept "
+                      f"without {'it' if len(bad) == 1 else 'them'}, the original moved to {aside.name}")
+
+
+def read_log(path: Path) -> tuple[list[dict], list[int]]:
+    """(rows, numbers of the lines that are not a JSON object) of a JSONL training log; ([], []) without one."""
+    rows, bad = [], []
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return [], []
+    for i, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except (ValueError, RecursionError):  # JSONDecodeError, or an integer over Python's 4,300 digits
+            row = None
+        if isinstance(row, dict):
+            rows.append(row)
+        else:
+            bad.append(i)
+    return rows, bad
+
+
+def _lines(numbers: list[int]) -> str:
+    shown = ", ".join(map(str, numbers[:5])) + (f" and {len(numbers) - 5} more" if len(numbers) > 5 else "")
+    return f"line{'s' if len(numbers) > 1 else ''} {shown} {'are' if len(numbers) > 1 else 'is'}"
 
 
 @contextmanager
@@ -178,12 +216,10 @@ def run_arm(recipe: Recipe, arm: Arm, seed: int = 0, max_minutes: float | None =
 
 def training_log(final_dir: Path, max_points: int = 300) -> list[dict]:
     """The stage's log (step, tokens, loss, lr, tok/s; reward and KL for GRPO), thinned to at most max_points rows."""
-    import json
-
     path = Path(final_dir).parent / "log.jsonl"
-    if not path.exists():
-        return []
-    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    rows, bad = read_log(path)
+    if bad:  # a stage that run_arm checked has none left; a log read from elsewhere may
+        warnings.warn(f"{path}: {_lines(bad)} not a JSON object; left out of the training log")
     stride = max(1, len(rows) // max_points)
     keep = rows[::stride] + ([rows[-1]] if rows and (len(rows) - 1) % stride else [])
     keys = ("step", "tokens", "loss", "lr", "tok_s", "elapsed_s")
@@ -209,33 +245,69 @@ def evaluation_key(recipe: Recipe, seed: int = 0) -> str:
     return config_hash({"evaluation": recipe.evaluation, "scale": recipe.scale, "seed": seed})
 
 
+def records_digest(records: list[dict]) -> str:
+    """sha256 of evaluation records as canonical JSON: an evaluation cache records it, and a cache whose records no
+    longer hash to it was changed after it was written."""
+    return hashlib.sha256(json.dumps(records, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def records_problem(records, digest: str | None, spec, sets: dict) -> str | None:
+    """Why cached evaluation records are not an evaluation of `sets` (the recipe's problem sets) under `spec`, or
+    None when they are: one record per problem in run_eval's order (same text hash, op and set), n = spec.samples,
+    counts 0 <= verified <= outcome <= n, and the records' digest when the cache recorded one."""
+    problems = [(label, p) for label, probs in sets.items() for p in probs]
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        return "its records are not a list of objects"
+    if len(records) != len(problems):
+        return f"{len(records)} records for the evaluation's {len(problems)} problems"
+    n = spec.samples
+    for i, (r, (label, p)) in enumerate(zip(records, problems)):
+        unseen = isinstance(label, tuple) and label[0] == UNSEEN
+        if r.get("text_hash") != p.text_hash or r.get("op") != p.op or (r.get("set") == UNSEEN) != unseen:
+            return f"record {i} is not problem {p.text_hash} (op {p.op}) of the evaluation"
+        if r.get("n") != n:
+            return f"record {i} has n={r.get('n')!r}, the evaluation draws {n} samples per problem"
+        v, o = r.get("verified"), r.get("outcome")
+        if not (type(v) is int and type(o) is int and 0 <= v <= o <= n):
+            return f"record {i} has verified={v!r}, outcome={o!r}; counts need 0 <= verified <= outcome <= n={n}"
+    if digest is not None and digest != records_digest(records):
+        return "its records do not hash to the records_sha256 it was written with (changed since)"
+    return None
+
+
 def cached_evaluation(recipe: Recipe, final_dir: Path, label: str, seed: int = 0, progress: bool = True):
     """(records, tidy table) of a checkpoint; the records are cached beside it by the evaluation's config,
-    so arms run in parallel processes with `--arm` are collected by one plain `run` without evaluating again."""
+    so arms run in parallel processes with `--arm` are collected by one plain `run` without evaluating again.
+    A cache is checked before use, never trusted: it must be of these weights and match the evaluation
+    (records_problem); one that does not is evaluated again, with a warning that says why."""
     from ..evaluate import summarise
 
     path = Path(final_dir).parent / f"eval-{evaluation_key(recipe, seed)}.json"
     if (Path(final_dir) / "manifest.json").exists():
         check_artifact(final_dir)  # weights that do not match their manifest are an error, never evaluated
     weights = weights_digest(final_dir)  # the cache belongs to these weights only
+    ev = recipe.evaluation
+    spec = ev.eval_spec(recipe.scale, ev.templates[0], seed)
     records = None
     if path.exists():
         try:
             cached = json.loads(path.read_text())
-            if cached.get("weights_sha256") == weights and isinstance(cached.get("records"), list):
-                records = cached["records"]
-            else:
+            if cached.get("weights_sha256") != weights:
                 warnings.warn(f"{path}: evaluation of other weights; evaluating again")
+            elif why := records_problem(cached.get("records"), cached.get("records_sha256"), spec,
+                                        ev.problem_sets(recipe.scale, seed)):
+                warnings.warn(f"{path}: not this evaluation's records ({why}); evaluating again")
+            else:
+                records = cached["records"]
         except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError) as e:
             warnings.warn(f"{path}: unreadable evaluation cache ({type(e).__name__}); evaluating again")
     if records is None:
         t0 = time.perf_counter()
         records = evaluate_checkpoint(recipe, final_dir, seed, progress)
         wall = time.perf_counter() - t0
-        atomic_write_text(path, json.dumps({"records": records, "weights_sha256": weights, "wall_time_s": wall}))
-    ev = recipe.evaluation
-    return records, summarise(records, ev.eval_spec(recipe.scale, ev.templates[0], seed), label,
-                              by_template=ev.by_template)
+        atomic_write_text(path, json.dumps({"records": records, "records_sha256": records_digest(records),
+                                            "weights_sha256": weights, "wall_time_s": wall}))
+    return records, summarise(records, spec, label, by_template=ev.by_template)
 
 
 def evaluation_wall_time(recipe: Recipe, final_dir: Path, seed: int = 0) -> float | None:
