@@ -156,6 +156,32 @@ def write_manifest(directory: Path, manifest: dict) -> Path:
     return atomic_write_text(Path(directory) / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True))
 
 
+# The trainers before commit 2a5c78f timed a resumed run's last session only in wall_time_s, while train_seconds
+# (from its checkpoints) counted the steps of every session: such a manifest shows training time above wall time.
+WALL_TIME_FIX = "reasonlab.provenance.correct_resumed_wall_time"
+
+
+def times_problem(manifest: dict) -> str | None:
+    """Why a stage manifest's times contradict each other (its training time above its wall time), or None."""
+    train, wall = manifest.get("train_seconds"), manifest.get("wall_time_s")
+    if type(train) in (int, float) and type(wall) in (int, float) and train > wall + 0.01:  # wall: 3 decimals
+        return (f"train_seconds {train:.1f} is above wall_time_s {wall:.1f} (the steps alone cannot take longer "
+                f"than the whole run; a trainer before commit 2a5c78f timed only a resumed run's last session: "
+                f"correct the manifest with {WALL_TIME_FIX})")
+    return None
+
+
+def correct_resumed_wall_time(manifest: dict) -> dict:
+    """A manifest whose wall_time_s timed only the last session of a resumed run (times_problem), corrected from its
+    own numbers: the whole run took at least its training time (train_seconds, every session's steps), so wall_time_s
+    becomes that lower bound with wall_time_complete False ("at least"), the old value kept as
+    wall_time_last_session_s. Any other manifest is returned as it is."""
+    if times_problem(manifest) is None:
+        return manifest
+    return {**manifest, "wall_time_s": round(float(manifest["train_seconds"]), 3), "wall_time_complete": False,
+            "wall_time_last_session_s": manifest["wall_time_s"]}
+
+
 class CorruptArtifact(ValueError):
     """A finished artifact whose manifest or weights do not check out (the message names the file)."""
 

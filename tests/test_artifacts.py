@@ -230,6 +230,7 @@ def _fake_arm_runs(monkeypatch, tmp_path, problems=("h1", "h2"), n=4):
             final = tmp_path / "home" / out.name / "final"
             final.mkdir(parents=True, exist_ok=True)
             (final / "manifest.json").write_text(json.dumps({"git_commit": "abc", "wall_time_s": 100.0,
+                                                             "config_hash": out.name.rsplit("-", 1)[1],
                                                              "weights_sha256": {"model.safetensors": out.name}}))
             paths[stage] = final
         return paths
@@ -366,3 +367,82 @@ def test_work_wall_time_counts_a_shared_base_once():
     assert runner.work_wall_time(data) == (135.0, False)  # y's evaluation untimed: a lower bound
     data["arm_work"]["y"]["eval_wall_time_s"] = 6.0
     assert runner.work_wall_time(data) == (141.0, True)
+
+
+# ------------------------------------------------------------------------------------ provenance (issue 15)
+def test_committed_provenance_agrees_with_its_stage_manifests():
+    """No committed result or checkpoint records a training time above its wall time, or an arm's commit or own
+    training time other than its stages' manifests give (the collector refuses both; two records had them)."""
+    from reasonlab.experiments import get_recipe
+    from reasonlab.provenance import RESULTS_DIR, times_problem
+
+    for path in sorted(runner.COMMITTED_ARTIFACTS.glob("*/final/manifest.json")):
+        assert times_problem(json.loads(path.read_text())) is None, path
+    checked = 0
+    for path in sorted(RESULTS_DIR.glob("*.json")):
+        raw = json.loads(path.read_text())
+        if raw["manifest"].get("kind") != "recipe-result":
+            continue
+        cfg = raw["manifest"]["config"]
+        use = runner.stage_use(get_recipe(cfg["recipe"], cfg["scale"]), cfg["seed"], cfg.get("rl_seed"))
+        runner.check_provenance(path.stem, raw["data"], use)
+        assert runner.recount_provenance(raw, use) == raw, path.name  # nothing left to recount
+        checked += 1
+    assert checked >= 7
+
+
+def test_a_resumed_runs_wall_time_is_corrected_from_its_own_manifest():
+    """A trainer before 2a5c78f timed a resumed run's last session only: the whole run took at least its steps."""
+    from reasonlab.provenance import correct_resumed_wall_time, provenance_line, times_problem
+
+    old = {"config_hash": "k", "train_seconds": 6518.5010051727295, "wall_time_s": 6242.688}
+    assert "train_seconds 6518.5 is above wall_time_s 6242.7" in times_problem(old)
+    new = correct_resumed_wall_time(old)
+    assert new == {**old, "wall_time_s": 6518.501, "wall_time_complete": False, "wall_time_last_session_s": 6242.688}
+    assert times_problem(new) is None and correct_resumed_wall_time(new) == new
+    assert "wall time at least 109 min" in provenance_line(new)
+    ok = {"train_seconds": 10.0, "wall_time_s": 12.0}
+    assert correct_resumed_wall_time(ok) is ok
+    data = {"records": {"x": []}, "training_manifests": {"x": {"pretrain": new}},
+            "arm_work": {"x": {"eval_wall_time_s": 1.0}}}
+    assert runner.work_wall_time(data) == (6519.5, False)  # a stage's lower bound makes the sum one
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda d, arm: d["arm_work"][arm].update(git_commit="0dfd471336b4"),
+     "arm_work git_commit '0dfd471336b4' is not its last stage's 'abc'"),
+    (lambda d, arm: d["arm_work"][arm].update(train_wall_time_s=0.0),
+     "arm_work train_wall_time_s 0.0 is not the 100.0 s of its own stages' manifests"),
+    (lambda d, arm: d["training_manifests"][arm]["rl"].update(train_seconds=150.0),
+     "train_seconds 150.0 is above wall_time_s 100.0"),
+    (lambda d, arm: d["training_manifests"].pop(arm), "no training_manifests or arm_work entry"),
+])
+def test_the_collector_refuses_hand_made_provenance(tmp_path, monkeypatch, edit, message):
+    """A committed arm kept by a later --arm run is checked with the new arms: a hand edit is refused, naming the
+    result, the arm and the field, and the committed file is left as it was."""
+    from reasonlab.provenance import load_result
+
+    _fake_arm_runs(monkeypatch, tmp_path)
+    arms = [a.name for a in runner.get_recipe("S3", "smoke").arms]
+    runner.run_recipe("S3", "smoke", arms=[arms[0]], progress=False)
+    path = tmp_path / "results" / "S3-smoke.json"
+    raw = json.loads(path.read_text())
+    edit(raw["data"], arms[0])
+    path.write_text(json.dumps(raw))
+    with pytest.raises(ValueError, match=re.escape(message)) as e:
+        runner.run_recipe("S3", "smoke", arms=[arms[1]], progress=False)
+    assert str(e.value).startswith("result S3-smoke: provenance contradicts its stages' manifests, not saved: ")
+    assert json.loads(path.read_text()) == raw and list(load_result("S3-smoke", tmp_path / "results")["data"]
+                                                        ["records"]) == [arms[0]]
+
+
+def test_recount_restores_an_arms_provenance_from_its_manifests(tmp_path, monkeypatch):
+    _fake_arm_runs(monkeypatch, tmp_path)
+    recipe = runner.get_recipe("S3", "smoke")
+    runner.run_recipe("S3", "smoke", arms=[recipe.arms[0].name, recipe.arms[1].name], progress=False)
+    raw = json.loads((tmp_path / "results" / "S3-smoke.json").read_text())
+    use = runner.stage_use(recipe)
+    arm = recipe.arms[0].name
+    bad = json.loads(json.dumps(raw))
+    bad["data"]["arm_work"][arm].update(git_commit="0dfd471336b4", train_wall_time_s=0.0)
+    assert runner.recount_provenance(bad, use) == raw

@@ -23,7 +23,8 @@ from pathlib import Path
 from ..artifacts import artifact_key
 from ..evaluate import UNSEEN
 from ..provenance import (REPO_ROOT, CorruptArtifact, atomic_write_text, check_artifact, config_hash,
-                          make_manifest, portable_path, reasonlab_home, save_result, weights_digest)
+                          correct_resumed_wall_time, make_manifest, portable_path, reasonlab_home, save_result,
+                          times_problem, weights_digest)
 from ..validation import check_name
 from .recipes import RL, Arm, NextToken, Recipe, get_recipe
 from .scales import Scale
@@ -331,11 +332,7 @@ def run_recipe(recipe_id: str, scale: str = "laptop", arms: list[str] | None = N
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
-    # stages that several of the recipe's arms share (S3's base) are not an arm's own training time
-    stage_use: dict[str, int] = {}
-    for a in recipe.arms:
-        for out, _ in stage_dirs(recipe, a, seed, rl_seed).values():
-            stage_use[out.name] = stage_use.get(out.name, 0) + 1
+    use = stage_use(recipe, seed, rl_seed)
     tables, records_by_arm, logs, train_manifests, arm_work = [], {}, {}, {}, {}
     for arm in chosen:
         paths = run_arm(recipe, arm, seed, max_minutes, progress, rl_seed)
@@ -347,12 +344,9 @@ def run_recipe(recipe_id: str, scale: str = "laptop", arms: list[str] | None = N
         records, table = cached_evaluation(recipe, last, arm.name, seed, progress)
         records_by_arm[arm.name] = records
         tables.append(table)
-        stages = zip(paths.values(), train_manifests[arm.name].values())
-        own_s = sum(float(m.get("wall_time_s") or 0.0) for p, m in stages if stage_use.get(p.parent.name, 1) == 1)
         eval_s = evaluation_wall_time(recipe, last, seed)
-        arm_work[arm.name] = {"parent": portable_path(last),
-                              "git_commit": list(train_manifests[arm.name].values())[-1].get("git_commit"),
-                              "train_wall_time_s": round(own_s, 1),
+        commit, own_s = arm_provenance(train_manifests, arm.name, use)
+        arm_work[arm.name] = {"parent": portable_path(last), "git_commit": commit, "train_wall_time_s": own_s,
                               "eval_wall_time_s": None if eval_s is None else round(eval_s, 1)}
     import pandas as pd
 
@@ -361,7 +355,8 @@ def run_recipe(recipe_id: str, scale: str = "laptop", arms: list[str] | None = N
     name = result_name(recipe.id, recipe.scale.name, seed, rl_seed)
     with _result_lock(name):
         if arms:  # a subset of arms joins the arms already in the result (each keeps its own manifests)
-            data = _merge_arms(name, data, [a.name for a in recipe.arms])
+            data = _merge_arms(name, data, [a.name for a in recipe.arms], use)
+        check_provenance(name, data, use)  # the merged result: committed arms are checked too
         work = data["arm_work"].values()
         wall, complete = work_wall_time(data)
         manifest = make_manifest("recipe-result", {"recipe": recipe.id, "scale": recipe.scale.name, "seed": seed,
@@ -384,8 +379,88 @@ def work_wall_time(data: dict) -> tuple[float, bool]:
             stages[identity] = m.get("wall_time_s")
     evals = [w.get("eval_wall_time_s") for w in data.get("arm_work", {}).values()]
     parts = list(stages.values()) + evals
-    complete = bool(evals) and len(evals) == len(data.get("records", {})) and None not in parts
+    lower_bounds = any(m.get("wall_time_complete") is False  # a stage whose own time is "at least"
+                       for arm_stages in data.get("training_manifests", {}).values() for m in arm_stages.values())
+    complete = bool(evals) and len(evals) == len(data.get("records", {})) and None not in parts and not lower_bounds
     return round(sum(float(x or 0.0) for x in parts), 1), complete
+
+
+def stage_use(recipe: Recipe, seed: int = 0, rl_seed: int | None = None) -> dict[str, int]:
+    """{stage directory name: how many of the recipe's arms train it}: a stage several arms share (S3's base) is not
+    an arm's own training time."""
+    use: dict[str, int] = {}
+    for a in recipe.arms:
+        for out, _ in stage_dirs(recipe, a, seed, rl_seed).values():
+            use[out.name] = use.get(out.name, 0) + 1
+    return use
+
+
+def arm_provenance(manifests: dict[str, dict], arm: str, use: dict[str, int]) -> tuple[str | None, float]:
+    """(git commit, own training seconds) of an arm from its stages' manifests ({arm: {stage: manifest}}): the commit
+    that trained its last stage, and the wall time of the stages no other arm of the recipe shares (`use`, by stage
+    directory; a stage of a key no longer current, e.g. re-keyed, counts as shared when another arm of `manifests`
+    has its weights)."""
+    stages = manifests[arm]
+
+    def identity(m):
+        return json.dumps(m.get("weights_sha256") or m, sort_keys=True)
+
+    def own(stage, m):
+        name = f"{stage}-{m.get('config_hash')}"
+        if name in use:
+            return use[name] == 1
+        return sum(identity(m) in {identity(x) for x in other.values()} for other in manifests.values()) == 1
+
+    own_s = sum(float(m.get("wall_time_s") or 0.0) for stage, m in stages.items() if own(stage, m))
+    last = list(stages.values())[-1] if stages else {}
+    return last.get("git_commit"), round(own_s, 1)
+
+
+def check_provenance(name: str, data: dict, use: dict[str, int]) -> None:
+    """Refuse (ValueError) a result whose provenance contradicts itself, before it is saved: a stage manifest's
+    training time above its wall time, or an arm's recorded commit or own training time other than its stages'
+    manifests give (arm_provenance). Such records are made by hand, or by old code; the message names each."""
+    problems = []
+    manifests = data.get("training_manifests", {})
+    for arm in data.get("records", {}):
+        if arm not in manifests or arm not in data.get("arm_work", {}):
+            problems.append(f"arm {arm}: no training_manifests or arm_work entry (every arm records both)")
+            continue
+        for stage, m in manifests[arm].items():
+            where = f"stage {stage}-{m.get('config_hash')}"
+            if (why := times_problem(m)) and not any(where in x for x in problems):  # once per shared stage
+                problems.append(f"{where} (arm {arm}): {why}")
+        commit, own_s = arm_provenance(manifests, arm, use)
+        work = data["arm_work"][arm]
+        if work.get("git_commit") != commit:
+            problems.append(f"arm {arm}: arm_work git_commit {work.get('git_commit')!r} is not its last stage's "
+                            f"{commit!r} (the commit that trained it)")
+        if work.get("train_wall_time_s") != own_s:
+            problems.append(f"arm {arm}: arm_work train_wall_time_s {work.get('train_wall_time_s')!r} is not the "
+                            f"{own_s} s of its own stages' manifests (stages other arms share not counted)")
+    if problems:
+        raise ValueError(f"result {name}: provenance contradicts its stages' manifests, not saved: "
+                         + "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else ""))
+
+
+def recount_provenance(raw: dict, use: dict[str, int]) -> dict:
+    """A committed recipe result ({"manifest", "data"}) with its provenance recomputed from its own stage manifests:
+    each stage manifest's times corrected where a resumed run's wall time missed its earlier sessions
+    (correct_resumed_wall_time), each arm's commit and own training time recounted (arm_provenance), and the
+    result's wall time recounted (work_wall_time; the value it replaces kept as wall_time_recounted_from). Numbers
+    that already agree are left as they are."""
+    data = {**raw["data"]}
+    data["training_manifests"] = {arm: {stage: correct_resumed_wall_time(m) for stage, m in stages.items()}
+                                  for arm, stages in data["training_manifests"].items()}
+    data["arm_work"] = {arm: {**work, **dict(zip(("git_commit", "train_wall_time_s"),
+                                                 arm_provenance(data["training_manifests"], arm, use)))}
+                        for arm, work in data["arm_work"].items()}
+    manifest = {**raw["manifest"]}
+    wall, complete = work_wall_time(data)
+    if (wall, complete) != (manifest.get("wall_time_s"), manifest.get("wall_time_complete", True)):
+        manifest.setdefault("wall_time_recounted_from", manifest.get("wall_time_s"))
+        manifest.update(wall_time_s=wall, wall_time_complete=complete)
+    return {"manifest": manifest, "data": data}
 
 
 def run_point(recipe_id: str, scale: str, arm: str, params: dict | None = None, seed: int = 0,
@@ -409,7 +484,7 @@ def _result_lock(name: str):
     return _flock(RESULTS_DIR / f".{name}.lock")
 
 
-def _merge_arms(name: str, new: dict, order: list[str]) -> dict:
+def _merge_arms(name: str, new: dict, order: list[str], use: dict[str, int] | None = None) -> dict:
     """`new` (some arms) joined with the other arms of the committed result `name`, in the recipe's arm order.
     An arm in both is taken from `new`; the committed file is only replaced by the caller's atomic write."""
     from ..provenance import load_result
@@ -436,16 +511,13 @@ def _merge_arms(name: str, new: dict, order: list[str]) -> dict:
         merged[field] = {a: both[a] for a in arms if a in both}
     merged["table"].sort(key=lambda r: rank.get(r["model"], len(rank)))
     for a in keep:  # a result written before per-arm work was recorded: its arms' numbers from their manifests
-        merged["arm_work"].setdefault(a, _arm_work_from_manifests(merged["training_manifests"].get(a, {}),
-                                                                  old_parents.get(a)))
+        if a not in merged["arm_work"]:
+            commit, own_s = (arm_provenance(merged["training_manifests"], a, use or {})
+                             if a in merged["training_manifests"] else (None, 0.0))
+            merged["arm_work"][a] = {"parent": old_parents.get(a), "git_commit": commit, "train_wall_time_s": own_s,
+                                     "eval_wall_time_s": None}
     merged["arm_work"] = {a: merged["arm_work"][a] for a in arms}
     return merged
-
-
-def _arm_work_from_manifests(manifests: dict, parent: str | None) -> dict:
-    last = list(manifests.values())[-1] if manifests else {}
-    return {"parent": parent, "git_commit": last.get("git_commit"),
-            "train_wall_time_s": round(float(last.get("wall_time_s") or 0.0), 1), "eval_wall_time_s": None}
 
 
 def result_name(recipe_id: str, scale: str, seed: int = 0, rl_seed: int | None = None) -> str:
