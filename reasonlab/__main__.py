@@ -16,6 +16,7 @@ import argparse
 import json
 import math
 import os
+import re
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -62,11 +63,12 @@ def cmd_scales(args) -> int:
 def parse_op_range(text: str) -> tuple[int, int]:
     from .generator import MAX_OP
 
-    msg = f"bad op range {text!r}: expected LO-HI with 2 <= LO <= HI <= {MAX_OP}"
+    msg = f"bad op range {text!r:.60}: expected LO-HI with 2 <= LO <= HI <= {MAX_OP} in ASCII digits, e.g. 2-10"
     parts = text.split("-")
     if len(parts) == 1:
         parts = parts * 2  # "7" means 7-7
-    if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
+    # str.isdigit accepts '²' and other digits int() refuses; more than 3 digits is out of range anyway
+    if len(parts) != 2 or not all(re.fullmatch(r"[0-9]{1,3}", p.strip()) for p in parts):
         raise CliError(msg)
     lo, hi = (int(p) for p in parts)
     if not 2 <= lo <= hi <= MAX_OP:
@@ -171,6 +173,10 @@ def _read_jsonl(path: str, what: str, expected: str) -> list[tuple[int, dict]]:
                                    f"expected one JSON object per line, {expected}") from None
                 except RecursionError:
                     raise CliError(f"{path} line {i}: JSON nested too deeply; expected {expected}") from None
+                except ValueError:  # an integer of more digits than Python reads (sys.get_int_max_str_digits)
+                    raise CliError(f"{path} line {i}: a number with more than {sys.get_int_max_str_digits():,} "
+                                   f"digits; expected {expected}, with numbers of at most "
+                                   f"{sys.get_int_max_str_digits():,} digits") from None
                 if not isinstance(row, dict):
                     raise CliError(f"{path} line {i}: expected a JSON object, {expected}; "
                                    f"got a {type(row).__name__}")
@@ -199,9 +205,22 @@ def verify_files(problems_path: str, completions_path: str) -> dict:
     problems, problem_lines = [], []
     for line_no, d in _read_jsonl(problems_path, "problems", PROBLEM_LINE):
         try:
-            problems.append(Problem.from_dict(d))
+            problem = Problem.from_dict(d)
         except (KeyError, TypeError, ValueError) as e:
             raise CliError(f"{problems_path} line {line_no}: {e}; expected a {PROBLEM_LINE} record") from None
+        # A record whose parts disagree (an edited answer, value or parent) would be blamed on the completions, or
+        # score every completion wrong: its own solution must verify against its graph.
+        try:
+            gold = verify(problem, problem.completion).verified
+        except Exception as e:  # noqa: BLE001 - e.g. an answer the verifier cannot read as an integer
+            gold, why = False, f" ({type(e).__name__}: {e})"
+        else:
+            why = ""
+        if not gold:
+            raise CliError(f"{problems_path} line {line_no}: the problem record contradicts itself: its own solution "
+                           f"and answer do not verify against its nodes{why:.200}; expected an unedited "
+                           f"{PROBLEM_LINE} record")
+        problems.append(problem)
         problem_lines.append(line_no)
     if not problems:
         raise CliError(f"{problems_path} has no problems; expected one {PROBLEM_LINE} per line")
@@ -230,9 +249,10 @@ def verify_files(problems_path: str, completions_path: str) -> dict:
                            "(0-based line of the problem)")
         try:
             samples[idx].append(verify(problems[idx], row["completion"]))
-        except Exception as e:  # a verifier bug, not bad input; still one message, no traceback
-            raise CliError(f"{completions_path} line {i}: the verifier failed on this completion "
-                           f"({type(e).__name__}: {e}); please report it with this line") from None
+        except Exception as e:  # a verifier bug, not bad input (the problem's own solution verified); one message
+            raise CliError(f"{completions_path} line {i}: the verifier failed on this completion of the problem on "
+                           f"{problems_path} line {problem_lines[idx]} ({type(e).__name__}: {str(e):.200}); please "
+                           f"report it with both lines") from None
 
     counts = {idx: len(samples.get(idx, ())) for idx in range(len(problems))}
     missing = [idx for idx, c in counts.items() if c == 0]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .generator import DEFAULT_CONFIG, GeneratorConfig, Mixture, Problem, get_template, make_dataset, shape_held_out
-from .validation import check_bool, check_disjoint_bands, check_float, check_instance, check_int
+from .validation import check_bool, check_disjoint_bands, check_float, check_instance, check_int, check_temperature
 
 
 UNSEEN = "unseen"  # label of the unseen-shape test's problem sets, records and band
@@ -88,7 +88,7 @@ class EvalSpec:
         check_disjoint_bands("EvalSpec bands", self.bands)  # (name, lo, hi), 2 <= lo <= hi <= MAX_OP, no overlap
         check_int("problems_per_op", self.problems_per_op, lo=1)
         check_int("samples", self.samples, lo=1)
-        check_float("temperature", self.temperature, 0, 2)
+        check_temperature("temperature", self.temperature, hi=2)  # 0 is greedy
         check_float("top_p", self.top_p, 0, 1, lo_open=True)
         check_int("max_new_tokens", self.max_new_tokens, lo=1)
         get_template(self.template)  # a name or letter; the message lists the allowed ones

@@ -156,15 +156,75 @@ def write_manifest(directory: Path, manifest: dict) -> Path:
     return atomic_write_text(Path(directory) / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True))
 
 
+# The trainers before commit 2a5c78f timed a resumed run's last session only in wall_time_s, while train_seconds
+# (from its checkpoints) counted the steps of every session: such a manifest shows training time above wall time.
+WALL_TIME_FIX = "reasonlab.provenance.correct_resumed_wall_time"
+
+
+def times_problem(manifest: dict) -> str | None:
+    """Why a stage manifest's times contradict each other (its training time above its wall time), or None."""
+    train, wall = manifest.get("train_seconds"), manifest.get("wall_time_s")
+    if type(train) in (int, float) and type(wall) in (int, float) and train > wall + 0.01:  # wall: 3 decimals
+        return (f"train_seconds {train:.1f} is above wall_time_s {wall:.1f} (the steps alone cannot take longer "
+                f"than the whole run; a trainer before commit 2a5c78f timed only a resumed run's last session: "
+                f"correct the manifest with {WALL_TIME_FIX})")
+    return None
+
+
+def correct_resumed_wall_time(manifest: dict) -> dict:
+    """A manifest whose wall_time_s timed only the last session of a resumed run (times_problem), corrected from its
+    own numbers: the whole run took at least its training time (train_seconds, every session's steps), so wall_time_s
+    becomes that lower bound with wall_time_complete False ("at least"), the old value kept as
+    wall_time_last_session_s. Any other manifest is returned as it is."""
+    if times_problem(manifest) is None:
+        return manifest
+    return {**manifest, "wall_time_s": round(float(manifest["train_seconds"]), 3), "wall_time_complete": False,
+            "wall_time_last_session_s": manifest["wall_time_s"]}
+
+
 class CorruptArtifact(ValueError):
     """A finished artifact whose manifest or weights do not check out (the message names the file)."""
+
+
+def safetensors_problem(path: Path) -> str | None:
+    """Why a .safetensors file cannot be loaded (truncated, zeroed, not one), or None when its header parses and its
+    tensors' data covers the file exactly, as the loader requires. Reads the header only (the format: an 8-byte
+    little-endian header length, a JSON header of tensors with data_offsets, then the data)."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as f:
+            n = int.from_bytes(f.read(8), "little")
+            if size < 8 or n == 0 or 8 + n > size:
+                return f"its header length ({n} bytes) does not fit the file ({size} bytes)"
+            header = json.loads(f.read(n))
+    except OSError as e:
+        return f"unreadable ({e.strerror or e})"
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        return "its header is not JSON"
+    if not isinstance(header, dict):
+        return "its header is not a JSON object"
+    ends = []
+    for name, tensor in header.items():
+        if name == "__metadata__":
+            continue
+        off = tensor.get("data_offsets") if isinstance(tensor, dict) else None
+        if not (isinstance(off, list) and len(off) == 2 and all(type(o) is int for o in off) and 0 <= off[0] <= off[1]):
+            return f"tensor {name!r:.60} has no valid data_offsets"
+        ends.append(off[1])
+    data = size - 8 - n
+    if max(ends, default=0) != data:
+        return f"its tensors need {max(ends, default=0)} bytes of data, the file holds {data}"
+    return None
 
 
 def check_artifact(directory: Path | str) -> dict:
     """The manifest of a finished artifact, after checking it parses and its weights match their recorded sha256.
 
-    Raises CorruptArtifact naming the file. Manifests written before weights were hashed are accepted as they are."""
-    path = Path(directory) / "manifest.json"
+    Raises CorruptArtifact naming the file. A manifest written before weights were hashed has nothing to compare
+    them with: its weight files must at least load (a header that parses, data that covers the file exactly), and a
+    checkpoint (config.json beside it) must have some."""
+    directory = Path(directory)
+    path = directory / "manifest.json"
     try:
         manifest = json.loads(path.read_text())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
@@ -176,8 +236,17 @@ def check_artifact(directory: Path | str) -> dict:
         actual = weights_digest(directory)
         for name, digest in recorded.items():
             if actual.get(name) != digest:
-                raise CorruptArtifact(f"{Path(directory) / name}: weights do not match the sha256 in its manifest "
+                raise CorruptArtifact(f"{directory / name}: weights do not match the sha256 in its manifest "
                                       f"(changed, truncated or missing)")
+        return manifest
+    weights = sorted(directory.glob("*.safetensors"))
+    if not weights and (directory / "config.json").exists():
+        raise CorruptArtifact(f"{directory}: a checkpoint without weights (no *.safetensors beside its config.json)")
+    for w in weights:
+        problem = safetensors_problem(w)
+        if problem:
+            raise CorruptArtifact(f"{w}: weights cannot be loaded: {problem} (truncated or overwritten; its manifest, "
+                                  f"written before weights were hashed, records no sha256)")
     return manifest
 
 

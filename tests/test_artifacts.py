@@ -3,6 +3,7 @@ or stale evaluation caches recomputed, one process per stage."""
 
 import json
 import multiprocessing as mp
+import re
 import time
 
 import pandas as pd
@@ -50,25 +51,135 @@ def test_a_corrupt_finished_stage_is_moved_aside_to_be_redone(tmp_path):
     assert not final.exists() and len(list(out.glob("final.corrupt-*"))) == 1
 
 
-def test_evaluation_cache_belongs_to_its_weights(tmp_path, monkeypatch):
+def _records(recipe, seed=0, verified=1):
+    """Records as run_eval writes them for the recipe's evaluation: one per problem, in order."""
+    from reasonlab.evaluate import UNSEEN
+
+    ev = recipe.evaluation
+    n = ev.eval_spec(recipe.scale, ev.templates[0], seed).samples
+    return [{"op": p.op, "template": p.template, "text_hash": p.text_hash, "n": n, "nll": 1.0, "verified": verified,
+             "outcome": verified, "process_acc": 0.5, "steps": 3, "consistent_steps": 3, "held_out_shape": False}
+            | ({"set": UNSEEN} if isinstance(label, tuple) and label[0] == UNSEEN else {})
+            for label, probs in ev.problem_sets(recipe.scale, seed).items() for p in probs]
+
+
+@pytest.fixture
+def cached_stage(tmp_path, monkeypatch):
+    """(recipe, final dir, evaluation calls, cache path) of a smoke ladder stage evaluated once by a stand-in."""
     from reasonlab.experiments.recipes import get_recipe
 
     recipe = get_recipe("ladder", "smoke")
     final = _finished_stage(tmp_path / "stage")
     calls = []
-    monkeypatch.setattr(runner, "evaluate_checkpoint", lambda *a, **k: calls.append(1) or [{"r": len(calls)}])
-    monkeypatch.setattr("reasonlab.evaluate.summarise", lambda records, *a, **k: records)
-    assert runner.cached_evaluation(recipe, final, "base")[0] == [{"r": 1}]
-    assert runner.cached_evaluation(recipe, final, "base")[0] == [{"r": 1}] and len(calls) == 1  # cached
+    monkeypatch.setattr(runner, "evaluate_checkpoint",
+                        lambda *a, **k: calls.append(1) or _records(recipe, verified=len(calls) % 4))
+    runner.cached_evaluation(recipe, final, "base")
     (cache,) = final.parent.glob("eval-*.json")
+    return recipe, final, calls, cache
+
+
+def test_evaluation_cache_belongs_to_its_weights(cached_stage):
+    recipe, final, calls, cache = cached_stage
+    records, table = runner.cached_evaluation(recipe, final, "base")
+    assert len(calls) == 1 and records == _records(recipe, verified=1) and len(table)  # cached
     cache.write_text('{"records": [{"r"')  # truncated
     with pytest.warns(UserWarning, match="unreadable evaluation cache"):
-        assert runner.cached_evaluation(recipe, final, "base")[0] == [{"r": 2}]
+        assert runner.cached_evaluation(recipe, final, "base")[0][0]["verified"] == 2
     cached = json.loads(cache.read_text())
     cached["weights_sha256"] = {"model.safetensors": "0" * 64}
     cache.write_text(json.dumps(cached))  # a cache made for other weights (the stage was retrained since)
     with pytest.warns(UserWarning, match="other weights"):
-        assert runner.cached_evaluation(recipe, final, "base")[0] == [{"r": 3}]
+        assert runner.cached_evaluation(recipe, final, "base")[0][0]["verified"] == 3
+
+
+def _edit(records, i, **fields):
+    return [dict(r, **fields) if j == i else r for j, r in enumerate(records)]
+
+
+@pytest.mark.parametrize("corrupt, why", [
+    (lambda rs: [], "0 records for the evaluation's 14 problems"),
+    (lambda rs: rs[:-1], "13 records for the evaluation's 14 problems"),
+    (lambda rs: rs[1:] + rs[:1], "record 0 is not problem"),  # another order: not run_eval's
+    (lambda rs: _edit(rs, 3, text_hash="f" * 20), "record 3 is not problem"),
+    (lambda rs: _edit(rs, 3, op=99), "record 3 is not problem"),
+    (lambda rs: _edit(rs, 2, n=64), "record 2 has n=64, the evaluation draws 4 samples"),
+    (lambda rs: _edit(rs, 1, verified=5, outcome=5), "record 1 has verified=5"),
+    (lambda rs: _edit(rs, 1, verified=2, outcome=1), "record 1 has verified=2, outcome=1; counts need 0 <= verified"),
+    (lambda rs: _edit(rs, 1, verified=1.0), "record 1 has verified=1.0"),
+    (lambda rs: _edit(rs, 0, verified=4, outcome=4), "its records do not hash to the records_sha256"),  # inflated
+    (lambda rs: {"base": rs}, "its records are not a list of objects"),
+])
+def test_an_evaluation_cache_that_does_not_match_its_spec_is_recomputed(cached_stage, corrupt, why):
+    """A readable cache of the right weights is still checked against the evaluation it stands for: `records: []`
+    had given a result without rows, and inflated counts went straight into a result."""
+    recipe, final, calls, cache = cached_stage
+    cached = json.loads(cache.read_text())
+    cache.write_text(json.dumps({**cached, "records": corrupt(cached["records"])}))
+    with pytest.warns(UserWarning, match=re.escape(f"{cache}: not this evaluation's records ({why}")):
+        records, table = runner.cached_evaluation(recipe, final, "base")
+    assert len(calls) == 2 and records == _records(recipe, verified=2) and len(table)
+    assert json.loads(cache.read_text())["records"] == records  # the cache is written again
+
+
+def test_an_evaluation_cache_from_before_digests_is_checked_by_its_spec(cached_stage):
+    recipe, final, calls, cache = cached_stage
+    cached = json.loads(cache.read_text())
+    del cached["records_sha256"]
+    cache.write_text(json.dumps(cached))
+    runner.cached_evaluation(recipe, final, "base")
+    assert len(calls) == 1  # a legacy cache that matches its spec is used
+    cache.write_text(json.dumps({**cached, "records": []}))
+    with pytest.warns(UserWarning, match="0 records"):
+        runner.cached_evaluation(recipe, final, "base")
+    assert len(calls) == 2
+
+
+def _legacy(final):
+    """A manifest as written before weights were hashed."""
+    manifest = json.loads((final / "manifest.json").read_text())
+    del manifest["weights_sha256"]
+    (final / "manifest.json").write_text(json.dumps(manifest))
+
+
+@pytest.mark.parametrize("damage, why", [
+    (lambda w: w.write_bytes(w.read_bytes()[: w.stat().st_size // 2]), "its tensors need"),  # truncated
+    (lambda w: w.write_bytes(bytes(w.stat().st_size)), "header length (0 bytes)"),  # zeroed
+    (lambda w: w.write_bytes(b"\x10" + bytes(7) + b"not json at all!" + bytes(100)), "header is not JSON"),
+    (lambda w: w.write_bytes(b""), "does not fit the file (0 bytes)"),
+    (lambda w: w.unlink(), "a checkpoint without weights"),
+])
+def test_a_legacy_manifest_with_corrupt_weights_is_quarantined(tmp_path, damage, why):
+    """No sha256 to compare with: the weights must still load, else the stage is moved aside and trained again (it
+    had ended in a SafetensorError traceback)."""
+    out = tmp_path / "pretrain-abc"
+    final = _finished_stage(out)
+    _legacy(final)
+    assert check_artifact(final)["config_hash"]  # intact: accepted as before
+    damage(final / "model.safetensors")
+    with pytest.raises(CorruptArtifact, match=re.escape(why)):
+        check_artifact(final)
+    with pytest.warns(UserWarning, match="training the stage again"):
+        runner._check_finished(out)
+    assert not final.exists() and len(list(out.glob("final.corrupt-*"))) == 1
+
+
+def test_a_corrupt_log_line_names_its_file_and_is_moved_aside(tmp_path):
+    """A bad line in a finished stage's log had stopped every later run with a bare 'Expecting value' naming no file;
+    the weights stand, so the log is kept without the line and the original moved aside."""
+    out = tmp_path / "pretrain-abc"
+    final = _finished_stage(out)
+    log = out / "log.jsonl"
+    log.write_text('{"step": 1, "loss": 2.0}\n{"step": 2, "lo\n\n[3]\n{"step": 4, "loss": 1.0}\n')
+    with pytest.warns(UserWarning, match=re.escape(f"{log}: lines 2, 4 are not a JSON object")):
+        runner._check_finished(out)
+    assert (final / "manifest.json").exists()  # the stage itself is kept
+    assert [r["step"] for r in runner.training_log(final)] == [1, 4]
+    (aside,) = out.glob("log.corrupt-*.jsonl")
+    assert "[3]" in aside.read_text()
+    log.write_text('{"step": 1}\nnot json\n')  # a log no check has seen (e.g. read from elsewhere)
+    with pytest.warns(UserWarning, match=re.escape(f"{log}: line 2 is not a JSON object; left out")):
+        assert runner.training_log(final) == [{"step": 1, "tokens": None, "loss": None, "lr": None, "tok_s": None,
+                                               "elapsed_s": None}]
 
 
 def _hold(out, seconds, log):
@@ -119,6 +230,7 @@ def _fake_arm_runs(monkeypatch, tmp_path, problems=("h1", "h2"), n=4):
             final = tmp_path / "home" / out.name / "final"
             final.mkdir(parents=True, exist_ok=True)
             (final / "manifest.json").write_text(json.dumps({"git_commit": "abc", "wall_time_s": 100.0,
+                                                             "config_hash": out.name.rsplit("-", 1)[1],
                                                              "weights_sha256": {"model.safetensors": out.name}}))
             paths[stage] = final
         return paths
@@ -255,3 +367,82 @@ def test_work_wall_time_counts_a_shared_base_once():
     assert runner.work_wall_time(data) == (135.0, False)  # y's evaluation untimed: a lower bound
     data["arm_work"]["y"]["eval_wall_time_s"] = 6.0
     assert runner.work_wall_time(data) == (141.0, True)
+
+
+# ------------------------------------------------------------------------------------ provenance (issue 15)
+def test_committed_provenance_agrees_with_its_stage_manifests():
+    """No committed result or checkpoint records a training time above its wall time, or an arm's commit or own
+    training time other than its stages' manifests give (the collector refuses both; two records had them)."""
+    from reasonlab.experiments import get_recipe
+    from reasonlab.provenance import RESULTS_DIR, times_problem
+
+    for path in sorted(runner.COMMITTED_ARTIFACTS.glob("*/final/manifest.json")):
+        assert times_problem(json.loads(path.read_text())) is None, path
+    checked = 0
+    for path in sorted(RESULTS_DIR.glob("*.json")):
+        raw = json.loads(path.read_text())
+        if raw["manifest"].get("kind") != "recipe-result":
+            continue
+        cfg = raw["manifest"]["config"]
+        use = runner.stage_use(get_recipe(cfg["recipe"], cfg["scale"]), cfg["seed"], cfg.get("rl_seed"))
+        runner.check_provenance(path.stem, raw["data"], use)
+        assert runner.recount_provenance(raw, use) == raw, path.name  # nothing left to recount
+        checked += 1
+    assert checked >= 7
+
+
+def test_a_resumed_runs_wall_time_is_corrected_from_its_own_manifest():
+    """A trainer before 2a5c78f timed a resumed run's last session only: the whole run took at least its steps."""
+    from reasonlab.provenance import correct_resumed_wall_time, provenance_line, times_problem
+
+    old = {"config_hash": "k", "train_seconds": 6518.5010051727295, "wall_time_s": 6242.688}
+    assert "train_seconds 6518.5 is above wall_time_s 6242.7" in times_problem(old)
+    new = correct_resumed_wall_time(old)
+    assert new == {**old, "wall_time_s": 6518.501, "wall_time_complete": False, "wall_time_last_session_s": 6242.688}
+    assert times_problem(new) is None and correct_resumed_wall_time(new) == new
+    assert "wall time at least 109 min" in provenance_line(new)
+    ok = {"train_seconds": 10.0, "wall_time_s": 12.0}
+    assert correct_resumed_wall_time(ok) is ok
+    data = {"records": {"x": []}, "training_manifests": {"x": {"pretrain": new}},
+            "arm_work": {"x": {"eval_wall_time_s": 1.0}}}
+    assert runner.work_wall_time(data) == (6519.5, False)  # a stage's lower bound makes the sum one
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda d, arm: d["arm_work"][arm].update(git_commit="0dfd471336b4"),
+     "arm_work git_commit '0dfd471336b4' is not its last stage's 'abc'"),
+    (lambda d, arm: d["arm_work"][arm].update(train_wall_time_s=0.0),
+     "arm_work train_wall_time_s 0.0 is not the 100.0 s of its own stages' manifests"),
+    (lambda d, arm: d["training_manifests"][arm]["rl"].update(train_seconds=150.0),
+     "train_seconds 150.0 is above wall_time_s 100.0"),
+    (lambda d, arm: d["training_manifests"].pop(arm), "no training_manifests or arm_work entry"),
+])
+def test_the_collector_refuses_hand_made_provenance(tmp_path, monkeypatch, edit, message):
+    """A committed arm kept by a later --arm run is checked with the new arms: a hand edit is refused, naming the
+    result, the arm and the field, and the committed file is left as it was."""
+    from reasonlab.provenance import load_result
+
+    _fake_arm_runs(monkeypatch, tmp_path)
+    arms = [a.name for a in runner.get_recipe("S3", "smoke").arms]
+    runner.run_recipe("S3", "smoke", arms=[arms[0]], progress=False)
+    path = tmp_path / "results" / "S3-smoke.json"
+    raw = json.loads(path.read_text())
+    edit(raw["data"], arms[0])
+    path.write_text(json.dumps(raw))
+    with pytest.raises(ValueError, match=re.escape(message)) as e:
+        runner.run_recipe("S3", "smoke", arms=[arms[1]], progress=False)
+    assert str(e.value).startswith("result S3-smoke: provenance contradicts its stages' manifests, not saved: ")
+    assert json.loads(path.read_text()) == raw and list(load_result("S3-smoke", tmp_path / "results")["data"]
+                                                        ["records"]) == [arms[0]]
+
+
+def test_recount_restores_an_arms_provenance_from_its_manifests(tmp_path, monkeypatch):
+    _fake_arm_runs(monkeypatch, tmp_path)
+    recipe = runner.get_recipe("S3", "smoke")
+    runner.run_recipe("S3", "smoke", arms=[recipe.arms[0].name, recipe.arms[1].name], progress=False)
+    raw = json.loads((tmp_path / "results" / "S3-smoke.json").read_text())
+    use = runner.stage_use(recipe)
+    arm = recipe.arms[0].name
+    bad = json.loads(json.dumps(raw))
+    bad["data"]["arm_work"][arm].update(git_commit="0dfd471336b4", train_wall_time_s=0.0)
+    assert runner.recount_provenance(bad, use) == raw

@@ -77,6 +77,11 @@ def test_generate_recipe_eval_sets():
 @pytest.mark.parametrize("args, message", [
     (["generate", "--op-range", "1-50", "--n", 3, "--out", "-"], "expected LO-HI with 2 <= LO <= HI <= 40"),
     (["generate", "--op-range", "ten", "--n", 3, "--out", "-"], "expected LO-HI"),
+    # digits str.isdigit accepts and int() refuses, and more digits than int() reads: the range, not a ValueError
+    (["generate", "--op-range", "²-4", "--n", 3, "--out", "-"],
+     "bad op range '²-4': expected LO-HI with 2 <= LO <= HI <= 40 in ASCII digits"),
+    (["generate", "--op-range", "2-٤", "--n", 3, "--out", "-"], "<= 40 in ASCII digits, e.g. 2-10"),
+    (["generate", "--op-range", "9" * 5000, "--n", 3, "--out", "-"], "in ASCII digits, e.g. 2-10"),
     (["generate", "--op-range", "2-4", "--template", "zoo", "--n", 3, "--out", "-"],
      "allowed: animals-zoo (A), teachers-school (B), movie-festival (C)"),
     (["generate", "--recipe", "S9", "--stage", "rl", "--n", 3, "--out", "-"], "allowed: ladder, S3, S4, Fig5, S5"),
@@ -214,6 +219,18 @@ def _no_field(d, key):
     (lambda d: "[1, 2]", "expected a JSON object"),
     (lambda d: '{"question": ', "not JSON"),
     (lambda d: "[" * 100_000, "line 2: "),
+    # answers over 4,300 digits (int() refuses them): blamed on the problem, saying what is allowed
+    (lambda d: {**d, "answer": "9" * 5000}, "field 'answer' must be an integer in decimal digits (at most 4,300"),
+    (lambda d: {**d, "answer": "12x"}, "field 'answer' must be an integer in decimal digits"),
+    (lambda d: '{"op": ' + "9" * 5000 + "}", "a number with more than 4,300 digits"),
+    # records whose parts disagree: refused as problems, not blamed on the completions
+    (lambda d: {**d, "answer": str(int(d["answer"]) + 1)}, "must be the value of the query, the last of 'nodes'"),
+    (lambda d: {**d, "nodes": d["nodes"][:-1] + [d["nodes"][-1][:4] + [10**4000] + d["nodes"][-1][5:]]},
+     "must be the value of the query"),
+    (lambda d: {**d, "nodes": [d["nodes"][0][:4] + [d["nodes"][0][4] + 1] + d["nodes"][0][5:]] + d["nodes"][1:]},
+     "the problem record contradicts itself"),  # a step's value edited
+    (lambda d: {**d, "nodes": d["nodes"][:-1] + [d["nodes"][-1][:5] + [["no such quantity"]] + d["nodes"][-1][6:]]},
+     "its own solution and answer do not verify against its nodes"),
 ])
 def test_verify_bad_problem_record_names_file_and_line(tmp_path, capsys, good_problems, corrupt, message):
     rows = list(good_problems)
@@ -233,6 +250,8 @@ def test_verify_bad_problem_record_names_file_and_line(tmp_path, capsys, good_pr
     ([{"text_hash": ["a"], "completion": "x"}], "line 1: text_hash must be a string"),
     ([{"text_hash": None, "completion": "x"}], "line 1: text_hash must be a string"),
     ([{"index": 0, "completion": "x"}, {"index": 5, "completion": "x"}], "line 2: index must be an integer in 0..2"),
+    (['{"index": 0, "completion": "x", "n": ' + "9" * 5000 + "}"], "line 1: a number with more than 4,300 digits"),
+    (['{"index": ' + "1" * 4301 + ', "completion": "x"}'], "line 1: a number with more than 4,300 digits"),
 ])
 def test_verify_bad_completion_line_names_file_and_line(tmp_path, capsys, good_problems, rows, message):
     probs = write_lines(tmp_path / "p.jsonl", good_problems)
@@ -301,3 +320,23 @@ def test_bad_input_via_subprocess_has_no_traceback(tmp_path):
         proc = cli(*args, ok=False)
         assert proc.returncode == 2 and "Traceback" not in proc.stderr
         assert len(proc.stderr.strip().splitlines()) == 1 and "error:" in proc.stderr
+
+
+def test_a_verifier_failure_names_both_the_completion_and_its_problem(tmp_path, capsys, good_problems, monkeypatch):
+    """The problem records verified against themselves, so a failure is the verifier's on this completion: the message
+    names the completion's line and its problem's line."""
+    import reasonlab.verify
+
+    probs = write_lines(tmp_path / "p.jsonl", good_problems)
+    comps = write_lines(tmp_path / "c.jsonl", [{"index": i, "completion": f"c{i}"} for i in range(3)])
+    real = reasonlab.verify.verify
+
+    def fail_on_c1(problem, completion):
+        if completion == "c1":
+            raise RuntimeError("boom")
+        return real(problem, completion)
+
+    monkeypatch.setattr(reasonlab.verify, "verify", fail_on_c1)
+    rc, _, err = main_cli(capsys, "verify", "--problems", probs, "--completions", comps)
+    assert rc == 2 and f"{comps} line 2: the verifier failed on this completion of the problem on {probs} line 2 " \
+                       "(RuntimeError: boom)" in err

@@ -8,8 +8,10 @@ either in TABLE or in NOT_CONFIGS (with the reason it is not a config).
 
 import dataclasses
 import re
+from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from reasonlab.evaluate import EvalSpec
@@ -84,11 +86,13 @@ TABLE = {
         "template": (("Z", None, ["A"], 1), "template"),
         "op_lo": ((1, True, 2.0, "2"), "op range"),
         "op_hi": ((41, 3.5, None), "op range"),
-        "weight": ((0, -1, *FLOAT), "component weight"),
+        "weight": ((0, -1, *FLOAT, np.float32(1.0), Fraction(1, 2)), "component weight"),
         "op_tilt": ((-0.1, 5, *FLOAT), None),
     },
     Mixture: {
-        "components": (((), (1,), (Component("A", 2, 4), "B2-4"), "A2-4"), "component"),
+        "components": (((), (1,), (Component("A", 2, 4), "B2-4"), "A2-4",
+                        (Component("A", 2, 4, 1e308), Component("B", 2, 4, 1e308)),  # sum inf: shares [0, 0]
+                        (Component("A", 2, 4, 1e-320), Component("B", 2, 4, 1e300))), "component"),  # a share of 0
         "config": ((None, {}, SMOKE), None),
         "shapes": (("unseen", "", None, True, "held-out"), None),  # held-out needs ops >= 6 (these are 2-4)
     },
@@ -105,7 +109,7 @@ TABLE = {
         "init_std": ((0, 2, *FLOAT), None),
     },
     Scale: {
-        "name": (("", "my scale", None), "scale name"),
+        "name": (("", "my scale", None, "../x", "a/b", ".smoke", "laptop"), "scale name"),  # laptop: other values
         "model": (("huge", None, "PAPER-100M"), None),
         "pretrain_tokens": ((*INT, 0), None),
         "seq_len": ((*INT, 0, 512.0), None),
@@ -125,12 +129,12 @@ TABLE = {
         "rl_lr": ((0, 1.0, *FLOAT), None),
         "rl_kl_coef": ((-1e-3, *FLOAT), None),
         "rl_minibatch_prompts": ((*INT, 0), None),
-        "rl_temperature": ((0, 3, *FLOAT), None),
+        "rl_temperature": ((0, 3, 1e-300, 0.001, np.float64(1.0), *FLOAT), None),
         "budget_rl_steps": ((*INT, 0), None),
         "budget_multipliers": (((), (0.0,), (1.0, NAN), (1.0, True), [1.0, 2.0], (1.0, 1.0), 2.0), None),
         "eval_problems_per_op": ((*INT, 0), None),
         "eval_samples": ((*INT, 0), None),
-        "eval_temperature": ((-0.1, 2.5, *FLOAT), None),
+        "eval_temperature": ((-0.1, 2.5, 1e-300, *FLOAT), None),
         "eval_max_new_tokens": ((*INT, 0), None),
         "in_dist": (((1, 4), (2,), (2.0, 4), (True, 4), None), "band in_dist"),
         "edge": (((6, 5), (6, 7)), None),  # (6, 7): not contiguous with in_dist (2, 4)
@@ -176,7 +180,7 @@ TABLE = {
         "unseen": ((*BOOL, True), None),  # True: the base's in_dist (2-4) has no held-out shapes
     },
     Recipe: {
-        "id": (("", "S 3", None), "recipe id"),
+        "id": (("", "S 3", None, "../S3", "S3/x", "..", "-S3"), "recipe id"),
         "title": (("", None), None),
         "paper_ref": (("", None), None),
         "question": (("", None), None),
@@ -192,7 +196,7 @@ TABLE = {
         "bands": (((), (("a", 2, 5), ("b", 5, 6)), (("a", 2, 50),), (("a", 2, True),)), "band"),
         "problems_per_op": ((*INT, 0), None),
         "samples": ((*INT, 0), None),
-        "temperature": ((-1, 3, *FLOAT), None),
+        "temperature": ((-1, 3, 1e-300, 0.005, np.float32(0.7), Fraction(7, 10), *FLOAT), None),
         "top_p": ((0, 1.5, *FLOAT), None),
         "max_new_tokens": ((*INT, 0), None),
         "template": (("Z", None), "template"),
@@ -206,7 +210,7 @@ TABLE = {
         "total_tokens": ((*INT, 10, 1e9), None),
         "preset": (("big", None), "preset"),
         "seq_len": ((*INT, 4, 4096, 64.0), None),
-        "batch_size": ((*INT, 0), None),
+        "batch_size": ((*INT, 0, np.int64(2)), None),
         "micro_batch_size": ((*INT, -1, 3), None),  # 3 does not divide batch_size 2
         "lr": ((0, 1.0, -1e-3, *FLOAT), None),
         "min_lr": ((0, 1e-3, *FLOAT), None),  # 1e-3 > lr (2e-4)
@@ -231,10 +235,10 @@ TABLE = {
         "steps": ((*INT, 0), None),
         "prompts_per_step": ((*INT, 0), None),
         "rollouts": ((*INT, 1), None),
-        "lr": ((0, 1.0, *FLOAT), None),
+        "lr": ((0, 1.0, np.float64(1e-5), np.float32(1e-5), Fraction(1, 100_000), *FLOAT), None),
         "kl_coef": ((-1e-3, *FLOAT), None),
         "clip_eps": ((0, 1.0, *FLOAT), None),
-        "temperature": ((0, -1, *FLOAT), None),
+        "temperature": ((0, -1, 1e-300, 1e-3, 1e300, *FLOAT), None),
         "top_p": ((0, 1.5, *FLOAT), None),
         "max_prompt_tokens": ((*INT, 0), None),
         "max_response_tokens": ((*INT, 0), None),
@@ -376,3 +380,65 @@ def test_valid_values_pass_unchanged():
     # lists become tuples only where JSON gives lists; they hash the same (config_hash sees a list either way)
     assert GeneratorConfig(locations_per_problem=[2, 3]) == GeneratorConfig(locations_per_problem=(2, 3))
     assert dataclasses.replace(SMOKE, in_dist=[2, 4]).in_dist == (2, 4)
+
+
+# ------------------------------------------------------------------------------------ hostile values (issue 15)
+@pytest.mark.parametrize("value", [np.float32(0.2), np.float64(0.2), Fraction(1, 5)])
+def test_a_number_of_another_type_is_refused_with_what_to_pass(value):
+    """A numpy scalar or a Fraction passes a range check, then breaks json.dumps in config_hash (or, np.float64,
+    prints and compares apart from the float): refused at construction, the message says what to pass."""
+    with pytest.raises(ValueError, match=r"pass a Python int or float"):
+        GRPORunConfig(**{**_valid(GRPORunConfig), "lr": value})
+    with pytest.raises(ValueError, match=r"pass a Python int or float"):
+        Component("A", 2, 4, weight=value)
+
+
+@pytest.mark.parametrize("alpha", [np.float32(0.2), Fraction(1, 5)])
+def test_reward_alpha_of_another_type_is_refused(alpha):
+    with pytest.raises(ValueError, match="must be a Python int or float in"):
+        GRPORunConfig(**{**_valid(GRPORunConfig), "reward_kind": "mix", "reward_alpha": alpha})
+
+
+@pytest.mark.parametrize("make", [
+    lambda t: EvalSpec(bands=(("edge", 5, 6),), temperature=t),
+    lambda t: GRPORunConfig(**{**_valid(GRPORunConfig), "temperature": t}),
+    lambda t: dataclasses.replace(SMOKE, name="smoke-t", rl_temperature=t),
+], ids=["EvalSpec", "GRPORunConfig", "Scale"])
+def test_a_temperature_the_sampler_cannot_honour_is_refused(make):
+    """softmax(logits / T) in float32: T = 1e-300 is 0 there, and the sampler returned NaN log-probs and always the
+    last token. The floor is MIN_TEMPERATURE; greedy is T = 0 where a config allows it (EvalSpec)."""
+    from reasonlab.validation import MIN_TEMPERATURE
+
+    for bad in (1e-300, 5e-324, MIN_TEMPERATURE / 2):
+        with pytest.raises(ValueError, match=r"temperature must be .*0\.01.*softmax\(logits / T\) in float32"):
+            make(bad)
+    assert make(MIN_TEMPERATURE) is not None and make(1.0) is not None
+
+
+def test_greedy_evaluation_stays_allowed():
+    assert EvalSpec(bands=(("edge", 5, 6),), temperature=0).temperature == 0
+    with pytest.raises(ValueError, match=r"temperature must be a finite number in \[0.01, 100\], got 0"):  # no greedy GRPO
+        GRPORunConfig(**{**_valid(GRPORunConfig), "temperature": 0})
+
+
+def test_a_scale_variant_cannot_take_a_builtin_name():
+    """A scale's name names its result files: smoke's values under the name "laptop" would overwrite the committed
+    laptop results."""
+    with pytest.raises(ValueError, match=r"scale name 'laptop' is taken by the built-in scale, whose values differ "
+                                         r"in model, pretrain_tokens"):
+        dataclasses.replace(SMOKE, name="laptop")
+    with pytest.raises(ValueError, match="differ in rl_steps; give a variant its own name"):
+        dataclasses.replace(SMOKE, rl_steps=SMOKE.rl_steps + 1)
+    assert dataclasses.replace(SMOKE, in_dist=[2, 4]) == SMOKE  # the same values: the same scale
+    assert dataclasses.replace(SMOKE, name="smoke-long", rl_steps=9).rl_steps == 9  # a variant under its own name
+
+
+@pytest.mark.parametrize("name", ["../laptop", "a/b", "..", ".hidden", "-x", "a b", "x" * 101, "laptop\n", "é"])
+def test_names_that_reach_file_names_keep_to_a_safe_alphabet(name):
+    from reasonlab.experiments.runner import result_name
+
+    with pytest.raises(ValueError, match="letters, digits, '.', '_' and '-'"):
+        result_name(name, "laptop")
+    with pytest.raises(ValueError, match="scale name must be a name of ASCII letters"):
+        result_name("S3", name)
+    assert result_name("A.6.1", "laptop", rl_seed=1) == "A.6.1-laptop-rlseed1"

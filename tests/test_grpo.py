@@ -30,7 +30,7 @@ def cfg(**kw):
                               "process, mix, strict"),
     ({"reward_kind": "mix"}, "reward 'mix' needs alpha in [0, 1]"),
     ({"reward_kind": "mix", "reward_alpha": 1.5}, "reward_alpha=1.5: alpha (the weight of the outcome reward in 'mix') "
-                                                  "must be a real number in [0, 1]"),
+                                                  "must be a Python int or float in [0, 1]"),
     ({"reward_kind": "strict", "reward_alpha": 0.2}, "reward 'strict' takes no alpha (only 'mix' does)"),
     ({"rollouts": 1}, "rollouts must be an integer >= 2"),
     ({"steps": 0}, "steps must be a positive integer"),

@@ -115,7 +115,7 @@ def test_the_ladder_evaluates_held_out_shapes_separately():
         {k: [p.text_hash for p in v] for k, v in sets.items() if k[0] != "unseen"}
     with pytest.raises(ValueError, match="trains on seen shapes only"):
         import dataclasses
-        small.problem_sets(dataclasses.replace(LAPTOP, train_shapes="all"))
+        small.problem_sets(dataclasses.replace(LAPTOP, name="laptop-all-shapes", train_shapes="all"))
     with pytest.raises(ValueError, match="needs an 'in_dist' band reaching op 6"):
         Evaluation((("in_dist", 2, 4), ("edge", 5, 6)), ("A",), False, 2, 4, unseen=True)
     assert not get_recipe("ladder", "smoke").evaluation.unseen  # smoke's band (2-4) has no held-out shapes

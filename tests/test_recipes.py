@@ -282,7 +282,7 @@ def test_deviations_of_small_scales():
 def test_s3_mapping_on_any_valid_bands(in_hi, edge_w, hard_w):
     edge = (in_hi + 1, in_hi + edge_w)
     hard = (edge[1] + 1, edge[1] + hard_w)
-    s = dataclasses.replace(PAPER, in_dist=(2, in_hi), edge=edge, hard=hard)
+    s = dataclasses.replace(PAPER, name="paper-bands", in_dist=(2, in_hi), edge=edge, hard=hard)
     b = s3_rl_bands(s)
     assert b["edge"] == edge and b["in-dist"][1] == in_hi and b["hard"][1] == hard[1]
     assert b["in-dist"][0] > 2  # something stays below the top of in-dist (A.7)

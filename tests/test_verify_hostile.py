@@ -55,7 +55,8 @@ def assert_well_formed(r: VerifyReport):
         assert isinstance(items, list)
     assert isinstance(r.summary(), str)
     for kind in REWARD_KINDS:
-        assert 0.0 <= reward(r, kind) <= 1.0
+        if kind != "random":  # a batch-level control, not a function of one report
+            assert 0.0 <= reward(r, kind) <= 1.0
 
 
 def timed_verify(problem, completion) -> VerifyReport:
@@ -429,18 +430,18 @@ def test_reward_function_refuses_length_mismatches():
 
 
 @pytest.mark.parametrize("alpha", [True, False, "0.5", None, float("nan"), math.inf, -0.1, 1.5, [0.5], 1j,
-                                   np.float64("nan")])
+                                   np.float64("nan"), np.float64(0.2), Fraction(1, 4)])  # the last two: config_hash
 def test_alpha_is_validated(alpha):
     report = verify(PROBLEM, GOLD)
     for kind in REWARD_KINDS:
-        with pytest.raises(ValueError, match=r"alpha .* must be a real number in \[0, 1\]"):
+        with pytest.raises(ValueError, match=r"alpha .* must be a Python int or float in \[0, 1\]"):
             make_reward_function(kind, alpha=alpha)
     with pytest.raises(ValueError, match="alpha"):
         reward(report, "mix", alpha=alpha)
 
 
 @pytest.mark.parametrize("alpha,name", [(0, "reward_mix_0"), (1, "reward_mix_1"), (0.5, "reward_mix_0.5"),
-                                        (Fraction(1, 4), "reward_mix_0.25"), (np.float64(0.2), "reward_mix_0.2")])
+                                        (0.25, "reward_mix_0.25"), (0.2, "reward_mix_0.2")])
 def test_good_alphas(alpha, name):
     fn = make_reward_function("mix", alpha=alpha)
     assert fn.__name__ == name

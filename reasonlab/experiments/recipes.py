@@ -25,7 +25,7 @@ from ..evaluate import UNSEEN
 from ..generator import HELD_OUT_MIN_OP, MAX_OP, Mixture, Problem, get_template, make_dataset
 from ..train.edge_filter import EdgeFilter, steps_at_equal_compute
 from ..validation import (
-    check_bool, check_disjoint_bands, check_instance, check_int, check_optional, check_str, check_tuple,
+    check_bool, check_disjoint_bands, check_instance, check_int, check_name, check_optional, check_str, check_tuple,
 )
 from ..verify.score import REWARD_KINDS as REWARDS  # noqa: F401 (re-exported: "outcome", "process", "mix", "strict")
 from ..verify.score import Reward
@@ -318,7 +318,7 @@ class Recipe:
     params: tuple[tuple[str, object], ...] = field(default=())  # builder parameters used
 
     def __post_init__(self):
-        check_str("recipe id", self.id, no_space=True)
+        check_name("recipe id", self.id)  # it names result files: data/results/<recipe>-<scale>.json
         for k in ("title", "paper_ref", "question", "finding", "compare"):
             check_str(f"recipe {self.id} {k}", getattr(self, k))
         check_instance(f"recipe {self.id} scale", self.scale, Scale)

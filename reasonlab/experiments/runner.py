@@ -12,6 +12,7 @@ its last checkpoint.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import time
@@ -20,8 +21,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..artifacts import artifact_key
+from ..evaluate import UNSEEN
 from ..provenance import (REPO_ROOT, CorruptArtifact, atomic_write_text, check_artifact, config_hash,
-                          make_manifest, portable_path, reasonlab_home, save_result, weights_digest)
+                          correct_resumed_wall_time, make_manifest, portable_path, reasonlab_home, save_result,
+                          times_problem, weights_digest)
+from ..validation import check_name
 from ..verify import RULES
 from .recipes import RL, Arm, NextToken, Recipe, get_recipe
 from .scales import Scale
@@ -44,7 +48,8 @@ def _seed_from_committed(out: Path) -> None:
 
 
 def _check_finished(out: Path) -> None:
-    """A finished stage whose manifest or weights do not check out is moved aside (and redone), never reused."""
+    """A finished stage whose manifest or weights do not check out is moved aside (and redone), never reused; a
+    corrupt line in its log is moved aside with the log (the weights stand) and the log kept without it."""
     final = out / "final"
     if not (final / "manifest.json").exists():
         return
@@ -54,6 +59,41 @@ def _check_finished(out: Path) -> None:
         aside = out / f"final.corrupt-{time.strftime('%Y%m%d-%H%M%S')}"
         warnings.warn(f"{e}; moved to {aside.name} and training the stage again")
         final.rename(aside)
+        return
+    log = out / "log.jsonl"
+    rows, bad = read_log(log)
+    if bad:
+        aside = out / f"log.corrupt-{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
+        shutil.copy2(log, aside)
+        atomic_write_text(log, "".join(json.dumps(r) + "\n" for r in rows))
+        warnings.warn(f"{log}: {_lines(bad)} not a JSON object (a log line per step is expected); the log is kept "
+                      f"without {'it' if len(bad) == 1 else 'them'}, the original moved to {aside.name}")
+
+
+def read_log(path: Path) -> tuple[list[dict], list[int]]:
+    """(rows, numbers of the lines that are not a JSON object) of a JSONL training log; ([], []) without one."""
+    rows, bad = [], []
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return [], []
+    for i, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except (ValueError, RecursionError):  # JSONDecodeError, or an integer over Python's 4,300 digits
+            row = None
+        if isinstance(row, dict):
+            rows.append(row)
+        else:
+            bad.append(i)
+    return rows, bad
+
+
+def _lines(numbers: list[int]) -> str:
+    shown = ", ".join(map(str, numbers[:5])) + (f" and {len(numbers) - 5} more" if len(numbers) > 5 else "")
+    return f"line{'s' if len(numbers) > 1 else ''} {shown} {'are' if len(numbers) > 1 else 'is'}"
 
 
 @contextmanager
@@ -178,12 +218,10 @@ def run_arm(recipe: Recipe, arm: Arm, seed: int = 0, max_minutes: float | None =
 
 def training_log(final_dir: Path, max_points: int = 300) -> list[dict]:
     """The stage's log (step, tokens, loss, lr, tok/s; reward and KL for GRPO), thinned to at most max_points rows."""
-    import json
-
     path = Path(final_dir).parent / "log.jsonl"
-    if not path.exists():
-        return []
-    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    rows, bad = read_log(path)
+    if bad:  # a stage that run_arm checked has none left; a log read from elsewhere may
+        warnings.warn(f"{path}: {_lines(bad)} not a JSON object; left out of the training log")
     stride = max(1, len(rows) // max_points)
     keep = rows[::stride] + ([rows[-1]] if rows and (len(rows) - 1) % stride else [])
     keys = ("step", "tokens", "loss", "lr", "tok_s", "elapsed_s")
@@ -209,33 +247,69 @@ def evaluation_key(recipe: Recipe, seed: int = 0) -> str:
     return config_hash({"evaluation": recipe.evaluation, "scale": recipe.scale, "seed": seed, "verifier": RULES})
 
 
+def records_digest(records: list[dict]) -> str:
+    """sha256 of evaluation records as canonical JSON: an evaluation cache records it, and a cache whose records no
+    longer hash to it was changed after it was written."""
+    return hashlib.sha256(json.dumps(records, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def records_problem(records, digest: str | None, spec, sets: dict) -> str | None:
+    """Why cached evaluation records are not an evaluation of `sets` (the recipe's problem sets) under `spec`, or
+    None when they are: one record per problem in run_eval's order (same text hash, op and set), n = spec.samples,
+    counts 0 <= verified <= outcome <= n, and the records' digest when the cache recorded one."""
+    problems = [(label, p) for label, probs in sets.items() for p in probs]
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        return "its records are not a list of objects"
+    if len(records) != len(problems):
+        return f"{len(records)} records for the evaluation's {len(problems)} problems"
+    n = spec.samples
+    for i, (r, (label, p)) in enumerate(zip(records, problems)):
+        unseen = isinstance(label, tuple) and label[0] == UNSEEN
+        if r.get("text_hash") != p.text_hash or r.get("op") != p.op or (r.get("set") == UNSEEN) != unseen:
+            return f"record {i} is not problem {p.text_hash} (op {p.op}) of the evaluation"
+        if r.get("n") != n:
+            return f"record {i} has n={r.get('n')!r}, the evaluation draws {n} samples per problem"
+        v, o = r.get("verified"), r.get("outcome")
+        if not (type(v) is int and type(o) is int and 0 <= v <= o <= n):
+            return f"record {i} has verified={v!r}, outcome={o!r}; counts need 0 <= verified <= outcome <= n={n}"
+    if digest is not None and digest != records_digest(records):
+        return "its records do not hash to the records_sha256 it was written with (changed since)"
+    return None
+
+
 def cached_evaluation(recipe: Recipe, final_dir: Path, label: str, seed: int = 0, progress: bool = True):
     """(records, tidy table) of a checkpoint; the records are cached beside it by the evaluation's config,
-    so arms run in parallel processes with `--arm` are collected by one plain `run` without evaluating again."""
+    so arms run in parallel processes with `--arm` are collected by one plain `run` without evaluating again.
+    A cache is checked before use, never trusted: it must be of these weights and match the evaluation
+    (records_problem); one that does not is evaluated again, with a warning that says why."""
     from ..evaluate import summarise
 
     path = Path(final_dir).parent / f"eval-{evaluation_key(recipe, seed)}.json"
     if (Path(final_dir) / "manifest.json").exists():
         check_artifact(final_dir)  # weights that do not match their manifest are an error, never evaluated
     weights = weights_digest(final_dir)  # the cache belongs to these weights only
+    ev = recipe.evaluation
+    spec = ev.eval_spec(recipe.scale, ev.templates[0], seed)
     records = None
     if path.exists():
         try:
             cached = json.loads(path.read_text())
-            if cached.get("weights_sha256") == weights and isinstance(cached.get("records"), list):
-                records = cached["records"]
-            else:
+            if cached.get("weights_sha256") != weights:
                 warnings.warn(f"{path}: evaluation of other weights; evaluating again")
+            elif why := records_problem(cached.get("records"), cached.get("records_sha256"), spec,
+                                        ev.problem_sets(recipe.scale, seed)):
+                warnings.warn(f"{path}: not this evaluation's records ({why}); evaluating again")
+            else:
+                records = cached["records"]
         except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError) as e:
             warnings.warn(f"{path}: unreadable evaluation cache ({type(e).__name__}); evaluating again")
     if records is None:
         t0 = time.perf_counter()
         records = evaluate_checkpoint(recipe, final_dir, seed, progress)
         wall = time.perf_counter() - t0
-        atomic_write_text(path, json.dumps({"records": records, "weights_sha256": weights, "wall_time_s": wall}))
-    ev = recipe.evaluation
-    return records, summarise(records, ev.eval_spec(recipe.scale, ev.templates[0], seed), label,
-                              by_template=ev.by_template)
+        atomic_write_text(path, json.dumps({"records": records, "records_sha256": records_digest(records),
+                                            "weights_sha256": weights, "wall_time_s": wall}))
+    return records, summarise(records, spec, label, by_template=ev.by_template)
 
 
 def evaluation_wall_time(recipe: Recipe, final_dir: Path, seed: int = 0) -> float | None:
@@ -259,11 +333,7 @@ def run_recipe(recipe_id: str, scale: str = "laptop", arms: list[str] | None = N
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
-    # stages that several of the recipe's arms share (S3's base) are not an arm's own training time
-    stage_use: dict[str, int] = {}
-    for a in recipe.arms:
-        for out, _ in stage_dirs(recipe, a, seed, rl_seed).values():
-            stage_use[out.name] = stage_use.get(out.name, 0) + 1
+    use = stage_use(recipe, seed, rl_seed)
     tables, records_by_arm, logs, train_manifests, arm_work = [], {}, {}, {}, {}
     for arm in chosen:
         paths = run_arm(recipe, arm, seed, max_minutes, progress, rl_seed)
@@ -275,12 +345,9 @@ def run_recipe(recipe_id: str, scale: str = "laptop", arms: list[str] | None = N
         records, table = cached_evaluation(recipe, last, arm.name, seed, progress)
         records_by_arm[arm.name] = records
         tables.append(table)
-        stages = zip(paths.values(), train_manifests[arm.name].values())
-        own_s = sum(float(m.get("wall_time_s") or 0.0) for p, m in stages if stage_use.get(p.parent.name, 1) == 1)
         eval_s = evaluation_wall_time(recipe, last, seed)
-        arm_work[arm.name] = {"parent": portable_path(last),
-                              "git_commit": list(train_manifests[arm.name].values())[-1].get("git_commit"),
-                              "train_wall_time_s": round(own_s, 1),
+        commit, own_s = arm_provenance(train_manifests, arm.name, use)
+        arm_work[arm.name] = {"parent": portable_path(last), "git_commit": commit, "train_wall_time_s": own_s,
                               "eval_wall_time_s": None if eval_s is None else round(eval_s, 1)}
     import pandas as pd
 
@@ -289,7 +356,8 @@ def run_recipe(recipe_id: str, scale: str = "laptop", arms: list[str] | None = N
     name = result_name(recipe.id, recipe.scale.name, seed, rl_seed)
     with _result_lock(name):
         if arms:  # a subset of arms joins the arms already in the result (each keeps its own manifests)
-            data = _merge_arms(name, data, [a.name for a in recipe.arms])
+            data = _merge_arms(name, data, [a.name for a in recipe.arms], use)
+        check_provenance(name, data, use)  # the merged result: committed arms are checked too
         work = data["arm_work"].values()
         wall, complete = work_wall_time(data)
         manifest = make_manifest("recipe-result", {"recipe": recipe.id, "scale": recipe.scale.name, "seed": seed,
@@ -312,8 +380,88 @@ def work_wall_time(data: dict) -> tuple[float, bool]:
             stages[identity] = m.get("wall_time_s")
     evals = [w.get("eval_wall_time_s") for w in data.get("arm_work", {}).values()]
     parts = list(stages.values()) + evals
-    complete = bool(evals) and len(evals) == len(data.get("records", {})) and None not in parts
+    lower_bounds = any(m.get("wall_time_complete") is False  # a stage whose own time is "at least"
+                       for arm_stages in data.get("training_manifests", {}).values() for m in arm_stages.values())
+    complete = bool(evals) and len(evals) == len(data.get("records", {})) and None not in parts and not lower_bounds
     return round(sum(float(x or 0.0) for x in parts), 1), complete
+
+
+def stage_use(recipe: Recipe, seed: int = 0, rl_seed: int | None = None) -> dict[str, int]:
+    """{stage directory name: how many of the recipe's arms train it}: a stage several arms share (S3's base) is not
+    an arm's own training time."""
+    use: dict[str, int] = {}
+    for a in recipe.arms:
+        for out, _ in stage_dirs(recipe, a, seed, rl_seed).values():
+            use[out.name] = use.get(out.name, 0) + 1
+    return use
+
+
+def arm_provenance(manifests: dict[str, dict], arm: str, use: dict[str, int]) -> tuple[str | None, float]:
+    """(git commit, own training seconds) of an arm from its stages' manifests ({arm: {stage: manifest}}): the commit
+    that trained its last stage, and the wall time of the stages no other arm of the recipe shares (`use`, by stage
+    directory; a stage of a key no longer current, e.g. re-keyed, counts as shared when another arm of `manifests`
+    has its weights)."""
+    stages = manifests[arm]
+
+    def identity(m):
+        return json.dumps(m.get("weights_sha256") or m, sort_keys=True)
+
+    def own(stage, m):
+        name = f"{stage}-{m.get('config_hash')}"
+        if name in use:
+            return use[name] == 1
+        return sum(identity(m) in {identity(x) for x in other.values()} for other in manifests.values()) == 1
+
+    own_s = sum(float(m.get("wall_time_s") or 0.0) for stage, m in stages.items() if own(stage, m))
+    last = list(stages.values())[-1] if stages else {}
+    return last.get("git_commit"), round(own_s, 1)
+
+
+def check_provenance(name: str, data: dict, use: dict[str, int]) -> None:
+    """Refuse (ValueError) a result whose provenance contradicts itself, before it is saved: a stage manifest's
+    training time above its wall time, or an arm's recorded commit or own training time other than its stages'
+    manifests give (arm_provenance). Such records are made by hand, or by old code; the message names each."""
+    problems = []
+    manifests = data.get("training_manifests", {})
+    for arm in data.get("records", {}):
+        if arm not in manifests or arm not in data.get("arm_work", {}):
+            problems.append(f"arm {arm}: no training_manifests or arm_work entry (every arm records both)")
+            continue
+        for stage, m in manifests[arm].items():
+            where = f"stage {stage}-{m.get('config_hash')}"
+            if (why := times_problem(m)) and not any(where in x for x in problems):  # once per shared stage
+                problems.append(f"{where} (arm {arm}): {why}")
+        commit, own_s = arm_provenance(manifests, arm, use)
+        work = data["arm_work"][arm]
+        if work.get("git_commit") != commit:
+            problems.append(f"arm {arm}: arm_work git_commit {work.get('git_commit')!r} is not its last stage's "
+                            f"{commit!r} (the commit that trained it)")
+        if work.get("train_wall_time_s") != own_s:
+            problems.append(f"arm {arm}: arm_work train_wall_time_s {work.get('train_wall_time_s')!r} is not the "
+                            f"{own_s} s of its own stages' manifests (stages other arms share not counted)")
+    if problems:
+        raise ValueError(f"result {name}: provenance contradicts its stages' manifests, not saved: "
+                         + "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else ""))
+
+
+def recount_provenance(raw: dict, use: dict[str, int]) -> dict:
+    """A committed recipe result ({"manifest", "data"}) with its provenance recomputed from its own stage manifests:
+    each stage manifest's times corrected where a resumed run's wall time missed its earlier sessions
+    (correct_resumed_wall_time), each arm's commit and own training time recounted (arm_provenance), and the
+    result's wall time recounted (work_wall_time; the value it replaces kept as wall_time_recounted_from). Numbers
+    that already agree are left as they are."""
+    data = {**raw["data"]}
+    data["training_manifests"] = {arm: {stage: correct_resumed_wall_time(m) for stage, m in stages.items()}
+                                  for arm, stages in data["training_manifests"].items()}
+    data["arm_work"] = {arm: {**work, **dict(zip(("git_commit", "train_wall_time_s"),
+                                                 arm_provenance(data["training_manifests"], arm, use)))}
+                        for arm, work in data["arm_work"].items()}
+    manifest = {**raw["manifest"]}
+    wall, complete = work_wall_time(data)
+    if (wall, complete) != (manifest.get("wall_time_s"), manifest.get("wall_time_complete", True)):
+        manifest.setdefault("wall_time_recounted_from", manifest.get("wall_time_s"))
+        manifest.update(wall_time_s=wall, wall_time_complete=complete)
+    return {"manifest": manifest, "data": data}
 
 
 def run_point(recipe_id: str, scale: str, arm: str, params: dict | None = None, seed: int = 0,
@@ -337,7 +485,7 @@ def _result_lock(name: str):
     return _flock(RESULTS_DIR / f".{name}.lock")
 
 
-def _merge_arms(name: str, new: dict, order: list[str]) -> dict:
+def _merge_arms(name: str, new: dict, order: list[str], use: dict[str, int] | None = None) -> dict:
     """`new` (some arms) joined with the other arms of the committed result `name`, in the recipe's arm order.
     An arm in both is taken from `new`; the committed file is only replaced by the caller's atomic write."""
     from ..provenance import load_result
@@ -364,19 +512,18 @@ def _merge_arms(name: str, new: dict, order: list[str]) -> dict:
         merged[field] = {a: both[a] for a in arms if a in both}
     merged["table"].sort(key=lambda r: rank.get(r["model"], len(rank)))
     for a in keep:  # a result written before per-arm work was recorded: its arms' numbers from their manifests
-        merged["arm_work"].setdefault(a, _arm_work_from_manifests(merged["training_manifests"].get(a, {}),
-                                                                  old_parents.get(a)))
+        if a not in merged["arm_work"]:
+            commit, own_s = (arm_provenance(merged["training_manifests"], a, use or {})
+                             if a in merged["training_manifests"] else (None, 0.0))
+            merged["arm_work"][a] = {"parent": old_parents.get(a), "git_commit": commit, "train_wall_time_s": own_s,
+                                     "eval_wall_time_s": None}
     merged["arm_work"] = {a: merged["arm_work"][a] for a in arms}
     return merged
 
 
-def _arm_work_from_manifests(manifests: dict, parent: str | None) -> dict:
-    last = list(manifests.values())[-1] if manifests else {}
-    return {"parent": parent, "git_commit": last.get("git_commit"),
-            "train_wall_time_s": round(float(last.get("wall_time_s") or 0.0), 1), "eval_wall_time_s": None}
-
-
 def result_name(recipe_id: str, scale: str, seed: int = 0, rl_seed: int | None = None) -> str:
-    """The name a recipe's result is saved under in data/results/."""
+    """The name a recipe's result is saved under in data/results/ (names that could leave it are refused)."""
+    check_name("recipe id", recipe_id)
+    check_name("scale name", scale)
     rl = f"-rlseed{rl_seed}" if rl_seed is not None else ""
     return f"{recipe_id}-{scale}" + (f"-seed{seed}" if seed else "") + rl

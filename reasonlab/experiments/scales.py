@@ -81,10 +81,10 @@ class Scale:
 
     def __post_init__(self):
         from ..model import PRESETS
-        from ..validation import check_band, check_choice, check_float, check_instance, check_int, check_str, \
-            check_tuple
+        from ..validation import check_band, check_choice, check_float, check_instance, check_int, check_name, \
+            check_temperature, check_tuple
 
-        check_str("scale name", self.name, no_space=True)
+        check_name("scale name", self.name)  # it names result files: data/results/<recipe>-<scale>.json
         n = f"{self.name}: "  # every message names the scale
         check_choice(n + "model", self.model, PRESETS, allowed=f"a model preset, one of {', '.join(PRESETS)}")
         for k in ("pretrain_tokens", "seq_len", "batch_tokens", "rl_steps", "rl_prompts_per_step", "rollouts",
@@ -135,12 +135,19 @@ class Scale:
         check_float(n + "weight_decay", self.weight_decay, 0, 1, hi_open=True)
         check_float(n + "rl_lr", self.rl_lr, 0, 0.1, lo_open=True)
         check_float(n + "rl_kl_coef", self.rl_kl_coef, lo=0, allowed="a finite number >= 0 (0 drops the reference)")
-        check_float(n + "rl_temperature", self.rl_temperature, 0, 2, lo_open=True,
-                    allowed="a finite number in (0, 2] (rollouts are sampled)")
-        check_float(n + "eval_temperature", self.eval_temperature, 0, 2)
+        check_temperature(n + "rl_temperature", self.rl_temperature, allow_zero=False, hi=2)  # rollouts are sampled
+        check_temperature(n + "eval_temperature", self.eval_temperature, hi=2)
         check_tuple(n + "budget_multipliers", self.budget_multipliers,
                     lambda k, v: check_float(k, v, lo=0, lo_open=True), unique=True,
                     allowed="a non-empty tuple of positive multipliers")
+        # A scale's name stands for its values (result files are named by it): a variant of "laptop" under that
+        # name would overwrite the committed laptop results with other numbers.
+        known = globals().get("SCALES", {}).get(self.name)
+        if known is not None and known != self:
+            changed = [f.name for f in dataclasses.fields(self) if getattr(self, f.name) != getattr(known, f.name)]
+            raise ValueError(f"{self.name}: scale name {self.name!r} is taken by the built-in scale, whose values "
+                             f"differ in {', '.join(changed)}; give a variant its own name, e.g. "
+                             f"dataclasses.replace(scale, name='{self.name}-variant', ...)")
 
     @property
     def bands(self) -> dict[str, Band]:

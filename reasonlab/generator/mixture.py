@@ -9,6 +9,7 @@ are drawn from (seed, s, i, attempt) until one's text hash falls in split `s`.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -96,6 +97,12 @@ class Mixture:
         check_tuple("components", self.components, lambda k, c: check_instance(k, c, Component))
         check_instance("config", self.config, GeneratorConfig)
         check_choice("shapes", self.shapes, SHAPES)
+        # Weights are normalised by their sum: it must be finite (two weights of 1e308 sum to inf, and every share
+        # would be 0), and no share may round to 0 against the others (a part that names the mixture, never drawn).
+        total = sum(c.weight for c in self.components)
+        if not (math.isfinite(total) and all(c.weight / total > 0 for c in self.components)):
+            raise ValueError(f"component weights must have a finite sum and each a share > 0 of it (they are "
+                             f"normalised), got {[c.weight for c in self.components]}")
         if self.shapes == "held-out" and min(c.op_lo for c in self.components) < HELD_OUT_MIN_OP:
             raise ValueError(f"shapes='held-out' needs every op >= {HELD_OUT_MIN_OP} (no shape is held out below), "
                              f"got ops {self.op_range}")

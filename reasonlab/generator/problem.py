@@ -12,6 +12,7 @@ import hashlib
 import random
 import re
 import string
+import sys
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -144,6 +145,13 @@ class Problem:
         for k in ("op", "seed"):
             if isinstance(d[k], bool) or not isinstance(d[k], int):
                 raise ValueError(f"field {k!r} must be an integer, got {d[k]!r:.80}")
+        # the verifier reads the answer with int(), which refuses more digits than sys.get_int_max_str_digits()
+        answer, limit = d["answer"], sys.get_int_max_str_digits() or None
+        digits = answer.removeprefix("-")
+        if not (re.fullmatch(r"[0-9]+", digits) and (limit is None or len(digits) <= limit)):
+            at_most = f" (at most {limit:,} of them)" if limit else ""
+            size = f" ({len(answer):,} characters)" if len(answer) > 40 else ""
+            raise ValueError(f"field 'answer' must be an integer in decimal digits{at_most}, got {answer!r:.40}{size}")
         meta = d.get("meta", {})
         if not isinstance(meta, dict):
             raise ValueError(f"field 'meta' must be an object (or absent), got {meta!r:.80}")
@@ -165,6 +173,9 @@ class Problem:
                                  f"{', '.join(D.KINDS)}, const an integer or null, value an integer, parents a "
                                  f"list of names, implicit true/false; got {n!r:.120}")
             nodes.append(GoldNode(name, var, kind, const, value, tuple(parents), implicit))
+        if int(answer) != nodes[-1].value:  # the answer is the query's value (the last node)
+            raise ValueError(f"field 'answer' ({answer!r:.40}) must be the value of the query, the last of 'nodes' "
+                             f"({nodes[-1].value!r:.40})")
         return cls(d["question"], d["solution"], d["answer"], d["op"], d["template"], tuple(nodes),
                    d["text_hash"], d["graph_hash"], d["seed"], meta)
 

@@ -107,7 +107,7 @@ class GRPORunConfig:
 
     def __post_init__(self):
         from ..generator import SPLITS
-        from ..validation import check_choice, check_float, check_int
+        from ..validation import check_choice, check_float, check_int, check_temperature
 
         if not isinstance(self.mixture, Mixture):
             raise ValueError(f"mixture must be a reasonlab.generator.Mixture, got {type(self.mixture).__name__}")
@@ -129,8 +129,7 @@ class GRPORunConfig:
         check_float("lr", self.lr, 0, 0.1, lo_open=True, allowed="in (0, 0.1] (a finite number)")
         check_float("kl_coef", self.kl_coef, lo=0, allowed=">= 0 (0 drops the reference model; a finite number)")
         check_float("clip_eps", self.clip_eps, 0, 1, lo_open=True, hi_open=True, allowed="in (0, 1) (a finite number)")
-        check_float("temperature", self.temperature, lo=0, lo_open=True,
-                    allowed="> 0 (rollouts are sampled; a finite number)")
+        check_temperature("temperature", self.temperature, allow_zero=False)  # rollouts are sampled
         check_float("top_p", self.top_p, 0, 1, lo_open=True, allowed="in (0, 1] (a finite number)")
         check_float("grad_clip", self.grad_clip, lo=0, lo_open=True, allowed="> 0 (a finite number)")
         check_float("weight_decay", self.weight_decay, 0, 1, hi_open=True, allowed="in [0, 1) (a finite number)")

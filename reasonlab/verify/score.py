@@ -15,7 +15,6 @@ never part of it.
 from __future__ import annotations
 
 import json
-import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -139,9 +138,10 @@ def verify(problem: Problem, completion) -> VerifyReport:
 def check_alpha(alpha) -> float:
     """alpha as a float, or a ValueError saying what is allowed."""
     # bool is an int subclass and NaN fails every comparison, so both are refused by name here.
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0 <= alpha <= 1:
-        raise ValueError(f"alpha (the weight of the outcome reward in 'mix') must be a real number in [0, 1], "
-                         f"not a bool, a string or NaN; got {alpha!r}")
+    # exactly a Python int or float: a Fraction or numpy scalar would break config_hash later; NaN fails the range
+    if type(alpha) not in (int, float) or not 0 <= alpha <= 1:
+        raise ValueError(f"alpha (the weight of the outcome reward in 'mix') must be a Python int or float in [0, 1], "
+                         f"not a bool, a string, a Fraction, a numpy scalar or NaN; got {alpha!r}")
     return float(alpha)
 
 
