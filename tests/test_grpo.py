@@ -39,7 +39,7 @@ def cfg(**kw):
     ({"lr": 0.0}, "lr must be in (0, 0.1]"),
     ({"kl_coef": -1e-3}, "kl_coef must be >= 0"),
     ({"clip_eps": 1.0}, "clip_eps must be in (0, 1)"),
-    ({"temperature": 0.0}, "temperature must be > 0"),
+    ({"temperature": 0.0}, "temperature must be a finite number in [0.01, 100]"),
     ({"top_p": 0.0}, "top_p must be in (0, 1]"),
     ({"generation": "vllm"}, "generation must be one of reasonlab, trl"),
     ({"dtype": "fp16"}, "dtype must be one of fp32, bf16"),
