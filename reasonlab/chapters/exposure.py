@@ -27,17 +27,11 @@ from .claims import (NOT_REPRODUCED, NOT_TESTABLE, NOT_TESTABLE_RULE, PARTLY, RE
 # == data ============================================================================================================
 
 RECIPE = "S4"
-
 A6 = ("A.6.1", "A.6.2")
-
 CHAPTER = "exposure"
-
 A, B = "animals-zoo", "teachers-school"
-
 TEMPLATES = {A: "A (animals-zoo)", B: "B (teachers-school)"}
-
 LETTER = {A: "A", B: "B"}
-
 HALVES = ("low", "high")  # the context ops' low and high halves (paper: op 2-10 and 11-20)
 
 
@@ -165,6 +159,7 @@ def a6_deltas(ch: Exposure, rid: str) -> pd.DataFrame:
     result = ch.a6[rid]
     return changes_of(result, a6_pairs(result), ch.bands, k_max(result.table), "rl_share")
 
+
 SAMPLES_RESULT = "S4-samples-{scale}"
 
 
@@ -195,13 +190,9 @@ LOW_SHARE = 0.01  # shares below this are the paper's "minimal exposure" (0% and
 
 # Rules fixed before the runs (lab notes, 2026-12-02 session 4).
 A_MIN = 0.9  # a base qualifies for RL when its A pass@k_max is >= this on both halves
-
 FLAT_TOL = 0.05  # "A stays stable": every A change >= -FLAT_TOL
-
 REWARD_WINDOW = 5  # A.8: the reward gain compares the mean reward of the last and the first steps
-
 DIMINISHING_TOL = 0.05  # A.6.2: the 100% arm's B gain at most this above the 50% arm's
-
 SECOND_SEED_SHARES = (0.01, 0.1)  # the issue's budget: a second RL seed for these exposure shares
 
 PAPER = {  # the paper's numbers (Sec. 4, Fig 4; App. A.6, A.8)
@@ -225,7 +216,6 @@ def qualifying_shares(ch: Exposure) -> set[float]:
 
 
 # == verdicts ========================================================================================================
-
 
 def reward_series(rows: list[dict], context: str | None = None) -> list[float]:
     """Mean training reward per GRPO step: of the whole batch (A and B prompts), or of one context's prompts alone
@@ -456,7 +446,6 @@ def numbers(ch: Exposure) -> dict:
 
 # == figures and tables ==============================================================================================
 
-
 def setup_text(ch: Exposure) -> str:
     sc, ev = ch.recipe.scale, ch.recipe.evaluation
     lo, hi = sc.context_ops
@@ -597,6 +586,7 @@ def reading(ch: Exposure) -> str:
             line += f"; RL changes it by {dk.fmt(True)} (pass@1 by {d1.fmt(True)})"
         lines.append(line + ".")
     return "\n".join(lines + gain_lines(ch.runs, ch.shares, "- Reward gain over the run"))
+
 
 METRIC_OF = {"verified": "pass@k", "outcome": "outcome_pass@k"}
 
@@ -912,7 +902,6 @@ def example_models(ch: Exposure, samples: Result) -> list[str]:
 
 # == controls ========================================================================================================
 
-
 def picker(ch: Exposure):
     """The static book's control: pick a B share of pre-training (each one committed) to see its base and its RL
     arm per op, on B and on A."""
@@ -952,6 +941,7 @@ def widget(ch: Exposure):
 
     out = widgets.interactive_output(draw, {"shares": shares, "k": k})
     return widgets.VBox([widgets.HBox([shares, k]), out, new_point_panel(ch)])
+
 
 NEW_POINT = " (new: computed now, not committed)"
 

@@ -22,9 +22,7 @@ from .claims import Claim, gated
 # == data ============================================================================================================
 
 RECIPE = "ladder"
-
 CHAPTER = "ladder"
-
 BANDS = ("in_dist", "edge", "hard")
 
 
@@ -66,8 +64,8 @@ def base_checkpoint(scale: str = "laptop", seed: int = 0) -> Path:
         final = finished_stage(recipe, "base", "pretrain", seed)
     return final
 
-TOKEN_RESULT = "ladder-tokens-{scale}"  # committed for laptop; computed from the base checkpoint otherwise
 
+TOKEN_RESULT = "ladder-tokens-{scale}"  # committed for laptop; computed from the base checkpoint otherwise
 TOKEN_PROBLEMS_PER_OP = {"smoke": 4, "laptop": 30, "gpu": 30, "paper": 30}
 
 
@@ -99,8 +97,8 @@ def _compute_token_accuracy(name: str, scale: str, seed: int) -> None:
                              recipe=RECIPE, scale=scale)
     save_result(name, {"rows": rows}, manifest)
 
-TOKEN_CLASSES = ("entity name", "variable letter", "number", "format")
 
+TOKEN_CLASSES = ("entity name", "variable letter", "number", "format")
 _LETTER = re.compile(r"[A-Za-z]{1,2}")
 
 
@@ -172,12 +170,10 @@ EDGE_CRITERION = "edge pass@k_max in [0.1, 0.8]"
 
 RULE = ("reproduced when every criterion holds; not reproduced whenever the edge criterion (edge pass@k_max in "
         "[0.1, 0.8]) fails, since a model that solves nothing meets the others; partly otherwise")
-
 NAME_JUMP = 0.05  # a rise of the entity-name error of more than 5 points one op past the band: memorised shapes
 
 
 # == verdicts ========================================================================================================
-
 
 def criteria(ch: Ladder) -> pd.DataFrame:
     """Each calibration criterion the result can be checked against: our value with its interval, and whether
@@ -235,7 +231,6 @@ def token_numbers(tokens: Result, recipe) -> dict:
 
 
 # == figures and tables ==============================================================================================
-
 
 def setup_table(ch: Ladder) -> pd.DataFrame:
     """The base model's settings, drawn from the recipe, the scale and the training manifest."""

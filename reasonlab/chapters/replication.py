@@ -25,7 +25,6 @@ from .exposure import B, LOW_SHARE, Exposure, pct
 # == data ============================================================================================================
 
 CHAPTER = "replication"
-
 RESULT = "Fig5-{scale}"
 
 
@@ -144,7 +143,6 @@ PAPER = "simple ops (2-10) copy A's patterns; hard ops (11-20) produce novel str
 
 # == verdicts ========================================================================================================
 
-
 def novel_solved(ch: Replication, stage: str = "rl") -> dict[float, int]:
     """{share: B problems solved whose shape A's pre-training never showed} for one stage."""
     d = frame(ch)
@@ -198,7 +196,6 @@ def numbers(ch: Replication) -> dict:
 
 
 # == figures and tables ==============================================================================================
-
 
 def coverage_table(ch: Replication) -> pd.DataFrame:
     """Distinct A graph shapes per op in each base's pre-training, beside the eval's B problems of a shape A never
@@ -260,4 +257,5 @@ def fig5(ch: Replication):
 
 
 # == controls ========================================================================================================
+
 # None: the one knob, the exposure share, is the exposure chapter's, and Fig 5 draws each of its models.

@@ -26,11 +26,8 @@ from .claims import (NOT_REPRODUCED, NOT_TESTABLE, NOT_TESTABLE_RULE, PARTLY, RE
 # == data ============================================================================================================
 
 RECIPE = "S3"
-
 CHAPTER = "rl_capability"
-
 BANDS = ("in_dist", "edge", "hard")
-
 PAPER_ROLES = ("in-dist", "mixed", "edge", "hard")  # the paper's four arms; the others are ours
 
 
@@ -108,6 +105,7 @@ def mean_reward(logs: dict, arm: str) -> float:
     """Mean training reward of an arm's GRPO steps (nan without a log)."""
     return mean_log(logs.get(arm, {}).get("rl", []), "reward_mean")
 
+
 SAMPLES_RESULT = "S3-samples-{scale}"  # the arms' own outputs, sampled as the ladder's base sample (outputs.py)
 
 
@@ -140,9 +138,7 @@ PAPER_EDGE_RUN = {"pass@1": (0.10, 0.50), "pass@128": (0.40, 0.85)}
 # paired 95% interval lies above zero. "partly" is kept for a claim whose discriminating part holds for some arms
 # but not all; a criterion that a model which learns nothing also meets never carries a verdict on its own.
 HARD_REWARD_MAX = 0.05  # "almost no reward": mean training reward of the hard-band run below this
-
 EDGE_REWARD_MIN = 0.10  # ... while the edge-band run from the same base does get reward (the contrast)
-
 FLAT_TOL = 0.05  # |pass@k_max change| within this is "flat" for the in-dist claim
 
 # Over RL seeds a claim takes the weakest verdict (lab notes, session 2), except where its own rule, fixed before its
@@ -151,7 +147,6 @@ SEED_RULES = {"edge_filter": some_seeds}
 
 
 # == verdicts ========================================================================================================
-
 
 def verdicts(dt: pd.DataFrame, logs: dict, roles: dict[str, str], k_max: int, table: pd.DataFrame | None = None,
              flat_tol: float = FLAT_TOL) -> dict[str, Claim]:
@@ -290,7 +285,6 @@ def numbers(ch: S3) -> dict:
 
 
 # == figures and tables ==============================================================================================
-
 
 def base_before_rl(ch: S3) -> str:
     """One sentence: the base's verified pass@k per band with intervals, what RL has to work with."""
@@ -441,6 +435,7 @@ def deviations(ch: S3) -> str:
                      f"pre-training (the ladder chapter says why).")
     return "\n".join(notes)
 
+
 # One look per role, so that arms whose curves coincide stay distinguishable (issue 13: a curve hid another).
 ROLE_STYLE = {"in-dist": "-", "mixed": "-", "edge": "-", "hard": "-", "edge-filter": "-.",
               "edge, 3x steps": ":", "edge, process-aware reward": "--"}
@@ -589,7 +584,6 @@ def example_arm(samples: Result) -> str | None:
 
 # == controls ========================================================================================================
 
-
 def picker(ch: S3):
     """The static book's control: pick one RL run (one per committed arm: the op ranges, and any follow-ups) to see
     Fig 3 for it beside the base. Works in the built HTML without a kernel; it chooses among committed runs."""
@@ -616,6 +610,7 @@ def widget(ch: S3):
 
     out = widgets.interactive_output(draw, {"band": band, "runs": pick})
     return widgets.VBox([widgets.HBox([band, pick]), out, new_point_panel(ch)])
+
 
 NEW_POINT = " (new: computed now, not committed)"
 

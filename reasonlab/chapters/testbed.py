@@ -26,12 +26,10 @@ RESULT_NAME = "testbed-{scale}"  # one committed result per scale; smoke results
 
 # Problems per op value for the length statistics, by scale.
 STATS_PER_OP = {"smoke": 10, "laptop": 200, "gpu": 500, "paper": 1000}
-
 STATS_OPS = tuple(range(2, 31))
 
 # Draws of the pre-training split per op for the shape census (issue 11 measured op 2-6 in 3,000 draws each).
 SHAPE_DRAWS = {"smoke": 200, "laptop": 3000, "gpu": 3000, "paper": 3000}
-
 SHAPE_OPS = tuple(range(2, 13))
 
 
@@ -145,11 +143,11 @@ def benchmark_table() -> tuple[pd.DataFrame, str] | None:
 
 
 # == rules ===========================================================================================================
+
 # None: the testbed tests no claim of the paper; the verifier's own rules are in reasonlab.verify.
 
 
 # == verdicts ========================================================================================================
-
 
 def claims(ch: Result) -> list[Claim]:
     """The testbed describes the problems and the verifier; it tests no claim of the paper (the later chapters do)."""
@@ -171,7 +169,6 @@ def numbers(ch: Result) -> dict:
 
 
 # == figures and tables ==============================================================================================
-
 
 def fig_lengths(ch: Result):
     """Problem length and graph size per op."""
@@ -305,7 +302,6 @@ def verifier_table(problem: Problem) -> list[dict]:
 
 
 # == controls ========================================================================================================
-
 
 def widget(op: int, seed: int, template: str):
     """Live kernel only: draw a new problem and its graph from the generator (op, seed, template, format)."""

@@ -65,7 +65,6 @@ CLAIM_TEXT = {
 
 # == verdicts ========================================================================================================
 
-
 def verdicts(data: dict) -> dict:
     """Each claim's verdict and the numbers it rests on."""
     m = data["main"]["methods"]
@@ -156,8 +155,10 @@ def numbers(ch: Markov) -> dict:
 
 
 # == figures and tables ==============================================================================================
+
 # The simulation's figures live beside it, in reasonlab.sim.plots (plot_chain, plot_pass_at_k, ...).
 
 
 # == controls ========================================================================================================
+
 # reasonlab.sim.plots.widget_panel: sliders that rerun the exact simulation (live kernel only).
