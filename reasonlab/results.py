@@ -123,8 +123,8 @@ def load_or_run(recipe_id: str, scale: str = "laptop", seed: int = 0, fresh: boo
                 rl_seed: int | None = None) -> Result:
     """A recipe's result keyed by (recipe, scale, seed, rl_seed): the committed one, or (fresh) run it now.
 
-    Without a committed result and without `fresh`, only the smoke scale runs (in seconds); a larger scale is
-    refused with the command that makes it, rather than silently started inside a book build."""
+    Without `fresh` nothing trains, at any scale: a missing result is refused with the command that makes it (a
+    chapter's `load` never starts a run inside a book build or a scoreboard)."""
     from .experiments.runner import result_name, run_recipe
 
     name = result_name(recipe_id, scale, seed, rl_seed)
@@ -132,18 +132,18 @@ def load_or_run(recipe_id: str, scale: str = "laptop", seed: int = 0, fresh: boo
         try:
             return load(name)
         except FileNotFoundError:
-            if scale != "smoke":
-                rl = f" --rl-seed {rl_seed}" if rl_seed is not None else ""
-                raise FileNotFoundError(
-                    f"no committed result {name!r}; run `python -m reasonlab run {recipe_id} --scale {scale}"
-                    f"{' --seed ' + str(seed) if seed else ''}{rl}` (or the chapter's notebook with fresh=True) "
-                    f"to make it") from None
+            rl = f" --rl-seed {rl_seed}" if rl_seed is not None else ""
+            raise FileNotFoundError(
+                f"no committed result {name!r}; run `python -m reasonlab run {recipe_id} --scale {scale}"
+                f"{' --seed ' + str(seed) if seed else ''}{rl}` (or the chapter's notebook with fresh=True) "
+                f"to make it") from None
     run_recipe(recipe_id, scale, seed=seed, progress=False, rl_seed=rl_seed)
     return load(name)
 
 
 def load_or_compute(name: str, fresh: bool, compute: Callable[[], object]) -> Result:
-    """The committed result `name`, or (fresh, or none committed) `compute()` it now (it saves `name`)."""
+    """The committed result `name`, or (fresh, or none committed) `compute()` it now (it saves `name`): for derived
+    results that need no training (samples of existing checkpoints, statistics)."""
     if not fresh:
         try:
             return load(name)
@@ -189,6 +189,35 @@ def paired_delta(base: list[dict], model: list[dict], ops: tuple[int, int], k: i
     rng = np.random.default_rng(seed)
     boots = d[rng.integers(0, len(d), size=(n_boot, len(d)))].mean(1)
     return Estimate(float(d.mean()), float(np.quantile(boots, 0.025)), float(np.quantile(boots, 0.975)))
+
+
+def paired_changes(pairs: dict, bands: dict[str, tuple[int, int]], ks, key: str = "arm",
+                   templates: tuple[str | None, ...] = (None,)) -> pd.DataFrame:
+    """Paired pass@k changes, model minus its base, one row per (label, template, band, k) with the change and its
+    95% interval: `pairs` is {label: (base records, model records)} and the label goes in column `key`; with
+    templates, the records of each template (context) alone and a "template" column."""
+    rows = []
+    for label, (base, model) in pairs.items():
+        for template in templates:
+            b, m = ((r for r in recs if template is None or r["template"] == template) for recs in (base, model))
+            b, m = list(b), list(m)
+            for band, ops in bands.items():
+                for k in ks:
+                    d = paired_delta(b, m, ops, k)
+                    rows.append({key: label, **({"template": template} if template else {}), "band": band, "k": k,
+                                 "delta": d.value, "lo": d.lo, "hi": d.hi})
+    return pd.DataFrame(rows)
+
+
+def change(changes: pd.DataFrame, **where) -> Estimate:
+    """One row of a `paired_changes` table, e.g. change(dt, arm="rl-op10-13", band="edge", k=64)."""
+    rows = changes
+    for column, value in where.items():
+        rows = rows[rows[column] == value]
+    if rows.empty:
+        raise KeyError(f"no paired change with {where}")
+    r = rows.iloc[0]
+    return Estimate(float(r.delta), float(r.lo), float(r.hi))
 
 
 def mean_log(rows: list[dict], key: str) -> float:

@@ -6,6 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from reasonlab.chapters import CHAPTERS, chapter
 from reasonlab.chapters import claims as cl
 from reasonlab.results import Estimate, Result, estimate, k_max, select
 
@@ -55,11 +56,22 @@ def test_one_verdict_vocabulary():
     assert cl.over_seeds(["reproduced", "reproduced"]) == "reproduced"
     assert cl.over_seeds(["reproduced", "partly"]) == "partly"
     assert cl.over_seeds(["reproduced", "not reproduced", "partly"]) == "not reproduced"  # the weakest
+    assert cl.over_seeds(["partly", "not testable"]) == "partly"  # a seed that cannot test it does not decide
+    assert cl.over_seeds(["not testable", "not testable"]) == "not testable"
+    assert cl.some_seeds(["reproduced", "not reproduced"]) == "partly"
+    assert cl.some_seeds(["reproduced", "reproduced"]) == "reproduced"
+    assert cl.some_seeds(["not reproduced", "not reproduced"]) == "not reproduced"
     with pytest.raises(ValueError, match="verdict must be one of"):
         cl.Claim("c", "t", "p", "o", "reproduced, by a small margin", "r")
     claims = [cl.Claim("c", "t", "p", "o", v, "r") for v in ("reproduced", "partly", "partly")]
-    assert cl.counts(claims) == {"reproduced": 1, "partly": 2, "not reproduced": 0}
+    assert cl.counts(claims) == {"reproduced": 1, "partly": 2, "not reproduced": 0, "not testable": 0}
     assert list(cl.table(claims).columns) == ["claim (paper)", "paper", "ours", "verdict", "rule"]
+    assert cl.k_note(cl.Claim("c", "t", "p", "o", "partly", "r", k=64)) == "pass@64 (paper: pass@128)"
+
+
+def test_not_testable_only_where_the_base_and_every_arm_sit_at_zero():
+    zero, some = Estimate(0.0, 0.0, 0.0), Estimate(0.01, 0.0, 0.03)
+    assert cl.at_zero([zero, zero]) and not cl.at_zero([zero, some]) and not cl.at_zero([])
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -99,25 +111,22 @@ def test_markov_knobs_change_the_page():
     from reasonlab.chapters import theory_markov as tm
     from reasonlab.sim import markov
 
-    committed = tm.load(markov.chapter_config("laptop"), fresh=False)
-    assert "computed_now" not in committed["manifest"]
-    other = tm.load(markov.chapter_config("smoke", eps_w=0.3, steps=20), fresh=False)
-    assert other["manifest"]["config"]["chain"]["eps_w"] == 0.3 and other["manifest"]["computed_now"]
-    assert all(c.verdict in cl.VERDICTS for c in tm.claims(other["data"]))
+    committed = tm.load("laptop")
+    assert "computed_now" not in committed.manifest and committed.config == markov.chapter_config("laptop")
+    other = tm.load("smoke", eps_w=0.3, steps=20)
+    assert other.manifest["config"]["chain"]["eps_w"] == 0.3 and other.manifest["computed_now"]
+    assert all(c.verdict in cl.VERDICTS for c in tm.claims(other))
 
 
 def test_committed_chapters_compute_their_claims():
     """The committed laptop results go through each chapter's claims with the one vocabulary."""
-    from reasonlab.chapters import ladder
-    from reasonlab.chapters import rl_capability as s3
+    from reasonlab.chapters import exposure
 
-    from reasonlab.chapters import exposure, replication
-
-    base = ladder.load("laptop")
+    for name in CHAPTERS:
+        module = chapter(name)
+        for c in module.claims(module.load("laptop")):
+            assert c.verdict in cl.VERDICTS and c.rule and c.ours and c.chapter == name
     ch = exposure.load("laptop")
-    for c in ladder.claims(base.table) + s3.claims(s3.load("laptop")) + exposure.claims(ch) + \
-            replication.claims(replication.load(ch)):
-        assert c.verdict in cl.VERDICTS and c.rule and c.ours
     # the exposure picker offers each committed share, and A.6's picker each committed B share of the RL data
     p = _picker_parts(exposure.picker(ch).data)
     assert len(p["imgs"]) == len(ch.shown) >= 2
@@ -186,7 +195,7 @@ def test_chapter_pickers_offer_the_grid_and_stay_small():
     assert len(p["imgs"]) == len(p["radios"]) == len(ch.arms) == int(p["n"][0]) >= 4
     assert all(arm in h for arm in ch.arms)
     assert len(h) / len(ch.arms) * 8 < 400_000, f"{len(h)} bytes for {len(ch.arms)} runs"
-    h = ladder.picker(ladder.load("laptop").table).data
+    h = ladder.picker(ladder.load("laptop")).data
     assert len(_picker_parts(h)["imgs"]) == 2 and "strict" in h and "outcome-only" in h
 
 
@@ -224,3 +233,74 @@ def test_every_chapter_call_in_a_notebook_exists(path):
             continue  # a function imported by name, not a module
         for attr in set(re.findall(rf"\b{alias}\.(\w+)", code)):
             assert hasattr(mod, attr), f"{path.name}: {module} has no {attr}"
+
+
+# ------------------------------------------------------------------------------ the chapter protocol (issue 14)
+SECTIONS = ("data", "rules", "verdicts", "figures and tables", "controls")
+
+
+@pytest.mark.parametrize("name", list(CHAPTERS))
+def test_every_chapter_has_the_protocol(name):
+    """load(scale, seed=0, fresh=False), claims(ch), numbers(ch) and at least one fig_*, in the five sections, in
+    order; and a notebook of the same name."""
+    import inspect
+
+    module = chapter(name)
+    params = list(inspect.signature(module.load).parameters.values())[:3]
+    assert [(p.name, p.default) for p in params] == [("scale", "laptop"), ("seed", 0), ("fresh", False)]
+    for fn in ("claims", "numbers"):
+        assert list(inspect.signature(getattr(module, fn)).parameters)[:1] == ["ch"], f"{name}.{fn}(ch)"
+    assert any(n.startswith("fig") for n in dir(module)) or name == "theory_markov"  # its figures: sim.plots
+    banners = [line[5:].rstrip("= ").strip() for line in inspect.getsource(module).splitlines()
+               if line.startswith("# == ")]
+    assert banners == list(SECTIONS), f"{name}: sections {banners}"
+    assert (NOTEBOOKS[0].parent / f"{name}.ipynb").exists()
+
+
+def test_the_registry_orders_the_book_and_lists_every_notebook():
+    from reasonlab import book
+
+    assert book.CHAPTER_ORDER == tuple(CHAPTERS)
+    assert sorted(p.stem for p in NOTEBOOKS) == sorted(CHAPTERS)
+    with pytest.raises(ValueError, match="unknown chapter"):
+        chapter("nope")
+
+
+def test_the_scoreboard_is_built_from_the_registry_only(monkeypatch):
+    """No chapter is named in scoreboard.py: it asks each CHAPTERS module to load and judge itself."""
+    import inspect
+    from types import SimpleNamespace
+
+    from reasonlab.chapters import scoreboard
+
+    source = inspect.getsource(scoreboard)
+    assert not [n for n in CHAPTERS if f'"{n}"' in source]
+    claim = cl.Claim("fake", "a claim", "paper", "ours", "not testable", "rule", "headline", k=64)
+    fake = SimpleNamespace(load=lambda scale, seed=0, fresh=False: (scale, seed), claims=lambda ch: [claim])
+    missing = SimpleNamespace(load=lambda *a, **k: (_ for _ in ()).throw(FileNotFoundError("none")),
+                              claims=lambda ch: pytest.fail("judged a chapter with no result"))
+    monkeypatch.setattr(scoreboard, "CHAPTERS", {"fake": "Fake", "gone": "Gone"})
+    monkeypatch.setattr(scoreboard, "chapter", {"fake": fake, "gone": missing}.get)
+    board = scoreboard.scoreboard("laptop")
+    assert list(board.chapter) == ["fake", "gone"] and board.verdict[0] == "not testable"
+    assert board.ours[0] == "headline" and board.k[0] == "pass@64 (paper: pass@128)"
+    assert board.claim[1] == "(no committed result at this scale)"
+
+
+def test_committed_verdicts_after_issue_14():
+    """The verdicts the committed laptop results get under the issue-14 rules, and what the scoreboard shows."""
+    from reasonlab.chapters.scoreboard import scoreboard
+
+    board = scoreboard("laptop").set_index("claim")
+    verdict = board.verdict
+    assert verdict["RL on prompts screened for the edge of competence raises edge-band pass@64"] == "partly"
+    assert verdict["Edge-band RL raises hard-band pass@64"] == "not testable"
+    assert verdict["Hard-band RL sees almost no reward and learns nothing out of distribution"] == "not reproduced"
+    assert verdict["At >= 1% B in pre-training, RL transfers to B up to the highest ops"] == "not testable"
+    assert verdict["Training reward: no gain at minimal exposure, a clear gain at >= 1%"] == "not reproduced"
+    for text in board.index:
+        if text.startswith(("B seen at all ops", "B seen only at op 2", "Solved B problems")):
+            assert verdict[text] == "not testable", text
+    filt = board.loc["RL on prompts screened for the edge of competence raises edge-band pass@64"]
+    assert "RL seed 0: +0.065" in filt.ours and "RL seed 1: +0.007" in filt.ours  # every seed's number
+    assert filt.k == "pass@64 (paper: pass@128)"

@@ -12,10 +12,10 @@ import pytest
 
 from reasonlab.chapters import exposure as s4
 from reasonlab.chapters import replication as fig5
-from reasonlab.chapters.claims import NOT_REPRODUCED, PARTLY, REPRODUCED
+from reasonlab.chapters.claims import NOT_REPRODUCED, NOT_TESTABLE, PARTLY, REPRODUCED
 from reasonlab.evaluate import summarise
 from reasonlab.experiments.recipes import get_recipe
-from reasonlab.results import Result
+from reasonlab.results import Result, change
 
 A, B = s4.A, s4.B
 N = 4  # samples per problem (the smoke scale's n)
@@ -196,7 +196,8 @@ def test_a6_rules():
     claim = lambda ch: s4.a6_verdicts(ch)[0].verdict  # noqa: E731
     assert claim(_a6("A.6.2", {0.0: 0, 0.01: 0, 0.1: 3, 0.5: 4, 1.0: 4})) == REPRODUCED
     assert claim(_a6("A.6.2", {0.0: 3, 0.01: 0, 0.1: 3})) == PARTLY  # 0% B in RL transferred too
-    assert claim(_a6("A.6.2", {0.0: 0, 0.1: 0, 1.0: 0})) == NOT_REPRODUCED  # nothing moved: the 10% arm decides
+    assert claim(_a6("A.6.2", {0.0: 0, 0.1: 0, 1.0: 0})) == NOT_TESTABLE  # the base and every arm at 0 on B high
+    assert claim(_a6("A.6.2", {0.0: 0, 0.1: 0, 1.0: 0}, base=1)) == NOT_REPRODUCED  # nothing moved from a B foothold
     ch = _a6("A.6.1", {0.0: 1, 1.0: 1})
     assert claim(ch) == PARTLY  # transfer without B in RL, but more B adds nothing
     for r in ch.a6["A.6.1"].records("rl-B-0pct")[::2]:
@@ -232,21 +233,13 @@ def test_outputs_shown_for_s4_and_each_a6_recipe():
     assert s4.example_models(ch, samples) == ["exposure-1pct-rl", "A.6.1:rl-B-2pct"]  # 100% was not sampled
 
 
-def test_the_sample_takes_a6_models_once(monkeypatch):
+def test_the_sample_takes_a6_models_once():
     """A.6's own models are sampled beside S4's; one trained once for both (A.6.2's base is S4's 1% base) once."""
-    from reasonlab import provenance
-    from reasonlab.chapters import outputs
-
     ch = _a6("A.6.2", {0.0: 0})
     ch.runs.data["arm_work"] = {"exposure-1pct-base": {"parent": "$REASONLAB_HOME/artifacts/pretrain-1/final"}}
     ch.a6["A.6.2"].data["arm_work"] = {"base": {"parent": "$REASONLAB_HOME/artifacts/pretrain-1/final"},
                                        "rl-B-0pct": {"parent": "$REASONLAB_HOME/artifacts/rl-2/final"}}
-    seen = {}
-    monkeypatch.setattr(outputs, "sample_models", lambda name, checkpoints, config, sample: seen.update(checkpoints)
-                        or {"models": {}, "missing": [], "kept": [], "parents": []})
-    monkeypatch.setattr(provenance, "save_result", lambda *a, **k: None)
-    s4._compute_samples(ch, "S4-samples-test")
-    assert seen == {"exposure-1pct-base": "$REASONLAB_HOME/artifacts/pretrain-1/final",
+    assert s4.sample_checkpoints(ch) == {"exposure-1pct-base": "$REASONLAB_HOME/artifacts/pretrain-1/final",
                     "A.6.2:rl-B-0pct": "$REASONLAB_HOME/artifacts/rl-2/final"}
 
 
@@ -256,8 +249,8 @@ def test_a_share_of_b_in_rl_outside_the_grid_runs_from_the_one_percent_base():
     result = s4.new_point(ch, 0.25, progress=False)
     new = "rl-B-25pct" + s4.NEW_POINT
     assert result.models == ["base", new]
-    assert s4.change(s4.deltas(result, {0.25: ("base", new)}, ch.bands, 4, "rl_share"), "rl_share", 0.25, B,
-                     "high", 4).lo >= -1
+    dt = s4.changes_of(result, {0.25: ("base", new)}, ch.bands, 4, "rl_share")
+    assert change(dt, rl_share=0.25, template=B, band="high", k=4).lo >= -1
     assert get_recipe("A.6.2", "smoke", rl_b_shares=(0.25,)).arm("base").pretrain == \
         get_recipe("S4", "smoke").arm("exposure-1pct-base").pretrain  # the 1% base
 
@@ -295,8 +288,9 @@ def test_an_arm_whose_base_fails_the_check_carries_no_verdict():
     what was left out."""
     v = {c.text: c for c in s4.claims(_exposure({0.0: (0, 0), 0.01: (0, 0), 0.1: (0, 4)}, weak_bases=(0.1,)))}
     transfer = v["At >= 1% B in pre-training, RL transfers to B up to the highest ops"]
-    assert transfer.verdict == NOT_REPRODUCED and "left out: 10%, whose base fails the base check" in transfer.ours
-    assert v["At 0% or 0.1% B in pre-training, RL does not transfer to B"].verdict == NOT_REPRODUCED
+    # what is left (0% and 1%) sits at 0 on B's high half, base and arm: nothing there can be tested
+    assert transfer.verdict == NOT_TESTABLE and "left out: 10%, whose base fails the base check" in transfer.ours
+    assert v["At 0% or 0.1% B in pre-training, RL does not transfer to B"].verdict == NOT_TESTABLE
     assert s4.qualifying_shares(_exposure({0.0: (0, 0), 0.1: (0, 4)}, weak_bases=(0.1,))) == {0.0}
     with_it = _verdicts(_exposure({0.0: (0, 0), 0.01: (0, 0), 0.1: (0, 4)}))
     assert with_it["At >= 1% B in pre-training, RL transfers to B up to the highest ops"] == PARTLY
@@ -320,7 +314,7 @@ def test_a6_outcome_against_verified_and_a_weak_base():
     weak.a6["A.6.2"] = Result("A.6.2-test", weak.a6["A.6.2"].manifest, {
         **weak.a6["A.6.2"].data, "table": _table_of(weak.a6["A.6.2"].data["records"])})
     claim = s4.a6_verdicts(weak)[0]
-    assert claim.verdict == NOT_REPRODUCED and "its base fails the base check" in claim.ours
+    assert claim.verdict == NOT_TESTABLE and "its base fails the base check" in claim.ours  # no arm decides
 
 
 def test_a_held_a_base_stands_for_its_share_only_where_the_paper_mappings_base_fails():
@@ -357,3 +351,39 @@ def test_a_paper_mapping_base_that_passes_keeps_its_share():
     ch = _exposure({0.0: (0, 0), 0.1: (0, 0)}, held={0.1: (0, 4, N)})
     assert ch.pairs[0.1] == ("exposure-10pct-base", "exposure-10pct-rl")
     assert "both bases pass" in s4.held_a_reading(ch)
+
+
+# ------------------------------------------------------------------------- issue 14: verdicts readers can trust
+def test_a_model_that_cannot_read_b_leaves_the_b_claims_not_testable():
+    """Every base and arm at 0 on B's high half: 'no transfer', '>= 1% transfers' and 'A stable' (gated on a
+    transfer) cannot be told apart from a model that reads no B at all: not testable, with their numbers."""
+    v = {c.text: c for c in s4.claims(_exposure({0.0: (0, 0), 0.01: (0, 0), 0.1: (0, 0)}))}
+    for text in ("At 0% or 0.1% B in pre-training, RL does not transfer to B",
+                 "At >= 1% B in pre-training, RL transfers to B up to the highest ops",
+                 "Context A stays stable under RL on A and B"):
+        assert v[text].verdict == NOT_TESTABLE and v[text].ours and "not testable" in v[text].rule, text
+    assert "B high-half pass@" in v["At >= 1% B in pre-training, RL transfers to B up to the highest ops"].ours
+
+
+def test_the_reward_claim_is_the_contrast_between_exposures():
+    """A.8: a gain at 0% as large as at 1% is not the paper's picture, however clearly each gain is above zero."""
+    rising = [0.4, 0.41, 0.39, 0.4, 0.42, 0.7, 0.72, 0.69, 0.71, 0.7]
+    flat = [0.5, 0.51, 0.49, 0.5, 0.5, 0.5, 0.49, 0.51, 0.5, 0.5]
+    text = "Training reward: no gain at minimal exposure, a clear gain at >= 1%"
+    same = _verdicts(_exposure({0.0: (0, 0), 0.01: (0, 3)}, rewards={0.0: rising, 0.01: rising}))
+    assert same[text] == NOT_REPRODUCED
+    assert _verdicts(_exposure({0.0: (0, 0), 0.01: (0, 3)}, rewards={0.0: flat, 0.01: rising}))[text] == REPRODUCED
+    c = s4.reward_contrast([{"reward_mean": r} for r in rising], [{"reward_mean": r} for r in flat])
+    assert c.value == pytest.approx(0.300) and c.above_zero
+    assert math.isnan(s4.reward_contrast([{"reward_mean": 0.3}] * 9, [{"reward_mean": 0.3}] * 10).value)
+
+
+def test_the_transfer_claim_shows_every_rl_seed_and_needs_each():
+    ch = _exposure({0.0: (0, 0), 0.1: (0, 4)})
+    rl = "exposure-10pct-rl"
+    rerun = Result("S4-test-rlseed1", {"config": {"arms": [rl]}},
+                   {"records": {rl: _records(0)}, "training_logs": {}, "table": _table_of({rl: _records(0)})})
+    claim = {c.text: c for c in s4.claims(dataclasses.replace(ch, reruns={1: rerun}))}[
+        "At >= 1% B in pre-training, RL transfers to B up to the highest ops"]
+    assert "(RL seed 0)" in claim.headline and "(RL seed 1)" in claim.headline and claim.k == 4
+    assert claim.verdict == NOT_REPRODUCED  # seed 1 did not transfer: the weakest over seeds

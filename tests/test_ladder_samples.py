@@ -77,7 +77,7 @@ def test_committed_laptop_samples():
     assert all(x["example"] == outputs.example_role(x["verified"], x["answer_right"]) for x in shown)
     assert max(sum(x["op"] == op for x in shown) for op in ops) <= 3
     # the verified share estimates the ladder evaluation's pass@1 on the same problems (its 128 samples each)
-    n = outputs.samples_numbers(r, ladder.load("laptop"))
+    n = outputs.samples_numbers(r, ladder.load("laptop").result)
     for band in ("in_dist", "edge", "hard"):
         assert abs(float(n[f"{band}_verified"][:-1]) - float(n[f"{band}_ladder_pass1"][:-1])) < 10
     md = outputs.example_outputs(r)

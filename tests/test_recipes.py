@@ -299,10 +299,12 @@ def test_scale_is_passed_through():
 
 def test_ladder_verdict_needs_the_edge():
     from reasonlab.chapters import ladder
+    from reasonlab.results import Result
 
-    def table(vals):  # {band: (pass@1, pass@128)}
-        return pd.DataFrame([dict(model="base", group="band", key=b, metric="pass@k", k=k, value=v, lo=v, hi=v)
-                             for b, vs in vals.items() for k, v in zip((1, 128), vs)])
+    def table(vals):  # {band: (pass@1, pass@128)} as the chapter object
+        rows = [dict(model="base", group="band", key=b, metric="pass@k", k=k, value=v, lo=v, hi=v)
+                for b, vs in vals.items() for k, v in zip((1, 128), vs)]
+        return ladder.Ladder(Result("ladder-test", {}, {"table": rows}), get_recipe("ladder", "smoke"))
 
     def verdict(vals):
         return ladder.claims(table(vals))[0].verdict

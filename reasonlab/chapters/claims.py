@@ -1,11 +1,13 @@
 """One vocabulary for what a chapter concludes: a `Claim` of the paper, our numbers, and a `Verdict` that a
 stated rule computed from them.
 
-Three verdicts, for every chapter: reproduced, partly, not reproduced. The rules that produce them share two
-principles (issue 13):
+Four verdicts, for every chapter: reproduced, partly, not reproduced, not testable. The rules that produce them
+share three principles (issue 13, issue 26):
 - an interval that includes zero is not an effect: a change is "up" only when its 95% interval lies above zero;
 - a criterion that a model which learns nothing also meets cannot carry a verdict on its own: each claim names
-  its discriminating part, and when that part fails the claim is not reproduced, whatever else holds.
+  its discriminating part, and when that part fails the claim is not reproduced, whatever else holds;
+- where the base and every arm sit at 0 on what the claim is about (`at_zero`), no rule can tell a model that
+  learned from one that did not: the claim is not testable at this scale, with its numbers, never reproduced or not.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ import pandas as pd
 
 from ..results import Estimate
 
-REPRODUCED, PARTLY, NOT_REPRODUCED = "reproduced", "partly", "not reproduced"
-VERDICTS = (REPRODUCED, PARTLY, NOT_REPRODUCED)
+REPRODUCED, PARTLY, NOT_REPRODUCED, NOT_TESTABLE = "reproduced", "partly", "not reproduced", "not testable"
+VERDICTS = (REPRODUCED, PARTLY, NOT_REPRODUCED, NOT_TESTABLE)
+NOT_TESTABLE_RULE = "not testable when the base and every arm sit at 0 on it (a model that learns nothing does too)"
 
 
 @dataclass(frozen=True)
@@ -31,10 +34,18 @@ class Claim:
     verdict: str  # one of VERDICTS
     rule: str  # the rule that decided the verdict, fixed before the run
     headline: str = ""  # the one number of `ours` the verdict turns on, for the scoreboard ("" = all of ours)
+    k: int | None = None  # the k of our pass@k where the paper's is pass@128 (None: the claim is not about pass@k)
 
     def __post_init__(self):
         if self.verdict not in VERDICTS:
             raise ValueError(f"verdict must be one of {VERDICTS}, got {self.verdict!r}")
+
+
+def at_zero(estimates) -> bool:
+    """True when every estimate (a pass@k of the base and of each arm, with its interval) is exactly 0: the case
+    where a claim is not testable."""
+    estimates = list(estimates)
+    return bool(estimates) and all(e.value == e.lo == e.hi == 0 for e in estimates)
 
 
 def direction(change: Estimate) -> str:
@@ -59,15 +70,33 @@ def gated(discriminating: bool, rest: list[bool]) -> str:
 
 def over_seeds(verdicts: list[str]) -> str:
     """One claim decided by several independent runs (RL seeds): the weakest of their verdicts (not reproduced <
-    partly < reproduced), so a claim holds over seeds only as far as it holds in each."""
+    partly < reproduced), so a claim holds over seeds only as far as it holds in each. Seeds where the claim is
+    not testable do not decide it; not testable when none can."""
     if not verdicts:
         raise ValueError("no verdict to combine")
-    return max(verdicts, key=VERDICTS.index)
+    testable = [v for v in verdicts if v != NOT_TESTABLE]
+    return max(testable, key=VERDICTS.index) if testable else NOT_TESTABLE
+
+
+def some_seeds(verdicts: list[str]) -> str:
+    """One claim decided by several RL seeds under an "every seed / some seeds" rule: reproduced when it is in every
+    testable seed, partly when in some, not reproduced when in none (not testable when no seed can test it)."""
+    if not verdicts:
+        raise ValueError("no verdict to combine")
+    testable = [v for v in verdicts if v != NOT_TESTABLE]
+    return all_or_some([v == REPRODUCED for v in testable]) if testable else NOT_TESTABLE
+
+
+def k_note(claim: Claim) -> str:
+    """Which k our pass@k uses beside the paper's pass@128, e.g. "pass@64 (paper: pass@128)"; "" when the claim is
+    not about pass@k."""
+    return f"pass@{claim.k} (paper: pass@128)" if claim.k else ""
 
 
 def table(claims: list[Claim]) -> pd.DataFrame:
-    """The chapter's claims as a table: claim, paper, ours, verdict, rule."""
-    return pd.DataFrame([{"claim (paper)": c.text, "paper": c.paper, "ours": c.ours, "verdict": c.verdict,
+    """The chapter's claims as a table: claim, paper, ours (with the k it uses), verdict, rule."""
+    return pd.DataFrame([{"claim (paper)": c.text, "paper": c.paper,
+                          "ours": c.ours + (f" (ours at {k_note(c)})" if c.k else ""), "verdict": c.verdict,
                           "rule": c.rule} for c in claims])
 
 

@@ -17,8 +17,14 @@ import numpy as np
 import pandas as pd
 
 from ..experiments.recipes import Recipe, get_recipe
-from ..results import COUNTS, Estimate, Result, k_max, load_or_run, paired_delta, reruns, select
-from .claims import NOT_REPRODUCED, PARTLY, REPRODUCED, Claim, all_or_some, gated
+from ..results import (COUNTS, Estimate, Result, change, k_max, load_or_run, paired_changes, paired_delta, reruns,
+                       select)
+from . import outputs
+from .claims import (NOT_REPRODUCED, NOT_TESTABLE, NOT_TESTABLE_RULE, PARTLY, REPRODUCED, Claim, all_or_some, at_zero,
+                     counts, gated)
+
+
+# == data ============================================================================================================
 
 RECIPE = "S4"
 A6 = ("A.6.1", "A.6.2")
@@ -27,22 +33,6 @@ A, B = "animals-zoo", "teachers-school"
 TEMPLATES = {A: "A (animals-zoo)", B: "B (teachers-school)"}
 LETTER = {A: "A", B: "B"}
 HALVES = ("low", "high")  # the context ops' low and high halves (paper: op 2-10 and 11-20)
-LOW_SHARE = 0.01  # shares below this are the paper's "minimal exposure" (0% and 0.1%)
-
-# Rules fixed before the runs (lab notes, 2026-12-02 session 4).
-A_MIN = 0.9  # a base qualifies for RL when its A pass@k_max is >= this on both halves
-FLAT_TOL = 0.05  # "A stays stable": every A change >= -FLAT_TOL
-REWARD_WINDOW = 5  # A.8: the reward gain compares the mean reward of the last and the first steps
-DIMINISHING_TOL = 0.05  # A.6.2: the 100% arm's B gain at most this above the 50% arm's
-SECOND_SEED_SHARES = (0.01, 0.1)  # the issue's budget: a second RL seed for these exposure shares
-
-PAPER = {  # the paper's numbers (Sec. 4, Fig 4; App. A.6, A.8)
-    "S4": "0% or 0.1% B: no transfer; >= 1% B: strong transfer up to op 20, up to +60 points pass@128 (Fig 4)",
-    "A": "A stays stable (Fig 4, Fig 13)",
-    "A.8": "reward flat at minimal exposure, clear gain at moderate to full exposure (Fig 17)",
-    "A.6.1": "even 0% B in RL transfers clearly; more B in RL is better (Fig 12)",
-    "A.6.2": "0-1% B: little transfer, flat reward; ~10% B: +76 points pass@128 on B; 50-100%: diminishing (Fig 13-14)",
-}
 
 
 @dataclass
@@ -116,12 +106,12 @@ class Exposure:
     def dt(self) -> pd.DataFrame:
         """Paired changes of every RL arm vs its own base: one row per (share, template, band, k)."""
         pairs = {s: (base, rl) for s, (base, rl) in self.shares.items() if rl}
-        return deltas(self.runs, pairs, self.bands, self.k_max, "share")
+        return changes_of(self.runs, pairs, self.bands, self.k_max, "share")
 
 
 def load(scale: str = "laptop", seed: int = 0, fresh: bool = False) -> Exposure:
-    """The committed S4 result and whichever A.6 results are committed (fresh: run them now; the smoke scale runs
-    whatever is not committed, in seconds)."""
+    """The committed S4 result, whichever A.6 results are committed, and S4's committed reruns with other RL seeds
+    (fresh: run S4 and A.6 now; without fresh nothing trains, and a missing S4 result raises FileNotFoundError)."""
     runs = load_or_run(RECIPE, scale, seed, fresh)
     a6 = {}
     for rid in A6:
@@ -144,38 +134,352 @@ def paired_change(result: Result, base: str, model: str, template: str, ops: tup
                         ops, k, count=count)
 
 
-def deltas(result: Result, pairs: dict, bands: dict[str, tuple[int, int]], k_max: int, key: str) -> pd.DataFrame:
-    """Paired pass@1 and pass@k_max changes, model minus its base, per template and band; `pairs` is
-    {label: (base model, model)} and the label goes in column `key`."""
-    rows = []
-    for label, (base, model) in pairs.items():
-        for t in (A, B):
-            for band, ops in bands.items():
-                for k in (1, k_max):
-                    d = paired_change(result, base, model, t, ops, k)
-                    rows.append({key: label, "template": t, "band": band, "k": k, "delta": d.value, "lo": d.lo,
-                                 "hi": d.hi})
-    return pd.DataFrame(rows)
-
-
-def change(dt: pd.DataFrame, key: str, label, template: str, band: str, k: int) -> Estimate:
-    r = dt[(dt[key] == label) & (dt.template == template) & (dt.band == band) & (dt.k == k)].iloc[0]
-    return Estimate(float(r.delta), float(r.lo), float(r.hi))
+def changes_of(result: Result, pairs: dict, bands: dict[str, tuple[int, int]], k_max: int, key: str) -> pd.DataFrame:
+    """Paired pass@1 and pass@k_max changes, model minus its base, per template and band (results.paired_changes);
+    `pairs` is {label: (base model, model)} of `result` and the label goes in column `key`."""
+    records = {label: (result.records(base), result.records(model)) for label, (base, model) in pairs.items()}
+    return paired_changes(records, bands, (1, k_max), key, templates=(A, B))
 
 
 def pct(share: float) -> str:
     return f"{share * 100:g}%"
 
 
-# -- the base check (before RL) ----------------------------------------------------------------------------------
-
 def value(result: Result, model: str, template: str, band: str, k) -> Estimate:
     return result.value(model, f"{template}:{band}", "pass@k", k)
+
+
+def a6_pairs(result: Result) -> dict[float, tuple[str, str]]:
+    """{B share of the RL data: ("base", arm)} of an A.6 result."""
+    recipe = get_recipe(result.manifest["config"]["recipe"], result.manifest["config"]["scale"])
+    return {a.param("rl_b_share"): ("base", a.name) for a in recipe.arms if a.rl and a.name in result.models}
+
+
+def a6_deltas(ch: Exposure, rid: str) -> pd.DataFrame:
+    result = ch.a6[rid]
+    return changes_of(result, a6_pairs(result), ch.bands, k_max(result.table), "rl_share")
+
+
+SAMPLES_RESULT = "S4-samples-{scale}"
+
+
+def samples_result(ch: Exposure, fresh: bool = False) -> Result:
+    """Every S4 and A.6 model's own outputs on context B with the verifier's report (outputs.sample_checkpoint: the same
+    problems and sampling seeds for every model): the committed result, or (fresh, or none committed) sampled now
+    from the checkpoints this machine has (the others are listed as missing)."""
+    config = outputs.samples_config(ch.recipe, ch.seed) | {"template": B}
+    return outputs.checkpoints_samples(
+        SAMPLES_RESULT.format(scale=ch.recipe.scale.name), fresh, "S4-samples", sample_checkpoints(ch), config,
+        lambda final: outputs.sample_checkpoint(final, ch.recipe, ch.seed, template=B), RECIPE, ch.recipe.scale.name)
+
+
+def sample_checkpoints(ch: Exposure) -> dict[str, str]:
+    """{label: checkpoint (portable path)} of every S4 model, then A.6's own models as "A.6.x:model" (a model trained
+    once for two recipes, like A.6.2's base = S4's 1% base, is sampled once)."""
+    checkpoints = {model: work["parent"] for model, work in ch.runs.data.get("arm_work", {}).items()}
+    for rid, result in ch.a6.items():
+        for model, work in result.data.get("arm_work", {}).items():
+            if work["parent"] not in checkpoints.values():
+                checkpoints[f"{rid}:{model}"] = work["parent"]
+    return checkpoints
+
+
+# == rules ===========================================================================================================
+
+LOW_SHARE = 0.01  # shares below this are the paper's "minimal exposure" (0% and 0.1%)
+
+# Rules fixed before the runs (lab notes, 2026-12-02 session 4).
+A_MIN = 0.9  # a base qualifies for RL when its A pass@k_max is >= this on both halves
+FLAT_TOL = 0.05  # "A stays stable": every A change >= -FLAT_TOL
+REWARD_WINDOW = 5  # A.8: the reward gain compares the mean reward of the last and the first steps
+DIMINISHING_TOL = 0.05  # A.6.2: the 100% arm's B gain at most this above the 50% arm's
+SECOND_SEED_SHARES = (0.01, 0.1)  # the issue's budget: a second RL seed for these exposure shares
+
+PAPER = {  # the paper's numbers (Sec. 4, Fig 4; App. A.6, A.8)
+    "S4": "0% or 0.1% B: no transfer; >= 1% B: strong transfer up to op 20, up to +60 points pass@128 (Fig 4)",
+    "A": "A stays stable (Fig 4, Fig 13)",
+    "A.8": "reward flat at minimal exposure, clear gain at moderate to full exposure (Fig 17)",
+    "A.6.1": "even 0% B in RL transfers clearly; more B in RL is better (Fig 12)",
+    "A.6.2": "0-1% B: little transfer, flat reward; ~10% B: +76 points pass@128 on B; 50-100%: diminishing (Fig 13-14)",
+}
 
 
 def knows_a(result: Result, base: str, bands: dict, k: int) -> bool:
     """The base check: A pass@k >= A_MIN on every half (a base must know A before B can borrow from it)."""
     return all(value(result, base, A, band, k).value >= A_MIN for band in bands)
+
+
+def qualifying_shares(ch: Exposure) -> set[float]:
+    """The exposure shares whose standing base (`Exposure.pairs`) passes the base check: only their RL arms carry a
+    verdict (rule fixed before the runs; an arm from a base that fails it is shown as exploration)."""
+    return {s for s, (base, _) in ch.pairs.items() if ch.qualifies(base)}
+
+
+# == verdicts ========================================================================================================
+
+def reward_series(rows: list[dict], context: str | None = None) -> list[float]:
+    """Mean training reward per GRPO step: of the whole batch (A and B prompts), or of one context's prompts alone
+    (`reward_by_template`, logged by runs from session 5 on; an older log has none)."""
+    if context is None:
+        return [x["reward_mean"] for x in rows if x.get("reward_mean") is not None]
+    return [x["reward_by_template"][context] for x in rows
+            if (x.get("reward_by_template") or {}).get(context) is not None]
+
+
+def _windows(rows: list[dict], window: int, context: str | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """The rewards of the first and the last `window` GRPO steps (None when the log is shorter than two windows)."""
+    r = reward_series(rows, context)
+    return (np.array(r[:window]), np.array(r[-window:])) if len(r) >= 2 * window else None
+
+
+def _welch(groups: list[tuple[int, np.ndarray]]) -> Estimate:
+    """The sum of sign x mean over (sign, steps) groups, with a Welch 95% interval (Welch-Satterthwaite degrees of
+    freedom): the steps of each window are the samples, the windows independent."""
+    from scipy import stats
+
+    d = float(sum(sign * g.mean() for sign, g in groups))
+    var = [g.var(ddof=1) / len(g) for _, g in groups]
+    se = math.sqrt(sum(var))
+    if se == 0:
+        return Estimate(d, d, d)
+    dof = sum(var) ** 2 / sum(v ** 2 / (len(g) - 1) for v, (_, g) in zip(var, groups))
+    h = float(stats.t.ppf(0.975, dof)) * se
+    return Estimate(d, d - h, d + h)
+
+
+def reward_gain(rows: list[dict], window: int = REWARD_WINDOW, context: str | None = None) -> Estimate:
+    """Mean training reward of the last `window` GRPO steps minus the first `window`, with a Welch 95% interval
+    over steps (nan when the log is shorter than two windows); `context` restricts it to that context's prompts."""
+    w = _windows(rows, window, context)
+    if w is None:
+        return Estimate(math.nan, math.nan, math.nan)
+    first, last = w
+    return _welch([(-1, first), (1, last)])
+
+
+def reward_contrast(rows: list[dict], other: list[dict], window: int = REWARD_WINDOW) -> Estimate:
+    """One arm's reward gain minus another's, with a Welch 95% interval over the four windows' steps (nan when either
+    log is shorter than two windows): A.8's contrast between a >= 1% arm and a minimal-exposure arm."""
+    a, b = _windows(rows, window, None), _windows(other, window, None)
+    if a is None or b is None:
+        return Estimate(math.nan, math.nan, math.nan)
+    return _welch([(-1, a[0]), (1, a[1]), (1, b[0]), (-1, b[1])])
+
+
+def _gains(result: Result, pairs: dict, context: str | None) -> dict[float, Estimate]:
+    """{label: reward gain} of the RL models in `pairs` ({label: (base, model or None)}) whose log has two windows of
+    steps (a smoke run has fewer; with `context`, only models that logged that context's own reward)."""
+    gains = {s: reward_gain(result.logs(rl, "rl"), context=context) for s, (_, rl) in pairs.items() if rl}
+    return {s: g for s, g in gains.items() if not math.isnan(g.value)}
+
+
+def reward_gains(ch: Exposure, context: str | None = None) -> dict[float, Estimate]:
+    """{B share of pre-training: reward gain} of the S4 RL arm that stands for each share (`Exposure.pairs`)."""
+    return _gains(ch.runs, ch.pairs, context)
+
+
+def verdicts(ch: Exposure) -> list[Claim]:
+    """S4's claims and A.8's, each decided by the rule fixed before the runs (lab notes), and A.6's. With no RL arm
+    yet, no claim: the chapter says which runs are missing instead."""
+    km = ch.k_max
+    qualified = qualifying_shares(ch)
+    run = {s: pair for s, pair in ch.pairs.items() if pair[1]}
+    left_out = [s for s in run if s not in qualified]  # an arm whose base fails the check: no verdict
+    dt = changes_of(ch.runs, {s: pair for s, pair in run.items() if s in qualified}, ch.bands, km, "share")
+    if dt.empty:
+        return []
+    shares = list(dt.share.unique())
+    held = [s for s in shares if ch.pairs[s] != ch.shares.get(s)]
+    parts = []
+    if left_out:
+        parts.append(f"left out: {', '.join(pct(s) for s in left_out)}, whose base fails the base check")
+    if held:
+        parts.append(f"{', '.join(pct(s) for s in held)}: the base with A's tokens held, the paper mapping's base "
+                     f"failing the base check")
+    note = f" ({'; '.join(parts)})" if parts else ""
+    ops = ch.bands["high"]
+    # B's high half per share and RL seed: the change against the share's own base, and the levels before and after
+    seeds = {s: {0: ch.runs} | {n: r for n, r in ch.reruns.items() if ch.pairs[s][1] in r.models} for s in shares}
+    b_high = {s: {n: paired_change(ch.runs, *ch.pairs[s], B, ops, km, model_result=r) for n, r in seeds[s].items()}
+              for s in shares}
+    levels = {s: [value(ch.runs, ch.pairs[s][0], B, "high", km)]
+              + [value(r, ch.pairs[s][1], B, "high", km) for r in seeds[s].values()] for s in shares}
+    up = {s: all(e.above_zero for e in b_high[s].values()) for s in shares}  # over RL seeds: the weakest
+    low = [s for s in shares if s < LOW_SHARE]
+    high = [s for s in shares if s >= LOW_SHARE]
+
+    def fmt(which) -> str:
+        return "; ".join(f"{pct(s)}: " + ", ".join(f"{e.fmt(True)}" + (f" (RL seed {n})" if len(b_high[s]) > 1
+                                                                         else "") for n, e in b_high[s].items())
+                         for s in which)
+
+    silent = at_zero(e for s in shares for e in levels[s])  # B's high half: every base and arm at 0
+    zero_note = f"; every base and RL arm: B high-half pass@{km} 0"
+    claims = []
+    if low:
+        ok = not any(up[s] for s in low) and any(up[s] for s in high)
+        claims.append(Claim(
+            CHAPTER, "At 0% or 0.1% B in pre-training, RL does not transfer to B", PAPER["S4"],
+            f"B high-half pass@{km} change, RL minus its base: {fmt(shares)}{note}" + (zero_note if silent else ""),
+            NOT_TESTABLE if silent else REPRODUCED if ok else NOT_REPRODUCED,
+            "no low-share arm's change lies above zero, and some >= 1% arm's does (without that contrast, 'no "
+            f"transfer' is what RL that does nothing shows); {NOT_TESTABLE_RULE}",
+            f"{fmt(low)} (>= 1%: {fmt(high) or 'not run'})" + (zero_note if silent else "" if ok or any(
+                up[s] for s in high) else "; no contrast: no >= 1% arm transferred"), k=km))
+    if high:
+        high_silent = at_zero(e for s in high for e in levels[s])
+        claims.append(Claim(
+            CHAPTER, "At >= 1% B in pre-training, RL transfers to B up to the highest ops", PAPER["S4"],
+            f"B high-half pass@{km} change: {fmt(high)}{note}" + (zero_note if high_silent else ""),
+            NOT_TESTABLE if high_silent else all_or_some([up[s] for s in high]),
+            f"B high-half pass@{km} change above zero for every >= 1% arm (in every RL seed); partly when for some; "
+            f"{NOT_TESTABLE_RULE}", fmt(high) + (zero_note if high_silent else ""), k=km))
+    any_up = any(up.values())
+    a_changes = {(s, band, k): change(dt, share=s, template=A, band=band, k=k) for s in shares for band in ch.bands
+                 for k in (1, km)}
+    worst = min(a_changes.items(), key=lambda kv: kv[1].value)
+    smallest = (f"smallest A change over arms, halves and k: {worst[1].fmt(True)} ({pct(worst[0][0])}, "
+                f"{worst[0][1]}, pass@{worst[0][2]})")
+    if silent:
+        verdict, why = NOT_TESTABLE, "; no arm could raise B: every base and arm sit at 0 on B's high half"
+    else:
+        verdict = gated(any_up, [e.value >= -FLAT_TOL for e in a_changes.values()])
+        why = "" if any_up else "; no arm raised B, so a stable A is not evidence here"
+    claims.append(Claim(
+        CHAPTER, "Context A stays stable under RL on A and B", PAPER["A"], smallest + why + note, verdict,
+        f"gated on some arm raising B (a null RL leaves A stable too); then every A pass@1 and pass@{km} change "
+        f">= -{FLAT_TOL}; not testable when every base and arm sit at 0 on B's high half (the gate cannot be met)",
+        smallest + why, k=km))
+    claims += reward_claims(ch, qualified, note)
+    return claims + a6_verdicts(ch)
+
+
+def reward_claims(ch: Exposure, qualified: set[float], note: str = "") -> list[Claim]:
+    """A.8: the training reward gains little at minimal exposure and clearly at >= 1%. The claim is the contrast, so
+    its discriminating part is a >= 1% arm's gain above a low-share arm's (rule revised in issue 26: a gain at 0% as
+    large as at 1% is not the paper's picture, however clearly each is above zero)."""
+    gains = {s: g for s, g in reward_gains(ch).items() if s in qualified}
+    high = [s for s in gains if s >= LOW_SHARE]
+    if not high:
+        return []
+    low = [s for s in gains if s < LOW_SHARE]
+    logs = {s: ch.runs.logs(ch.pairs[s][1], "rl") for s in gains}
+    contrasts = {(h, lo): reward_contrast(logs[h], logs[lo]) for h in high for lo in low}
+    held = [c.above_zero for c in contrasts.values()]
+    if not low:  # nothing to contrast with: the gains alone
+        verdict = PARTLY if any(gains[s].above_zero for s in high) else NOT_REPRODUCED
+    elif not any(held):
+        verdict = NOT_REPRODUCED
+    elif all(held) and all(gains[s].above_zero for s in high) and not any(gains[s].above_zero for s in low):
+        verdict = REPRODUCED
+    else:
+        verdict = PARTLY
+    listed = "; ".join(f"{pct(s)}: {g.fmt(True)}" for s, g in gains.items())
+    versus = "; ".join(f"{pct(h)} minus {pct(lo)}: {c.fmt(True)}" for (h, lo), c in contrasts.items())
+    return [Claim(
+        CHAPTER, "Training reward: no gain at minimal exposure, a clear gain at >= 1%", PAPER["A.8"],
+        f"reward gain (last minus first {REWARD_WINDOW} steps): {listed}; gain contrast: {versus or 'no low-share arm'}"
+        + note, verdict,
+        "the contrast: a >= 1% arm's gain above a low-share arm's (Welch 95% interval of the difference over steps); "
+        "not reproduced when no pair shows it; reproduced when every pair does, every >= 1% gain is above zero and no "
+        "low-share gain is; partly otherwise (or with no low-share arm run)",
+        f"gains {listed}; contrast {versus or 'none'}")]
+
+
+def a6_verdicts(ch: Exposure) -> list[Claim]:
+    """A.6.1's and A.6.2's claims, where committed (rules fixed before the runs, lab notes). Not testable when the
+    base fails the base check (no arm decides) or when the base and every arm sit at 0 on B's high half."""
+    out = []
+    for rid in [r for r in A6 if r in ch.a6]:
+        result = ch.a6[rid]
+        dt, km = a6_deltas(ch, rid), k_max(result.table)
+        if dt.empty:
+            continue
+        b = {s: change(dt, rl_share=s, template=B, band="high", k=km) for s in dt.rl_share.unique()}
+        nums = (f"the base's B high-half pass@{km} is {value(result, 'base', B, 'high', km).fmt()}; change by "
+                f"B share of RL data: " + "; ".join(f"{pct(s)}: {e.fmt(True)}" for s, e in b.items()))
+        untestable = []
+        if not knows_a(result, "base", ch.bands, km):  # the base check, as for S4's bases
+            untestable.append(f"its base fails the base check (A pass@{km} " + ", ".join(
+                f"{band} {value(result, 'base', A, band, km).fmt()}" for band in ch.bands) + "), so no arm decides")
+        if at_zero(value(result, m, B, "high", km) for m in ["base", *(arm for _, arm in a6_pairs(result).values())]):
+            untestable.append(f"the base and every arm: B high-half pass@{km} 0")
+        if rid == "A.6.1":
+            parts = [b[0.0].above_zero] if 0.0 in b else []
+            if 0.0 in b and 1.0 in b:  # more B is better: the 100% arm above the 0% arm, paired per problem
+                arms = a6_pairs(result)
+                r0, r1 = (_of(result.records(arms[s][1]), B) for s in (0.0, 1.0))
+                more = paired_delta(r0, r1, ch.bands["high"], km)
+                parts.append(more.above_zero)
+                nums += f"; 100% minus 0%: {more.fmt(True)}"
+            text = "B seen at all ops (0.1%): even 0% B in RL transfers, more B is better"
+            verdict = gated(bool(parts) and parts[0], parts[1:])
+            rule = "the 0% arm's change above zero (discriminating); then the 100% arm's change above the 0% arm's"
+        else:
+            up = {s: e.above_zero for s, e in b.items()}
+            rest = [not up.get(0.0, False), not up.get(0.01, False)]
+            if 0.5 in b and 1.0 in b:
+                rest.append(b[1.0].value - b[0.5].value <= DIMINISHING_TOL)
+            text = "B seen only at op 2 (1%): 0-1% B in RL gives little, ~10% transfers, more adds little"
+            verdict = gated(up.get(0.1, False), rest)
+            rule = ("the 10% arm's change above zero (discriminating); then 0% and 1% not above zero and the 100% arm "
+                    f"at most {DIMINISHING_TOL} above the 50% arm")
+        if untestable:
+            verdict, nums = NOT_TESTABLE, "; ".join(untestable) + "; " + nums
+        out.append(Claim(CHAPTER, text, PAPER[rid], nums, verdict,
+                         f"{rule}; not testable when the base fails the base check or the base and every arm sit at "
+                         f"0 on B's high half", k=km))
+    return out
+
+
+def claims(ch: Exposure) -> list[Claim]:
+    return verdicts(ch)
+
+
+def numbers(ch: Exposure) -> dict:
+    """Every number the chapter's prose quotes, for glue."""
+    c = counts(claims(ch))
+    return {"n_claims": sum(c.values()), "n_reproduced": c[REPRODUCED], "n_partly": c[PARTLY],
+            "n_not": c[NOT_REPRODUCED], "n_not_testable": c[NOT_TESTABLE], "k_max": ch.k_max,
+            "n_shares": len(ch.shares)}
+
+
+# == figures and tables ==============================================================================================
+
+def setup_text(ch: Exposure) -> str:
+    sc, ev = ch.recipe.scale, ch.recipe.evaluation
+    lo, hi = sc.context_ops
+    (llo, lhi), (hlo, hhi) = ch.bands["low"], ch.bands["high"]
+    return (f"Context A is pre-trained over op {lo}-{hi} ({sc.pretrain_tokens:,} tokens), context B only at "
+            f"op {lo}, with the share of B as the knob; RL is {sc.rl_steps} GRPO steps of {sc.rl_prompts_per_step} "
+            f"prompts x {sc.rollouts} rollouts, 50% A and 50% B over op {lo}-{hi}, outcome reward. Each base and its "
+            f"RL arm are evaluated on the same {ev.problems_per_op} problems per op and template x {ev.samples} "
+            f"samples; the halves are op {llo}-{lhi} (the paper's op 2-10) and {hlo}-{hhi} (its 11-20).")
+
+
+def missing_runs(ch: Exposure) -> str:
+    """Which arms of the recipes' grids are not committed at this scale, with the command that runs them."""
+    sc = ch.recipe.scale.name
+    lines = []
+    have = set(ch.runs.models)
+    todo = [a.name for a in ch.recipe.arms if a.name not in have]
+    if todo:
+        lines.append(f"- S4: not run yet at this scale: {', '.join(todo)} "
+                     f"(`python -m reasonlab run S4 --scale {sc} --arm NAME`).")
+    qualified = qualifying_shares(ch)  # a second seed is not spent on a base that fails the check
+    for s in SECOND_SEED_SHARES:
+        rl = ch.pairs[s][1] if s in qualified else None
+        if rl and not any(rl in r.models for r in ch.reruns.values()):
+            lines.append(f"- S4: {rl} with a second RL seed (`python -m reasonlab run S4 --scale {sc} --rl-seed 1 "
+                         f"--arm {rl}`).")
+    for rid in A6:
+        recipe = get_recipe(rid, sc)
+        done = set(ch.a6[rid].models) if rid in ch.a6 else set()
+        todo = [a.name for a in recipe.arms if a.name not in done]
+        if todo:
+            lines.append(f"- {rid}: not run yet at this scale: {', '.join(todo)} "
+                         f"(`python -m reasonlab run {rid} --scale {sc} --arm NAME`).")
+    return "\n".join(lines) if lines else "Every arm of S4, A.6.1 and A.6.2 has run at this scale."
 
 
 def b_exposure(pretrain) -> str:
@@ -212,94 +516,6 @@ def base_check(ch: Exposure) -> pd.DataFrame:
         if pre not in s4_bases and "base" in result.models:
             rows.append(_check_row(f"{rid}, {b_exposure(pre)}", result, "base", ch.bands, k_max(result.table)))
     return pd.DataFrame(rows)
-
-
-# -- answers against verified solutions (beyond the paper) --------------------------------------------------------
-
-METRIC_OF = {"verified": "pass@k", "outcome": "outcome_pass@k"}
-
-
-def outcome_changes(result: Result, pairs: dict, bands: dict[str, tuple[int, int]], key: str) -> pd.DataFrame:
-    """B's pass@1 per pair and half, counted two ways: verified (every step right, B's names included: the paper's
-    metric) and outcome (the right answer, whatever the steps); the base's value and the paired change of the
-    model in each. `pairs` is {label: (base, model or None)}; the label (a share) goes in column `key`."""
-    rows = []
-    for label, (base, model) in pairs.items():
-        for band, ops in bands.items():
-            row = {key: pct(label), "B half": f"{band} (op {ops[0]}-{ops[1]})"}
-            for count in COUNTS:
-                row[f"base, {count} pass@1"] = result.value(base, f"{B}:{band}", METRIC_OF[count], 1).fmt()
-            for count in COUNTS:
-                row[f"RL change, {count} pass@1"] = (paired_change(result, base, model, B, ops, 1, count).fmt(True)
-                                                     if model else "not run")
-            rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def outcome_table(ch: Exposure) -> pd.DataFrame:
-    """S4: B counted verified and by outcome, per exposure share (a model that computes B's answer in A's words
-    gets the answer and fails the verifier)."""
-    return outcome_changes(ch.runs, ch.shares, ch.bands, "B share of pre-training")
-
-
-def a6_outcome_table(ch: Exposure, rid: str) -> pd.DataFrame:
-    """A.6: B counted verified and by outcome, per B share of the RL data, against the one base."""
-    return outcome_changes(ch.a6[rid], a6_pairs(ch.a6[rid]), ch.bands, "B share of RL data")
-
-
-def a6_outcome_reading(ch: Exposure, rid: str) -> str:
-    """A.6 on B's high half: the outcome and verified pass@1 changes by B share of the RL data, computed."""
-    result, ops = ch.a6[rid], ch.bands["high"]
-    out, ver = {}, {}
-    for s, (base, arm) in a6_pairs(result).items():
-        out[s], ver[s] = (paired_change(result, base, arm, B, ops, 1, c) for c in ("outcome", "verified"))
-    listed = lambda d: "; ".join(f"{pct(s)} {e.fmt(True)}" for s, e in sorted(d.items()))  # noqa: E731
-    rising = all(out[a].value < out[b].value for a, b in zip(sorted(out), sorted(out)[1:]))
-    none_verified = all(e.value == 0 and e.hi == 0 for e in ver.values())
-    return (f"{rid}, B op {ops[0]}-{ops[1]}: outcome pass@1 change {listed(out)}"
-            + (" (rising with the B share of the RL data)" if rising else "")
-            + "; verified pass@1 change " + ("+0.000 in every arm" if none_verified else listed(ver)) + ".")
-
-
-def outcome_reading(ch: Exposure) -> str:
-    """What the outcome table says on B's high half, computed from it."""
-    ops = ch.bands["high"]
-    lines = []
-    for s, (base, rl) in ch.shares.items():
-        if not rl:
-            continue
-        out, ver = (paired_change(ch.runs, base, rl, B, ops, 1, c) for c in ("outcome", "verified"))
-        what = ("RL raises how often B's answer is right without raising how often B's solution verifies"
-                if out.above_zero and not ver.above_zero else
-                "both counts rise" if out.above_zero else "RL does not raise B's right answers")
-        lines.append(f"- {pct(s)} B, op {ops[0]}-{ops[1]}: outcome pass@1 {out.fmt(True)}, verified pass@1 "
-                     f"{ver.fmt(True)}: {what}.")
-    return "\n".join(lines)
-
-
-def reward_table(ch: Exposure) -> pd.DataFrame:
-    """Beyond the paper: per share with a strict-reward arm, the outcome-reward arm and the strict-reward arm side by
-    side, each paired with the same base on B (verified and outcome pass@1 per half, verified pass@k_max on the
-    high half) and A (pass@1, high half). Empty when no strict-reward arm has run."""
-    km, rows = ch.k_max, []
-    for s, (base, strict) in ch.strict.items():
-        for label, model in (("outcome", ch.shares[s][1]), ("strict", strict)):
-            if model is None:
-                continue
-            row = {"B share of pre-training": pct(s), "RL reward": label}
-            columns = ((B, "low", 1, "verified"), (B, "low", 1, "outcome"), (B, "high", 1, "verified"),
-                       (B, "high", 1, "outcome"), (B, "high", km, "verified"), (A, "high", 1, "verified"))
-            for t, band, k, count in columns:
-                d = paired_change(ch.runs, base, model, t, ch.bands[band], k, count)
-                row[f"{LETTER[t]} {band} {'outcome ' if count == 'outcome' else ''}pass@{k}"] = d.fmt(True)
-            rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def qualifying_shares(ch: Exposure) -> set[float]:
-    """The exposure shares whose standing base (`Exposure.pairs`) passes the base check: only their RL arms carry a
-    verdict (rule fixed before the runs; an arm from a base that fails it is shown as exploration)."""
-    return {s for s, (base, _) in ch.pairs.items() if ch.qualifies(base)}
 
 
 def held_a_table(ch: Exposure) -> pd.DataFrame:
@@ -348,216 +564,108 @@ def held_a_reading(ch: Exposure) -> str:
     return "\n".join(lines)
 
 
-# -- A.8: reward curves ---------------------------------------------------------------------------------------
-
-def reward_series(rows: list[dict], context: str | None = None) -> list[float]:
-    """Mean training reward per GRPO step: of the whole batch (A and B prompts), or of one context's prompts alone
-    (`reward_by_template`, logged by runs from session 5 on; an older log has none)."""
-    if context is None:
-        return [x["reward_mean"] for x in rows if x.get("reward_mean") is not None]
-    return [x["reward_by_template"][context] for x in rows
-            if (x.get("reward_by_template") or {}).get(context) is not None]
-
-
-def reward_gain(rows: list[dict], window: int = REWARD_WINDOW, context: str | None = None) -> Estimate:
-    """Mean training reward of the last `window` GRPO steps minus the first `window`, with a Welch 95% interval
-    over steps (nan when the log is shorter than two windows); `context` restricts it to that context's prompts."""
-    from scipy import stats
-
-    r = reward_series(rows, context)
-    if len(r) < 2 * window:
-        return Estimate(math.nan, math.nan, math.nan)
-    first, last = np.array(r[:window]), np.array(r[-window:])
-    v1, v2 = first.var(ddof=1) / window, last.var(ddof=1) / window
-    d = float(last.mean() - first.mean())
-    se = math.sqrt(v1 + v2)
-    if se == 0:
-        return Estimate(d, d, d)
-    dof = (v1 + v2) ** 2 / (v1 ** 2 / (window - 1) + v2 ** 2 / (window - 1))
-    h = float(stats.t.ppf(0.975, dof)) * se
-    return Estimate(d, d - h, d + h)
-
-
-def _gains(result: Result, pairs: dict, context: str | None) -> dict[float, Estimate]:
-    """{label: reward gain} of the RL models in `pairs` ({label: (base, model or None)}) whose log has two windows of
-    steps (a smoke run has fewer; with `context`, only models that logged that context's own reward)."""
-    gains = {s: reward_gain(result.logs(rl, "rl"), context=context) for s, (_, rl) in pairs.items() if rl}
-    return {s: g for s, g in gains.items() if not math.isnan(g.value)}
-
-
-def reward_gains(ch: Exposure, context: str | None = None) -> dict[float, Estimate]:
-    """{B share of pre-training: reward gain} of the S4 RL arm that stands for each share (`Exposure.pairs`)."""
-    return _gains(ch.runs, ch.pairs, context)
-
-
-def gain_lines(result: Result, pairs: dict, lead: str) -> list[str]:
-    """One line per context whose reward was logged: the reward gain of each RL model in `pairs`, of all prompts and
-    of the B prompts alone (an arm without B prompts has none), each line starting with `lead`."""
-    lines = []
-    for context, what in ((None, "all prompts"), (B, "B prompts alone")):
-        gains = _gains(result, pairs, context)
-        if gains:
-            lines.append(f"{lead} (last minus first {REWARD_WINDOW} steps), {what}: "
-                         + "; ".join(f"{pct(s)} {e.fmt(True)}" for s, e in sorted(gains.items())) + ".")
-    return lines
-
-
-def a6_reward_reading(ch: Exposure, rid: str) -> str:
-    """A.6 (the paper's Fig 14 for A.6.2): the reward gain per B share of the RL data, computed."""
-    return "\n\n".join(gain_lines(ch.a6[rid], a6_pairs(ch.a6[rid]), f"{rid}, reward gain"))
-
-
-# -- verdicts ---------------------------------------------------------------------------------------------------
-
-def verdicts(ch: Exposure) -> list[Claim]:
-    """S4's claims and A.8's, each decided by the rule fixed before the runs (lab notes). With no RL arm yet, no
-    claim: the chapter says which runs are missing instead."""
-    km = ch.k_max
-    qualified = qualifying_shares(ch)
-    run = {s: pair for s, pair in ch.pairs.items() if pair[1]}
-    left_out = [s for s in run if s not in qualified]  # an arm whose base fails the check: no verdict
-    dt = deltas(ch.runs, {s: pair for s, pair in run.items() if s in qualified}, ch.bands, km, "share")
+def changes_table(dt: pd.DataFrame, key: str) -> pd.DataFrame:
+    """One row per arm (its share), one column per (template, band, k): "change [95% CI]"."""
     if dt.empty:
-        return []
-    shares = list(dt.share.unique())
-    held = [s for s in shares if ch.pairs[s] != ch.shares.get(s)]
-    parts = []
-    if left_out:
-        parts.append(f"left out: {', '.join(pct(s) for s in left_out)}, whose base fails the base check")
-    if held:
-        parts.append(f"{', '.join(pct(s) for s in held)}: the base with A's tokens held, the paper mapping's base "
-                     f"failing the base check")
-    note = f" ({'; '.join(parts)})" if parts else ""
-    b_high = {s: change(dt, "share", s, B, "high", km) for s in shares}
-    low = [s for s in shares if s < LOW_SHARE]
-    high = [s for s in shares if s >= LOW_SHARE]
-    fmt = lambda d: "; ".join(f"{pct(s)}: {e.fmt(True)}" for s, e in d.items())  # noqa: E731
-    any_up = any(e.above_zero for e in b_high.values())
-    claims = []
-    if low:
-        ok = not any(b_high[s].above_zero for s in low) and any(b_high[s].above_zero for s in high)
-        claims.append(Claim(
-            CHAPTER, "At 0% or 0.1% B in pre-training, RL does not transfer to B", PAPER["S4"],
-            f"B high-half pass@{km} change, RL minus its base: {fmt(b_high)}{note}",
-            REPRODUCED if ok else NOT_REPRODUCED,
-            "no low-share arm's change lies above zero, and some >= 1% arm's does (without that contrast, 'no "
-            "transfer' is what RL that does nothing shows)",
-            f"{fmt({s: b_high[s] for s in low})} (>= 1%: {fmt({s: b_high[s] for s in high}) or 'not run'})"
-            + ("" if ok or any(b_high[s].above_zero for s in high) else "; no contrast: no >= 1% arm transferred")))
-    if high:
-        ok = [b_high[s].above_zero for s in high]
-        claims.append(Claim(
-            CHAPTER, "At >= 1% B in pre-training, RL transfers to B up to the highest ops", PAPER["S4"],
-            f"B high-half pass@{km} change: {fmt({s: b_high[s] for s in high})}{note}", all_or_some(ok),
-            f"B high-half pass@{km} change above zero for every >= 1% arm; partly when for some"))
-    a_changes = {(s, band, k): change(dt, "share", s, A, band, k) for s in shares for band in ch.bands
-                 for k in (1, km)}
-    worst = min(a_changes.items(), key=lambda kv: kv[1].value)
-    smallest = (f"smallest A change over arms, halves and k: {worst[1].fmt(True)} ({pct(worst[0][0])}, "
-                f"{worst[0][1]}, pass@{worst[0][2]})")
-    claims.append(Claim(
-        CHAPTER, "Context A stays stable under RL on A and B", PAPER["A"],
-        smallest + ("" if any_up else "; no arm raised B, so a stable A is not evidence here") + note,
-        gated(any_up, [e.value >= -FLAT_TOL for e in a_changes.values()]),
-        f"gated on some arm raising B (a null RL leaves A stable too); then every A pass@1 and pass@{km} change "
-        f">= -{FLAT_TOL}"))
-    gains = {s: g for s, g in reward_gains(ch).items() if s in qualified}
-    if gains:
-        lo_up = [gains[s].above_zero for s in gains if s < LOW_SHARE]
-        hi_up = [gains[s].above_zero for s in gains if s >= LOW_SHARE]
-        if not any(hi_up):  # the discriminating part: a gain where the paper sees one
-            verdict = NOT_REPRODUCED
-        elif all(hi_up) and lo_up and not any(lo_up):
-            verdict = REPRODUCED
-        else:
-            verdict = PARTLY
-        claims.append(Claim(
-            CHAPTER, "Training reward: no gain at minimal exposure, a clear gain at >= 1%", PAPER["A.8"],
-            "reward gain (last minus first 5 steps): " + fmt(gains) + note, verdict,
-            "every low-share arm's gain not above zero and every >= 1% arm's above zero (Welch 95% interval over "
-            "steps); not reproduced when no >= 1% arm's gain is up; partly otherwise (or with no low-share arm run)"))
-    return claims + a6_verdicts(ch)
+        return pd.DataFrame()
+    show = dt.assign(change=[Estimate(r.delta, r.lo, r.hi).fmt(True) for r in dt.itertuples()],
+                     template=dt.template.map(LETTER), **{key: dt[key].map(pct)})
+    order = {s: i for i, s in enumerate(show[key].unique())}
+    out = show.pivot_table(index=key, columns=["template", "band", "k"], values="change", aggfunc="first")
+    return out.loc[sorted(out.index, key=order.get)]
 
 
-def a6_pairs(result: Result) -> dict[float, tuple[str, str]]:
-    """{B share of the RL data: ("base", arm)} of an A.6 result."""
-    recipe = get_recipe(result.manifest["config"]["recipe"], result.manifest["config"]["scale"])
-    return {a.param("rl_b_share"): ("base", a.name) for a in recipe.arms if a.rl and a.name in result.models}
+def reading(ch: Exposure) -> str:
+    """What the tables say, computed from them."""
+    km, lines = ch.k_max, []
+    for s, (base, rl) in ch.shares.items():
+        b = value(ch.runs, base, B, "high", km)
+        line = f"- {pct(s)} B: the base's B high-half pass@{km} is {b.fmt()}"
+        if rl:
+            d1, dk = (change(ch.dt, share=s, template=B, band="high", k=k) for k in (1, km))
+            line += f"; RL changes it by {dk.fmt(True)} (pass@1 by {d1.fmt(True)})"
+        lines.append(line + ".")
+    return "\n".join(lines + gain_lines(ch.runs, ch.shares, "- Reward gain over the run"))
 
 
-def a6_deltas(ch: Exposure, rid: str) -> pd.DataFrame:
-    result = ch.a6[rid]
-    return deltas(result, a6_pairs(result), ch.bands, k_max(result.table), "rl_share")
+METRIC_OF = {"verified": "pass@k", "outcome": "outcome_pass@k"}
 
 
-def a6_verdicts(ch: Exposure) -> list[Claim]:
-    """A.6.1's and A.6.2's claims, where committed (rules fixed before the runs, lab notes)."""
-    out = []
-    for rid in [r for r in A6 if r in ch.a6]:
-        dt, km = a6_deltas(ch, rid), k_max(ch.a6[rid].table)
-        if dt.empty:
-            continue
-        b = {s: change(dt, "rl_share", s, B, "high", km) for s in dt.rl_share.unique()}
-        nums = (f"the base's B high-half pass@{km} is {value(ch.a6[rid], 'base', B, 'high', km).fmt()}; change by "
-                f"B share of RL data: " + "; ".join(f"{pct(s)}: {e.fmt(True)}" for s, e in b.items()))
-        if not knows_a(ch.a6[rid], "base", ch.bands, km):  # the base check, as for S4's bases
-            nums = (f"its base fails the base check (A pass@{km} " + ", ".join(
-                f"{band} {value(ch.a6[rid], 'base', A, band, km).fmt()}" for band in ch.bands)
-                + "), so no arm decides; " + nums)
-            b = {}  # every discriminating part fails
-        if rid == "A.6.1":
-            parts = [b[0.0].above_zero] if 0.0 in b else []
-            if 0.0 in b and 1.0 in b:  # more B is better: the 100% arm above the 0% arm, paired per problem
-                arms = a6_pairs(ch.a6[rid])
-                r0, r1 = (_of(ch.a6[rid].records(arms[s][1]), B) for s in (0.0, 1.0))
-                more = paired_delta(r0, r1, ch.bands["high"], km)
-                parts.append(more.above_zero)
-                nums += f"; 100% minus 0%: {more.fmt(True)}"
-            out.append(Claim(CHAPTER, "B seen at all ops (0.1%): even 0% B in RL transfers, more B is better",
-                             PAPER["A.6.1"], nums, gated(bool(parts) and parts[0], parts[1:]),
-                             "the 0% arm's change above zero (discriminating); then the 100% arm's change above "
-                             "the 0% arm's"))
-        else:
-            up = {s: e.above_zero for s, e in b.items()}
-            rest = [not up.get(0.0, False), not up.get(0.01, False)]
-            if 0.5 in b and 1.0 in b:
-                rest.append(b[1.0].value - b[0.5].value <= DIMINISHING_TOL)
-            out.append(Claim(CHAPTER, "B seen only at op 2 (1%): 0-1% B in RL gives little, ~10% transfers, more "
-                                      "adds little", PAPER["A.6.2"], nums, gated(up.get(0.1, False), rest),
-                             "the 10% arm's change above zero (discriminating); then 0% and 1% not above zero and "
-                             f"the 100% arm at most {DIMINISHING_TOL} above the 50% arm"))
-    return out
+def outcome_changes(result: Result, pairs: dict, bands: dict[str, tuple[int, int]], key: str) -> pd.DataFrame:
+    """B's pass@1 per pair and half, counted two ways: verified (every step right, B's names included: the paper's
+    metric) and outcome (the right answer, whatever the steps); the base's value and the paired change of the
+    model in each. `pairs` is {label: (base, model or None)}; the label (a share) goes in column `key`."""
+    rows = []
+    for label, (base, model) in pairs.items():
+        for band, ops in bands.items():
+            row = {key: pct(label), "B half": f"{band} (op {ops[0]}-{ops[1]})"}
+            for count in COUNTS:
+                row[f"base, {count} pass@1"] = result.value(base, f"{B}:{band}", METRIC_OF[count], 1).fmt()
+            for count in COUNTS:
+                row[f"RL change, {count} pass@1"] = (paired_change(result, base, model, B, ops, 1, count).fmt(True)
+                                                     if model else "not run")
+            rows.append(row)
+    return pd.DataFrame(rows)
 
 
-def claims(ch: Exposure) -> list[Claim]:
-    return verdicts(ch)
+def outcome_table(ch: Exposure) -> pd.DataFrame:
+    """S4: B counted verified and by outcome, per exposure share (a model that computes B's answer in A's words
+    gets the answer and fails the verifier)."""
+    return outcome_changes(ch.runs, ch.shares, ch.bands, "B share of pre-training")
 
 
-# -- prose and tables computed from the results -----------------------------------------------------------------
-
-def missing_runs(ch: Exposure) -> str:
-    """Which arms of the recipes' grids are not committed at this scale, with the command that runs them."""
-    sc = ch.recipe.scale.name
+def outcome_reading(ch: Exposure) -> str:
+    """What the outcome table says on B's high half, computed from it."""
+    ops = ch.bands["high"]
     lines = []
-    have = set(ch.runs.models)
-    todo = [a.name for a in ch.recipe.arms if a.name not in have]
-    if todo:
-        lines.append(f"- S4: not run yet at this scale: {', '.join(todo)} "
-                     f"(`python -m reasonlab run S4 --scale {sc} --arm NAME`).")
-    qualified = qualifying_shares(ch)  # a second seed is not spent on a base that fails the check
-    for s in SECOND_SEED_SHARES:
-        rl = ch.pairs[s][1] if s in qualified else None
-        if rl and not any(rl in r.models for r in ch.reruns.values()):
-            lines.append(f"- S4: {rl} with a second RL seed (`python -m reasonlab run S4 --scale {sc} --rl-seed 1 "
-                         f"--arm {rl}`).")
-    for rid in A6:
-        recipe = get_recipe(rid, sc)
-        done = set(ch.a6[rid].models) if rid in ch.a6 else set()
-        todo = [a.name for a in recipe.arms if a.name not in done]
-        if todo:
-            lines.append(f"- {rid}: not run yet at this scale: {', '.join(todo)} "
-                         f"(`python -m reasonlab run {rid} --scale {sc} --arm NAME`).")
-    return "\n".join(lines) if lines else "Every arm of S4, A.6.1 and A.6.2 has run at this scale."
+    for s, (base, rl) in ch.shares.items():
+        if not rl:
+            continue
+        out, ver = (paired_change(ch.runs, base, rl, B, ops, 1, c) for c in ("outcome", "verified"))
+        what = ("RL raises how often B's answer is right without raising how often B's solution verifies"
+                if out.above_zero and not ver.above_zero else
+                "both counts rise" if out.above_zero else "RL does not raise B's right answers")
+        lines.append(f"- {pct(s)} B, op {ops[0]}-{ops[1]}: outcome pass@1 {out.fmt(True)}, verified pass@1 "
+                     f"{ver.fmt(True)}: {what}.")
+    return "\n".join(lines)
+
+
+def a6_outcome_table(ch: Exposure, rid: str) -> pd.DataFrame:
+    """A.6: B counted verified and by outcome, per B share of the RL data, against the one base."""
+    return outcome_changes(ch.a6[rid], a6_pairs(ch.a6[rid]), ch.bands, "B share of RL data")
+
+
+def a6_outcome_reading(ch: Exposure, rid: str) -> str:
+    """A.6 on B's high half: the outcome and verified pass@1 changes by B share of the RL data, computed."""
+    result, ops = ch.a6[rid], ch.bands["high"]
+    out, ver = {}, {}
+    for s, (base, arm) in a6_pairs(result).items():
+        out[s], ver[s] = (paired_change(result, base, arm, B, ops, 1, c) for c in ("outcome", "verified"))
+    listed = lambda d: "; ".join(f"{pct(s)} {e.fmt(True)}" for s, e in sorted(d.items()))  # noqa: E731
+    rising = all(out[a].value < out[b].value for a, b in zip(sorted(out), sorted(out)[1:]))
+    none_verified = all(e.value == 0 and e.hi == 0 for e in ver.values())
+    return (f"{rid}, B op {ops[0]}-{ops[1]}: outcome pass@1 change {listed(out)}"
+            + (" (rising with the B share of the RL data)" if rising else "")
+            + "; verified pass@1 change " + ("+0.000 in every arm" if none_verified else listed(ver)) + ".")
+
+
+def reward_table(ch: Exposure) -> pd.DataFrame:
+    """Beyond the paper: per share with a strict-reward arm, the outcome-reward arm and the strict-reward arm side by
+    side, each paired with the same base on B (verified and outcome pass@1 per half, verified pass@k_max on the
+    high half) and A (pass@1, high half). Empty when no strict-reward arm has run."""
+    km, rows = ch.k_max, []
+    for s, (base, strict) in ch.strict.items():
+        for label, model in (("outcome", ch.shares[s][1]), ("strict", strict)):
+            if model is None:
+                continue
+            row = {"B share of pre-training": pct(s), "RL reward": label}
+            columns = ((B, "low", 1, "verified"), (B, "low", 1, "outcome"), (B, "high", 1, "verified"),
+                       (B, "high", 1, "outcome"), (B, "high", km, "verified"), (A, "high", 1, "verified"))
+            for t, band, k, count in columns:
+                d = paired_change(ch.runs, base, model, t, ch.bands[band], k, count)
+                row[f"{LETTER[t]} {band} {'outcome ' if count == 'outcome' else ''}pass@{k}"] = d.fmt(True)
+            rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def seeds_table(ch: Exposure) -> pd.DataFrame:
@@ -576,39 +684,21 @@ def seeds_table(ch: Exposure) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def changes_table(dt: pd.DataFrame, key: str) -> pd.DataFrame:
-    """One row per arm (its share), one column per (template, band, k): "change [95% CI]"."""
-    if dt.empty:
-        return pd.DataFrame()
-    show = dt.assign(change=[Estimate(r.delta, r.lo, r.hi).fmt(True) for r in dt.itertuples()],
-                     template=dt.template.map(LETTER), **{key: dt[key].map(pct)})
-    order = {s: i for i, s in enumerate(show[key].unique())}
-    out = show.pivot_table(index=key, columns=["template", "band", "k"], values="change", aggfunc="first")
-    return out.loc[sorted(out.index, key=order.get)]
+def gain_lines(result: Result, pairs: dict, lead: str) -> list[str]:
+    """One line per context whose reward was logged: the reward gain of each RL model in `pairs`, of all prompts and
+    of the B prompts alone (an arm without B prompts has none), each line starting with `lead`."""
+    lines = []
+    for context, what in ((None, "all prompts"), (B, "B prompts alone")):
+        gains = _gains(result, pairs, context)
+        if gains:
+            lines.append(f"{lead} (last minus first {REWARD_WINDOW} steps), {what}: "
+                         + "; ".join(f"{pct(s)} {e.fmt(True)}" for s, e in sorted(gains.items())) + ".")
+    return lines
 
 
-def setup_text(ch: Exposure) -> str:
-    sc, ev = ch.recipe.scale, ch.recipe.evaluation
-    lo, hi = sc.context_ops
-    (llo, lhi), (hlo, hhi) = ch.bands["low"], ch.bands["high"]
-    return (f"Context A is pre-trained over op {lo}-{hi} ({sc.pretrain_tokens:,} tokens), context B only at "
-            f"op {lo}, with the share of B as the knob; RL is {sc.rl_steps} GRPO steps of {sc.rl_prompts_per_step} "
-            f"prompts x {sc.rollouts} rollouts, 50% A and 50% B over op {lo}-{hi}, outcome reward. Each base and its "
-            f"RL arm are evaluated on the same {ev.problems_per_op} problems per op and template x {ev.samples} "
-            f"samples; the halves are op {llo}-{lhi} (the paper's op 2-10) and {hlo}-{hhi} (its 11-20).")
-
-
-def reading(ch: Exposure) -> str:
-    """What the tables say, computed from them."""
-    km, lines = ch.k_max, []
-    for s, (base, rl) in ch.shares.items():
-        b = value(ch.runs, base, B, "high", km)
-        line = f"- {pct(s)} B: the base's B high-half pass@{km} is {b.fmt()}"
-        if rl:
-            d1, dk = change(ch.dt, "share", s, B, "high", 1), change(ch.dt, "share", s, B, "high", km)
-            line += f"; RL changes it by {dk.fmt(True)} (pass@1 by {d1.fmt(True)})"
-        lines.append(line + ".")
-    return "\n".join(lines + gain_lines(ch.runs, ch.shares, "- Reward gain over the run"))
+def a6_reward_reading(ch: Exposure, rid: str) -> str:
+    """A.6 (the paper's Fig 14 for A.6.2): the reward gain per B share of the RL data, computed."""
+    return "\n\n".join(gain_lines(ch.a6[rid], a6_pairs(ch.a6[rid]), f"{rid}, reward gain"))
 
 
 def deviations(ch: Exposure) -> str:
@@ -636,16 +726,6 @@ def deviations(ch: Exposure) -> str:
                      f"mapping's base fails the base check and it passes (rule fixed before it ran).")
     return "\n".join(notes)
 
-
-def numbers(ch: Exposure) -> dict:
-    from .claims import counts
-
-    c = counts(claims(ch))
-    return {"n_claims": sum(c.values()), "n_reproduced": c[REPRODUCED], "n_partly": c[PARTLY],
-            "n_not": c[NOT_REPRODUCED], "k_max": ch.k_max, "n_shares": len(ch.shares)}
-
-
-# -- figures -----------------------------------------------------------------------------------------------------
 
 def per_op(result: Result, model: str, template: str, k: int) -> pd.DataFrame:
     """A model's verified pass@k rows per op on one template, in op order, with the op as a column."""
@@ -796,7 +876,31 @@ def fig_a6(ch: Exposure):
     return fig
 
 
-# -- controls -----------------------------------------------------------------------------------------------------
+def kinds_table(samples: Result) -> pd.DataFrame:
+    """Per model and half, on context B: the share of gold steps of each kind (correct, wrong value, wrong
+    dependency, missing quantity) and of samples that verify, have the right answer, and have it without
+    verifying."""
+    return outputs.kinds_by_band(samples.data["models"]).set_index(["model", "band"])
+
+
+def samples_of(samples: Result, model: str) -> Result:
+    """One model's samples as a result the outputs module's examples read."""
+    return Result(f"{samples.name}:{model}", samples.manifest, {"samples": samples.data["models"][model]})
+
+
+def example_models(ch: Exposure, samples: Result) -> list[str]:
+    """The models whose B outputs the chapter shows: S4's RL arm of the largest exposure share that was sampled, then
+    each A.6 result's arm of the largest B share of the RL data that was sampled."""
+    sampled = samples.data["models"]
+    rl = [rl for _, (_, rl) in sorted(ch.pairs.items()) if rl and rl in sampled]
+    shown = rl[-1:] if rl else list(sampled)[:1]
+    for rid, result in ch.a6.items():
+        arms = [f"{rid}:{arm}" for _, (_, arm) in sorted(a6_pairs(result).items()) if f"{rid}:{arm}" in sampled]
+        shown += arms[-1:]
+    return shown
+
+
+# == controls ========================================================================================================
 
 def picker(ch: Exposure):
     """The static book's control: pick a B share of pre-training (each one committed) to see its base and its RL
@@ -874,64 +978,3 @@ def new_point_panel(ch: Exposure):
     share = widgets.IntSlider(value=25, min=0, max=100, step=1, description="% B in RL")
     return run_panel("another share of B in the RL data, now", share, "GRPO from the 1% base, then the "
                      "evaluation (minutes)", run)
-
-
-# -- the models' own outputs in context B -----------------------------------------------------------------------
-
-SAMPLES_RESULT = "S4-samples-{scale}"
-
-
-def samples_result(ch: Exposure, fresh: bool = False) -> Result:
-    """Every S4 and A.6 model's own outputs on context B with the verifier's report (outputs.sample_checkpoint: the same
-    problems and sampling seeds for every model): the committed result, or (fresh, or none committed) sampled now
-    from the checkpoints this machine has (the others are listed as missing)."""
-    from ..results import load_or_compute
-
-    name = SAMPLES_RESULT.format(scale=ch.recipe.scale.name)
-    return load_or_compute(name, fresh, lambda: _compute_samples(ch, name))
-
-
-def _compute_samples(ch: Exposure, name: str) -> None:
-    import time
-
-    from ..provenance import make_manifest, save_result
-    from .outputs import sample_checkpoint, sample_models, samples_config
-
-    t0 = time.perf_counter()
-    config = samples_config(ch.recipe, ch.seed) | {"template": B}
-    checkpoints = {model: work["parent"] for model, work in ch.runs.data.get("arm_work", {}).items()}
-    for rid, result in ch.a6.items():  # A.6's own models (one trained once for two recipes is sampled once)
-        for model, work in result.data.get("arm_work", {}).items():
-            if work["parent"] not in checkpoints.values():
-                checkpoints[f"{rid}:{model}"] = work["parent"]
-    data = sample_models(name, checkpoints, config, lambda final: sample_checkpoint(final, ch.recipe, ch.seed,
-                                                                                     template=B))
-    manifest = make_manifest("S4-samples", config, parents=tuple(data.pop("parents")),
-                             wall_time_s=time.perf_counter() - t0, recipe=RECIPE, scale=ch.recipe.scale.name)
-    save_result(name, data, manifest)
-
-
-def kinds_table(samples: Result) -> pd.DataFrame:
-    """Per model and half, on context B: the share of gold steps of each kind (correct, wrong value, wrong
-    dependency, missing quantity) and of samples that verify, have the right answer, and have it without
-    verifying."""
-    from .outputs import kinds_by_band
-
-    return kinds_by_band(samples.data["models"]).set_index(["model", "band"])
-
-
-def samples_of(samples: Result, model: str) -> Result:
-    """One model's samples as a result the outputs module's examples read."""
-    return Result(f"{samples.name}:{model}", samples.manifest, {"samples": samples.data["models"][model]})
-
-
-def example_models(ch: Exposure, samples: Result) -> list[str]:
-    """The models whose B outputs the chapter shows: S4's RL arm of the largest exposure share that was sampled, then
-    each A.6 result's arm of the largest B share of the RL data that was sampled."""
-    sampled = samples.data["models"]
-    rl = [rl for _, (_, rl) in sorted(ch.pairs.items()) if rl and rl in sampled]
-    shown = rl[-1:] if rl else list(sampled)[:1]
-    for rid, result in ch.a6.items():
-        arms = [f"{rid}:{arm}" for _, (_, arm) in sorted(a6_pairs(result).items()) if f"{rid}:{arm}" in sampled]
-        shown += arms[-1:]
-    return shown

@@ -115,6 +115,25 @@ def sample_models(name: str, checkpoints: dict[str, str], config: dict, sample, 
     return {models_key: samples, "missing": missing, "kept": kept, "parents": parents}
 
 
+def checkpoints_samples(name: str, fresh: bool, kind: str, checkpoints: dict[str, str], config: dict, sample,
+                        recipe_id: str, scale: str, models_key: str = "models") -> Result:
+    """The committed samples `name` of several models, or (fresh, or none committed) sampled now by `sample(final_dir)`
+    from the checkpoints {label: portable path} this machine has (sample_models), saved with a manifest of `kind`
+    whose parents are the sampled checkpoints. The S3 and S4 chapters' samples of their RL arms."""
+    def compute() -> None:
+        import time
+
+        from ..provenance import make_manifest, save_result
+
+        t0 = time.perf_counter()
+        data = sample_models(name, checkpoints, config, sample, models_key=models_key)
+        manifest = make_manifest(kind, config, parents=tuple(data.pop("parents")), wall_time_s=time.perf_counter() - t0,
+                                 recipe=recipe_id, scale=scale)
+        save_result(name, data, manifest)
+
+    return load_or_compute(name, fresh, compute)
+
+
 def coverage_note(samples: Result) -> str:
     """Which models' samples were kept from an earlier sample and which were never taken (checkpoints gone)."""
     notes = []

@@ -10,19 +10,82 @@ normalised Weisfeiler-Lehman subtree-kernel similarity to an A training graph of
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from ..results import Result, load_or_compute
-from .claims import NOT_REPRODUCED, PARTLY, REPRODUCED, Claim
+from .. import results
+from ..results import Result
+from . import exposure
+from .claims import NOT_REPRODUCED, NOT_TESTABLE, PARTLY, REPRODUCED, Claim
 from .exposure import B, LOW_SHARE, Exposure, pct
+
+
+# == data ============================================================================================================
 
 CHAPTER = "replication"
 RESULT = "Fig5-{scale}"
-WL_ITERATIONS = 3  # subtree depth of the Weisfeiler-Lehman features
-PAPER = "simple ops (2-10) copy A's patterns; hard ops (11-20) produce novel structures, more so with more B " \
-        "exposure (Fig 5)"
+
+
+@dataclass
+class Replication:
+    """The chapter's data: every B eval problem of every S4 model with its shape compared to A's training shapes."""
+
+    result: Result
+
+    @property
+    def manifest(self) -> dict:
+        return self.result.manifest
+
+
+def load(scale: str = "laptop", seed: int = 0, fresh: bool = False) -> Replication:
+    """The committed shape comparison (fresh: run S4, whose finished stages are reused, then compare the shapes now:
+    a minute or two, the bases' data is replayed). Without fresh nothing is computed, and a missing result raises
+    FileNotFoundError."""
+    name = RESULT.format(scale=scale)
+    if fresh:
+        _compute(exposure.load(scale, seed, fresh=True), name)
+    return Replication(results.load(name))
+
+
+def _compute(ch: Exposure, name: str) -> None:
+    import time
+
+    from ..experiments.runner import stage_dirs
+    from ..provenance import make_manifest, save_result
+    from ..train.lm import trained_problems
+
+    t0 = time.perf_counter()
+    sc, ev = ch.recipe.scale, ch.recipe.evaluation
+    problems = {p.text_hash: p for ps in ev.problem_sets(sc, ch.seed).values() for p in ps if p.template == B}
+    half = {op: label for label, lo, hi in ev.bands for op in range(lo, hi + 1)}
+    rows, train = [], {}
+    for share, (base, rl) in ch.pairs.items():  # the pair that stands for each share
+        config = stage_dirs(ch.recipe, ch.recipe.arm(base), ch.seed)["pretrain"][1]
+        seen: dict[int, dict[str, object]] = {}  # op -> {graph hash: graph} of A's pre-training
+        for p in trained_problems(config):
+            shapes = seen.setdefault(p.op, {})
+            if p.template != B and p.graph_hash not in shapes:
+                shapes[p.graph_hash] = p.graph
+        train[pct(share)] = {str(op): len(s) for op, s in sorted(seen.items())}
+        refs = {op: [wl_features(g) for g in s.values()] for op, s in seen.items()}
+        for model, stage in ((base, "base"), (rl, "rl")):
+            if model is None:
+                continue
+            recs = [r for r in ch.runs.records(model) if r["template"] == B]
+            for op in sorted({r["op"] for r in recs}):
+                at = [r for r in recs if r["op"] == op]
+                sims = max_similarity([wl_features(problems[r["text_hash"]].graph) for r in at], refs.get(op, []))
+                rows += [{"share": share, "stage": stage, "model": model, "op": op, "half": half[op],
+                          "text_hash": r["text_hash"], "verified": r["verified"], "n": r["n"],
+                          "seen_in_A": problems[r["text_hash"]].graph_hash in seen.get(op, {}),
+                          "held_out_shape": bool(r.get("held_out_shape")), "max_similarity": float(s)}
+                         for r, s in zip(at, sims)]
+    parent = f"{ch.runs.name}:{ch.runs.manifest.get('config_hash', '')}"
+    manifest = make_manifest("Fig5", {"recipe": ch.recipe.id, "scale": sc.name, "wl_iterations": WL_ITERATIONS},
+                             parents=(parent,), wall_time_s=time.perf_counter() - t0, recipe="Fig5", scale=sc.name)
+    save_result(name, {"problems": rows, "a_training_shapes": train}, manifest)
 
 
 def wl_features(graph) -> Counter:
@@ -65,60 +128,93 @@ def max_similarity(queries: list[Counter], references: list[Counter]) -> np.ndar
     return np.asarray((matrix(queries) @ matrix(references).T).max(1).todense()).ravel()
 
 
-def load(ch: Exposure, fresh: bool = False) -> Result:
-    """Every B eval problem of every S4 model with its shape compared to A's training shapes: the committed result,
-    or (fresh, or none committed) computed now from the S4 result (a minute or two: the base's data is replayed)."""
-    name = RESULT.format(scale=ch.recipe.scale.name)
-    return load_or_compute(name, fresh, lambda: _compute(ch, name))
+def frame(ch: Replication) -> pd.DataFrame:
+    """One row per (model, B eval problem): its op, half, solves and its shape against A's."""
+    return pd.DataFrame(ch.result.data["problems"])
 
 
-def _compute(ch: Exposure, name: str) -> None:
-    import time
+# == rules ===========================================================================================================
 
-    from ..experiments.runner import stage_dirs
-    from ..provenance import make_manifest, save_result
-    from ..train.lm import trained_problems
+WL_ITERATIONS = 3  # subtree depth of the Weisfeiler-Lehman features
 
-    t0 = time.perf_counter()
-    sc, ev = ch.recipe.scale, ch.recipe.evaluation
-    problems = {p.text_hash: p for ps in ev.problem_sets(sc, ch.seed).values() for p in ps if p.template == B}
-    half = {op: label for label, lo, hi in ev.bands for op in range(lo, hi + 1)}
-    rows, train = [], {}
-    for share, (base, rl) in ch.pairs.items():  # the pair that stands for each share
-        config = stage_dirs(ch.recipe, ch.recipe.arm(base), ch.seed)["pretrain"][1]
-        seen: dict[int, dict[str, object]] = {}  # op -> {graph hash: graph} of A's pre-training
-        for p in trained_problems(config):
-            shapes = seen.setdefault(p.op, {})
-            if p.template != B and p.graph_hash not in shapes:
-                shapes[p.graph_hash] = p.graph
-        train[pct(share)] = {str(op): len(s) for op, s in sorted(seen.items())}
-        refs = {op: [wl_features(g) for g in s.values()] for op, s in seen.items()}
-        for model, stage in ((base, "base"), (rl, "rl")):
-            if model is None:
-                continue
-            recs = [r for r in ch.runs.records(model) if r["template"] == B]
-            for op in sorted({r["op"] for r in recs}):
-                at = [r for r in recs if r["op"] == op]
-                sims = max_similarity([wl_features(problems[r["text_hash"]].graph) for r in at], refs.get(op, []))
-                rows += [{"share": share, "stage": stage, "model": model, "op": op, "half": half[op],
-                          "text_hash": r["text_hash"], "verified": r["verified"], "n": r["n"],
-                          "seen_in_A": problems[r["text_hash"]].graph_hash in seen.get(op, {}),
-                          "held_out_shape": bool(r.get("held_out_shape")), "max_similarity": float(s)}
-                         for r, s in zip(at, sims)]
-    parent = f"{ch.runs.name}:{ch.runs.manifest.get('config_hash', '')}"
-    manifest = make_manifest("Fig5", {"recipe": ch.recipe.id, "scale": sc.name, "wl_iterations": WL_ITERATIONS},
-                             parents=(parent,), wall_time_s=time.perf_counter() - t0, recipe="Fig5", scale=sc.name)
-    save_result(name, {"problems": rows, "a_training_shapes": train}, manifest)
+PAPER = "simple ops (2-10) copy A's patterns; hard ops (11-20) produce novel structures, more so with more B " \
+        "exposure (Fig 5)"
 
 
-def frame(result: Result) -> pd.DataFrame:
-    return pd.DataFrame(result.data["problems"])
+# == verdicts ========================================================================================================
+
+def novel_solved(ch: Replication, stage: str = "rl") -> dict[float, int]:
+    """{share: B problems solved whose shape A's pre-training never showed} for one stage."""
+    d = frame(ch)
+    d = d[d.stage == stage]
+    counts = d[(d.verified > 0) & (~d.seen_in_A)].groupby("share").size()
+    return {s: int(counts.get(s, 0)) for s in sorted(set(d.share))}
 
 
-def solved_table(result: Result) -> pd.DataFrame:
+def claims(ch: Replication) -> list[Claim]:
+    """Fig 5's claim, decided by the rule fixed before the runs (lab notes)."""
+    d = frame(ch)
+    if d.empty:
+        return []
+    solved = d[d.verified > 0]
+    novel = solved[~solved.seen_in_A]
+    by_half = solved.groupby("half").max_similarity.mean()
+    low_more_similar = "low" in by_half and "high" in by_half and by_half["low"] > by_half["high"]
+    counts = novel_solved(ch, "rl")
+    zero = counts.get(0.0)
+    grows = zero is not None and any(s >= LOW_SHARE for s in counts) and \
+        all(c > zero for s, c in counts.items() if s >= LOW_SHARE)
+    high_solved = solved[solved.half == "high"]
+    if novel.empty and high_solved.empty:  # no model solves a high-op B problem: neither copy nor creation shows there
+        verdict = NOT_TESTABLE
+    elif novel.empty:
+        verdict = NOT_REPRODUCED
+    else:
+        verdict = REPRODUCED if low_more_similar and grows else PARTLY if low_more_similar or grows else NOT_REPRODUCED
+    sims = ", ".join(f"{h} {v:.3f}" for h, v in by_half.items())
+    ours = (f"B problems solved with a shape A never showed: {len(novel)} of {len(solved)}, of the high half "
+            f"{len(high_solved)} by any base or arm; mean similarity of "
+            f"solved problems to A's shapes by half: {sims}; never-shown shapes solved after RL by share: "
+            + "; ".join(f"{pct(s)} {c}" for s, c in counts.items()))
+    return [Claim(CHAPTER, "Solved B problems copy A's shapes at low ops and are new structures at high ops, more "
+                           "so with more exposure", PAPER, ours, verdict,
+                  "some model solves a B problem of a shape A's pre-training never showed (discriminating); then "
+                  "solved low-half problems are more similar to A's shapes than high-half ones, and every >= 1% "
+                  "RL arm solves more never-shown shapes than the 0% arm; partly when one of the two holds; not "
+                  "testable when no base or arm solves a B problem of the high half (it sits at 0 there)",
+                  f"{len(novel)} never-shown shapes solved, {len(high_solved)} high-half B problems solved; after "
+                  "RL by share: " + ", ".join(f"{pct(s)} {c}" for s, c in counts.items()))]
+
+
+def numbers(ch: Replication) -> dict:
+    """The numbers the chapter's prose quotes, for glue: the verdict, and how many B problems were solved."""
+    d = frame(ch)
+    solved = d[d.verified > 0] if len(d) else d
+    found = claims(ch)
+    return {"verdict": found[0].verdict if found else "no verdict (no S4 run)", "n_solved": len(solved),
+            "n_novel": int((~solved.seen_in_A).sum()) if len(solved) else 0}
+
+
+# == figures and tables ==============================================================================================
+
+def coverage_table(ch: Replication) -> pd.DataFrame:
+    """Distinct A graph shapes per op in each base's pre-training, beside the eval's B problems of a shape A never
+    showed (how much room there was for creation)."""
+    d = frame(ch)
+    base = d[d.stage == "base"]
+    rows = []
+    for share, shapes in ch.result.data["a_training_shapes"].items():
+        for op, n in shapes.items():
+            sub = base[(base.share.map(pct) == share) & (base.op == int(op))]
+            rows.append({"B share": share, "op": int(op), "distinct A shapes in pre-training": n,
+                         "B eval problems of a never-shown shape": int((~sub.seen_in_A).sum()) if len(sub) else None})
+    return pd.DataFrame(rows)
+
+
+def solved_table(ch: Replication) -> pd.DataFrame:
     """Per model and half: B problems solved (verified in >= 1 sample), how many of them have a shape A's
     pre-training never showed, and their mean largest WL similarity to A's training shapes."""
-    d = frame(result)
+    d = frame(ch)
     d = d[d.verified > 0]
     g = d.groupby(["share", "stage", "half"], sort=True)
     out = pd.DataFrame({"B problems solved": g.size(),
@@ -128,50 +224,12 @@ def solved_table(result: Result) -> pd.DataFrame:
     return out
 
 
-def novel_solved(result: Result, stage: str = "rl") -> dict[float, int]:
-    """{share: B problems solved whose shape A's pre-training never showed} for one stage."""
-    d = frame(result)
-    d = d[d.stage == stage]
-    counts = d[(d.verified > 0) & (~d.seen_in_A)].groupby("share").size()
-    return {s: int(counts.get(s, 0)) for s in sorted(set(d.share))}
-
-
-def claims(result: Result) -> list[Claim]:
-    """Fig 5's claim, decided by the rule fixed before the runs (lab notes)."""
-    d = frame(result)
-    if d.empty:
-        return []
-    solved = d[d.verified > 0]
-    novel = solved[~solved.seen_in_A]
-    by_half = solved.groupby("half").max_similarity.mean()
-    low_more_similar = "low" in by_half and "high" in by_half and by_half["low"] > by_half["high"]
-    counts = novel_solved(result, "rl")
-    zero = counts.get(0.0)
-    grows = zero is not None and any(s >= LOW_SHARE for s in counts) and \
-        all(c > zero for s, c in counts.items() if s >= LOW_SHARE)
-    if novel.empty:
-        verdict = NOT_REPRODUCED
-    else:
-        verdict = REPRODUCED if low_more_similar and grows else PARTLY if low_more_similar or grows else NOT_REPRODUCED
-    sims = ", ".join(f"{h} {v:.3f}" for h, v in by_half.items())
-    ours = (f"B problems solved with a shape A never showed: {len(novel)} of {len(solved)}; mean similarity of "
-            f"solved problems to A's shapes by half: {sims}; never-shown shapes solved after RL by share: "
-            + "; ".join(f"{pct(s)} {c}" for s, c in counts.items()))
-    return [Claim(CHAPTER, "Solved B problems copy A's shapes at low ops and are new structures at high ops, more "
-                           "so with more exposure", PAPER, ours, verdict,
-                  "some model solves a B problem of a shape A's pre-training never showed (discriminating); then "
-                  "solved low-half problems are more similar to A's shapes than high-half ones, and every >= 1% "
-                  "RL arm solves more never-shown shapes than the 0% arm; partly when one of the two holds",
-                  f"{len(novel)} never-shown shapes solved; after RL by share: "
-                  + ", ".join(f"{pct(s)} {c}" for s, c in counts.items()))]
-
-
-def fig5(result: Result):
+def fig5(ch: Replication):
     """Fig 5: per op, the mean WL similarity of solved B problems to A's training shapes (left) and the number of
     solved B problems whose shape A never showed (right), one line per model."""
     import matplotlib.pyplot as plt
 
-    d = frame(result)
+    d = frame(ch)
     solved = d[d.verified > 0]
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.5), layout="constrained")
     for (share, stage), g in solved.groupby(["share", "stage"]):
@@ -198,15 +256,6 @@ def fig5(result: Result):
     return fig
 
 
-def coverage_table(result: Result) -> pd.DataFrame:
-    """Distinct A graph shapes per op in each base's pre-training, beside the eval's B problems of a shape A never
-    showed (how much room there was for creation)."""
-    d = frame(result)
-    base = d[d.stage == "base"]
-    rows = []
-    for share, shapes in result.data["a_training_shapes"].items():
-        for op, n in shapes.items():
-            sub = base[(base.share.map(pct) == share) & (base.op == int(op))]
-            rows.append({"B share": share, "op": int(op), "distinct A shapes in pre-training": n,
-                         "B eval problems of a never-shown shape": int((~sub.seen_in_A).sum()) if len(sub) else None})
-    return pd.DataFrame(rows)
+# == controls ========================================================================================================
+
+# None: the one knob, the exposure share, is the exposure chapter's, and Fig 5 draws each of its models.

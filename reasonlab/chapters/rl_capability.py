@@ -16,24 +16,19 @@ import pandas as pd
 
 from ..experiments.recipes import Recipe, get_recipe
 from ..plots import plot_pass_at_k
-from ..results import (Estimate, Result, estimate, k_max, load_or_compute, load_or_run, mean_log, paired_delta,
-                       reruns, select)
-from . import ladder
-from .claims import NOT_REPRODUCED, PARTLY, REPRODUCED, Claim, all_or_some, direction, over_seeds
+from ..results import (Estimate, Result, change, estimate, k_max, load_or_run, mean_log, paired_changes, reruns,
+                       select)
+from . import ladder, outputs
+from .claims import (NOT_REPRODUCED, NOT_TESTABLE, NOT_TESTABLE_RULE, PARTLY, REPRODUCED, Claim, all_or_some,
+                     at_zero, counts, direction, over_seeds, some_seeds)
+
+
+# == data ============================================================================================================
 
 RECIPE = "S3"
 CHAPTER = "rl_capability"
 BANDS = ("in_dist", "edge", "hard")
 PAPER_ROLES = ("in-dist", "mixed", "edge", "hard")  # the paper's four arms; the others are ours
-# The paper's numbers (its Sec. 3, Fig 3): the edge-band run on the edge band.
-PAPER_EDGE_RUN = {"pass@1": (0.10, 0.50), "pass@128": (0.40, 0.85)}
-
-# Verdict rules (fixed before the issue-11 runs on the op 2-9 base; lab notes). A change is "up" only when its
-# paired 95% interval lies above zero. "partly" is kept for a claim whose discriminating part holds for some arms
-# but not all; a criterion that a model which learns nothing also meets never carries a verdict on its own.
-HARD_REWARD_MAX = 0.05  # "almost no reward": mean training reward of the hard-band run below this
-EDGE_REWARD_MIN = 0.10  # ... while the edge-band run from the same base does get reward (the contrast)
-FLAT_TOL = 0.05  # |pass@k_max change| within this is "flat" for the in-dist claim
 
 
 @dataclass
@@ -78,7 +73,13 @@ class S3:
 
     def changes(self, run: Result | None = None) -> pd.DataFrame:
         """Paired pass@1 and pass@k_max changes vs the base, per arm and eval band (of seed 0, or of a rerun)."""
-        return deltas(self.records(run), self.bands, self.k_max)
+        records = self.records(run)
+        pairs = {arm: (records["base"], recs) for arm, recs in records.items() if arm != "base"}
+        return paired_changes(pairs, self.bands, (1, self.k_max))
+
+    def levels(self, run: Result | None = None) -> pd.DataFrame:
+        """The tidy table of the base and the arms of seed 0, or of a rerun: the levels the verdicts check for 0."""
+        return self.table if run is None else pd.concat([self.base.table, run.table], ignore_index=True)
 
     @cached_property
     def dt(self) -> pd.DataFrame:
@@ -89,27 +90,15 @@ class S3:
 
 
 def load(scale: str = "laptop", seed: int = 0, fresh: bool = False) -> S3:
-    """The committed base and S3 results (fresh: run them now; the smoke scale always runs when none is
-    committed), with the committed reruns of some arms with other RL seeds."""
-    base = ladder.load(scale, seed, fresh)
+    """The committed base and S3 results, with the committed reruns of some arms with other RL seeds (fresh: run
+    the base and the arms now; without fresh nothing trains, and a missing result raises FileNotFoundError)."""
+    base = ladder.load(scale, seed, fresh).result
     runs = load_or_run(RECIPE, scale, seed, fresh)
     return S3(base, runs, get_recipe(RECIPE, scale), reruns(RECIPE, scale, seed) if not fresh else {})
 
 
-def deltas(records: dict[str, list[dict]], bands: dict[str, tuple[int, int]], k_max: int) -> pd.DataFrame:
-    """Paired pass@1 and pass@k_max changes vs records["base"], per arm and eval band."""
-    rows = []
-    for arm in [a for a in records if a != "base"]:
-        for band, ops in bands.items():
-            for k in (1, k_max):
-                d = paired_delta(records["base"], records[arm], ops, k)
-                rows.append({"arm": arm, "band": band, "k": k, "delta": d.value, "lo": d.lo, "hi": d.hi})
-    return pd.DataFrame(rows)
-
-
 def _change(dt: pd.DataFrame, arm: str, band: str, k: int) -> Estimate:
-    r = dt[(dt.arm == arm) & (dt.band == band) & (dt.k == k)].iloc[0]
-    return Estimate(float(r.delta), float(r.lo), float(r.hi))
+    return change(dt, arm=arm, band=band, k=k)
 
 
 def mean_reward(logs: dict, arm: str) -> float:
@@ -117,110 +106,185 @@ def mean_reward(logs: dict, arm: str) -> float:
     return mean_log(logs.get(arm, {}).get("rl", []), "reward_mean")
 
 
-def verdicts(dt: pd.DataFrame, logs: dict, roles: dict[str, str], k_max: int,
-             flat_tol: float = FLAT_TOL) -> list[Claim]:
-    """The paper's S3 claims, each with our numbers and a verdict computed by its rule.
+SAMPLES_RESULT = "S3-samples-{scale}"  # the arms' own outputs, sampled as the ladder's base sample (outputs.py)
 
-    Rules (a null model, one RL does not change, gets "not reproduced" on every claim):
+
+def samples_result(ch: S3, fresh: bool = False) -> Result:
+    """The committed samples of the RL arms' own outputs with the verifier's report, on the same problems and
+    sampling seeds as the base's (outputs.samples_result), or (fresh, or none committed) sampled now from the arms'
+    checkpoints that this machine still has (the others are listed as missing in the result)."""
+    scale = ch.recipe.scale.name
+    ladder_recipe = get_recipe(ladder.RECIPE, scale)  # the same problems as the base's sample
+    return outputs.checkpoints_samples(
+        SAMPLES_RESULT.format(scale=scale), fresh, "S3-samples", _arm_checkpoints(ch),
+        outputs.samples_config(ladder_recipe, 0), lambda final: outputs.sample_checkpoint(final, ladder_recipe, 0),
+        RECIPE, scale, models_key="arms")
+
+
+def _arm_checkpoints(ch: S3) -> dict[str, str]:
+    """{label: checkpoint (portable path)} of every arm and rerun arm: "arm" for seed 0, "arm (RL seed N)"."""
+    out = {a: ch.runs.data["arm_work"][a]["parent"] for a in ch.arms if a in ch.runs.data.get("arm_work", {})}
+    for rl_seed, run in ch.reruns.items():
+        out |= {f"{a} (RL seed {rl_seed})": w["parent"] for a, w in run.data.get("arm_work", {}).items()}
+    return out
+
+
+# == rules ===========================================================================================================
+
+# The paper's numbers (its Sec. 3, Fig 3): the edge-band run on the edge band.
+PAPER_EDGE_RUN = {"pass@1": (0.10, 0.50), "pass@128": (0.40, 0.85)}
+
+# Verdict rules (fixed before the issue-11 runs on the op 2-9 base; lab notes). A change is "up" only when its
+# paired 95% interval lies above zero. "partly" is kept for a claim whose discriminating part holds for some arms
+# but not all; a criterion that a model which learns nothing also meets never carries a verdict on its own.
+HARD_REWARD_MAX = 0.05  # "almost no reward": mean training reward of the hard-band run below this
+EDGE_REWARD_MIN = 0.10  # ... while the edge-band run from the same base does get reward (the contrast)
+FLAT_TOL = 0.05  # |pass@k_max change| within this is "flat" for the in-dist claim
+
+# Over RL seeds a claim takes the weakest verdict (lab notes, session 2), except where its own rule, fixed before its
+# replicate, says otherwise: the edge filter's is "every seed: reproduced, some seeds: partly" (session 3).
+SEED_RULES = {"edge_filter": some_seeds}
+
+
+# == verdicts ========================================================================================================
+
+def verdicts(dt: pd.DataFrame, logs: dict, roles: dict[str, str], k_max: int, table: pd.DataFrame | None = None,
+             flat_tol: float = FLAT_TOL) -> dict[str, Claim]:
+    """The paper's S3 claims for one RL seed ({claim id: Claim}), each with our numbers and a verdict computed by its
+    rule. `table` holds the levels of the base and the arms; without it no band is checked for sitting at 0.
+
+    Rules (a null model, one RL does not change, gets "not reproduced" or "not testable" on every claim):
     - in-dist: pass@1 up for every arm that gets reward (all but the hard arm) and |pass@k_max change| <= flat_tol
       for each; "partly" when some but not all of those arms are up and flat;
-    - edge RL raises edge (hard) pass@k_max: the interval lies above zero;
+    - edge RL raises edge (hard) pass@k_max: the interval lies above zero; not testable when the base and every arm
+      sit at 0 on that band;
     - only edge-calibrated RL: the edge arm's edge pass@k_max is up and larger than the in-dist and hard arms';
-    - hard RL learns nothing: its mean reward < HARD_REWARD_MAX and no band up, while the edge arm's mean reward
-      >= EDGE_REWARD_MIN (without that contrast, "no reward" is what a base with no edge shows everywhere)."""
+    - edge filter: its edge pass@k_max is up (over RL seeds: every seed / some seeds, SEED_RULES);
+    - hard RL learns nothing: its mean reward < HARD_REWARD_MAX and no band up or down, while the edge arm's mean
+      reward >= EDGE_REWARD_MIN (without that contrast, "no reward" is what a base with no edge shows everywhere); a
+      band where the base and every arm sit at 0 does not decide it."""
     by_role = {role: arm for arm, role in roles.items()}
     get = lambda arm, band, k: _change(dt, arm, band, k)  # noqa: E731
-    claims = []
+
+    def at_zero_on(band: str) -> bool:  # the base and every arm sit at 0: nothing there can tell RL from no RL
+        return table is not None and at_zero(estimate(table, m, band, "pass@k", k_max) for m in ["base", *roles])
+
+    out = {}
     fixed = [a for a, r in roles.items() if r in PAPER_ROLES]
     rewarded = [a for a in fixed if a != by_role.get("hard")]
     ok = [direction(get(a, "in_dist", 1)) == "up" and abs(get(a, "in_dist", k_max).value) <= flat_tol
           for a in rewarded]
     nums = "; ".join(f"{a}: pass@1 {get(a, 'in_dist', 1).fmt(True)}, pass@{k_max} "
                      f"{get(a, 'in_dist', k_max).fmt(True)}" for a in fixed)
-    claims.append(Claim(CHAPTER, f"In-dist eval: RL raises pass@1 and leaves pass@{k_max} flat (every run that "
-                                 f"gets reward)", "ID pass@1 up, pass@128 flat for all runs (Fig 3)", nums,
-                        all_or_some(ok), f"pass@1 change above zero and |pass@{k_max} change| <= {flat_tol} for "
-                                         f"every rewarded arm; partly when for some",
-                        f"{sum(ok)} of {len(ok)} rewarded arms: in-dist pass@1 up and pass@{k_max} flat"))
+    out["in_dist"] = Claim(CHAPTER, f"In-dist eval: RL raises pass@1 and leaves pass@{k_max} flat (every run that "
+                                    f"gets reward)", "ID pass@1 up, pass@128 flat for all runs (Fig 3)", nums,
+                           all_or_some(ok), f"pass@1 change above zero and |pass@{k_max} change| <= {flat_tol} for "
+                                            f"every rewarded arm; partly when for some",
+                           f"{sum(ok)} of {len(ok)} rewarded arms: in-dist pass@1 up and pass@{k_max} flat", k=k_max)
     if "edge" in by_role:
         e = by_role["edge"]
         for band, paper in (("edge", "edge RL: op 11-14 pass@128 40% -> 85% (Fig 3)"),
                             ("hard", "edge RL raises op 15-20 pass@128 (Fig 3)")):
             r = get(e, band, k_max)
-            claims.append(Claim(CHAPTER, f"Edge-band RL raises {band}-band pass@{k_max}", paper, r.fmt(True),
-                                REPRODUCED if r.above_zero else NOT_REPRODUCED,
-                                "the paired 95% interval of the change lies above zero"))
+            if at_zero_on(band):
+                verdict, ours = NOT_TESTABLE, f"{r.fmt(True)}; the base and every arm: {band}-band pass@{k_max} 0"
+            else:
+                verdict, ours = (REPRODUCED if r.above_zero else NOT_REPRODUCED), r.fmt(True)
+            out[f"edge_{band}"] = Claim(CHAPTER, f"Edge-band RL raises {band}-band pass@{k_max}", paper, ours, verdict,
+                                        f"the paired 95% interval of the change lies above zero; {NOT_TESTABLE_RULE}",
+                                        k=k_max)
         r_edge = get(e, "edge", k_max)
         others = {a: get(a, "edge", k_max) for a in (by_role.get("in-dist"), by_role.get("hard")) if a}
         beats = all(r_edge.value > o.value for o in others.values())
-        claims.append(Claim(CHAPTER, f"Only edge-calibrated RL raises edge pass@{k_max} (more than in-dist or hard "
-                                     f"RL)", "only the 11-14 (and 9-12) runs raise OOD pass@128 (Fig 3)",
-                            "; ".join(f"{a}: {o.fmt(True)}" for a, o in {e: r_edge, **others}.items()),
-                            REPRODUCED if beats and r_edge.above_zero else NOT_REPRODUCED,
-                            "the edge arm's change is above zero and larger than the in-dist and hard arms'",
-                            f"edge arm: {r_edge.fmt(True)}"))
+        out["only_edge"] = Claim(CHAPTER, f"Only edge-calibrated RL raises edge pass@{k_max} (more than in-dist or "
+                                          f"hard RL)", "only the 11-14 (and 9-12) runs raise OOD pass@128 (Fig 3)",
+                                 "; ".join(f"{a}: {o.fmt(True)}" for a, o in {e: r_edge, **others}.items()),
+                                 REPRODUCED if beats and r_edge.above_zero else NOT_REPRODUCED,
+                                 "the edge arm's change is above zero and larger than the in-dist and hard arms'",
+                                 f"edge arm: {r_edge.fmt(True)}", k=k_max)
     if "edge-filter" in by_role:  # rule fixed before the filter's RL seed 1 (lab notes, session 3)
         f = by_role["edge-filter"]
         r = get(f, "edge", k_max)
         contrast = f"; fixed edge band at equal compute: {get(by_role['edge'], 'edge', k_max).fmt(True)}" \
             if "edge" in by_role else ""
-        claims.append(Claim(CHAPTER, f"RL on prompts screened for the edge of competence raises edge-band "
-                                     f"pass@{k_max}", "practical guidance 1: build RL data around the edge of "
-                                                      "competence (Sec. 3, Sec. 7)",
-                            r.fmt(True) + contrast, REPRODUCED if r.above_zero else NOT_REPRODUCED,
-                            "the paired 95% interval of the edge filter's change lies above zero", r.fmt(True)))
+        out["edge_filter"] = Claim(CHAPTER, f"RL on prompts screened for the edge of competence raises edge-band "
+                                            f"pass@{k_max}", "practical guidance 1: build RL data around the edge "
+                                                             "of competence (Sec. 3, Sec. 7)",
+                                   r.fmt(True) + contrast, REPRODUCED if r.above_zero else NOT_REPRODUCED,
+                                   "the paired 95% interval of the edge filter's change lies above zero; over RL "
+                                   "seeds: reproduced when for every seed, partly when for some", r.fmt(True), k=k_max)
     if "hard" in by_role:
         h = by_role["hard"]
         rew = mean_reward(logs, h)
         edge_rew = mean_reward(logs, by_role["edge"]) if "edge" in by_role else float("nan")
-        changes = [get(h, b, k_max) for b in ("edge", "hard")]
-        no_gain = not any(c.above_zero for c in changes)
-        claims.append(Claim(CHAPTER, "Hard-band RL sees almost no reward and learns nothing out of distribution",
+        changes = {b: get(h, b, k_max) for b in ("edge", "hard")}
+        deciding = {b: c for b, c in changes.items() if not at_zero_on(b)}
+        still = not any(c.above_zero or c.below_zero for c in deciding.values())
+        if not deciding:
+            verdict = NOT_TESTABLE
+        else:
+            verdict = REPRODUCED if rew < HARD_REWARD_MAX and still and edge_rew >= EDGE_REWARD_MIN else NOT_REPRODUCED
+        moved = [f"{b} {c.fmt(True)}" for b, c in deciding.items() if c.above_zero or c.below_zero]
+        out["hard"] = Claim(CHAPTER, "Hard-band RL sees almost no reward and learns nothing out of distribution",
                             "17-20 RL learns nothing: no reward (Fig 3, Fig 11)",
-                            f"mean training reward {rew:.4f} (edge run: {edge_rew:.4f}); edge {changes[0].fmt(True)}, "
-                            f"hard {changes[1].fmt(True)}",
-                            REPRODUCED if rew < HARD_REWARD_MAX and no_gain and edge_rew >= EDGE_REWARD_MIN
-                            else NOT_REPRODUCED,
-                            f"mean reward < {HARD_REWARD_MAX} and no band up, while the edge run's mean reward >= "
-                            f"{EDGE_REWARD_MIN}"))
-    return claims
+                            f"mean training reward {rew:.4f} (edge run: {edge_rew:.4f}); "
+                            + "; ".join(f"{b} {c.fmt(True)}" + ("" if b in deciding else " (base and every arm at 0)")
+                                        for b, c in changes.items()),
+                            verdict,
+                            f"mean reward < {HARD_REWARD_MAX} and no band up or down (paired 95% intervals), while the "
+                            f"edge run's mean reward >= {EDGE_REWARD_MIN}; a band where the base and every arm sit at "
+                            f"0 does not decide it",
+                            f"mean reward {rew:.4f} (edge run {edge_rew:.4f}); "
+                            + (f"moved: {', '.join(moved)}" if moved else "no band moved"), k=k_max)
+    return out
+
+
+def by_seed(ch: S3) -> dict[int, dict[str, Claim]]:
+    """{RL seed: {claim id: Claim}}: seed 0's claims, and each rerun's for the arms it covers."""
+    out = {0: verdicts(ch.dt, ch.runs.data["training_logs"], ch.roles, ch.k_max, ch.levels())}
+    for rl_seed, run in ch.reruns.items():
+        roles = {a: ch.roles[a] for a in run.models if a in ch.roles}
+        out[rl_seed] = verdicts(ch.changes(run), run.data["training_logs"], roles, ch.k_max, ch.levels(run))
+    return out
 
 
 def claims_by_seed(ch: S3) -> pd.DataFrame:
     """One row per claim: its verdict with each RL seed that can decide it (the seed's reruns cover its arms) and
-    the combined verdict: the weakest of them (a claim holds over seeds only as far as it holds in each)."""
-    logs = ch.runs.data["training_logs"]
-    by_seed = {0: verdicts(ch.dt, logs, ch.roles, ch.k_max)}
-    for rl_seed, run in ch.reruns.items():
-        roles = {a: ch.roles[a] for a in run.models if a in ch.roles}
-        by_seed[rl_seed] = verdicts(ch.changes(run), run.data["training_logs"], roles, ch.k_max)
-    rows = {}
-    for rl_seed, claims in by_seed.items():
-        for c in claims:
-            rows.setdefault(c.text, {"claim (paper)": c.text})[f"RL seed {rl_seed}"] = c.verdict
-    out = pd.DataFrame(list(rows.values()))
-    cols = [c for c in out.columns if c.startswith("RL seed")]
-    out["verdict"] = out[cols].apply(lambda r: over_seeds([v for v in r if isinstance(v, str)]), axis=1)
-    return out
+    the combined verdict (SEED_RULES; else the weakest: a claim holds over seeds only as far as it holds in each)."""
+    seeds = by_seed(ch)
+    rows = []
+    for cid, c in seeds[0].items():
+        verdict_of = {n: claims[cid].verdict for n, claims in seeds.items() if cid in claims}
+        rows.append({"claim (paper)": c.text, **{f"RL seed {n}": v for n, v in verdict_of.items()},
+                     "verdict": SEED_RULES.get(cid, over_seeds)(list(verdict_of.values()))})
+    return pd.DataFrame(rows)
 
 
 def claims(ch: S3) -> list[Claim]:
-    """The chapter's claims: seed 0's, each verdict combined with the reruns' where they decide it."""
-    combined = claims_by_seed(ch).set_index("claim (paper)")
+    """The chapter's claims: seed 0's, each verdict combined over the RL seeds that decide it, with every seed's
+    number beside it."""
+    seeds = by_seed(ch)
     out = []
-    seed_cols = [col for col in combined.columns if col.startswith("RL seed")]
-    for c in verdicts(ch.dt, ch.runs.data["training_logs"], ch.roles, ch.k_max):
-        seeds = [col for col in seed_cols if isinstance(combined.at[c.text, col], str)]
-        if len(seeds) > 1:
-            by_seed = "verdicts by RL seed: " + ", ".join(f"{s[8:]}: {combined.at[c.text, s]}" for s in seeds)
-            c = Claim(c.chapter, c.text, c.paper, f"{c.ours} (RL seed 0; {by_seed})", combined.at[c.text, "verdict"],
-                      c.rule + "; over RL seeds, the weakest verdict",
-                      f"{c.headline or c.ours} (RL seed 0; {by_seed})")
+    for cid, c in seeds[0].items():
+        decided = {n: claims[cid] for n, claims in seeds.items() if cid in claims}
+        if len(decided) > 1:
+            rule = SEED_RULES.get(cid, over_seeds)
+            each = "; ".join(f"RL seed {n}: {s.headline or s.ours} ({s.verdict})" for n, s in decided.items())
+            how = "every seed / some seeds" if rule is some_seeds else "the weakest verdict"
+            c = Claim(c.chapter, c.text, c.paper, f"{c.ours} (RL seed 0); {each}",
+                      rule([s.verdict for s in decided.values()]), f"{c.rule}; over RL seeds, {how}", each, c.k)
         out.append(c)
     return out
 
 
-# -- prose computed from the results -------------------------------------------------------------------------
+def numbers(ch: S3) -> dict:
+    """Every number the chapter's prose quotes, for glue."""
+    c = counts(claims(ch))
+    return {"n_claims": sum(c.values()), "n_reproduced": c[REPRODUCED], "n_partly": c[PARTLY],
+            "n_not": c[NOT_REPRODUCED], "n_not_testable": c[NOT_TESTABLE], "k_max": ch.k_max}
+
+
+# == figures and tables ==============================================================================================
 
 def base_before_rl(ch: S3) -> str:
     """One sentence: the base's verified pass@k per band with intervals, what RL has to work with."""
@@ -372,8 +436,6 @@ def deviations(ch: S3) -> str:
     return "\n".join(notes)
 
 
-# -- figures ------------------------------------------------------------------------------------------------
-
 # One look per role, so that arms whose curves coincide stay distinguishable (issue 13: a curve hid another).
 ROLE_STYLE = {"in-dist": "-", "mixed": "-", "edge": "-", "hard": "-", "edge-filter": "-.",
               "edge, 3x steps": ":", "edge, process-aware reward": "--"}
@@ -473,13 +535,62 @@ def fig_dynamics(ch: S3):
     return fig
 
 
-def numbers(ch: S3) -> dict:
-    """Every number the chapter's prose quotes, for glue."""
-    from .claims import counts
+def fig_arm(ch: S3, arm: str, bands=BANDS):
+    """Fig 3 for one RL run: the base (dashed) and that run, one panel per eval band; a fixed size, so that the
+    figures of all runs line up in the picker. The run keeps its colour of Fig 3 (its place among the arms)."""
+    import matplotlib.pyplot as plt
 
-    c = counts(claims(ch))
-    return {"n_claims": sum(c.values()), "n_reproduced": c[REPRODUCED], "n_partly": c[PARTLY],
-            "n_not": c[NOT_REPRODUCED], "k_max": ch.k_max}
+    from ..plots import PALETTE
+
+    fig, axes = plt.subplots(1, len(bands), figsize=(3.1 * len(bands), 2.9), sharey=True, squeeze=False,
+                             layout="constrained")
+    colour = PALETTE[ch.arms.index(arm) % len(PALETTE)] if arm in ch.arms else PALETTE[0]
+    for ax in axes[0]:
+        ax.set_prop_cycle(color=[colour])
+    labels = {arm: f"{arm} ({ch.roles.get(arm, '')})", "base": "base (dashed)"}
+    plot_fig3(axes[0], ch.table, ["base", arm], bands, labels, ch.roles)
+    for ax in axes[0][1:]:
+        ax.set_ylabel("")
+    handles, names = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="outside lower center", ncol=2, fontsize=9)
+    return fig
+
+
+def samples_of(samples: Result, label: str) -> Result:
+    """One arm's samples as a result the outputs module's tables and examples read."""
+    return Result(f"{samples.name}:{label}", samples.manifest, {"samples": samples.data["arms"][label]})
+
+
+def kinds_table(base_samples: Result, samples: Result, band: str = "edge") -> pd.DataFrame:
+    """On one band: the base's and each sampled arm's share of gold steps per kind and of samples that verify,
+    that have the right answer, and that have it without verifying."""
+    t = outputs.kinds_by_band({"base": base_samples.data["samples"], **samples.data["arms"]})
+    return t[t.band == band].drop(columns="band").set_index("model")
+
+
+def samples_text(samples: Result) -> str:
+    """Which arms the sample covers, and which checkpoints were gone when it was taken."""
+    cfg = samples.manifest.get("config", {})
+    text = (f"{cfg.get('samples', '?')} samples on each of the first {cfg.get('problems_per_op', '?')} eval problems "
+            f"per op, the same problems and sampling seeds as the base model's sample (ladder chapter).")
+    return " ".join(filter(None, (text, outputs.coverage_note(samples))))
+
+
+def example_arm(samples: Result) -> str | None:
+    """The arm whose outputs the chapter shows: the edge filter if it was sampled, else the first sampled arm."""
+    arms = list(samples.data["arms"])
+    return next((a for a in arms if a.startswith("rl-edge-filter")), arms[0] if arms else None)
+
+
+# == controls ========================================================================================================
+
+def picker(ch: S3):
+    """The static book's control: pick one RL run (one per committed arm: the op ranges, and any follow-ups) to see
+    Fig 3 for it beside the base. Works in the built HTML without a kernel; it chooses among committed runs."""
+    from ..widgets import static_picker
+
+    figures = {f"{a} ({ch.roles.get(a, '')})": fig_arm(ch, a) for a in ch.arms}
+    return static_picker(figures, "RL run (Fig 3: that run and the base, dashed)")
 
 
 def widget(ch: S3):
@@ -536,102 +647,3 @@ def new_point_panel(ch: S3):
     ops = widgets.IntRangeSlider(value=sc.edge, min=sc.in_dist[0], max=sc.hard[1], description="RL on ops")
     return run_panel("GRPO on another op range, now", ops, "GRPO from the committed base, then the evaluation "
                      "(minutes)", run)
-
-
-# -- the static picker (issue 13 item 4) ----------------------------------------------------------------------
-
-def fig_arm(ch: S3, arm: str, bands=BANDS):
-    """Fig 3 for one RL run: the base (dashed) and that run, one panel per eval band; a fixed size, so that the
-    figures of all runs line up in the picker. The run keeps its colour of Fig 3 (its place among the arms)."""
-    import matplotlib.pyplot as plt
-
-    from ..plots import PALETTE
-
-    fig, axes = plt.subplots(1, len(bands), figsize=(3.1 * len(bands), 2.9), sharey=True, squeeze=False,
-                             layout="constrained")
-    colour = PALETTE[ch.arms.index(arm) % len(PALETTE)] if arm in ch.arms else PALETTE[0]
-    for ax in axes[0]:
-        ax.set_prop_cycle(color=[colour])
-    labels = {arm: f"{arm} ({ch.roles.get(arm, '')})", "base": "base (dashed)"}
-    plot_fig3(axes[0], ch.table, ["base", arm], bands, labels, ch.roles)
-    for ax in axes[0][1:]:
-        ax.set_ylabel("")
-    handles, names = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, names, loc="outside lower center", ncol=2, fontsize=9)
-    return fig
-
-
-def picker(ch: S3):
-    """The static book's control: pick one RL run (one per committed arm: the op ranges, and any follow-ups) to see
-    Fig 3 for it beside the base. Works in the built HTML without a kernel; it chooses among committed runs."""
-    from ..widgets import static_picker
-
-    figures = {f"{a} ({ch.roles.get(a, '')})": fig_arm(ch, a) for a in ch.arms}
-    return static_picker(figures, "RL run (Fig 3: that run and the base, dashed)")
-
-
-# -- what RL changed in the model's own outputs (issue 13 item 5) --------------------------------------------
-
-SAMPLES_RESULT = "S3-samples-{scale}"  # the arms' own outputs, sampled as the ladder's base sample (outputs.py)
-
-
-def samples_result(ch: S3, fresh: bool = False) -> Result:
-    """The committed samples of the RL arms' own outputs with the verifier's report, on the same problems and
-    sampling seeds as the base's (outputs.samples_result), or (fresh, or none committed) sampled now from the arms'
-    checkpoints that this machine still has (the others are listed as missing in the result)."""
-    name = SAMPLES_RESULT.format(scale=ch.recipe.scale.name)
-    return load_or_compute(name, fresh, lambda: _compute_samples(ch, name))
-
-
-def _arm_checkpoints(ch: S3) -> dict[str, str]:
-    """{label: checkpoint (portable path)} of every arm and rerun arm: "arm" for seed 0, "arm (RL seed N)"."""
-    out = {a: ch.runs.data["arm_work"][a]["parent"] for a in ch.arms if a in ch.runs.data.get("arm_work", {})}
-    for rl_seed, run in ch.reruns.items():
-        out |= {f"{a} (RL seed {rl_seed})": w["parent"] for a, w in run.data.get("arm_work", {}).items()}
-    return out
-
-
-def _compute_samples(ch: S3, name: str) -> None:
-    import time
-
-    from ..provenance import make_manifest, save_result
-    from .outputs import sample_checkpoint, sample_models, samples_config
-
-    ladder_recipe = get_recipe(ladder.RECIPE, ch.recipe.scale.name)  # the same problems as the base's sample
-    t0 = time.perf_counter()
-    config = samples_config(ladder_recipe, 0)
-    data = sample_models(name, _arm_checkpoints(ch), config, lambda final: sample_checkpoint(final, ladder_recipe, 0),
-                         models_key="arms")
-    manifest = make_manifest("S3-samples", config, parents=tuple(data.pop("parents")),
-                             wall_time_s=time.perf_counter() - t0, recipe=RECIPE, scale=ch.recipe.scale.name)
-    save_result(name, data, manifest)
-
-
-def samples_of(samples: Result, label: str) -> Result:
-    """One arm's samples as a result the outputs module's tables and examples read."""
-    return Result(f"{samples.name}:{label}", samples.manifest, {"samples": samples.data["arms"][label]})
-
-
-def kinds_table(base_samples: Result, samples: Result, band: str = "edge") -> pd.DataFrame:
-    """On one band: the base's and each sampled arm's share of gold steps per kind and of samples that verify,
-    that have the right answer, and that have it without verifying."""
-    from .outputs import kinds_by_band
-
-    t = kinds_by_band({"base": base_samples.data["samples"], **samples.data["arms"]})
-    return t[t.band == band].drop(columns="band").set_index("model")
-
-
-def samples_text(samples: Result) -> str:
-    """Which arms the sample covers, and which checkpoints were gone when it was taken."""
-    cfg = samples.manifest.get("config", {})
-    text = (f"{cfg.get('samples', '?')} samples on each of the first {cfg.get('problems_per_op', '?')} eval problems "
-            f"per op, the same problems and sampling seeds as the base model's sample (ladder chapter).")
-    from .outputs import coverage_note
-
-    return " ".join(filter(None, (text, coverage_note(samples))))
-
-
-def example_arm(samples: Result) -> str | None:
-    """The arm whose outputs the chapter shows: the edge filter if it was sampled, else the first sampled arm."""
-    arms = list(samples.data["arms"])
-    return next((a for a in arms if a.startswith("rl-edge-filter")), arms[0] if arms else None)

@@ -11,19 +11,62 @@ import time
 import numpy as np
 import pandas as pd
 
+from .. import results
 from ..generator import TEMPLATES, GeneratorConfig, Mixture, Problem, generate_problem, make_dataset
 from ..generator.dag import TOTAL
 from ..provenance import make_manifest, save_result
-from ..results import Result, load, load_or_compute
+from ..results import Result
 from ..verify import reward, verify
+from .claims import Claim
+
+
+# == data ============================================================================================================
 
 RESULT_NAME = "testbed-{scale}"  # one committed result per scale; smoke results are not committed
+
 # Problems per op value for the length statistics, by scale.
 STATS_PER_OP = {"smoke": 10, "laptop": 200, "gpu": 500, "paper": 1000}
 STATS_OPS = tuple(range(2, 31))
+
 # Draws of the pre-training split per op for the shape census (issue 11 measured op 2-6 in 3,000 draws each).
 SHAPE_DRAWS = {"smoke": 200, "laptop": 3000, "gpu": 3000, "paper": 3000}
 SHAPE_OPS = tuple(range(2, 13))
+
+
+def result_name(scale: str, seed: int = 0) -> str:
+    """One committed result per (scale, seed)."""
+    return RESULT_NAME.format(scale=scale) + (f"-seed{seed}" if seed else "")
+
+
+def load(scale: str = "laptop", seed: int = 0, fresh: bool = False) -> Result:
+    """The chapter's data: the committed statistics of (scale, seed), or (fresh) computed now (seconds to a few
+    minutes; nothing trains). Without fresh a missing result raises FileNotFoundError."""
+    if fresh:
+        return run(scale, seed)
+    try:
+        return results.load(result_name(scale, seed))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no committed result {result_name(scale, seed)!r}; run the testbed notebook with "
+                                f"fresh=True to compute it") from None
+
+
+def run(scale: str = "laptop", seed: int = 0) -> Result:
+    """Compute the chapter's statistics and save them as a result with a manifest."""
+    from ..experiments.scales import get_scale
+
+    if scale not in STATS_PER_OP:
+        raise ValueError(f"unknown scale {scale!r}; allowed: {', '.join(STATS_PER_OP)}")
+    t0 = time.perf_counter()
+    stats = length_stats(n_per_op=STATS_PER_OP[scale], seed=seed)
+    shape_config = get_scale(scale).generator  # the format the scale's models train on
+    shapes = shape_census(n_per_op=SHAPE_DRAWS[scale], seed=seed, config=shape_config)
+    wall = time.perf_counter() - t0
+    manifest = make_manifest("testbed-stats", {"ops": STATS_OPS, "n_per_op": STATS_PER_OP[scale], "seed": seed,
+                                               "shape_ops": SHAPE_OPS, "shape_draws": SHAPE_DRAWS[scale],
+                                               "shape_generator": shape_config},
+                             wall_time_s=wall, recipe="testbed", scale=scale)
+    save_result(result_name(scale, seed), {"length_stats": stats, "shape_census": shapes}, manifest)
+    return results.load(result_name(scale, seed))
 
 
 def _token_counter():
@@ -80,84 +123,8 @@ def shape_census(ops=SHAPE_OPS, n_per_op: int = 3000, seed: int = 0, template: s
     return rows
 
 
-def result_name(scale: str, seed: int = 0) -> str:
-    """One committed result per (scale, seed)."""
-    return RESULT_NAME.format(scale=scale) + (f"-seed{seed}" if seed else "")
-
-
-def run(scale: str = "laptop", seed: int = 0) -> Result:
-    """Compute the chapter's statistics and save them as a result with a manifest."""
-    from ..experiments.scales import get_scale
-
-    if scale not in STATS_PER_OP:
-        raise ValueError(f"unknown scale {scale!r}; allowed: {', '.join(STATS_PER_OP)}")
-    t0 = time.perf_counter()
-    stats = length_stats(n_per_op=STATS_PER_OP[scale], seed=seed)
-    shape_config = get_scale(scale).generator  # the format the scale's models train on
-    shapes = shape_census(n_per_op=SHAPE_DRAWS[scale], seed=seed, config=shape_config)
-    wall = time.perf_counter() - t0
-    manifest = make_manifest("testbed-stats", {"ops": STATS_OPS, "n_per_op": STATS_PER_OP[scale], "seed": seed,
-                                               "shape_ops": SHAPE_OPS, "shape_draws": SHAPE_DRAWS[scale],
-                                               "shape_generator": shape_config},
-                             wall_time_s=wall, recipe="testbed", scale=scale)
-    save_result(result_name(scale, seed), {"length_stats": stats, "shape_census": shapes}, manifest)
-    return load(result_name(scale, seed))
-
-
-def load_or_run(scale: str = "laptop", seed: int = 0, fresh: bool = False) -> Result:
-    """The committed result of (scale, seed) unless `fresh` (or none is committed: the statistics take seconds to
-    a few minutes, so any scale computes them)."""
-    return load_or_compute(result_name(scale, seed), fresh, lambda: run(scale, seed))
-
-
-def fig_lengths(result: Result):
-    """Problem length and graph size per op."""
-    import matplotlib.pyplot as plt
-
-    stats = pd.DataFrame(result.data["length_stats"])
-    has_tokens = "tokens_mean" in stats
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
-    y, label = ("tokens_mean", "tokens per problem") if has_tokens else ("chars_mean", "characters per problem")
-    sd = "tokens_std" if has_tokens else "chars_std"
-    axes[0].errorbar(stats.op, stats[y], yerr=stats[sd], marker="o", ms=3, capsize=2)
-    axes[0].set(xlabel="op", ylabel=label, title="problem length (mean ± sd)")
-    axes[1].plot(stats.op, stats.nodes_mean, marker="o", ms=3, label="quantities in the graph")
-    axes[1].plot(stats.op, stats.implicit_edge_share * stats.op, marker="s", ms=3, label="implicit edges")
-    axes[1].set(xlabel="op", ylabel="count", title="graph size")
-    axes[1].legend()
-    return fig
-
-
-def fig_shapes(result: Result):
-    """Distinct graph shapes per op, and the share of draws the commonest and the held-out shapes take."""
-    import matplotlib.pyplot as plt
-
-    shapes = pd.DataFrame(result.data["shape_census"])
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
-    axes[0].semilogy(shapes.op, shapes.shapes, marker="o", ms=3, label="distinct shapes")
-    axes[0].semilogy(shapes.op, shapes.held_out_shapes.clip(lower=0.5), marker="s", ms=3, ls="--",
-                     label="held out for the unseen-shape test")
-    axes[0].set(xlabel="op", ylabel=f"shapes in {int(shapes.draws[0]):,} draws", title="distinct graph shapes")
-    axes[0].legend()
-    axes[1].plot(shapes.op, shapes.top10_share, marker="o", ms=3, label="10 commonest shapes")
-    axes[1].plot(shapes.op, shapes.held_out_draw_share, marker="s", ms=3, ls="--", label="held-out shapes")
-    axes[1].set(xlabel="op", ylabel="share of draws", ylim=(0, 1.05), title="how often the shapes come up")
-    axes[1].legend()
-    return fig
-
-
-def numbers(result: Result) -> dict:
-    """Every number the chapter's prose quotes, for glue."""
-    stats = pd.DataFrame(result.data["length_stats"]).set_index("op")
-    has_tokens = "tokens_mean" in stats
-    y = "tokens_mean" if has_tokens else "chars_mean"
-    shapes = pd.DataFrame(result.data["shape_census"]).set_index("op")
-    return {"len_op2": int(round(stats.loc[2, y])), "len_op10": int(round(stats.loc[10, y])),
-            "len_op20": int(round(stats.loc[20, y])), "len_unit": "tokens" if has_tokens else "characters",
-            "chars_per_token": float(stats["chars_per_token"].mean()) if has_tokens else float("nan"),
-            "structures_op10": int(stats.loc[10, "distinct_structures"]), "n_per_op": int(stats.loc[10, "n"]),
-            **{f"shapes_op{k}": int(shapes.loc[k, "shapes"]) for k in (6, 7, 10)},
-            "top10_op6": f"{shapes.loc[6, 'top10_share']:.0%}", "shape_draws": f"{int(shapes.draws.iloc[0]):,}"}
+def same_graph_all_templates(op: int, seed: int) -> dict[str, Problem]:
+    return {name: generate_problem(op, name, seed) for name in TEMPLATES}
 
 
 def benchmark_table() -> tuple[pd.DataFrame, str] | None:
@@ -175,6 +142,70 @@ def benchmark_table() -> tuple[pd.DataFrame, str] | None:
     return table, f"Measured by `benchmarks/bench_testbed.py` on {bench['device']}, one core, commit {bench['commit']}."
 
 
+# == rules ===========================================================================================================
+
+# None: the testbed tests no claim of the paper; the verifier's own rules are in reasonlab.verify.
+
+
+# == verdicts ========================================================================================================
+
+def claims(ch: Result) -> list[Claim]:
+    """The testbed describes the problems and the verifier; it tests no claim of the paper (the later chapters do)."""
+    return []
+
+
+def numbers(ch: Result) -> dict:
+    """Every number the chapter's prose quotes, for glue."""
+    stats = pd.DataFrame(ch.data["length_stats"]).set_index("op")
+    has_tokens = "tokens_mean" in stats
+    y = "tokens_mean" if has_tokens else "chars_mean"
+    shapes = pd.DataFrame(ch.data["shape_census"]).set_index("op")
+    return {"len_op2": int(round(stats.loc[2, y])), "len_op10": int(round(stats.loc[10, y])),
+            "len_op20": int(round(stats.loc[20, y])), "len_unit": "tokens" if has_tokens else "characters",
+            "chars_per_token": float(stats["chars_per_token"].mean()) if has_tokens else float("nan"),
+            "structures_op10": int(stats.loc[10, "distinct_structures"]), "n_per_op": int(stats.loc[10, "n"]),
+            **{f"shapes_op{k}": int(shapes.loc[k, "shapes"]) for k in (6, 7, 10)},
+            "top10_op6": f"{shapes.loc[6, 'top10_share']:.0%}", "shape_draws": f"{int(shapes.draws.iloc[0]):,}"}
+
+
+# == figures and tables ==============================================================================================
+
+def fig_lengths(ch: Result):
+    """Problem length and graph size per op."""
+    import matplotlib.pyplot as plt
+
+    stats = pd.DataFrame(ch.data["length_stats"])
+    has_tokens = "tokens_mean" in stats
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    y, label = ("tokens_mean", "tokens per problem") if has_tokens else ("chars_mean", "characters per problem")
+    sd = "tokens_std" if has_tokens else "chars_std"
+    axes[0].errorbar(stats.op, stats[y], yerr=stats[sd], marker="o", ms=3, capsize=2)
+    axes[0].set(xlabel="op", ylabel=label, title="problem length (mean ± sd)")
+    axes[1].plot(stats.op, stats.nodes_mean, marker="o", ms=3, label="quantities in the graph")
+    axes[1].plot(stats.op, stats.implicit_edge_share * stats.op, marker="s", ms=3, label="implicit edges")
+    axes[1].set(xlabel="op", ylabel="count", title="graph size")
+    axes[1].legend()
+    return fig
+
+
+def fig_shapes(ch: Result):
+    """Distinct graph shapes per op, and the share of draws the commonest and the held-out shapes take."""
+    import matplotlib.pyplot as plt
+
+    shapes = pd.DataFrame(ch.data["shape_census"])
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
+    axes[0].semilogy(shapes.op, shapes.shapes, marker="o", ms=3, label="distinct shapes")
+    axes[0].semilogy(shapes.op, shapes.held_out_shapes.clip(lower=0.5), marker="s", ms=3, ls="--",
+                     label="held out for the unseen-shape test")
+    axes[0].set(xlabel="op", ylabel=f"shapes in {int(shapes.draws[0]):,} draws", title="distinct graph shapes")
+    axes[0].legend()
+    axes[1].plot(shapes.op, shapes.top10_share, marker="o", ms=3, label="10 commonest shapes")
+    axes[1].plot(shapes.op, shapes.held_out_draw_share, marker="s", ms=3, ls="--", label="held-out shapes")
+    axes[1].set(xlabel="op", ylabel="share of draws", ylim=(0, 1.05), title="how often the shapes come up")
+    axes[1].legend()
+    return fig
+
+
 def fig_small_multiples(template: str, seed: int, ops=(2, 5, 10, 20)):
     import matplotlib.pyplot as plt
 
@@ -184,30 +215,40 @@ def fig_small_multiples(template: str, seed: int, ops=(2, 5, 10, 20)):
     return fig
 
 
-def widget(op: int, seed: int, template: str):
-    """Live kernel only: draw a new problem and its graph from the generator (op, seed, template, format)."""
-    import ipywidgets as widgets
-    import matplotlib.pyplot as plt
+def draw_graph(ax, problem: Problem, title: str | None = None) -> None:
+    """The gold DAG in layers (longest path from a leaf); implicit total edges dashed."""
+    import networkx as nx
 
-    controls = {"op": widgets.IntSlider(value=op, min=2, max=30, description="op"),
-                "seed": widgets.IntText(value=seed, description="seed"),
-                "template": widgets.Dropdown(options=list(TEMPLATES), value=template, description="template"),
-                "ordered": widgets.Checkbox(value=False, description="ordered letters, no copies")}
+    g = problem.graph
+    depth = {}
+    for name in nx.topological_sort(g):
+        preds = list(g.predecessors(name))
+        depth[name] = 1 + max((depth[p] for p in preds), default=-1)
+    for name, d in depth.items():
+        g.nodes[name]["layer"] = d
+    # Layers top to bottom: leaves first, the query last.
+    pos = nx.multipartite_layout(g, subset_key="layer", align="horizontal")
+    pos = {k: (x, -depth[k]) for k, (x, _y) in pos.items()}
+    explicit = [(u, v) for u, v, d in g.edges(data=True) if not d["implicit"]]
+    implicit = [(u, v) for u, v, d in g.edges(data=True) if d["implicit"]]
+    colors = ["#D55E00" if n == problem.query.name else "#56B4E9" if g.nodes[n]["kind"] == TOTAL else "#E6E6E6"
+              for n in g.nodes]
+    nx.draw_networkx_nodes(g, pos, ax=ax, node_color=colors, node_size=520, edgecolors="#333333")
+    labels = {n: f"{g.nodes[n]['var']}={g.nodes[n]['value']}" for n in g.nodes}
+    nx.draw_networkx_labels(g, pos, labels=labels, ax=ax, font_size=7)
+    nx.draw_networkx_edges(g, pos, edgelist=explicit, ax=ax, arrows=True, arrowsize=10, node_size=520)
+    nx.draw_networkx_edges(g, pos, edgelist=implicit, ax=ax, arrows=True, arrowsize=10, style="dashed",
+                           edge_color="#0072B2", node_size=520)
+    ax.set_title(title or f"op = {problem.op}: {len(g)} quantities")
+    from matplotlib.lines import Line2D
 
-    def draw(op, seed, template, ordered):
-        cfg = GeneratorConfig(variable_names="ordered", copy_steps=False) if ordered else GeneratorConfig()
-        prob = generate_problem(op, template, seed, cfg)
-        fig, ax = plt.subplots(figsize=(6, 3.8))
-        draw_graph(ax, prob)
-        plt.show()
-        print(prob.question, "\n\n" + prob.solution)
+    key = [Line2D([], [], marker="o", ls="", color=c, markeredgecolor="#333333", label=t)
+           for c, t in (("#D55E00", "query"), ("#56B4E9", "implicit total"), ("#E6E6E6", "quantity"))]
+    key += [Line2D([], [], color="black", label="stated edge"), Line2D([], [], color="#0072B2", ls="--",
+                                                                       label="implicit edge")]
+    ax.legend(handles=key, loc="lower left", fontsize=7, frameon=False)
+    ax.axis("off")
 
-    c = controls
-    return widgets.VBox([widgets.HBox([c["op"], c["seed"]]), widgets.HBox([c["template"], c["ordered"]]),
-                         widgets.interactive_output(draw, controls)])
-
-
-# -- verifier demonstrations ---------------------------------------------------------------------
 
 def _steps(problem: Problem) -> list[str]:
     return ["Define " + s.strip() for s in problem.solution.split("Define ")[1:]]
@@ -260,40 +301,26 @@ def verifier_table(problem: Problem) -> list[dict]:
     return rows
 
 
-def same_graph_all_templates(op: int, seed: int) -> dict[str, Problem]:
-    return {name: generate_problem(op, name, seed) for name in TEMPLATES}
+# == controls ========================================================================================================
 
+def widget(op: int, seed: int, template: str):
+    """Live kernel only: draw a new problem and its graph from the generator (op, seed, template, format)."""
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
 
-def draw_graph(ax, problem: Problem, title: str | None = None) -> None:
-    """The gold DAG in layers (longest path from a leaf); implicit total edges dashed."""
-    import networkx as nx
+    controls = {"op": widgets.IntSlider(value=op, min=2, max=30, description="op"),
+                "seed": widgets.IntText(value=seed, description="seed"),
+                "template": widgets.Dropdown(options=list(TEMPLATES), value=template, description="template"),
+                "ordered": widgets.Checkbox(value=False, description="ordered letters, no copies")}
 
-    g = problem.graph
-    depth = {}
-    for name in nx.topological_sort(g):
-        preds = list(g.predecessors(name))
-        depth[name] = 1 + max((depth[p] for p in preds), default=-1)
-    for name, d in depth.items():
-        g.nodes[name]["layer"] = d
-    # Layers top to bottom: leaves first, the query last.
-    pos = nx.multipartite_layout(g, subset_key="layer", align="horizontal")
-    pos = {k: (x, -depth[k]) for k, (x, _y) in pos.items()}
-    explicit = [(u, v) for u, v, d in g.edges(data=True) if not d["implicit"]]
-    implicit = [(u, v) for u, v, d in g.edges(data=True) if d["implicit"]]
-    colors = ["#D55E00" if n == problem.query.name else "#56B4E9" if g.nodes[n]["kind"] == TOTAL else "#E6E6E6"
-              for n in g.nodes]
-    nx.draw_networkx_nodes(g, pos, ax=ax, node_color=colors, node_size=520, edgecolors="#333333")
-    labels = {n: f"{g.nodes[n]['var']}={g.nodes[n]['value']}" for n in g.nodes}
-    nx.draw_networkx_labels(g, pos, labels=labels, ax=ax, font_size=7)
-    nx.draw_networkx_edges(g, pos, edgelist=explicit, ax=ax, arrows=True, arrowsize=10, node_size=520)
-    nx.draw_networkx_edges(g, pos, edgelist=implicit, ax=ax, arrows=True, arrowsize=10, style="dashed",
-                           edge_color="#0072B2", node_size=520)
-    ax.set_title(title or f"op = {problem.op}: {len(g)} quantities")
-    from matplotlib.lines import Line2D
+    def draw(op, seed, template, ordered):
+        cfg = GeneratorConfig(variable_names="ordered", copy_steps=False) if ordered else GeneratorConfig()
+        prob = generate_problem(op, template, seed, cfg)
+        fig, ax = plt.subplots(figsize=(6, 3.8))
+        draw_graph(ax, prob)
+        plt.show()
+        print(prob.question, "\n\n" + prob.solution)
 
-    key = [Line2D([], [], marker="o", ls="", color=c, markeredgecolor="#333333", label=t)
-           for c, t in (("#D55E00", "query"), ("#56B4E9", "implicit total"), ("#E6E6E6", "quantity"))]
-    key += [Line2D([], [], color="black", label="stated edge"), Line2D([], [], color="#0072B2", ls="--",
-                                                                       label="implicit edge")]
-    ax.legend(handles=key, loc="lower left", fontsize=7, frameon=False)
-    ax.axis("off")
+    c = controls
+    return widgets.VBox([widgets.HBox([c["op"], c["seed"]]), widgets.HBox([c["template"], c["ordered"]]),
+                         widgets.interactive_output(draw, controls)])

@@ -5,30 +5,65 @@ collects the numbers its prose quotes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..provenance import load_result, save_result, to_jsonable
-from ..sim.markov import GRID_BETA, GRID_EPS, GRID_K, GRID_M, RESULT_NAME, SimConfig, run_chapter  # noqa: F401
+from ..sim.markov import (GRID_BETA, GRID_EPS, GRID_K, GRID_M, RESULT_NAME, SimConfig, chapter_config,  # noqa: F401
+                          run_chapter)
 from .claims import REPRODUCED, Claim, all_or_some
 
+
+# == data ============================================================================================================
+
 CHAPTER = "theory_markov"
-SMALL_MARGIN = 0.01  # a pass@k_max drop below this is reported as "by a small margin" beside the verdict
 
 
-def load(cfg: SimConfig, fresh: bool) -> dict:
-    """The chapter's result for `cfg`: the committed one when its config is `cfg`; otherwise (other knobs, or
-    fresh) computed now in seconds. Only a fresh non-smoke run replaces the committed result, so CI's smoke run
-    cannot overwrite it and a reader's knob changes do not either."""
+@dataclass
+class Markov:
+    """The chapter's data: the exact simulation's result for one config (its knobs), with its manifest."""
+
+    config: SimConfig
+    data: dict
+    manifest: dict
+
+
+def load(scale: str = "laptop", seed: int = 0, fresh: bool = False, **knobs) -> Markov:
+    """The chapter's result at `scale` with the knobs of `sim.markov.chapter_config` (eps_w, beta, m, steps,
+    shared_edge): the committed one when its config is this one; otherwise (other knobs, or fresh) computed now, in
+    seconds (an exact simulation, nothing trains). Only a fresh non-smoke run replaces the committed result, so CI's
+    smoke run cannot overwrite it and a reader's knob changes do not either. The paper scale has no sampled checks of
+    its own: it reads the gpu scale's."""
+    cfg = chapter_config("gpu" if scale == "paper" else scale, seed, **knobs)
     if not fresh:
         committed = load_result(RESULT_NAME)
         if committed["manifest"]["config"] == to_jsonable(cfg):
-            return committed
+            return Markov(cfg, committed["data"], committed["manifest"])
         result = run_chapter(cfg)
         result["manifest"]["computed_now"] = "the notebook's knobs differ from the committed result's"
-        return result
+        return Markov(cfg, result["data"], result["manifest"])
     result = run_chapter(cfg)
     if cfg.scale != "smoke":
         save_result(RESULT_NAME, result["data"], result["manifest"])
-    return result
+    return Markov(cfg, result["data"], result["manifest"])
 
+
+# == rules ===========================================================================================================
+
+SMALL_MARGIN = 0.01  # a pass@k_max drop below this is reported as "by a small margin" beside the verdict
+
+CLAIM_TEXT = {
+    "rlvr_cross": "Plain RLVR raises pass@1 and lowers pass@k_max (the curves cross)",
+    "forgetting": "RLVR on task 1 makes task 2 forget its easy path (through the shared edge)",
+    "control": "Control: without the shared edge task 2 does not forget",
+    "preserve_rejection": "Rejection of easy instances keeps rare paths alive (more pass@k_max and rare-chain mass "
+                          "than RLVR)",
+    "preserve_kl": "KL regularisation keeps rare paths alive",
+    "rerank_orm": "ORM best-of-N concentrates on the common path (more easy mass, less pass@k_max than the base)",
+    "rerank_prm": "PRM greedy-by-value concentrates on the common path",
+}
+
+
+# == verdicts ========================================================================================================
 
 def verdicts(data: dict) -> dict:
     """Each claim's verdict and the numbers it rests on."""
@@ -53,11 +88,31 @@ def verdicts(data: dict) -> dict:
     return {"verdict": v, "pass1": p1, "passK": pK, "task2_pass1": t2_1, "task2_passK": t2_K, "hard_mass": hard}
 
 
-def chapter_numbers(data: dict, config: dict | None = None) -> dict:
-    """Flat name -> value map of every number the chapter's prose quotes (glued into the text).
+def claims(ch: Markov) -> list[Claim]:
+    """The theory's claims with the simulation's verdicts (every part of a claim must hold for "reproduced")."""
+    data = ch.data
+    v = verdicts(data)
+    flat = {k: val for k, val in v["verdict"].items() if isinstance(val, str)}
+    flat |= {f"{k}_{name}": val for k, d in v["verdict"].items() if isinstance(d, dict) for name, val in d.items()}
+    k_max = data["main"]["k"][-1]
+    out = []
+    for key, text in CLAIM_TEXT.items():
+        ours = ""
+        if key == "rlvr_cross":
+            gap = v["passK"]["base"] - v["passK"]["rlvr"]
+            ours = (f"pass@1 {v['pass1']['base']:.3f} -> {v['pass1']['rlvr']:.3f}, pass@{k_max} "
+                    f"{v['passK']['base']:.3f} -> {v['passK']['rlvr']:.3f}"
+                    + (" (by a small margin)" if flat[key] == REPRODUCED and gap < SMALL_MARGIN else ""))
+        out.append(Claim(CHAPTER, text.replace("k_max", str(k_max)), "the theory paper's propositions (companion)",
+                         ours or "exact simulation, see the chapter's figures", flat[key],
+                         "reproduced when every part of the claim holds in the exact simulation; partly when some do"))
+    return out
 
-    `config` is the manifest's config (a dict): its knobs are quoted too.
-    """
+
+def numbers(ch: Markov) -> dict:
+    """Flat name -> value map of every number the chapter's prose quotes (glued into the text), the knobs of the
+    result's config among them."""
+    data, config = ch.data, ch.manifest["config"]
     m, v = data["main"]["methods"], verdicts(data)
     short = {"base": "base", "rlvr": "rlvr", "rejection": "rej", "kl": "kl", "kl_opt": "klopt", "orm": "orm",
              "prm": "prm", "rlvr_sampled": "mc"}
@@ -91,7 +146,7 @@ def chapter_numbers(data: dict, config: dict | None = None) -> dict:
             "rej_p1_mmin": m_sweep[0]["rejection"]["task1"][0], "rej_p1_mmax": m_sweep[-1]["rejection"]["task1"][0],
             "rej_hard_mmin": m_sweep[0]["rejection"]["hard_mass"],
             "rej_hard_mmax": m_sweep[-1]["rejection"]["hard_mass"]}
-    if config is not None:
+    if config:
         out |= {"cfg_eps_w": config["chain"]["eps_w"], "cfg_beta": config["post"]["beta"], "cfg_m": config["post"]["m"],
                 "cfg_steps": config["post"]["steps"], "cfg_orm_n": config["post"]["orm_n"],
                 "cfg_n_chains": config["pretrain"]["n_chains"],
@@ -99,33 +154,11 @@ def chapter_numbers(data: dict, config: dict | None = None) -> dict:
     return out
 
 
-CLAIM_TEXT = {
-    "rlvr_cross": "Plain RLVR raises pass@1 and lowers pass@k_max (the curves cross)",
-    "forgetting": "RLVR on task 1 makes task 2 forget its easy path (through the shared edge)",
-    "control": "Control: without the shared edge task 2 does not forget",
-    "preserve_rejection": "Rejection of easy instances keeps rare paths alive (more pass@k_max and rare-chain mass "
-                          "than RLVR)",
-    "preserve_kl": "KL regularisation keeps rare paths alive",
-    "rerank_orm": "ORM best-of-N concentrates on the common path (more easy mass, less pass@k_max than the base)",
-    "rerank_prm": "PRM greedy-by-value concentrates on the common path",
-}
+# == figures and tables ==============================================================================================
+
+# The simulation's figures live beside it, in reasonlab.sim.plots (plot_chain, plot_pass_at_k, ...).
 
 
-def claims(data: dict) -> list[Claim]:
-    """The theory's claims with the simulation's verdicts (every part of a claim must hold for "reproduced")."""
-    v = verdicts(data)
-    flat = {k: val for k, val in v["verdict"].items() if isinstance(val, str)}
-    flat |= {f"{k}_{name}": val for k, d in v["verdict"].items() if isinstance(d, dict) for name, val in d.items()}
-    k_max = data["main"]["k"][-1]
-    out = []
-    for key, text in CLAIM_TEXT.items():
-        ours = ""
-        if key == "rlvr_cross":
-            gap = v["passK"]["base"] - v["passK"]["rlvr"]
-            ours = (f"pass@1 {v['pass1']['base']:.3f} -> {v['pass1']['rlvr']:.3f}, pass@{k_max} "
-                    f"{v['passK']['base']:.3f} -> {v['passK']['rlvr']:.3f}"
-                    + (" (by a small margin)" if flat[key] == REPRODUCED and gap < SMALL_MARGIN else ""))
-        out.append(Claim(CHAPTER, text.replace("k_max", str(k_max)), "the theory paper's propositions (companion)",
-                         ours or "exact simulation, see the chapter's figures", flat[key],
-                         "reproduced when every part of the claim holds in the exact simulation; partly when some do"))
-    return out
+# == controls ========================================================================================================
+
+# reasonlab.sim.plots.widget_panel: sliders that rerun the exact simulation (live kernel only).
