@@ -60,6 +60,38 @@ def bootstrap_ci(per_problem, n_boot: int = 2000, level: float = 0.95, seed: int
     return x.mean(axis=0), np.quantile(means, tail, axis=0), np.quantile(means, 1 - tail, axis=0)
 
 
+def ratio_ci(numerators, denominators, n_boot: int = 2000, level: float = 0.95, seed: int = 0):
+    """sum(numerators) / sum(denominators) over problems, with a percentile bootstrap interval (resampling
+    problems); None when the denominators sum to 0 (e.g. the hacking share of a model with no right answer)."""
+    num, den = np.asarray(numerators, dtype=float), np.asarray(denominators, dtype=float)
+    if den.sum() == 0:
+        return None
+    idx = np.random.default_rng(seed).integers(0, len(num), size=(n_boot, len(num)))
+    dens = den[idx].sum(axis=1)
+    ratios = num[idx].sum(axis=1)[dens > 0] / dens[dens > 0]
+    tail = (1 - level) / 2
+    return num.sum() / den.sum(), float(np.quantile(ratios, tail)), float(np.quantile(ratios, 1 - tail))
+
+
+# ------------------------------------------------------------------------------------ RL controls
+
+
+def guess_pass_at_k(gold_answers, ks) -> np.ndarray:
+    """Per problem (rows) and k (columns): pass@k of a blind guesser who never reads the question and draws each
+    answer from the other problems' gold answers (the group's answer prior, leave-one-out, so a problem never
+    guesses from its own answer): 1 - (1 - q)^k, q the share of the other problems whose answer is this one's.
+
+    An outcome pass@k at or below this is what answers alone, without any procedure, already reach."""
+    answers = list(gold_answers)
+    if len(answers) < 2:
+        raise ValueError("the blind-guess baseline needs at least two problems (a leave-one-out answer prior)")
+    counts: dict = {}
+    for a in answers:
+        counts[a] = counts.get(a, 0) + 1
+    q = np.array([(counts[a] - 1) / (len(answers) - 1) for a in answers])
+    return 1.0 - (1.0 - q[:, None]) ** np.asarray(ks, dtype=float)[None, :]
+
+
 # -- the evaluation harness -----------------------------------------------------------------------
 
 SAMPLING_TEMPERATURE = 0.7  # paper.md section 3: evaluation sampling
@@ -181,7 +213,9 @@ def summarise(records: list[dict], spec: EvalSpec, model_label: str,
     """Tidy table: one row per (model, group, key, metric, k) with value and a bootstrap interval.
 
     metric is "pass@k" (strict, process-verified), "outcome_pass@k" (answer only; the gap to pass@k
-    is reward hacking made visible), "process_acc" or "nll"; group is "op" or "band".
+    is reward hacking made visible), "hacked_share" (of the right answers, the share reached through
+    wrong steps: 1 - verified / outcome, pooled over the group's samples), "process_acc" or "nll";
+    group is "op" or "band". The blind-guess baseline beside outcome pass@k is `guess_baseline`.
     """
     import pandas as pd
 
@@ -211,12 +245,36 @@ def summarise(records: list[dict], spec: EvalSpec, model_label: str,
             mean, lo, hi = bootstrap_ci(m, n_boot=spec.n_boot, seed=spec.seed)
             rows += [dict(model=model_label, group=group, key=key, metric=metric, k=k, value=float(mean[i]),
                           lo=float(lo[i]), hi=float(hi[i]), problems=len(recs)) for i, k in enumerate(ks)]
+        hacked = ratio_ci([r["outcome"] - r["verified"] for r in recs], [r["outcome"] for r in recs],
+                          n_boot=spec.n_boot, seed=spec.seed)
+        if hacked is not None:
+            rows.append(dict(model=model_label, group=group, key=key, metric="hacked_share", k=None,
+                             value=float(hacked[0]), lo=hacked[1], hi=hacked[2], problems=len(recs)))
         for metric in ("process_acc", "nll"):
             vals = [r[metric] for r in recs if r.get(metric) is not None]
             if vals:
                 mean, lo, hi = bootstrap_ci(vals, n_boot=spec.n_boot, seed=spec.seed)
                 rows.append(dict(model=model_label, group=group, key=key, metric=metric, k=None, value=float(mean),
                                  lo=float(lo), hi=float(hi), problems=len(vals)))
+    return pd.DataFrame(rows)
+
+
+def guess_baseline(problem_sets: dict, bands, ks, n_boot: int = 2000, seed: int = 0) -> "pd.DataFrame":  # noqa: F821
+    """The blind-guess baseline per band, as summarise's tidy rows (model "blind guess", metric "guess_pass@k"):
+    each band's problems (from `problem_sets`, {label: problems}, the unseen-shape sets left out) guess from that
+    band's own gold answers (guess_pass@k). Outcome pass@k never appears without it."""
+    import pandas as pd
+
+    problems = [p for label, probs in problem_sets.items()
+                if not (isinstance(label, tuple) and label[0] == UNSEEN) for p in probs]
+    rows = []
+    for name, lo, hi in bands:
+        answers = [int(p.answer) for p in problems if lo <= p.op <= hi]
+        if len(answers) < 2:
+            continue
+        mean, low, high = bootstrap_ci(guess_pass_at_k(answers, ks), n_boot=n_boot, seed=seed)
+        rows += [dict(model="blind guess", group="band", key=name, metric="guess_pass@k", k=k, value=float(mean[i]),
+                      lo=float(low[i]), hi=float(high[i]), problems=len(answers)) for i, k in enumerate(ks)]
     return pd.DataFrame(rows)
 
 

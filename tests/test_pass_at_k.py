@@ -58,3 +58,34 @@ def test_bootstrap_interval_contains_mean_and_shrinks():
     assert mean.shape == (2,)
     with pytest.raises(ValueError):
         bootstrap_ci([])
+
+
+# ------------------------------------------------------------------- RL controls: blind guess, hacking share
+
+
+def test_the_blind_guess_draws_from_the_other_problems_answers():
+    from reasonlab.evaluate import guess_pass_at_k
+
+    # answers 3, 3, 3, 7: a 3-problem guesses 3 from the other three answers (3, 3, 7) with q = 2/3; the 7-problem
+    # never (the others are all 3): its own answer does not count
+    m = guess_pass_at_k([3, 3, 3, 7], [1, 2])
+    assert m[:, 0] == pytest.approx([2 / 3, 2 / 3, 2 / 3, 0.0])
+    assert m[:, 1] == pytest.approx([1 - (1 / 3) ** 2] * 3 + [0.0])
+    assert guess_pass_at_k([1, 2, 3], [64]).max() == 0.0  # all answers distinct: nothing to guess from
+    with pytest.raises(ValueError, match="at least two problems"):
+        guess_pass_at_k([5], [1])
+
+
+def test_the_hacking_share_is_right_answers_through_wrong_steps_pooled_over_samples():
+    from reasonlab.evaluate import EvalSpec, ratio_ci, summarise
+
+    assert ratio_ci([0, 0], [0, 0]) is None  # no right answer: no share
+    share, lo, hi = ratio_ci([3, 0, 1], [4, 0, 4])
+    assert share == pytest.approx(0.5) and 0 <= lo <= share <= hi <= 1
+    spec = EvalSpec(bands=(("edge", 5, 6),), samples=4)
+    records = [{"op": 5, "template": "animals-zoo", "n": 4, "verified": 1, "outcome": 4, "process_acc": 0.5},
+               {"op": 6, "template": "animals-zoo", "n": 4, "verified": 0, "outcome": 0, "process_acc": 0.0}]
+    t = summarise(records, spec, "m")
+    row = t[(t.metric == "hacked_share") & (t.key == "edge")].iloc[0]
+    assert row.value == pytest.approx(0.75)  # 3 of the band's 4 right answers did not verify
+    assert t[(t.metric == "hacked_share") & (t.key == "6")].empty  # op 6 has no right answer
