@@ -19,7 +19,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .evaluate import pass_at_k
+from .evaluate import UNSEEN, guess_pass_at_k, pass_at_k, ratio_ci
 from .provenance import load_result
 
 
@@ -224,3 +224,35 @@ def mean_log(rows: list[dict], key: str) -> float:
     """Mean of a training-log column over the rows that have it (nan without any)."""
     vals = [r[key] for r in rows if r.get(key) is not None and not (isinstance(r[key], float) and math.isnan(r[key]))]
     return float(np.mean(vals)) if vals else float("nan")
+
+
+def rl_controls(records: dict[str, list[dict]], problem_sets: dict, bands: dict[str, tuple[int, int]],
+                k: int) -> pd.DataFrame:
+    """The RL controls per model and band (issue 25), one row per (model, band), the blind guesser last:
+    verified pass@1 and pass@k, outcome pass@1 and pass@k (answer right, whatever the steps), the hacking share
+    (of the right answers, those reached through wrong steps, with its bootstrap interval), and for "blind guess"
+    the outcome pass@k of answers drawn from the band's other gold answers (evaluate.guess_pass_at_k), computed on
+    the evaluation's own problems. `records` is {model: per-problem records} (each with its own n)."""
+    rows = []
+    for model, recs in records.items():
+        for band, (lo, hi) in bands.items():
+            rs = [r for r in recs if lo <= r["op"] <= hi and r.get("set") != UNSEEN]
+            if not rs:
+                continue
+            row = {"model": model, "band": band}
+            for count, label in (("verified", "verified"), ("outcome", "outcome")):
+                for kk in (1, k):
+                    row[f"{label} pass@{kk}"] = float(np.mean([pass_at_k(r["n"], r[count], kk) for r in rs]))
+            hacked = ratio_ci([r["outcome"] - r["verified"] for r in rs], [r["outcome"] for r in rs])
+            row["hacked share"] = None if hacked is None else hacked[0]
+            row["hacked share CI"] = None if hacked is None else (hacked[1], hacked[2])
+            rows.append(row)
+    problems = [p for label, probs in problem_sets.items() if not (isinstance(label, tuple) and label[0] == UNSEEN)
+                for p in probs]
+    for band, (lo, hi) in bands.items():
+        answers = [int(p.answer) for p in problems if lo <= p.op <= hi]
+        if len(answers) >= 2:
+            guess = guess_pass_at_k(answers, (1, k)).mean(axis=0)
+            rows.append({"model": "blind guess", "band": band, "outcome pass@1": float(guess[0]),
+                         f"outcome pass@{k}": float(guess[1])})
+    return pd.DataFrame(rows)

@@ -17,7 +17,7 @@ import pandas as pd
 from ..experiments.recipes import Recipe, get_recipe
 from ..plots import plot_pass_at_k
 from ..results import (Estimate, Result, change, estimate, k_max, load_or_run, mean_log, paired_changes, reruns,
-                       select)
+                       rl_controls, select)
 from . import ladder, outputs
 from .claims import (NOT_REPRODUCED, NOT_TESTABLE, NOT_TESTABLE_RULE, PARTLY, REPRODUCED, Claim, all_or_some,
                      at_zero, counts, direction, over_seeds, some_seeds)
@@ -339,18 +339,12 @@ def changes_table(ch: S3, run: Result | None = None) -> pd.DataFrame:
 
 
 def outcome_table(ch: S3) -> pd.DataFrame:
-    """Per model and band: outcome-only pass@1 and pass@k_max (answer right) and mean process accuracy."""
-    rows = []
-    for m in ["base"] + ch.arms:
-        row = {"model": m}
-        for band in BANDS:
-            for k in (1, ch.k_max):
-                row[(band, f"outcome pass@{k}")] = round(ch.value(m, band, "outcome_pass@k", k).value, 3)
-            row[(band, "process acc")] = round(ch.value(m, band, "process_acc").value, 3)
-        rows.append(row)
-    out = pd.DataFrame(rows).set_index("model")
-    out.columns = pd.MultiIndex.from_tuples(out.columns)
-    return out
+    """The RL controls per model and band (results.rl_controls): verified and outcome pass@1 and pass@k_max, the
+    share of right answers reached through wrong steps, and the blind guesser's outcome pass@k beside them."""
+    t = rl_controls(ch.records(), ch.recipe.evaluation.problem_sets(ch.recipe.scale), ch.bands, ch.k_max)
+    t = t.drop(columns="hacked share CI").set_index(["model", "band"]).round(3)
+    return t.unstack("band").swaplevel(axis=1).reindex(columns=list(BANDS), level=0).loc[
+        ["base"] + ch.arms + ["blind guess"]]
 
 
 def paper_beside_ours(ch: S3) -> pd.DataFrame:
