@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .generator import DEFAULT_CONFIG, GeneratorConfig, Mixture, Problem, get_template, make_dataset, shape_held_out
-from .validation import check_bool, check_disjoint_bands, check_float, check_instance, check_int, check_temperature
+from .generator import (
+    DEFAULT_CONFIG, GeneratorConfig, Mixture, Problem, check_disjoint_bands, get_template, make_dataset, shape_held_out,
+)
+from .validation import check_bool, check_float, check_instance, check_int, check_temperature
 
 
 UNSEEN = "unseen"  # label of the unseen-shape test's problem sets, records and band

@@ -13,8 +13,8 @@ unchanged: a config's hash (reasonlab.provenance.config_hash) sees exactly what 
     check_str("name", v)                         # a non-empty string
     check_name("scale name", v)                  # a safe file-name part: letters, digits, '.', '_', '-'
     check_instance("mixture", v, Mixture)        # an instance of a class
-    check_band("in_dist", v)                     # an op range (lo, hi) with 2 <= lo <= hi <= MAX_OP
-    check_disjoint_bands("bands", [(label, lo, hi), ...])
+
+Op ranges (bands) are checked beside the generator's MAX_OP: reasonlab.generator.check_band.
 
 `allowed` replaces the generated description where a message is pinned by tests or needs context,
 e.g. check_float("lr", v, 0, 0.1, lo_open=True, allowed="in (0, 0.1] (a finite number)").
@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterable
 
 __all__ = ["check_int", "check_float", "check_bool", "check_choice", "check_str", "check_instance",
-           "check_optional", "check_band", "check_disjoint_bands", "check_tuple", "range_text", "check_name",
+           "check_optional", "check_tuple", "range_text", "check_name",
            "check_temperature", "MIN_TEMPERATURE", "MAX_TEMPERATURE"]
 
 # The sampler draws from softmax(logits / T) in float32 (reasonlab.sampling): a T near 0 rounds to 0 there (1e-300
@@ -195,37 +195,3 @@ def check_tuple(name: str, value, item_check=None, nonempty: bool = True, unique
     if unique and any(v in value[:i] for i, v in enumerate(value)):
         raise ValueError(f"{name} has repeated values: {value!r}")
     return value
-
-
-def check_band(name: str, band, max_op: int | None = None) -> tuple[int, int]:
-    """An op range (lo, hi): two integers with 2 <= lo <= hi <= max_op (default generator.MAX_OP)."""
-    if max_op is None:
-        from .generator import MAX_OP as max_op
-    allowed = f"an op range (lo, hi) of integers with 2 <= lo <= hi <= {max_op}"
-    try:
-        lo, hi = band
-    except (TypeError, ValueError):
-        _fail(name, allowed, band)
-    if not (isinstance(lo, int) and isinstance(hi, int) and not isinstance(lo, bool) and not isinstance(hi, bool)
-            and 2 <= lo <= hi <= max_op):
-        _fail(name, allowed, band)
-    return lo, hi
-
-
-def check_disjoint_bands(name: str, bands) -> tuple:
-    """(label, lo, hi) triples: labels non-empty strings, unique; op ranges valid and not overlapping."""
-    check_tuple(name, bands)
-    for i, b in enumerate(bands):
-        if not (isinstance(b, tuple) and len(b) == 3):
-            _fail(f"{name}[{i}]", "a (label, lo, hi) tuple", b)
-        check_str(f"{name}[{i}] label", b[0])
-        check_band(f"{name}[{i}] ({b[0]!r})", b[1:])
-    labels = [b[0] for b in bands]
-    if len(set(labels)) != len(labels):
-        raise ValueError(f"{name} labels must be unique, got {labels}")
-    ordered = sorted(bands, key=lambda b: b[1])
-    for a, b in zip(ordered, ordered[1:]):
-        if b[1] <= a[2]:
-            raise ValueError(f"{name} must not overlap (an op belongs to one band), got {a[0]!r} {a[1]}-{a[2]} "
-                             f"and {b[0]!r} {b[1]}-{b[2]}")
-    return bands

@@ -283,7 +283,7 @@ def test_runtime_fields_do_not_change_keys():
     """Checkpoint cadence is how a run is carried out, not what it computes: it must not re-key a stage."""
     import dataclasses
 
-    from reasonlab.artifacts import artifact_key
+    from reasonlab.provenance import artifact_key
 
     recipe = runner.get_recipe("S3", "smoke")
     arm = recipe.arms[0]
@@ -303,8 +303,7 @@ def test_the_committed_base_is_found_under_its_key():
 
 
 def test_rekey_moves_a_stage_keyed_with_runtime_fields(tmp_path):
-    from reasonlab.artifacts import artifact_key, rekey
-    from reasonlab.provenance import config_hash
+    from reasonlab.provenance import artifact_key, config_hash, rekey
 
     cfg = {"lr": 0.1, "ckpt_every": 50}
     old = tmp_path / f"pretrain-{config_hash(cfg)}"

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reasonlab.experiments.budget import (
+from reasonlab.budget import (
     full_rl_budget, rl_flops, rl_token_equivalent, split_budget, training_flops,
 )
 

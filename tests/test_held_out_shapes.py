@@ -51,7 +51,7 @@ def test_the_option_leaves_existing_artifact_keys_alone():
 
 
 def test_committed_laptop_base_is_still_found_by_its_key():
-    from reasonlab.artifacts import artifact_key
+    from reasonlab.provenance import artifact_key
     from reasonlab.experiments.recipes import get_recipe
     from reasonlab.experiments.runner import COMMITTED_ARTIFACTS, lm_config
 

@@ -1,6 +1,6 @@
-"""Named recipes mirroring the paper's experiments, the scales they run at, and the compute formulas."""
+"""Named recipes mirroring the paper's experiments, their scales, and the compute formulas (reasonlab.budget)."""
 
-from .budget import BudgetSplit, full_rl_budget, rl_flops, rl_token_equivalent, split_budget, training_flops
+from ..budget import BudgetSplit, full_rl_budget, rl_flops, rl_token_equivalent, split_budget, training_flops
 from .recipes import (
     REWARDS, Arm, Evaluation, NextToken, Recipe, Reward, RL, get_recipe, list_recipes, recipe_info, recipe_params,
     s3_rl_bands,

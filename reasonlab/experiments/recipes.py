@@ -21,15 +21,15 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..budget import full_rl_budget, split_budget
 from ..evaluate import UNSEEN
-from ..generator import HELD_OUT_MIN_OP, MAX_OP, Mixture, Problem, get_template, make_dataset
-from ..train.edge_filter import EdgeFilter, steps_at_equal_compute
-from ..validation import (
-    check_bool, check_disjoint_bands, check_instance, check_int, check_name, check_optional, check_str, check_tuple,
+from ..generator import (
+    HELD_OUT_MIN_OP, MAX_OP, Mixture, Problem, check_disjoint_bands, get_template, make_dataset,
 )
+from ..train.edge_filter import EdgeFilter, steps_at_equal_compute
+from ..validation import check_bool, check_instance, check_int, check_name, check_optional, check_str, check_tuple
 from ..verify.score import REWARD_KINDS as REWARDS  # noqa: F401 (re-exported: "outcome", "process", "mix", "strict")
 from ..verify.score import Reward
-from .budget import full_rl_budget, split_budget
 from .scales import Band, Scale, get_scale
 
 # Templates (contexts) by the paper's letters: A = animals-zoo, B = teachers-school, C = movie-festival.

@@ -20,11 +20,10 @@ import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..artifacts import artifact_key
 from ..evaluate import UNSEEN
-from ..provenance import (REPO_ROOT, CorruptArtifact, atomic_write_text, check_artifact, config_hash,
-                          correct_resumed_wall_time, make_manifest, portable_path, reasonlab_home, save_result,
-                          times_problem, weights_digest)
+from ..provenance import (REPO_ROOT, CorruptArtifact, artifact_key, atomic_write_text, check_artifact,
+                          config_hash, correct_resumed_wall_time, make_manifest, portable_path, reasonlab_home,
+                          save_result, times_problem, weights_digest)
 from ..validation import check_name
 from ..verify import RULES
 from .recipes import RL, Arm, NextToken, Recipe, get_recipe

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from ..generator import DEFAULT_CONFIG, MAX_OP, GeneratorConfig
+from ..generator import DEFAULT_CONFIG, MAX_OP, GeneratorConfig, check_band
 from ..provenance import IDENTITY_IF_SET
 
 Band = tuple[int, int]  # inclusive op range (lo, hi)
@@ -81,7 +81,7 @@ class Scale:
 
     def __post_init__(self):
         from ..model import PRESETS
-        from ..validation import check_band, check_choice, check_float, check_instance, check_int, check_name, \
+        from ..validation import check_choice, check_float, check_instance, check_int, check_name, \
             check_temperature, check_tuple
 
         check_name("scale name", self.name)  # it names result files: data/results/<recipe>-<scale>.json

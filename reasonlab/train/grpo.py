@@ -68,10 +68,9 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..experiments.budget import rl_token_equivalent
+from ..budget import rl_token_equivalent
 from ..generator import Mixture, Problem
-from ..artifacts import artifact_key
-from ..provenance import config_hash, make_manifest, portable_path, stable_seed, write_manifest
+from ..provenance import artifact_key, config_hash, make_manifest, portable_path, stable_seed, write_manifest
 from ..verify import RULES, Reward, completion_text, verify
 
 GENERATIONS = ("reasonlab", "trl")

@@ -48,8 +48,7 @@ import torch
 
 from ..generator import SPLITS, Mixture
 from ..model import count_params, get_preset, load_checkpoint, make_model, save_checkpoint
-from ..artifacts import artifact_key
-from ..provenance import make_manifest, portable_path, stable_seed, write_manifest
+from ..provenance import artifact_key, make_manifest, portable_path, stable_seed, write_manifest
 from ..tokenizer import load_tokenizer
 from .fast import loss_module
 
