@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..experiments.recipes import Recipe, get_recipe
+from ..experiments.scales import BANDS
 from ..plots import plot_pass_at_k
 from ..results import Result, estimate, k_max, load_or_compute, load_or_run, select
 from .claims import Claim, gated
@@ -23,7 +24,6 @@ from .claims import Claim, gated
 
 RECIPE = "ladder"
 CHAPTER = "ladder"
-BANDS = ("in_dist", "edge", "hard")
 
 
 @dataclass

@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..experiments.scales import BANDS
 from ..results import Result, load_or_compute
 
 RECIPE = "ladder"
-BANDS = ("in_dist", "edge", "hard")
 
 
 SAMPLES_RESULT = "ladder-samples-{scale}"  # committed for laptop; computed from the base checkpoint otherwise

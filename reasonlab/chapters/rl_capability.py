@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..experiments.recipes import Recipe, get_recipe
+from ..experiments.scales import BANDS
 from ..plots import plot_pass_at_k
 from ..results import (Estimate, Result, change, estimate, k_max, load_or_run, mean_log, paired_changes, reruns,
                        rl_controls, select)
@@ -27,7 +28,6 @@ from .claims import (NOT_REPRODUCED, NOT_TESTABLE, NOT_TESTABLE_RULE, PARTLY, RE
 
 RECIPE = "S3"
 CHAPTER = "rl_capability"
-BANDS = ("in_dist", "edge", "hard")
 PAPER_ROLES = ("in-dist", "mixed", "edge", "hard")  # the paper's four arms; the others are ours
 
 

@@ -24,13 +24,13 @@ from dataclasses import dataclass, field
 from ..budget import full_rl_budget, split_budget
 from ..evaluate import UNSEEN
 from ..generator import (
-    HELD_OUT_MIN_OP, MAX_OP, Mixture, Problem, check_disjoint_bands, get_template, make_dataset,
+    HELD_OUT_MIN_OP, Band, Mixture, Problem, check_band, check_disjoint_bands, get_template, make_dataset,
 )
 from ..train.edge_filter import EdgeFilter, steps_at_equal_compute
 from ..validation import check_bool, check_instance, check_int, check_name, check_optional, check_str, check_tuple
 from ..verify.score import REWARD_KINDS as REWARDS  # noqa: F401 (re-exported: "outcome", "process", "mix", "strict")
 from ..verify.score import Reward
-from .scales import Band, Scale, get_scale
+from .scales import BANDS, Scale, get_scale
 
 # Templates (contexts) by the paper's letters: A = animals-zoo, B = teachers-school, C = movie-festival.
 BASE_TEMPLATES = ("A", "B", "C")  # pre-training "across templates" (paper.md section 4)
@@ -74,16 +74,6 @@ def _check_params(name: str, params) -> tuple:
     if len(set(keys)) != len(keys):
         raise ValueError(f"{name} has repeated keys: {keys}")
     return params
-
-
-def _check_band(name: str, band) -> Band:
-    try:
-        lo, hi = band
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be an op range (lo, hi), got {band!r}") from None
-    if not (isinstance(lo, int) and isinstance(hi, int) and 2 <= lo <= hi <= MAX_OP):
-        raise ValueError(f"{name} must satisfy 2 <= lo <= hi <= {MAX_OP}, got {band!r}")
-    return lo, hi
 
 
 # ------------------------------------------------------------------------------------ mixtures
@@ -371,11 +361,11 @@ def _pretrain(scale: Scale, mix: Mixture) -> NextToken:
     return NextToken(mix, scale.pretrain_tokens)
 
 
-def _bands(scale: Scale, which=("in_dist", "edge", "hard")) -> tuple[tuple[str, int, int], ...]:
+def _bands(scale: Scale, which=BANDS) -> tuple[tuple[str, int, int], ...]:
     return tuple((k, *scale.bands[k]) for k in which)
 
 
-def _eval(scale: Scale, templates=BASE_TEMPLATES, by_template=False, which=("in_dist", "edge", "hard"),
+def _eval(scale: Scale, templates=BASE_TEMPLATES, by_template=False, which=BANDS,
           samples: int | None = None) -> Evaluation:
     return Evaluation(_bands(scale, which), tuple(templates), by_template, scale.eval_problems_per_op,
                       samples or scale.eval_samples)
@@ -464,7 +454,7 @@ def s3(scale: Scale, rl_bands=None, edge_filter: bool = True, follow_ups: bool =
     With follow_ups, two more edge-band arms that change one knob each, what a researcher tries when the
     edge run shows little: three times the steps, and the paper's process-aware reward 0.2 R_out + 0.8 R_pv.
     """
-    bands = s3_rl_bands(scale) if rl_bands is None else {f"band{i}": _check_band("RL band", b)
+    bands = s3_rl_bands(scale) if rl_bands is None else {f"band{i}": check_band("RL band", b)
                                                          for i, b in enumerate(rl_bands)}
     if not bands:
         raise ValueError("rl_bands needs at least one (lo, hi) range")

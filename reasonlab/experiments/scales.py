@@ -15,10 +15,10 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from ..generator import DEFAULT_CONFIG, MAX_OP, GeneratorConfig, check_band
+from ..generator import DEFAULT_CONFIG, Band, GeneratorConfig, check_band
 from ..provenance import IDENTITY_IF_SET
 
-Band = tuple[int, int]  # inclusive op range (lo, hi)
+BANDS = ("in_dist", "edge", "hard")  # a scale's op bands, in order (Scale.bands)
 LOSS_ON = ("all", "solution")
 TRAIN_SHAPES = ("all", "seen")
 
@@ -93,14 +93,13 @@ class Scale:
             check_int(n + k, getattr(self, k), lo=1, allowed="a positive integer (not a bool)")
         if self.rollouts < 2:
             raise ValueError(f"{self.name}: GRPO needs rollouts >= 2 (group baseline), got {self.rollouts}")
-        bands = {"in_dist": self.in_dist, "edge": self.edge, "hard": self.hard}
-        for k, band in bands.items():
-            lo, hi = check_band(f"{n}band {k}", band, MAX_OP)
+        for k, band in self.bands.items():
+            lo, hi = check_band(f"{n}band {k}", band)
             if not isinstance(band, tuple):  # e.g. a list: a tuple compares and hashes the same in config_hash
                 object.__setattr__(self, k, (lo, hi))
         if self.context_ops is None:
             object.__setattr__(self, "context_ops", (self.in_dist[0], self.hard[1]))
-        lo, hi = check_band(f"{n}context_ops", self.context_ops, MAX_OP)
+        lo, hi = check_band(f"{n}context_ops", self.context_ops)
         object.__setattr__(self, "context_ops", (lo, hi))
         if hi - lo + 1 < 4:
             raise ValueError(f"{self.name}: context_ops needs >= 4 ops (low and high halves), got {self.context_ops}")
@@ -152,7 +151,7 @@ class Scale:
     @property
     def bands(self) -> dict[str, Band]:
         """{"in_dist": (lo, hi), "edge": ..., "hard": ...} in order."""
-        return {"in_dist": self.in_dist, "edge": self.edge, "hard": self.hard}
+        return {k: getattr(self, k) for k in BANDS}
 
     @property
     def all_ops(self) -> Band:

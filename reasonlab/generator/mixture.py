@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 from ..provenance import IDENTITY_IF_SET, stable_seed
 from ..validation import check_choice, check_float, check_instance, check_int, check_tuple
-from .problem import DEFAULT_CONFIG, MAX_OP, GeneratorConfig, Problem, generate_problem
+from .bands import check_band
+from .problem import DEFAULT_CONFIG, GeneratorConfig, Problem, generate_problem
 from .templates import get_template
 
 # Unseen-shape test: a fixed share of the graph shapes (by graph-hash bucket) at ops that have many shapes
@@ -37,10 +38,6 @@ def shape_held_out(problem: Problem) -> bool:
 # few candidates; eval sets are small, so their higher rejection rate costs little.
 SPLIT_SHARES: dict[str, float] = {"pretrain": 0.70, "midtrain": 0.10, "rl": 0.10, "eval": 0.10}
 SPLITS = tuple(SPLIT_SHARES)
-
-
-def _is_int(v) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
 
 
 def split_of(text_hash: str) -> str:
@@ -66,9 +63,7 @@ class Component:
 
     def __post_init__(self):
         object.__setattr__(self, "template", get_template(self.template).name)  # validates, canonical
-        if not (_is_int(self.op_lo) and _is_int(self.op_hi) and 2 <= self.op_lo <= self.op_hi <= MAX_OP):
-            raise ValueError(f"op range must satisfy 2 <= lo <= hi <= {MAX_OP} (integers, not bools), "
-                             f"got {self.op_lo!r}-{self.op_hi!r}")
+        check_band("component ops", (self.op_lo, self.op_hi))
         check_float("component weight", self.weight, lo=0, lo_open=True, allowed="a finite number > 0")
         check_float("op_tilt", self.op_tilt, 0, 4)
 
