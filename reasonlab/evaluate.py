@@ -12,9 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .generator import (
-    DEFAULT_CONFIG, GeneratorConfig, Mixture, Problem, check_disjoint_bands, get_template, make_dataset, shape_held_out,
-)
+from .generator import DEFAULT_CONFIG, GeneratorConfig, Problem, check_disjoint_bands, get_template, shape_held_out
 from .validation import check_bool, check_float, check_instance, check_int, check_temperature
 
 
@@ -102,7 +100,10 @@ SAMPLING_TOP_P = 1.0
 
 @dataclass(frozen=True)
 class EvalSpec:
-    """What to evaluate: op bands, problems per op, samples per problem, sampling settings."""
+    """How the harness samples and scores: op bands (the table's groups), samples per problem, sampling settings.
+
+    Which problems are evaluated is the recipe's Evaluation (reasonlab.experiments.recipes), the one owner of
+    problem sets (Evaluation.problem_sets); its eval_spec(scale) gives this spec."""
 
     bands: tuple[tuple[str, int, int], ...]  # (name, op_lo, op_hi), e.g. ("edge", 11, 14)
     problems_per_op: int = 20  # held-out eval-split problems per op value
@@ -137,10 +138,6 @@ class EvalSpec:
 
     def band_of(self, op: int) -> list[str]:
         return [name for name, lo, hi in self.bands if lo <= op <= hi]
-
-    def problems(self) -> dict[int, list[Problem]]:
-        mix = lambda op: Mixture.band(op, op, self.template, self.generator)  # noqa: E731
-        return {op: make_dataset(mix(op), "eval", self.problems_per_op, self.seed) for op in self.ops}
 
 
 def encode_prompt(tokenizer, problem: Problem) -> list[int]:
@@ -192,16 +189,15 @@ def sample_and_score(model, tokenizer, problems: list[Problem], spec: EvalSpec, 
     return records
 
 
-def run_eval(model, tokenizer, spec: EvalSpec, batch_rows: int = 512, progress: bool = True,
-             problem_sets: dict | None = None) -> list[dict]:
-    """Sample, verify and score every problem of `spec` (or of `problem_sets`, {label: problems}).
-
-    Records of a set labelled (UNSEEN, op) carry "set": UNSEEN (the unseen-shape test; see `summarise`)."""
+def run_eval(model, tokenizer, spec: EvalSpec, problem_sets: dict, batch_rows: int = 512,
+             progress: bool = True) -> list[dict]:
+    """Sample, verify and score every problem of `problem_sets` ({label: problems}, e.g. Evaluation.problem_sets)
+    as `spec` says. Records of a set labelled (UNSEEN, op) carry "set": UNSEEN (the unseen-shape test; see
+    `summarise`)."""
     from tqdm.auto import tqdm
 
-    sets = problem_sets if problem_sets is not None else spec.problems()
     records = []
-    for i, (label, probs) in enumerate(tqdm(sets.items(), desc="eval", disable=not progress)):
+    for i, (label, probs) in enumerate(tqdm(problem_sets.items(), desc="eval", disable=not progress)):
         recs = sample_and_score(model, tokenizer, probs, spec, seed=spec.seed * 100_003 + i, batch_rows=batch_rows)
         if isinstance(label, tuple) and label[0] == UNSEEN:
             for r in recs:

@@ -14,7 +14,7 @@ import numpy as np
 
 from reasonlab.evaluate import EvalSpec, pass_at_k_matrix, run_eval
 from reasonlab.experiments.scales import get_scale
-from reasonlab.generator import Mixture
+from reasonlab.generator import Mixture, make_dataset
 from reasonlab.model import load_checkpoint
 from reasonlab.train.grpo import GRPORunConfig, train_grpo
 
@@ -31,10 +31,11 @@ log = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()
 print("reward by step:", [round(r["reward_mean"], 3) for r in log])
 spec = EvalSpec(bands=(("edge", lo, hi),), problems_per_op=10, samples=32, max_new_tokens=sc.eval_max_new_tokens,
                 generator=sc.generator, nll=False)
+sets = {op: make_dataset(Mixture.band(op, op, spec.template, sc.generator), "eval", 10) for op in spec.ops}
 res = {}
 for label, path in (("base", base), ("grpo", final)):
     model, tok = load_checkpoint(path)
-    recs = run_eval(model, tok, spec, progress=False)
+    recs = run_eval(model, tok, spec, sets, progress=False)
     m = pass_at_k_matrix(32, [r["verified"] for r in recs], [1, 8, 32]).mean(axis=0)
     res[label] = {"pass@1": float(m[0]), "pass@8": float(m[1]), "pass@32": float(m[2])}
     print(label, res[label], flush=True)

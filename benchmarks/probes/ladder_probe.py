@@ -22,6 +22,7 @@ from reasonlab.evaluate import EvalSpec, run_eval, summarise
 from reasonlab.experiments.recipes import get_recipe
 from reasonlab.experiments.runner import lm_config
 from reasonlab.experiments.scales import get_scale
+from reasonlab.generator import Mixture, make_dataset
 from reasonlab.model import load_checkpoint
 from reasonlab.train.lm import train_lm
 
@@ -43,11 +44,12 @@ model, tok = load_checkpoint(final)
 bands = tuple((name, *getattr(scale, name)) for name in ("in_dist", "edge", "hard"))
 spec = EvalSpec(bands=bands, problems_per_op=problems, samples=samples, max_new_tokens=scale.eval_max_new_tokens,
                 generator=scale.generator, nll=False)
-records = run_eval(model, tok, spec, progress=False)
+sets = {op: make_dataset(Mixture.band(op, op, spec.template, scale.generator), "eval", problems) for op in spec.ops}
+records = run_eval(model, tok, spec, sets, progress=False)
 table = summarise(records, spec, "probe")
 per_op = table[(table.group == "op") & (table.metric.isin(["pass@k", "outcome_pass@k"])) & (table.k.isin([1, samples]))]
 if shapes == "seen":  # the unseen-shape test: in-dist ops with held-out shapes
-    from reasonlab.generator import HELD_OUT_MIN_OP, Mixture, make_dataset
+    from reasonlab.generator import HELD_OUT_MIN_OP
 
     unseen_ops = range(max(HELD_OUT_MIN_OP, scale.in_dist[0]), scale.in_dist[1] + 1)
     sets = {op: make_dataset(Mixture(Mixture.band(op, op, spec.template, scale.generator).components,

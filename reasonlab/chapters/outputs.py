@@ -5,6 +5,7 @@ model; the same tables and figures serve any checkpoint's samples.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -80,11 +81,19 @@ def _compute_samples(name: str, scale: str, seed: int, progress: bool) -> None:
     save_result(name, {"samples": records}, manifest)
 
 
+def samples_spec(recipe, seed: int):
+    """The evaluation's spec (reasonlab.evaluate.EvalSpec) at SAMPLES_PROBLEMS_PER_OP x SAMPLES_PER_PROBLEM."""
+    ev = dataclasses.replace(recipe.evaluation, problems_per_op=SAMPLES_PROBLEMS_PER_OP, samples=SAMPLES_PER_PROBLEM)
+    return ev.eval_spec(recipe.scale, seed=seed)
+
+
 def samples_config(recipe, seed: int) -> dict:
-    sc, ev = recipe.scale, recipe.evaluation
-    return {"scale": sc.name, "seed": seed, "problems_per_op": SAMPLES_PROBLEMS_PER_OP, "samples": SAMPLES_PER_PROBLEM,
-            "temperature": sc.eval_temperature, "top_p": 1.0, "max_new_tokens": sc.eval_max_new_tokens,
-            "bands": [list(b) for b in ev.bands], "templates": list(ev.templates)}
+    """What the samples draw, as their manifests record it (its keys and values are hashed into committed manifests:
+    keep them), read off the one spec, samples_spec."""
+    spec = samples_spec(recipe, seed)
+    return {"scale": recipe.scale.name, "seed": seed, "problems_per_op": spec.problems_per_op, "samples": spec.samples,
+            "temperature": spec.temperature, "top_p": spec.top_p, "max_new_tokens": spec.max_new_tokens,
+            "bands": [list(b) for b in spec.bands], "templates": list(recipe.evaluation.templates)}
 
 
 def sample_models(name: str, checkpoints: dict[str, str], config: dict, sample, models_key: str = "models") -> dict:
@@ -165,14 +174,15 @@ def sample_checkpoint(final, recipe, seed: int = 0, progress: bool = False, temp
         hf_logging.disable_progress_bar()
     model, tokenizer = load_checkpoint(final)
     model.eval()
-    sc, ev, n = recipe.scale, recipe.evaluation, SAMPLES_PROBLEMS_PER_OP
+    sc, ev, spec = recipe.scale, recipe.evaluation, samples_spec(recipe, seed)
     band_of = {op: label for label, lo, hi in ev.bands for op in range(lo, hi + 1)}
     records = []
     for op in tqdm(ev.ops, desc="samples", disable=not progress):
-        problems = make_dataset(ev.mixture(op, template, sc), "eval", n, seed)  # the eval set's first n problems
+        # the eval set's first n problems
+        problems = make_dataset(ev.mixture(op, template, sc), "eval", spec.problems_per_op, seed)
         labels = ("ladder-samples", op) + ((template,) if template else ())
-        out = sample(model, [encode_prompt(tokenizer, p) for p in problems], SAMPLES_PER_PROBLEM,
-                     temperature=sc.eval_temperature, top_p=1.0, max_new_tokens=sc.eval_max_new_tokens,
+        out = sample(model, [encode_prompt(tokenizer, p) for p in problems], spec.samples,
+                     temperature=spec.temperature, top_p=spec.top_p, max_new_tokens=spec.max_new_tokens,
                      stop_ids=stop_token_ids(tokenizer), seed=stable_seed(seed, *labels))
         records += sample_records(problems, out.decode(tokenizer), band_of)
     return records
