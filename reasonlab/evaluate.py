@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .generator import DEFAULT_CONFIG, GeneratorConfig, Problem, check_disjoint_bands, get_template, shape_held_out
+from .provenance import load_result
 from .validation import check_bool, check_float, check_instance, check_int, check_temperature
+from .verify import verify
 
 
 UNSEEN = "unseen"  # label of the unseen-shape test's problem sets, records and band
@@ -154,8 +156,6 @@ def stop_token_ids(tokenizer) -> list[int]:
 def score_problem_samples(problem: Problem, completions: list[str]) -> dict:
     """Counts for one problem: verified (strict) and outcome-only correct, mean process accuracy, and
     parsed steps with how many of them are arithmetically consistent (beyond the paper; not in pass@k)."""
-    from .verify import verify
-
     reports = [verify(problem, c) for c in completions]
     return {
         "verified": sum(r.verified for r in reports),
@@ -279,7 +279,5 @@ def guess_baseline(problem_sets: dict, bands, ks, n_boot: int = 2000, seed: int 
 def load_eval_table(name: str) -> "pd.DataFrame":  # noqa: F821
     """A committed evaluation result (data/results/<name>.json) as its tidy table."""
     import pandas as pd
-
-    from .provenance import load_result
 
     return pd.DataFrame(load_result(name)["data"]["table"])

@@ -19,6 +19,8 @@ import json
 import os
 import platform
 import subprocess
+import tempfile
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -126,8 +128,6 @@ def device_description() -> str:
 
 
 def package_versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
     out = {}
     for name in ("torch", "transformers", "trl", "tokenizers", "networkx", "numpy"):
         try:
@@ -157,8 +157,6 @@ def make_manifest(kind: str, config: Any, parents: tuple[str, ...] = (), wall_ti
 def atomic_write_text(path: Path | str, text: str) -> Path:
     """Write `path` so that a reader sees the old file or the new one, never a part, and concurrent writers
     never collide: each writes its own temporary file (a unique name in the same directory) and renames it."""
-    import tempfile
-
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

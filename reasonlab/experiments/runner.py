@@ -12,18 +12,23 @@ its last checkpoint.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import math
 import shutil
 import time
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..evaluate import UNSEEN
-from ..provenance import (REPO_ROOT, CorruptArtifact, artifact_key, atomic_write_text, check_artifact,
+from ..evaluate import UNSEEN, run_eval, summarise
+from ..model import load_checkpoint
+from ..provenance import (REPO_ROOT, RESULTS_DIR, CorruptArtifact, artifact_key, atomic_write_text, check_artifact,
                           config_hash, correct_resumed_wall_time, make_manifest, portable_path, reasonlab_home,
-                          save_result, times_problem, weights_digest)
+                          load_result, save_result, times_problem, weights_digest)
+from ..train.edge_filter import train_grpo_edge_filtered
+from ..train.grpo import GRPORunConfig, train_grpo
 from ..validation import check_name
 from ..verify import RULES
 from .recipes import RL, Arm, NextToken, Recipe, get_recipe
@@ -99,7 +104,6 @@ def _lines(numbers: list[int]) -> str:
 def _flock(path: Path, waiting: str | None = None):
     """An exclusive lock on `path` (flock: released by the OS if the holder dies); `waiting` is printed when
     another process holds it and this one waits."""
-    import fcntl
 
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w") as f:
@@ -140,9 +144,7 @@ def lm_config(stage: NextToken, scale: Scale, kind: str, seed: int = 0):
 
 def grpo_config(stage: RL, scale: Scale, seed: int = 0):
     """The GRPO trainer config of an RL stage at `scale` (paper.md section 4 values at 'paper')."""
-    import math
 
-    from ..train.grpo import GRPORunConfig
 
     reward = stage.reward
     return GRPORunConfig(
@@ -196,12 +198,8 @@ def run_arm(recipe: Recipe, arm: Arm, seed: int = 0, max_minutes: float | None =
         with _stage_lock(out):
             _check_finished(out)
             if name == "rl" and stage.edge_filter is None:
-                from ..train.grpo import train_grpo
-
                 final = train_grpo(cfg, out, parent_dir=parent, max_minutes=max_minutes, progress=progress)
             elif name == "rl":
-                from ..train.edge_filter import train_grpo_edge_filtered
-
                 final = train_grpo_edge_filtered(cfg, stage.edge_filter, out, parent_dir=parent,
                                                  max_minutes=max_minutes, progress=progress)
             else:
@@ -231,8 +229,6 @@ def training_log(final_dir: Path, max_points: int = 300) -> list[dict]:
 
 def evaluate_checkpoint(recipe: Recipe, final_dir: Path, seed: int = 0, progress: bool = True) -> list[dict]:
     """Sample and verify a checkpoint on the recipe's evaluation; one record per problem."""
-    from ..evaluate import run_eval
-    from ..model import load_checkpoint
 
     model, tokenizer = load_checkpoint(final_dir)
     model.eval()
@@ -281,7 +277,6 @@ def cached_evaluation(recipe: Recipe, final_dir: Path, label: str, seed: int = 0
     so arms run in parallel processes with `--arm` are collected by one plain `run` without evaluating again.
     A cache is checked before use, never trusted: it must be of these weights and match the evaluation
     (records_problem); one that does not is evaluated again, with a warning that says why."""
-    from ..evaluate import summarise
 
     path = Path(final_dir).parent / f"eval-{evaluation_key(recipe, seed)}.json"
     if (Path(final_dir) / "manifest.json").exists():
@@ -479,7 +474,6 @@ def run_point(recipe_id: str, scale: str, arm: str, params: dict | None = None, 
 
 def _result_lock(name: str):
     """Two runs that add arms to one result (parallel `--arm` lanes) merge one after the other."""
-    from ..provenance import RESULTS_DIR
 
     return _flock(RESULTS_DIR / f".{name}.lock")
 
@@ -487,7 +481,6 @@ def _result_lock(name: str):
 def _merge_arms(name: str, new: dict, order: list[str], use: dict[str, int] | None = None) -> dict:
     """`new` (some arms) joined with the other arms of the committed result `name`, in the recipe's arm order.
     An arm in both is taken from `new`; the committed file is only replaced by the caller's atomic write."""
-    from ..provenance import load_result
 
     try:
         committed = load_result(name)

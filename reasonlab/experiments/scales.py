@@ -16,7 +16,11 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from ..generator import DEFAULT_CONFIG, Band, GeneratorConfig, check_band
+from ..model import PRESETS
 from ..provenance import IDENTITY_IF_SET
+from ..validation import (
+    check_choice, check_float, check_instance, check_int, check_name, check_temperature, check_tuple,
+)
 
 BANDS = ("in_dist", "edge", "hard")  # a scale's op bands, in order (Scale.bands)
 LOSS_ON = ("all", "solution")
@@ -80,10 +84,6 @@ class Scale:
     train_shapes: str = "all"
 
     def __post_init__(self):
-        from ..model import PRESETS
-        from ..validation import check_choice, check_float, check_instance, check_int, check_name, \
-            check_temperature, check_tuple
-
         check_name("scale name", self.name)  # it names result files: data/results/<recipe>-<scale>.json
         n = f"{self.name}: "  # every message names the scale
         check_choice(n + "model", self.model, PRESETS, allowed=f"a model preset, one of {', '.join(PRESETS)}")

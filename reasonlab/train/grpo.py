@@ -69,8 +69,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..budget import rl_token_equivalent
-from ..generator import Mixture, Problem
+from ..evaluate import stop_token_ids
+from ..generator import SPLITS, Mixture, Problem, problem_at
+from ..model import count_params, load_checkpoint, save_checkpoint
 from ..provenance import artifact_key, config_hash, make_manifest, portable_path, stable_seed, write_manifest
+from ..validation import check_choice, check_float, check_int, check_temperature
 from ..verify import RULES, Reward, completion_text, verify
 
 GENERATIONS = ("reasonlab", "trl")
@@ -105,9 +108,6 @@ class GRPORunConfig:
     ckpt_every: int = 0  # GRPO steps between resumable checkpoints; 0 = only when stopped by max_minutes
 
     def __post_init__(self):
-        from ..generator import SPLITS
-        from ..validation import check_choice, check_float, check_int, check_temperature
-
         if not isinstance(self.mixture, Mixture):
             raise ValueError(f"mixture must be a reasonlab.generator.Mixture, got {type(self.mixture).__name__}")
         try:  # the one check of a reward (reasonlab.verify.Reward)
@@ -185,7 +185,6 @@ def fitting_problems(mixture: Mixture, split: str, seed: int, n: int, tokenizer,
     """n distinct problems of `split` drawn from index `start` on, skipping prompts longer than max_prompt_tokens.
 
     Returns (problems, number skipped as too long); raises if too few fit."""
-    from ..generator import problem_at
 
     out, seen, skipped, i = [], set(), 0, start
     while len(out) < n:
@@ -657,8 +656,6 @@ def train_grpo(config: GRPORunConfig, out_dir: Path | str, parent_dir: Path | st
 
     import torch
 
-    from ..evaluate import stop_token_ids
-    from ..model import count_params, load_checkpoint, save_checkpoint
     from .fast import fast_enabled, tune_allocator
     from .lm import trim_log
 

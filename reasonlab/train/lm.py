@@ -46,10 +46,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..generator import SPLITS, Mixture
+from ..generator import SPLITS, Component, GeneratorConfig, Mixture, problem_at
 from ..model import count_params, get_preset, load_checkpoint, make_model, save_checkpoint
 from ..provenance import artifact_key, make_manifest, portable_path, stable_seed, write_manifest
 from ..tokenizer import load_tokenizer
+from ..validation import check_choice, check_float, check_int, check_optional, check_str
 from .fast import loss_module
 
 LOSS_ON = ("all", "solution")
@@ -86,8 +87,6 @@ class LMTrainConfig:
     tokenizer: str | None = None  # tokenizer directory; None = the committed data/tokenizer
 
     def __post_init__(self):
-        from ..validation import check_choice, check_float, check_int, check_optional, check_str
-
         if not isinstance(self.mixture, Mixture):
             raise ValueError(f"mixture must be a reasonlab.generator.Mixture, got {type(self.mixture).__name__}")
         get_preset(self.preset)  # ValueError listing the allowed presets
@@ -158,8 +157,6 @@ class PackedStream:
         self.mask: list[int] = []  # 1 where the token is a training target
 
     def _refill(self) -> None:
-        from ..generator import problem_at
-
         probs = []
         for _ in range(self.CHUNK):
             probs.append(problem_at(self.mixture, self.split, self.next_index, self.seed))
@@ -198,8 +195,6 @@ class PackedStream:
 def trained_problems(config: "LMTrainConfig") -> list:
     """The problems a single-process run of `config` drew, in order: its stream replayed for the run's steps
     (the last chunk of CHUNK problems may be only partly trained on). What Fig 5 compares solutions against."""
-    from ..generator import problem_at
-
     seed = stable_seed(config.seed, "data")
     stream = PackedStream(config.mixture, config.split, seed, load_tokenizer(config.tokenizer), config.seq_len,
                           config.loss_on)
@@ -502,8 +497,6 @@ def _parse_ops(s: str) -> tuple[int, int]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from ..generator import GeneratorConfig
-
     ap = argparse.ArgumentParser(description="Pre-/mid-train a language model on generated problems.")
     ap.add_argument("--preset", default="smoke")
     ap.add_argument("--ops", default="2-10", help="op range, e.g. 2-10")
@@ -528,8 +521,6 @@ def main(argv: list[str] | None = None) -> None:
     a = ap.parse_args(argv)
     lo, hi = _parse_ops(a.ops)
     gcfg = GeneratorConfig(**json.loads(a.generator))
-    from ..generator import Component
-
     mix = Mixture(tuple(Component(t, lo, hi, 1.0, a.op_tilt) for t in a.templates.split(",")), gcfg)
     kw = dict(preset=a.preset, seq_len=a.seq_len, batch_size=a.batch_size, micro_batch_size=a.micro_batch_size,
               loss_on=a.loss_on, dtype=a.dtype, seed=a.seed, ckpt_every=a.ckpt_every, tokenizer=a.tokenizer)
