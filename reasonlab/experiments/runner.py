@@ -222,7 +222,8 @@ def training_log(final_dir: Path, max_points: int = 300) -> list[dict]:
     stride = max(1, len(rows) // max_points)
     keep = rows[::stride] + ([rows[-1]] if rows and (len(rows) - 1) % stride else [])
     keys = ("step", "tokens", "loss", "lr", "tok_s", "elapsed_s")
-    rl_keys = ("reward_mean", "reward_by_template", "reward_group_std", "frac_zero_std", "kl", "t_rl")  # GRPO (Fig 11)
+    rl_keys = ("reward_mean", "reward_by_template", "reward_group_std", "frac_zero_std", "kl", "t_rl",  # GRPO (Fig 11)
+               "reward_by_op", "outcome_mean", "verified_mean", "hacked_share", "frac_groups_verified")  # RL controls
     return [{k: r.get(k) for k in keys + (rl_keys if "reward_mean" in r else ())} for r in keep
             if "screening" not in r]
 
