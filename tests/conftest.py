@@ -1,6 +1,21 @@
 """Fixtures shared by the test modules that run tiny models."""
 
+import os
+import shutil
+import tempfile
+
 import pytest
+
+
+def pytest_configure(config):
+    """Tests never read or write the user's artifact cache (where real runs train): each test session gets a fresh
+    REASONLAB_HOME, removed at its end. Committed stages (data/checkpoints) are still copied in where a key matches."""
+    config._reasonlab_home = tempfile.mkdtemp(prefix="reasonlab-tests-")
+    os.environ["REASONLAB_HOME"] = config._reasonlab_home
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(getattr(config, "_reasonlab_home", ""), ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
