@@ -257,17 +257,21 @@ def summarise(records: list[dict], spec: EvalSpec, model_label: str,
     return pd.DataFrame(rows)
 
 
+def band_answers(problem_sets: dict, lo: int, hi: int) -> list[int]:
+    """The gold answers of an evaluation's problems on ops lo..hi ({label: problems}; the unseen-shape sets left out)."""
+    return [int(p.answer) for label, probs in problem_sets.items()
+            if not (isinstance(label, tuple) and label[0] == UNSEEN) for p in probs if lo <= p.op <= hi]
+
+
 def guess_baseline(problem_sets: dict, bands, ks, n_boot: int = 2000, seed: int = 0) -> "pd.DataFrame":  # noqa: F821
     """The blind-guess baseline per band, as summarise's tidy rows (model "blind guess", metric "guess_pass@k"):
     each band's problems (from `problem_sets`, {label: problems}, the unseen-shape sets left out) guess from that
     band's own gold answers (guess_pass@k). Outcome pass@k never appears without it."""
     import pandas as pd
 
-    problems = [p for label, probs in problem_sets.items()
-                if not (isinstance(label, tuple) and label[0] == UNSEEN) for p in probs]
     rows = []
     for name, lo, hi in bands:
-        answers = [int(p.answer) for p in problems if lo <= p.op <= hi]
+        answers = band_answers(problem_sets, lo, hi)
         if len(answers) < 2:
             continue
         mean, low, high = bootstrap_ci(guess_pass_at_k(answers, ks), n_boot=n_boot, seed=seed)

@@ -19,7 +19,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .evaluate import UNSEEN, guess_pass_at_k, pass_at_k, ratio_ci
+from .evaluate import UNSEEN, band_answers, guess_pass_at_k, pass_at_k, ratio_ci
 from .provenance import load_result
 
 
@@ -247,10 +247,8 @@ def rl_controls(records: dict[str, list[dict]], problem_sets: dict, bands: dict[
             row["hacked share"] = None if hacked is None else hacked[0]
             row["hacked share CI"] = None if hacked is None else (hacked[1], hacked[2])
             rows.append(row)
-    problems = [p for label, probs in problem_sets.items() if not (isinstance(label, tuple) and label[0] == UNSEEN)
-                for p in probs]
     for band, (lo, hi) in bands.items():
-        answers = [int(p.answer) for p in problems if lo <= p.op <= hi]
+        answers = band_answers(problem_sets, lo, hi)
         if len(answers) >= 2:
             guess = guess_pass_at_k(answers, (1, k)).mean(axis=0)
             rows.append({"model": "blind guess", "band": band, "outcome pass@1": float(guess[0]),
