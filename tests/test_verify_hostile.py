@@ -571,3 +571,16 @@ def test_the_random_reward_pays_as_often_as_the_outcome_reward_but_not_for_the_c
         Reward("random").score(verify(problems[0], problems[0].completion))
     with pytest.raises(ValueError, match="takes no alpha"):
         Reward("random", 0.5)
+
+
+@pytest.mark.parametrize("op", ["*", "/", "-", "+"])
+def test_long_chains_of_distinct_names_stay_fast(op):
+    """Rule 7 probes every name of every expression; 64 KB of 50-name chains (division grows exact fractions fastest)
+    still verifies within the time limit, because a value or denominator past LIMIT has no value."""
+    rng = random.Random(0)
+    names = [f"v{i}" for i in range(60)]
+    steps = []
+    for k in range(300):
+        rng.shuffle(names)
+        steps.append(f"Define q{k} as Q{k}; so Q{k} = {op.join(names[:50])} = 1")
+    assert_well_formed(timed_verify(PROBLEM, ". ".join(steps)[:64_000]))

@@ -31,8 +31,8 @@ paper that does not change what `verified` means.
 5. An expression has a value only if it consists of numbers (ASCII digits with an optional
    decimal part, at most 15 digits before the point), known letters (the quantities of earlier
    steps and this step's temporaries), + - * / ( ) and ASCII whitespace, is well formed, divides
-   by no zero and stays below 1e15 in magnitude. Anything else ("lots + 4", "3e4", "9 / 0 + 4",
-   "4²", "2 × 3", "2 ** 3") has no value. [T: the old parser fell back to an earlier
+   by no zero and stays below 1e15 in magnitude (and, as a fraction, in denominator). Anything
+   else ("lots + 4", "3e4", "9 / 0 + 4", "4²", "2 × 3", "2 ** 3") has no value. [T: the old parser fell back to an earlier
    expression of the chain, then to the last number in the statement, then in the step, so each
    of these read as 4; it also read × · ÷ as * and /]
 6. A step's value is the written value of its assignments to X; none if it has no such assignment,
@@ -42,7 +42,9 @@ paper that does not change what `verified` means.
    through temporaries (a temporary brings the dependencies of its own chain). An expression
    depends on a name only if its value changes when that name's value does (tested exactly at
    two fixed sets of values), so "x = t * 0 + 3", "x = t - t + 3" or "x = 0 / t + 3" do not
-   depend on t. [T: every name written counted, so a parent multiplied by 0 passed as used]
+   depend on t. An expression of more than 16 distinct names counts all of them, as before (the
+   bound keeps the work linear; a gold step has at most 5 parents). [T: every name written
+   counted, so a parent multiplied by 0 passed as used]
 8. Claims: every expression of every assignment of a step ("T = e1 = ... = en", X's own chain
    and its temporaries') claims its assignment's written value. score.py checks each claim at the
    gold values: the earlier quantities it names take their gold values (quantities outside the
@@ -84,6 +86,7 @@ MAX_STEPS = 256  # "Define" steps considered
 MAX_EXPR_CHARS = 256  # longer expressions have no value
 MAX_DIGITS = 15  # longer number literals have no value (and int() never sees a 5,000-digit string)
 LIMIT = 10**15  # values (and intermediate results) at or above this in magnitude have no value
+MAX_PROBED_NAMES = 16  # rule 7 probes expressions of at most this many names (a gold step has at most 5 parents)
 
 _WS = " \t\r\n"  # ASCII whitespace: the only whitespace an expression or answer may contain
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -233,7 +236,7 @@ def _apply(op: str, a, b):
     return a // b if type(a) is int and type(b) is int and a % b == 0 else Fraction(a) / b
 
 
-def _run(rpn: tuple, env: dict, local: dict | None, limit: int | None = LIMIT) -> int | Fraction | None:
+def _run(rpn: tuple, env: dict, local: dict | None) -> int | Fraction | None:
     stack: list = []
     for t in rpn:
         if type(t) is not str:
@@ -243,8 +246,8 @@ def _run(rpn: tuple, env: dict, local: dict | None, limit: int | None = LIMIT) -
         elif t in _PRECEDENCE:
             b = stack.pop()
             r = _apply(t, stack[-1], b)
-            if r is None or (limit is not None and abs(r) >= limit):
-                return None
+            if r is None or abs(r) >= LIMIT or (type(r) is Fraction and r.denominator >= LIMIT):
+                return None  # (a bounded denominator also bounds the work: "a / b / c / ..." grows it fast)
             stack[-1] = r
         else:  # a name: this step's temporaries first, then earlier quantities
             v = local.get(t, _MISSING) if local else _MISSING
@@ -258,15 +261,17 @@ def _run(rpn: tuple, env: dict, local: dict | None, limit: int | None = LIMIT) -
 @lru_cache(maxsize=1 << 16)
 def _live_names(rpn: tuple) -> frozenset[str]:
     """The names a compiled expression's value depends on (rule 7): those whose change changes the value at either
-    probe. Exact and unbounded (the expression has at most MAX_EXPR_CHARS characters); a probe where the expression
-    has no value (a division by zero) counts the name as used, as before this rule."""
+    probe. Exact arithmetic within LIMIT; a probe where the expression has no value (a division by zero, a value
+    past LIMIT, which also bounds the work) counts the name as used, as before this rule."""
     names = list(dict.fromkeys(t for t in rpn if type(t) is str and t not in _PRECEDENCE))
+    if len(names) > MAX_PROBED_NAMES:  # bounds the work (names x runs): every name counts, as before rule 7
+        return frozenset(names)
     live = set()
     for base, step, shift in _PROBES:
         env = {n: base + i * step for i, n in enumerate(names)}
-        at_base = _run(rpn, env, None, limit=None)
+        at_base = _run(rpn, env, None)
         for n in names:
-            moved = _run(rpn, {**env, n: env[n] + shift}, None, limit=None)
+            moved = _run(rpn, {**env, n: env[n] + shift}, None)
             if at_base is None or moved is None or moved != at_base:
                 live.add(n)
     return frozenset(live)
