@@ -258,7 +258,7 @@ def summarise(records: list[dict], spec: EvalSpec, model_label: str,
 
 
 def band_answers(problem_sets: dict, lo: int, hi: int) -> list[int]:
-    """The gold answers of an evaluation's problems on ops lo..hi ({label: problems}; the unseen-shape sets left out)."""
+    """The gold answers of an evaluation's problems on ops lo..hi ({label: problems}; unseen-shape sets left out)."""
     return [int(p.answer) for label, probs in problem_sets.items()
             if not (isinstance(label, tuple) and label[0] == UNSEEN) for p in probs if lo <= p.op <= hi]
 

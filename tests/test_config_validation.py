@@ -417,7 +417,8 @@ def test_a_temperature_the_sampler_cannot_honour_is_refused(make):
 
 def test_greedy_evaluation_stays_allowed():
     assert EvalSpec(bands=(("edge", 5, 6),), temperature=0).temperature == 0
-    with pytest.raises(ValueError, match=r"temperature must be a finite number in \[0.01, 100\], got 0"):  # no greedy GRPO
+    # GRPO samples its rollouts: no greedy temperature
+    with pytest.raises(ValueError, match=r"temperature must be a finite number in \[0.01, 100\], got 0"):
         GRPORunConfig(**{**_valid(GRPORunConfig), "temperature": 0})
 
 

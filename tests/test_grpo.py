@@ -158,7 +158,8 @@ def test_fast_logprob_passes_match_trls_own(tiny_parent, tmp_path, monkeypatch):
 
     # a reward that varies within groups (a random model never verifies), so the step has a gradient
     monkeypatch.setattr(GRPORunConfig, "reward_function",
-                        lambda self: lambda prompts, completions, problem, **kw: [float(len(c) % 3 == 0) for c in completions])
+                        lambda self: lambda prompts, completions, problem, **kw: [float(len(c) % 3 == 0)
+                                                                                 for c in completions])
     monkeypatch.setenv("REASONLAB_FAST_CHECK", "1")
     c = cfg(lr=1e-3)
     logs = {}
@@ -249,7 +250,8 @@ def test_identical_runs_and_resumed_runs_give_bitwise_equal_weights(tmp_path, mo
     from reasonlab.train.grpo import train_grpo
 
     monkeypatch.setattr(GRPORunConfig, "reward_function",
-                        lambda self: lambda prompts, completions, problem, **kw: [float(len(c) % 3 == 0) for c in completions])
+                        lambda self: lambda prompts, completions, problem, **kw: [float(len(c) % 3 == 0)
+                                                                                 for c in completions])
     c = cfg(mixture=Mixture.band(10, 13, "animals-zoo"), steps=3, max_response_tokens=120, lr=1e-3)
     straight = _weights(train_grpo(c, tmp_path / "a", LAPTOP_BASE, progress=False))
     assert _max_gap(straight, _weights(LAPTOP_BASE)) > 0  # it learned something

@@ -584,3 +584,10 @@ def test_long_chains_of_distinct_names_stay_fast(op):
         rng.shuffle(names)
         steps.append(f"Define q{k} as Q{k}; so Q{k} = {op.join(names[:50])} = 1")
     assert_well_formed(timed_verify(PROBLEM, ". ".join(steps)[:64_000]))
+
+
+def test_the_reward_function_keeps_its_batch_reports_so_the_step_log_verifies_nothing_twice():
+    fn = make_reward_function("strict")
+    assert fn.last_reports == []
+    scores = fn(prompts=[""] * 2, completions=[GOLD, "junk"], problem=[PROBLEM] * 2)
+    assert [r.verified for r in fn.last_reports] == [True, False] and scores == [1.0, 0.0]

@@ -22,8 +22,9 @@ paper that does not change what `verified` means.
    as "٣" as numbers, and "²" or "①" made it raise]
 3. Steps: "Define <quantity> as <X>; <statement>; <statement>; ..." where X is an identifier of at
    most 8 characters, read from the solution region: after "<solution>" up to "</solution>" or
-   "<answer>". A text with more than one "<solution>" has no steps (two solutions are a hedge). A step runs from "Define " to the next "Define " and ends at its first full
-   stop (a "." not followed by a digit), so a trailing "Answer: 6." or prose is not part of it.
+   "<answer>". A text with more than one "<solution>" has no steps (two solutions are a hedge).
+   A step runs from "Define " to the next "Define " and ends at its first full stop (a "." not
+   followed by a digit), so a trailing "Answer: 6." or prose is not part of it.
    [T: before, everything up to the next "Define " was read]
 4. Statements are assignments "L = e1 = e2 = ... = en" with L an identifier (after an optional
    "so "); other statements are ignored. The written value of an assignment is the value of en,
@@ -32,8 +33,9 @@ paper that does not change what `verified` means.
    decimal part, at most 15 digits before the point), known letters (the quantities of earlier
    steps and this step's temporaries), + - * / ( ) and ASCII whitespace, is well formed, divides
    by no zero and stays below 1e15 in magnitude (and, as a fraction, in denominator). Anything
-   else ("lots + 4", "3e4", "9 / 0 + 4", "4²", "2 × 3", "2 ** 3") has no value. [T: the old parser fell back to an earlier
-   expression of the chain, then to the last number in the statement, then in the step, so each
+   else ("lots + 4", "3e4", "9 / 0 + 4", "4²", "2 × 3", "2 ** 3") has no value. [T: the old
+   parser fell back to an earlier expression of the chain, then to the last number in the
+   statement, then in the step, so each
    of these read as 4; it also read × · ÷ as * and /]
 6. A step's value is the written value of its assignments to X; none if it has no such assignment,
    if that value is none, or if its assignments to X write different values ("x = 3; so x = 4")

@@ -21,7 +21,8 @@ import numpy as np
 
 from ..generator import Problem
 from ..provenance import stable_seed
-from .parse import ParsedSolution, Step, Value, claim_value, completion_text, normalise_name, parse_solution, quantity_env
+from .parse import (ParsedSolution, Step, Value, claim_value, completion_text, normalise_name, parse_solution,
+                    quantity_env)
 
 REWARD_KINDS = ("outcome", "process", "mix", "strict", "random")
 
@@ -56,7 +57,8 @@ class VerifyReport:
                 f"verified={self.verified}", f"arithmetic_consistent={self.arithmetic_consistent}"]
         for label, items in (("missing", self.missing), ("extra", self.extra),
                              ("value", self.value_mismatches), ("dependency", self.dependency_mismatches),
-                             ("claim", self.claim_mismatches), ("redefined", self.redefined), ("inconsistent", self.inconsistent_steps)):
+                             ("claim", self.claim_mismatches), ("redefined", self.redefined),
+                             ("inconsistent", self.inconsistent_steps)):
             if items:
                 bits.append(f"{label}: {items}")
         if self.answer_mismatch:
@@ -185,6 +187,9 @@ def make_reward_function(kind: str = "strict", alpha: float = 0.2, seed: int = 0
     "random" is the RL control with no information: the batch's outcome rewards, permuted across its rows by a
     draw seeded with (seed, TRL's global step), so every step pays as often as the outcome reward would (same
     mean) but a row's reward says nothing about its completion (up to its own 1/len(batch) share of the pool).
+
+    The function keeps its last batch's verifier reports as `last_reports` (the GRPO step log reads the RL controls
+    from them, so no rollout is verified twice).
     """
     if kind not in REWARD_KINDS:
         raise ValueError(f"unknown reward kind {kind!r}; allowed: {', '.join(REWARD_KINDS)}")
@@ -200,15 +205,18 @@ def make_reward_function(kind: str = "strict", alpha: float = 0.2, seed: int = 0
             raise ValueError(f"{len(completions)} completions but {len(problem)} problems: "
                              "the reward needs exactly one problem per completion")
         problems = [_as_problem(p, i) for i, p in enumerate(problem)]
+        reports = [verify(p, completion_text(c)) for c, p in zip(completions, problems)]
+        reward_fn.last_reports = reports
         if kind == "random":
-            outcome = [reward(verify(p, completion_text(c)), "outcome") for c, p in zip(completions, problems)]
+            outcome = [reward(r, "outcome") for r in reports]
             state = kwargs.get("trainer_state")
             step = state.global_step if state is not None else calls[0]
             calls[0] += 1
             order = np.random.default_rng(stable_seed(seed, "random-reward", step)).permutation(len(outcome))
             return [outcome[j] for j in order]
-        return [reward(verify(p, completion_text(c)), kind, alpha) for c, p in zip(completions, problems)]
+        return [reward(r, kind, alpha) for r in reports]
 
+    reward_fn.last_reports = []
     reward_fn.__name__ = f"reward_{kind}" + (f"_{alpha:g}" if kind == "mix" else "")
     return reward_fn
 
