@@ -142,6 +142,16 @@ def lm_config(stage: NextToken, scale: Scale, kind: str, seed: int = 0):
     raise ValueError(f"unknown next-token stage {kind!r}; allowed: pretrain, mid")
 
 
+def _minibatch_prompts(stage: RL, scale: Scale) -> int:
+    """The scale's number of optimizer updates a step (the paper's 4 mini-batches), kept when a stage has its own
+    prompts per step (12 prompts x 16 rollouts: 4 mini-batches of 3); else the largest divisor of the stage's batch
+    below the scale's mini-batch. A stage at the scale's prompts per step gets the scale's mini-batch."""
+    updates = scale.rl_prompts_per_step // scale.rl_minibatch_prompts
+    if stage.prompts_per_step % updates == 0:
+        return stage.prompts_per_step // updates
+    return math.gcd(stage.prompts_per_step, scale.rl_minibatch_prompts)
+
+
 def grpo_config(stage: RL, scale: Scale, seed: int = 0):
     """The GRPO trainer config of an RL stage at `scale` (paper.md section 4 values at 'paper')."""
 
@@ -152,8 +162,7 @@ def grpo_config(stage: RL, scale: Scale, seed: int = 0):
         steps=stage.steps, prompts_per_step=stage.prompts_per_step, rollouts=stage.rollouts,
         lr=scale.rl_lr, kl_coef=scale.rl_kl_coef, temperature=scale.rl_temperature,
         max_prompt_tokens=scale.rl_max_prompt_tokens, max_response_tokens=scale.rl_max_response_tokens,
-        # the scale's PPO mini-batch, or the largest divisor of a stage's own batch below it
-        minibatch_prompts=math.gcd(stage.prompts_per_step, scale.rl_minibatch_prompts),
+        minibatch_prompts=_minibatch_prompts(stage, scale),
         seed=seed, ckpt_every=10,
     )
 
