@@ -151,6 +151,21 @@ def test_runner_builds_grpo_config_from_stage_and_scale():
     assert c.reward == arm.rl.reward  # one Reward, read back from the flat fields that are hashed
 
 
+@pytest.mark.parametrize("prompts, rollouts, minibatch", [(32, 6, 8), (12, 16, 3), (20, 6, 5), (6, 6, 2)])
+def test_a_stage_of_its_own_batch_keeps_the_scales_updates_per_step(prompts, rollouts, minibatch):
+    """laptop: 32 prompts in 4 mini-batches of 8; a 12 x 16 stage (RL-recipe's rollouts knob) gets 4 of 3 prompts
+    (48 rows an update, as 8 x 6); a batch the 4 updates do not divide falls back to a divisor below 8."""
+    import dataclasses
+
+    from reasonlab.experiments.recipes import get_recipe
+    from reasonlab.experiments.runner import grpo_config
+    from reasonlab.experiments.scales import LAPTOP
+
+    rl = next(a.rl for a in get_recipe("S6", "laptop").arms if a.rl)
+    c = grpo_config(dataclasses.replace(rl, prompts_per_step=prompts, rollouts=rollouts), LAPTOP)
+    assert c.minibatch_prompts == minibatch and prompts % c.minibatch_prompts == 0
+
+
 def test_fast_logprob_passes_match_trls_own(tiny_parent, tmp_path, monkeypatch):
     """The fast path's old-policy (sampler), reference and policy log-probs agree with TRL's own forward to 1e-3
     (REASONLAB_FAST_CHECK computes both), and a step on the same rollouts gives the plain path's loss and grad."""

@@ -11,12 +11,13 @@ from reasonlab.experiments import (
     SCALES, Reward, deviations, get_recipe, get_scale, list_recipes, recipe_params, rl_token_equivalent,
     s3_rl_bands,
 )
-from reasonlab.experiments.recipes import in_dist_thirds, top_of_in_dist
+from reasonlab.experiments.recipes import RL_KNOBS, in_dist_thirds, top_of_in_dist
 from reasonlab.experiments.scales import PAPER, Scale
 from reasonlab.generator import generate_problem, make_dataset
 from reasonlab.provenance import config_hash
 
 PAPER_IDS = ["ladder", "S3", "S4", "Fig5", "S5", "S6", "A.5", "A.6.1", "A.6.2", "A.7", "A.8", "A.10"]
+CALIBRATION_IDS = ["RL-recipe"]  # beyond the paper: the laptop RL recipe (issue 25)
 
 
 def bands_of(mixture):
@@ -25,11 +26,11 @@ def bands_of(mixture):
 
 # ------------------------------------------------------------------------------------ coverage
 def test_list_recipes_covers_the_paper_in_order():
-    assert list_recipes() == PAPER_IDS
+    assert list_recipes() == PAPER_IDS + CALIBRATION_IDS
 
 
 @pytest.mark.parametrize("scale", list(SCALES))
-@pytest.mark.parametrize("rid", PAPER_IDS)
+@pytest.mark.parametrize("rid", PAPER_IDS + CALIBRATION_IDS)
 def test_every_recipe_builds_at_every_scale(rid, scale):
     r = get_recipe(rid, scale)
     s = get_scale(scale)
@@ -176,6 +177,33 @@ def test_s6_rewards():
     assert [a.name for a in get_recipe("S6", "smoke", random_control=False).arms][-1] == "reward-strict"
     with pytest.raises(ValueError, match="random_control must be True or False"):
         get_recipe("S6", "smoke", random_control="yes")
+
+
+def test_rl_recipe_changes_one_knob_per_arm_from_s6_strict():
+    r, s6 = get_recipe("RL-recipe", "laptop"), get_recipe("S6", "laptop")
+    arms, s6_arms = {a.name: a for a in r.arms}, {a.name: a for a in s6.arms}
+    assert list(arms) == ["base", "strict", "strict-rollouts-16", "random-rollouts-16", "strict-steps-150",
+                          "random-steps-150"]
+    # the base, the strict arm and the evaluation are S6's: their stages and evaluation are read from the cache
+    assert arms["base"].stages == s6_arms["base"].stages and arms["strict"].stages == s6_arms["reward-strict"].stages
+    assert r.evaluation == s6.evaluation
+    strict = arms["strict"].rl
+    for name, arm in arms.items():
+        if arm.rl is None or name == "strict":
+            continue
+        changed = {f for f in ("reward", "steps", "prompts_per_step", "rollouts", "mixture")
+                   if getattr(arm.rl, f) != getattr(strict, f)}
+        knob = dict(arm.params)["knob"]
+        assert changed - {"reward"} == set(RL_KNOBS[knob]), name
+        assert arm.rl.reward.name == dict(arm.params)["reward"]
+    r16 = arms["strict-rollouts-16"].rl
+    assert r16.prompts_per_step * r16.rollouts == strict.prompts_per_step * strict.rollouts  # ~192 rollouts a step
+    assert [a.name for a in get_recipe("RL-recipe", "smoke", knobs=("steps-150",), random_control=False).arms] == \
+        ["base", "strict", "strict-steps-150"]
+    with pytest.raises(ValueError, match="one of rollouts-16, steps-150"):
+        get_recipe("RL-recipe", "smoke", knobs=("lr-tiny",))
+    with pytest.raises(ValueError, match="random_control must be True or False"):
+        get_recipe("RL-recipe", "smoke", random_control=1)
 
 
 def test_a6_pretrain_mixtures():

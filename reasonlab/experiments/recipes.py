@@ -588,37 +588,6 @@ def s6(scale: Scale, alphas=S6_ALPHAS, strict: bool = True, random_control: bool
     return arms, _eval(scale, samples=scale.rl_eval_samples or None)  # the base at the arms' n: paired per problem
 
 
-# The laptop RL recipe's knobs (issue 25, item 4): each arm changes one setting of S6's strict arm, in the order the
-# lab notes plan them. "rollouts-16": 16 samples for each of 12 prompts (~192 rollouts a step, as 32 x 6), so that
-# more groups hold a verified success; "steps-150": 2.5x the steps.
-RL_KNOBS = {
-    "rollouts-16": {"prompts_per_step": 12, "rollouts": 16},
-    "steps-150": {"steps": 150},
-}
-
-
-@_recipe("RL-recipe", "The laptop RL recipe (calibration, beyond the paper)", "Sec. 6 (paper); issue 25",
-         "Which RL settings raise the verified edge against a random-reward control and keep in-dist?",
-         "(calibration) the strict reward widens verified edge pass@64 in two seeds, beats random, keeps in-dist",
-         "verified and outcome pass@k per band: base, the strict arm at the scale's settings, one knob changed per arm")
-def rl_recipe(scale: Scale, knobs=tuple(RL_KNOBS), random_control: bool = True):
-    """S6's base and strict arm (the same stages and evaluation, so they are cached once), then one arm per knob of
-    RL_KNOBS changed from the strict arm; with random_control, each knob's random-reward arm beside it (an effect
-    counts only against its own control: same rollouts, steps and batch)."""
-    check_bool("random_control", random_control)
-    knobs = _check_values("RL knobs", knobs, lambda k, v: check_choice(k, v, tuple(RL_KNOBS)))
-    pre = _pretrain(scale, base_pretrain(scale))
-    rl_mix = mixture(across(BASE_TEMPLATES, *scale.edge), scale)
-    strict = _rl(scale, rl_mix, Reward("strict"), steps=scale.process_rl_steps or scale.rl_steps)
-    arms = [Arm("base", pre, params=(("reward", None), ("knob", None))),
-            Arm("strict", pre, rl=strict, params=(("reward", "strict"), ("knob", None)))]
-    for knob in knobs:
-        for reward in [Reward("strict")] + ([Reward("random")] if random_control else []):
-            rl = dataclasses.replace(strict, reward=reward, **RL_KNOBS[knob])
-            arms.append(Arm(f"{reward.name}-{knob}", pre, rl=rl, params=(("reward", reward.name), ("knob", knob))))
-    return arms, _eval(scale, samples=scale.rl_eval_samples or None)  # = S6's evaluation: paired with its arms
-
-
 @_recipe("A.5", "Training dynamics of S3", "Fig 10-11 (paper, App. A.5)",
          "How do NLL per eval range and the reward evolve during S3's RL runs?",
          "RL lowers NLL on every range, most on the edge; reward rises for the mixed and edge runs only",
@@ -712,9 +681,40 @@ def a10(scale: Scale, betas=S5_BETAS, budget_multipliers=None):
     return arms, _eval(scale)
 
 
+# The laptop RL recipe's knobs (issue 25, item 4): each arm changes one setting of S6's strict arm, in the order the
+# lab notes plan them. "rollouts-16": 16 samples for each of 12 prompts (~192 rollouts a step, as 32 x 6), so that
+# more groups hold a verified success; "steps-150": 2.5x the steps.
+RL_KNOBS = {
+    "rollouts-16": {"prompts_per_step": 12, "rollouts": 16},
+    "steps-150": {"steps": 150},
+}
+
+
+@_recipe("RL-recipe", "The laptop RL recipe (calibration, beyond the paper)", "Sec. 6 (paper); issue 25",
+         "Which RL settings raise the verified edge against a random-reward control and keep in-dist?",
+         "(calibration) the strict reward widens verified edge pass@64 in two seeds, beats random, keeps in-dist",
+         "verified and outcome pass@k per band: base, the strict arm at the scale's settings, one knob changed per arm")
+def rl_recipe(scale: Scale, knobs=tuple(RL_KNOBS), random_control: bool = True):
+    """S6's base and strict arm (the same stages and evaluation, so they are cached once), then one arm per knob of
+    RL_KNOBS changed from the strict arm; with random_control, each knob's random-reward arm beside it (an effect
+    counts only against its own control: same rollouts, steps and batch)."""
+    check_bool("random_control", random_control)
+    knobs = _check_values("RL knobs", knobs, lambda k, v: check_choice(k, v, tuple(RL_KNOBS)))
+    pre = _pretrain(scale, base_pretrain(scale))
+    rl_mix = mixture(across(BASE_TEMPLATES, *scale.edge), scale)
+    strict = _rl(scale, rl_mix, Reward("strict"), steps=scale.process_rl_steps or scale.rl_steps)
+    arms = [Arm("base", pre, params=(("reward", None), ("knob", None))),
+            Arm("strict", pre, rl=strict, params=(("reward", "strict"), ("knob", None)))]
+    for knob in knobs:
+        for reward in [Reward("strict")] + ([Reward("random")] if random_control else []):
+            rl = dataclasses.replace(strict, reward=reward, **RL_KNOBS[knob])
+            arms.append(Arm(f"{reward.name}-{knob}", pre, rl=rl, params=(("reward", reward.name), ("knob", knob))))
+    return arms, _eval(scale, samples=scale.rl_eval_samples or None)  # = S6's evaluation: paired with its arms
+
+
 # ------------------------------------------------------------------------------------ public API
 def list_recipes() -> list[str]:
-    """Recipe ids in paper order."""
+    """Recipe ids in paper order, then the calibrations beyond the paper."""
     return list(_REGISTRY)
 
 
