@@ -282,6 +282,7 @@ SMOKE = dataclasses.replace(
     rollouts=4,  # still a group baseline
     rl_minibatch_prompts=2,  # two mini-batches per step
     budget_rl_steps=2,  # S5's full-RL arm
+    process_rl_steps=0,  # S6 at rl_steps: the laptop's 60 would be the smoke run's longest stage
     eval_problems_per_op=2,  # 7 ops x 2 problems x 4 samples
     eval_samples=4,  # pass@1, 2, 4
     rl_eval_samples=0,  # = eval_samples

@@ -1,0 +1,94 @@
+"""The S6 chapter's rules (fixed in the lab notes before the mix arms ran) applied to altered copies of the committed
+laptop result: a null model gets no credit, a real gain does, and a band where everything sits at 0 is not
+testable."""
+
+import copy
+
+import pandas as pd
+import pytest
+
+from reasonlab.chapters import claims as cl
+from reasonlab.chapters import process_rewards as s6
+from reasonlab.results import Result
+
+
+@pytest.fixture(scope="module")
+def committed():
+    return s6.load("laptop")
+
+
+def _with_arms(ch: s6.S6, arms: dict[str, str], verified=None) -> s6.S6:
+    """A copy of the chapter whose arms are {new arm: committed model whose evaluation it copies}; `verified`
+    (arm -> function of a record) rewrites an arm's verified counts, e.g. to make it solve more."""
+    data = copy.deepcopy(ch.runs.data)
+    data["records"] = {"base": data["records"]["base"]}
+    rows = [r for r in data["table"] if r["model"] == "base"]
+    for arm, source in arms.items():
+        recs = copy.deepcopy(ch.runs.data["records"][source])
+        if verified and arm in verified:
+            for r in recs:
+                r["verified"] = verified[arm](r)
+                r["outcome"] = max(r["outcome"], r["verified"])
+        data["records"][arm] = recs
+        rows += [r | {"model": arm} for r in ch.runs.data["table"] if r["model"] == source]
+    data["table"] = rows
+    manifest = copy.deepcopy(ch.runs.manifest)
+    manifest["config"]["arms"] = ["base", *arms]
+    return s6.S6(Result(ch.runs.name, manifest, data), ch.recipe, {})
+
+
+def test_committed_claims_follow_the_rules(committed):
+    claims = {c.text: c for c in s6.claims(committed)}
+    assert all(c.verdict in cl.VERDICTS and c.rule and c.chapter == "process_rewards" for c in claims.values())
+    hard = next(c for t, c in claims.items() if "hard-band" in t)
+    assert hard.verdict == cl.NOT_TESTABLE  # the base and every arm verify no hard problem at this scale
+
+
+def test_a_null_model_gets_no_credit(committed):
+    """Every process-aware arm evaluated exactly as the outcome arm: no claim is reproduced."""
+    names = ["reward-outcome", "reward-mix-0.8", "reward-mix-0.2", "reward-process", "reward-strict"]
+    ch = _with_arms(committed, {a: "reward-outcome" for a in names})
+    got = s6.verdicts(ch)
+    assert set(got) == {"aware_edge", "aware_hard", "mix_best", "strict_gain"}
+    assert got["aware_edge"].verdict == cl.NOT_REPRODUCED
+    assert got["strict_gain"].verdict == cl.NOT_REPRODUCED
+    assert got["aware_hard"].verdict == cl.NOT_TESTABLE
+    # identical arms tie, so mix-0.2 is "within the interval of the best"; the gate (it must beat outcome) refuses it
+    assert got["mix_best"].verdict == cl.NOT_REPRODUCED
+
+
+def test_a_real_gain_is_credited(committed):
+    """Strict verifies every sample the outcome arm answered right: it beats mix-0.2 (= outcome) on pass@1."""
+    names = ["reward-outcome", "reward-mix-0.5", "reward-mix-0.2", "reward-strict"]
+    ch = _with_arms(committed, {a: "reward-outcome" for a in names},
+                    verified={"reward-strict": lambda r: r["outcome"]})
+    got = s6.verdicts(ch)
+    assert got["strict_gain"].verdict == cl.REPRODUCED
+    assert got["aware_edge"].verdict == cl.PARTLY  # 1 of 3 process-aware arms above zero, none below
+    assert got["mix_best"].verdict == cl.NOT_REPRODUCED  # mix-0.2 = outcome: it does not beat it
+
+
+def test_balances_best_when_mix_beats_outcome_and_leads_the_linear_arms(committed):
+    better = {"reward-mix-0.2": lambda r: r["outcome"]}
+    ch = _with_arms(committed, {"reward-outcome": "reward-outcome", "reward-mix-0.5": "reward-outcome",
+                                "reward-mix-0.2": "reward-outcome"}, verified=better)
+    assert s6.verdicts(ch)["mix_best"].verdict == cl.REPRODUCED
+
+
+def test_mix_best_needs_three_linear_arms_and_waits_for_missing_arms(committed):
+    ch = _with_arms(committed, {"reward-outcome": "reward-outcome", "reward-mix-0.2": "reward-strict"})
+    got = s6.verdicts(ch)
+    assert "mix_best" not in got and "strict_gain" not in got  # left out until the arms are committed
+    assert "reward-strict" in s6.waiting(ch)
+
+
+def test_tables_have_no_missing_cells(committed):
+    for t in (s6.controls_table(committed), s6.changes_table(committed), s6.contrast_table(committed)):
+        assert not pd.isna(t.to_numpy()).any()
+    assert len(s6.setup_table(committed)) == len(committed.arms)
+
+
+def test_step_log_has_the_controls(committed):
+    """Results collected before the runner kept the per-step controls read them from the committed stage log."""
+    rows = committed.step_log("reward-strict")
+    assert len(rows) == 60 and all(r["verified_mean"] is not None and r["hacked_share"] is not None for r in rows)
