@@ -92,3 +92,20 @@ def test_step_log_has_the_controls(committed):
     """Results collected before the runner kept the per-step controls read them from the committed stage log."""
     rows = committed.step_log("reward-strict")
     assert len(rows) == 60 and all(r["verified_mean"] is not None and r["hacked_share"] is not None for r in rows)
+
+
+def test_the_recipe_criterion_is_computed_and_needs_every_part(committed):
+    t = s6.calibration_table(committed)
+    assert len(t) >= 2 and not t.met.any()  # the strict arm at the scale's settings narrows in-dist (lab notes)
+    assert "No setting meets" in s6.recipe_verdict(committed)
+    # an arm that keeps in-dist exactly (the base's records) and verifies every edge sample meets all three parts
+    data = copy.deepcopy(committed.runs.data)
+    lo, hi = committed.bands["edge"]
+    base = {r["text_hash"]: r for r in data["records"]["base"]}
+    data["records"]["reward-strict"] = [
+        (r | {"verified": r["n"], "outcome": r["n"]}) if lo <= r["op"] <= hi else base[r["text_hash"]]
+        for r in data["records"]["reward-strict"]]
+    ch = s6.S6(Result(committed.runs.name, committed.runs.manifest, data), committed.recipe, {})
+    row = s6.calibration_table(ch).iloc[0]
+    assert row["(3) in-dist pass@64 vs base"].startswith("+0.000") and row.met
+    assert "No setting meets" in s6.recipe_verdict(ch)  # one seed is not two

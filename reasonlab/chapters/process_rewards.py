@@ -11,7 +11,7 @@ problems under the same verifier rules, so every comparison is paired per proble
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import PurePosixPath
 
@@ -19,10 +19,10 @@ import pandas as pd
 
 from ..evaluate import pass_at_k
 from ..experiments.recipes import Recipe, get_recipe
-from ..experiments.runner import COMMITTED_ARTIFACTS
+from ..experiments.runner import COMMITTED_ARTIFACTS, result_name
 from ..experiments.scales import BANDS
 from ..plots import PALETTE
-from ..results import (Estimate, Result, estimate, k_max, load_or_run, paired_changes, paired_delta, reruns,
+from ..results import (Estimate, Result, estimate, k_max, load, load_or_run, paired_changes, paired_delta, reruns,
                        rl_controls)
 from . import ladder, outputs
 from .claims import (NOT_REPRODUCED, NOT_TESTABLE, NOT_TESTABLE_RULE, PARTLY, REPRODUCED, Claim, at_zero, counts,
@@ -32,6 +32,7 @@ from .rl_capability import plot_fig3
 # == data ============================================================================================================
 
 RECIPE = "S6"
+CALIBRATION = "RL-recipe"  # the laptop RL recipe's knobs (issue 25), read beside S6 where committed
 CHAPTER = "process_rewards"
 # The GRPO log's per-step controls (issue 25); results collected before the runner kept them read them from the
 # committed log of the same stage (data/checkpoints/<key>/log.jsonl).
@@ -46,6 +47,7 @@ class S6:
     runs: Result
     recipe: Recipe
     reruns: dict[int, Result]
+    calibration: dict[int, Result] = field(default_factory=dict)  # {RL seed: RL-recipe result}, the knobs' arms
 
     @cached_property
     def table(self) -> pd.DataFrame:
@@ -111,7 +113,18 @@ def load(scale: str = "laptop", seed: int = 0, fresh: bool = False) -> S6:
     """The committed S6 result with its committed reruns (fresh: run the base and every arm now; without fresh
     nothing trains, and a missing result raises FileNotFoundError)."""
     runs = load_or_run(RECIPE, scale, seed, fresh)
-    return S6(runs, get_recipe(RECIPE, scale), reruns(RECIPE, scale, seed) if not fresh else {})
+    if fresh:
+        return S6(runs, get_recipe(RECIPE, scale), {})
+    return S6(runs, get_recipe(RECIPE, scale), reruns(RECIPE, scale, seed), _calibration(scale, seed))
+
+
+def _calibration(scale: str, seed: int) -> dict[int, Result]:
+    """The committed RL-recipe results ({RL seed: result}; empty when none is committed at this scale)."""
+    try:
+        first = {0: load(result_name(CALIBRATION, scale, seed))}
+    except FileNotFoundError:
+        return {}
+    return first | reruns(CALIBRATION, scale, seed)
 
 
 # == rules ===========================================================================================================
@@ -123,6 +136,12 @@ PAPER_FIG7 = "process-aware rewards raise op 15-20 pass@1 by 4-5%; 0.2 R_out + 0
 PROCESS_AWARE = ("mix-0.8", "mix-0.5", "mix-0.2", "process", "strict")  # every reward that sees the steps
 LINEAR = ("outcome", "mix-0.8", "mix-0.5", "mix-0.2", "process")  # a R_out + (1 - a) R_pv
 MIN_LINEAR = 3  # "balances best" needs at least three linear arms to compare
+
+# The laptop RL recipe's criterion (lab notes, 2026-12-04, session 8, 15:43 UTC, fixed before the S6 runs): an
+# edge-band arm (1) raises verified edge pass@k_max with a paired 95% interval above zero, (2) beats its
+# random-reward control (same settings) with the paired interval above zero, and (3) leaves in-dist pass@k_max
+# within its interval of the base (the paired interval reaches zero or lies above it), each in two RL seeds.
+CRITERION_SEEDS = 2
 
 
 # == verdicts ========================================================================================================
@@ -375,6 +394,51 @@ def deviations(ch: S6) -> str:
         "- Seeds: " + (", ".join(f"RL seed {n} of {', '.join(r.models)}" for n, r in ch.reruns.items())
                        if ch.reruns else "one RL seed per arm") + "; intervals are over problems, not training runs.",
     ])
+
+
+def _calibration_rows(ch: S6) -> list[dict]:
+    """One row per (setting, RL seed) the criterion reads: S6's strict arm (the scale's settings, against S6's
+    random arm), and each knob's strict arm of RL-recipe (against that knob's random arm, where it has run)."""
+    km, base = ch.k_max, ch.runs.records("base")
+    strict, random = ch.arm("strict"), ch.arm("random")
+    seeds = {0: ch.runs, **ch.reruns}
+    runs = [("scale's settings", n, run, strict, ch.runs, random) for n, run in seeds.items() if strict in run.models]
+    for n, cal in ch.calibration.items():
+        for arm in cal.models:
+            if arm.startswith("strict-"):
+                knob = arm.removeprefix("strict-")
+                runs.append((knob, n, cal, arm, ch.calibration[0], f"random-{knob}"))
+    rows = []
+    for setting, n, run, arm, control_run, control in runs:
+        recs = run.records(arm)
+        edge = paired_delta(base, recs, ch.bands["edge"], km)
+        keep = paired_delta(base, recs, ch.bands["in_dist"], km)
+        has_control = control is not None and control in control_run.models
+        vs = paired_delta(control_run.records(control), recs, ch.bands["edge"], km) if has_control else None
+        rows.append({"setting": setting, "RL seed": n, f"(1) edge pass@{km} vs base": edge.fmt(True),
+                     "(2) vs its random control": vs.fmt(True) if vs else "control not run",
+                     f"(3) in-dist pass@{km} vs base": keep.fmt(True),
+                     "met": edge.above_zero and bool(vs and vs.above_zero) and keep.hi >= 0})
+    return rows
+
+
+def calibration_table(ch: S6) -> pd.DataFrame:
+    """The laptop RL recipe's criterion (fixed before the runs), per setting and RL seed, computed."""
+    return pd.DataFrame(_calibration_rows(ch))
+
+
+def recipe_verdict(ch: S6) -> str:
+    """Which setting meets the criterion in CRITERION_SEEDS RL seeds (the laptop's RL recipe), or that none does."""
+    t = calibration_table(ch)
+    if t.empty:
+        return "No calibration run is committed at this scale."
+    met = t[t.met].groupby("setting")["RL seed"].nunique()
+    winners = sorted(met[met >= CRITERION_SEEDS].index)
+    if winners:
+        return (f"**Met in {CRITERION_SEEDS} RL seeds:** {', '.join(winners)}: the laptop's RL setting follows it "
+                "(lab notes).")
+    return (f"**No setting meets the criterion in {CRITERION_SEEDS} RL seeds yet**, so the scale keeps its RL "
+            "settings; each row says which part fails.")
 
 
 SAMPLES_RESULT = "S6-samples-{scale}"  # the arms' own outputs, on the base sample's problems and seeds

@@ -27,7 +27,8 @@ from ..generator import (
     HELD_OUT_MIN_OP, Band, Mixture, Problem, check_band, check_disjoint_bands, get_template, make_dataset,
 )
 from ..train.edge_filter import EdgeFilter, steps_at_equal_compute
-from ..validation import check_bool, check_choice, check_instance, check_int, check_name, check_optional, check_str, check_tuple
+from ..validation import (check_bool, check_choice, check_instance, check_int, check_name, check_optional, check_str,
+                          check_tuple)
 from ..verify.score import REWARD_KINDS as REWARDS  # noqa: F401 (re-exported: "outcome", "process", "mix", "strict")
 from ..verify.score import Reward
 from .scales import BANDS, Scale, get_scale
