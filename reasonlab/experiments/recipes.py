@@ -27,7 +27,7 @@ from ..generator import (
     HELD_OUT_MIN_OP, Band, Mixture, Problem, check_band, check_disjoint_bands, get_template, make_dataset,
 )
 from ..train.edge_filter import EdgeFilter, steps_at_equal_compute
-from ..validation import (check_bool, check_choice, check_instance, check_int, check_name, check_optional, check_str,
+from ..validation import (check_bool, check_choice, check_float, check_instance, check_int, check_name, check_optional, check_str,
                           check_tuple)
 from ..verify.score import REWARD_KINDS as REWARDS  # noqa: F401 (re-exported: "outcome", "process", "mix", "strict")
 from ..verify.score import Reward
@@ -178,6 +178,7 @@ class RL:
     prompts_per_step: int  # prompts per step
     rollouts: int  # samples per prompt
     edge_filter: EdgeFilter | None = None  # prompts screened for the edge of competence instead of `mixture`
+    lr: float | None = None  # the actor lr; None: the scale's rl_lr (a knob of RL-recipe)
 
     def __post_init__(self):
         check_instance("RL mixture", self.mixture, Mixture)
@@ -186,6 +187,7 @@ class RL:
             check_int(f"RL {k}", getattr(self, k), lo=1, allowed="a positive integer (not a bool)")
         check_int("RL rollouts", self.rollouts, lo=2, allowed="an integer >= 2 (GRPO's group baseline; not a bool)")
         check_optional("RL edge_filter", self.edge_filter, check_instance, EdgeFilter)
+        check_optional("RL lr", self.lr, check_float, 0, 0.1, lo_open=True)
 
     @property
     def n_prompts(self) -> int:
@@ -684,9 +686,11 @@ def a10(scale: Scale, betas=S5_BETAS, budget_multipliers=None):
 
 # The laptop RL recipe's knobs (issue 25, item 4): each arm changes one setting of S6's strict arm, in the order the
 # lab notes plan them. "rollouts-16": 16 samples for each of 12 prompts (~192 rollouts a step, as 32 x 6), so that
-# more groups hold a verified success; "steps-150": 2.5x the steps.
+# more groups hold a verified success; "lr-2e-05": the actor lr 2.5x smaller (the laptop's 5e-5 narrowed in-dist);
+# "steps-150": 2.5x the steps.
 RL_KNOBS = {
     "rollouts-16": {"prompts_per_step": 12, "rollouts": 16},
+    "lr-2e-05": {"lr": 2e-5},
     "steps-150": {"steps": 150},
 }
 

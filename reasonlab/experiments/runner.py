@@ -160,7 +160,7 @@ def grpo_config(stage: RL, scale: Scale, seed: int = 0):
     return GRPORunConfig(
         mixture=stage.mixture, reward_kind=reward.kind, reward_alpha=reward.alpha,
         steps=stage.steps, prompts_per_step=stage.prompts_per_step, rollouts=stage.rollouts,
-        lr=scale.rl_lr, kl_coef=scale.rl_kl_coef, temperature=scale.rl_temperature,
+        lr=scale.rl_lr if stage.lr is None else stage.lr, kl_coef=scale.rl_kl_coef, temperature=scale.rl_temperature,
         max_prompt_tokens=scale.rl_max_prompt_tokens, max_response_tokens=scale.rl_max_response_tokens,
         minibatch_prompts=_minibatch_prompts(stage, scale),
         seed=seed, ckpt_every=10,
