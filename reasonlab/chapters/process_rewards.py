@@ -129,8 +129,9 @@ def _calibration(scale: str, seed: int) -> dict[int, Result]:
 
 # == rules ===========================================================================================================
 
-# Fixed before the mix arms' results (lab notes, 2026-12-04, session 9, 18:22 UTC; one gate added at 18:40). Every comparison is paired per
-# problem against the outcome arm (or mix-0.2), with its 95% bootstrap interval; "above zero" means the interval is.
+# Fixed before the mix arms' results (lab notes, 2026-12-04, session 9, 18:22 UTC; one gate added at 18:40). Every
+# comparison is paired per problem against the outcome arm (or mix-0.2), with its 95% bootstrap interval; "above
+# zero" means the interval is.
 PAPER_FIG7 = "process-aware rewards raise op 15-20 pass@1 by 4-5%; 0.2 R_out + 0.8 R_pv balances best; strict " \
              "gives a further clear gain (Fig 7)"
 PROCESS_AWARE = ("mix-0.8", "mix-0.5", "mix-0.2", "process", "strict")  # every reward that sees the steps
