@@ -109,3 +109,10 @@ def test_the_recipe_criterion_is_computed_and_needs_every_part(committed):
     row = s6.calibration_table(ch).iloc[0]
     assert row["(3) in-dist pass@64 vs base"].startswith("+0.000") and row.met
     assert "No setting meets" in s6.recipe_verdict(ch)  # one seed is not two
+
+
+def test_committed_calibration_runs_are_read(committed):
+    # RL-recipe-laptop.json is committed: each of its knobs' strict arms is a row of the criterion
+    assert committed.calibration, "the committed RL-recipe result was not read"
+    knobs = {a.removeprefix("strict-") for a in committed.calibration[0].models if a.startswith("strict-")}
+    assert knobs and knobs <= set(s6.calibration_table(committed).setting)

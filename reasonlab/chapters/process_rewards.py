@@ -121,7 +121,7 @@ def load(scale: str = "laptop", seed: int = 0, fresh: bool = False) -> S6:
 def _calibration(scale: str, seed: int) -> dict[int, Result]:
     """The committed RL-recipe results ({RL seed: result}; empty when none is committed at this scale)."""
     try:
-        first = {0: load(result_name(CALIBRATION, scale, seed))}
+        first = {0: load_or_run(CALIBRATION, scale, seed)}
     except FileNotFoundError:
         return {}
     return first | reruns(CALIBRATION, scale, seed)
