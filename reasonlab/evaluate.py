@@ -8,11 +8,13 @@ for n up to thousands (the binomials themselves overflow doubles past n ~ 1030).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .generator import DEFAULT_CONFIG, GeneratorConfig, Problem, check_disjoint_bands, get_template, shape_held_out
+from .generator import (DEFAULT_CONFIG, GeneratorConfig, LabelledBand, Problem, check_disjoint_bands, get_template,
+                        shape_held_out)
 from .provenance import load_result
 from .validation import check_bool, check_float, check_instance, check_int, check_temperature
 from .verify import verify
@@ -107,7 +109,7 @@ class EvalSpec:
     Which problems are evaluated is the recipe's Evaluation (reasonlab.experiments.recipes), the one owner of
     problem sets (Evaluation.problem_sets); its eval_spec(scale) gives this spec."""
 
-    bands: tuple[tuple[str, int, int], ...]  # (name, op_lo, op_hi), e.g. ("edge", 11, 14)
+    bands: tuple[LabelledBand, ...]  # the table's groups, e.g. LabelledBand("edge", 11, 14); (label, lo, hi) accepted
     problems_per_op: int = 20  # held-out eval-split problems per op value
     samples: int = 128  # n samples per problem (pass@k for k = 1, 2, 4, ... n)
     temperature: float = SAMPLING_TEMPERATURE
@@ -122,7 +124,7 @@ class EvalSpec:
     def __post_init__(self):
         if not self.bands:
             raise ValueError("EvalSpec needs at least one band")
-        check_disjoint_bands("EvalSpec bands", self.bands)  # (name, lo, hi), 2 <= lo <= hi <= MAX_OP, no overlap
+        object.__setattr__(self, "bands", check_disjoint_bands("EvalSpec bands", self.bands))  # valid, no overlap
         check_int("problems_per_op", self.problems_per_op, lo=1)
         check_int("samples", self.samples, lo=1)
         check_temperature("temperature", self.temperature, hi=2)  # 0 is greedy
@@ -136,10 +138,7 @@ class EvalSpec:
 
     @property
     def ops(self) -> list[int]:
-        return sorted({op for _, lo, hi in self.bands for op in range(lo, hi + 1)})
-
-    def band_of(self, op: int) -> list[str]:
-        return [name for name, lo, hi in self.bands if lo <= op <= hi]
+        return sorted({op for band in self.bands for op in band.ops})
 
 
 def encode_prompt(tokenizer, problem: Problem) -> list[int]:
@@ -228,8 +227,8 @@ def summarise(records: list[dict], spec: EvalSpec, model_label: str,
         recs_t = [r for r in records if t is None or r["template"] == t]
         prefix = "" if t is None else f"{t}:"
         groups += [("op", f"{prefix}{op}", [r for r in recs_t if r["op"] == op]) for op in spec.ops]
-        groups += [("band", f"{prefix}{name}", [r for r in recs_t if lo <= r["op"] <= hi])
-                   for name, lo, hi in spec.bands]
+        groups += [("band", f"{prefix}{band.label}", [r for r in recs_t if band.lo <= r["op"] <= band.hi])
+                   for band in spec.bands]
     if unseen:  # the unseen-shape test beside the same ops' ordinary (mostly seen-shape) problems
         ops = sorted({r["op"] for r in unseen})
         groups += [("unseen-op", str(op), [r for r in unseen if r["op"] == op]) for op in ops]
@@ -263,20 +262,22 @@ def band_answers(problem_sets: dict, lo: int, hi: int) -> list[int]:
             if not (isinstance(label, tuple) and label[0] == UNSEEN) for p in probs if lo <= p.op <= hi]
 
 
-def guess_baseline(problem_sets: dict, bands, ks, n_boot: int = 2000, seed: int = 0) -> "pd.DataFrame":  # noqa: F821
+def guess_baseline(problem_sets: dict, bands: Sequence[LabelledBand], ks, n_boot: int = 2000,
+                   seed: int = 0) -> "pd.DataFrame":  # noqa: F821
     """The blind-guess baseline per band, as summarise's tidy rows (model "blind guess", metric "guess_pass@k"):
     each band's problems (from `problem_sets`, {label: problems}, the unseen-shape sets left out) guess from that
     band's own gold answers (guess_pass@k). Outcome pass@k never appears without it."""
     import pandas as pd
 
     rows = []
-    for name, lo, hi in bands:
-        answers = band_answers(problem_sets, lo, hi)
+    for band in bands:
+        answers = band_answers(problem_sets, band.lo, band.hi)
         if len(answers) < 2:
             continue
         mean, low, high = bootstrap_ci(guess_pass_at_k(answers, ks), n_boot=n_boot, seed=seed)
-        rows += [dict(model="blind guess", group="band", key=name, metric="guess_pass@k", k=k, value=float(mean[i]),
-                      lo=float(low[i]), hi=float(high[i]), problems=len(answers)) for i, k in enumerate(ks)]
+        rows += [dict(model="blind guess", group="band", key=band.label, metric="guess_pass@k", k=k,
+                      value=float(mean[i]), lo=float(low[i]), hi=float(high[i]), problems=len(answers))
+                 for i, k in enumerate(ks)]
     return pd.DataFrame(rows)
 
 

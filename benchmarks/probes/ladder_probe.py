@@ -41,8 +41,7 @@ stage = dataclasses.replace(stage, mixture=dataclasses.replace(stage.mixture, sh
 final = train_lm(lm_config(stage, scale, "pretrain"), out, progress=False)
 train_s = time.time() - t0
 model, tok = load_checkpoint(final)
-bands = tuple((name, *getattr(scale, name)) for name in ("in_dist", "edge", "hard"))
-spec = EvalSpec(bands=bands, problems_per_op=problems, samples=samples, max_new_tokens=scale.eval_max_new_tokens,
+spec = EvalSpec(bands=scale.bands, problems_per_op=problems, samples=samples, max_new_tokens=scale.eval_max_new_tokens,
                 generator=scale.generator, nll=False)
 sets = {op: make_dataset(Mixture.band(op, op, spec.template, scale.generator), "eval", problems) for op in spec.ops}
 records = run_eval(model, tok, spec, sets, progress=False)

@@ -7,6 +7,7 @@ pre-trained on its in-distribution band solves it, sometimes solves the edge ban
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pandas as pd
 
 from ..experiments.recipes import Recipe, get_recipe
 from ..experiments.scales import BANDS
+from ..generator import LabelledBand
 from ..plots import plot_pass_at_k
 from ..results import Result, estimate, k_max, load_or_compute, load_or_run, select
 from .claims import Claim, gated
@@ -351,14 +353,14 @@ def plot_bands(ax, t: pd.DataFrame, metric: str = "pass@k") -> None:
     ax.legend()
 
 
-def plot_per_op(ax, t: pd.DataFrame, bands: dict[str, tuple[int, int]] | None = None) -> None:
+def plot_per_op(ax, t: pd.DataFrame, bands: Sequence[LabelledBand] = ()) -> None:
     """Verified pass@1 and pass@k_max per op, outcome-only pass@k_max beside them (the gap is right answers
     reached by wrong steps), mean process accuracy, and the bands shaded."""
     km = k_max(t)
     shades = {"in_dist": "#0072B2", "edge": "#E69F00", "hard": "#D55E00"}
-    for band, (lo, hi) in (bands or {}).items():
-        ax.axvspan(lo - 0.5, hi + 0.5, color=shades.get(band, "grey"), alpha=0.08, linewidth=0)
-        ax.text((lo + hi) / 2, 1.04, band, ha="center", va="bottom", fontsize=8, color=shades.get(band, "grey"))
+    for label, lo, hi in bands:
+        ax.axvspan(lo - 0.5, hi + 0.5, color=shades.get(label, "grey"), alpha=0.08, linewidth=0)
+        ax.text((lo + hi) / 2, 1.04, label, ha="center", va="bottom", fontsize=8, color=shades.get(label, "grey"))
     by_op = lambda d: d.assign(op=lambda x: x.key.astype(int)).sort_values("op")  # noqa: E731
     for k, style in ((1, "o-"), (km, "s--")):
         rows = by_op(select(t, "base", group="op", k=k))
@@ -396,7 +398,7 @@ def fig_per_op(ch: Ladder):
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(12, 3.8))
-    plot_per_op(axes[0], ch.table, ch.recipe.evaluation.band_ranges)
+    plot_per_op(axes[0], ch.table, ch.recipe.evaluation.bands)
     plot_loss(axes[1], ch.result)
     return fig
 

@@ -175,7 +175,7 @@ def sample_checkpoint(final, recipe, seed: int = 0, progress: bool = False, temp
     model, tokenizer = load_checkpoint(final)
     model.eval()
     sc, ev, spec = recipe.scale, recipe.evaluation, samples_spec(recipe, seed)
-    band_of = {op: label for label, lo, hi in ev.bands for op in range(lo, hi + 1)}
+    band_of = {op: band.label for band in ev.bands for op in band.ops}
     records = []
     for op in tqdm(ev.ops, desc="samples", disable=not progress):
         # the eval set's first n problems

@@ -59,7 +59,7 @@ def _compute(ch: Exposure, name: str) -> None:
     t0 = time.perf_counter()
     sc, ev = ch.recipe.scale, ch.recipe.evaluation
     problems = {p.text_hash: p for ps in ev.problem_sets(sc, ch.seed).values() for p in ps if p.template == B}
-    half = {op: label for label, lo, hi in ev.bands for op in range(lo, hi + 1)}
+    half = {op: band.label for band in ev.bands for op in band.ops}
     rows, train = [], {}
     for share, (base, rl) in ch.pairs.items():  # the pair that stands for each share
         config = stage_dirs(ch.recipe, ch.recipe.arm(base), ch.seed)["pretrain"][1]

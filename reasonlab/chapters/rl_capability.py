@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..experiments.recipes import Recipe, get_recipe
 from ..experiments.scales import BANDS
+from ..generator import LabelledBand
 from ..plots import plot_pass_at_k
 from ..results import (Estimate, Result, change, estimate, k_max, load_or_run, mean_log, paired_changes, reruns,
                        rl_controls, select)
@@ -68,8 +69,8 @@ class S3:
         return {"base": self.base.records("base"), **{m: run.records(m) for m in run.models}}
 
     @property
-    def bands(self) -> dict[str, tuple[int, int]]:
-        return self.recipe.evaluation.band_ranges
+    def bands(self) -> tuple[LabelledBand, ...]:
+        return self.recipe.evaluation.bands
 
     def changes(self, run: Result | None = None) -> pd.DataFrame:
         """Paired pass@1 and pass@k_max changes vs the base, per arm and eval band (of seed 0, or of a rerun)."""
