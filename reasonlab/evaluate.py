@@ -9,14 +9,13 @@ for n up to thousands (the binomials themselves overflow doubles past n ~ 1030).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from .generator import (DEFAULT_CONFIG, GeneratorConfig, LabelledBand, Problem, check_disjoint_bands, get_template,
-                        shape_held_out)
+from .generator import LabelledBand, Problem, check_disjoint_bands, shape_held_out
 from .provenance import load_result
-from .validation import check_bool, check_float, check_instance, check_int, check_temperature
+from .validation import check_bool, check_float, check_int, check_temperature
 from .verify import verify
 
 
@@ -110,28 +109,22 @@ class EvalSpec:
     problem sets (Evaluation.problem_sets); its eval_spec(scale) gives this spec."""
 
     bands: tuple[LabelledBand, ...]  # the table's groups, e.g. LabelledBand("edge", 11, 14); (label, lo, hi) accepted
-    problems_per_op: int = 20  # held-out eval-split problems per op value
     samples: int = 128  # n samples per problem (pass@k for k = 1, 2, 4, ... n)
     temperature: float = SAMPLING_TEMPERATURE
     top_p: float = SAMPLING_TOP_P
     max_new_tokens: int = 1024  # paper.md section 3
-    template: str = "animals-zoo"
-    generator: GeneratorConfig = field(default=DEFAULT_CONFIG)
-    seed: int = 0
+    seed: int = 0  # sampling seeds of the problem sets, and the bootstrap's
     nll: bool = True  # also the mean NLL of the gold completion per token
-    n_boot: int = 1000
+    n_boot: int = 1000  # bootstrap resamples of the intervals
 
     def __post_init__(self):
         if not self.bands:
             raise ValueError("EvalSpec needs at least one band")
         object.__setattr__(self, "bands", check_disjoint_bands("EvalSpec bands", self.bands))  # valid, no overlap
-        check_int("problems_per_op", self.problems_per_op, lo=1)
         check_int("samples", self.samples, lo=1)
         check_temperature("temperature", self.temperature, hi=2)  # 0 is greedy
         check_float("top_p", self.top_p, 0, 1, lo_open=True)
         check_int("max_new_tokens", self.max_new_tokens, lo=1)
-        get_template(self.template)  # a name or letter; the message lists the allowed ones
-        check_instance("generator", self.generator, GeneratorConfig)
         check_int("seed", self.seed)
         check_bool("nll", self.nll)
         check_int("n_boot", self.n_boot, lo=1)

@@ -194,13 +194,10 @@ TABLE = {
     },
     EvalSpec: {
         "bands": (((), (("a", 2, 5), ("b", 5, 6)), (("a", 2, 50),), (("a", 2, True),)), "band"),
-        "problems_per_op": ((*INT, 0), None),
         "samples": ((*INT, 0), None),
         "temperature": ((-1, 3, 1e-300, 0.005, np.float32(0.7), Fraction(7, 10), *FLOAT), None),
         "top_p": ((0, 1.5, *FLOAT), None),
         "max_new_tokens": ((*INT, 0), None),
-        "template": (("Z", None), "template"),
-        "generator": ((None, SMOKE), None),
         "seed": (INT, None),
         "nll": (BOOL, None),
         "n_boot": ((*INT, 0), None),

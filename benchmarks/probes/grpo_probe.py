@@ -29,9 +29,8 @@ cfg = GRPORunConfig(mixture=mix, reward_kind="strict", steps=steps, prompts_per_
 final = train_grpo(cfg, out, parent_dir=base, progress=False)
 log = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
 print("reward by step:", [round(r["reward_mean"], 3) for r in log])
-spec = EvalSpec(bands=(("edge", lo, hi),), problems_per_op=10, samples=32, max_new_tokens=sc.eval_max_new_tokens,
-                generator=sc.generator, nll=False)
-sets = {op: make_dataset(Mixture.band(op, op, spec.template, sc.generator), "eval", 10) for op in spec.ops}
+spec = EvalSpec(bands=(("edge", lo, hi),), samples=32, max_new_tokens=sc.eval_max_new_tokens, nll=False)
+sets = {op: make_dataset(Mixture.band(op, op, "animals-zoo", sc.generator), "eval", 10) for op in spec.ops}
 res = {}
 for label, path in (("base", base), ("grpo", final)):
     model, tok = load_checkpoint(path)

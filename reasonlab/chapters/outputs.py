@@ -81,17 +81,17 @@ def _compute_samples(name: str, scale: str, seed: int, progress: bool) -> None:
     save_result(name, {"samples": records}, manifest)
 
 
-def samples_spec(recipe, seed: int):
-    """The evaluation's spec (reasonlab.evaluate.EvalSpec) at SAMPLES_PROBLEMS_PER_OP x SAMPLES_PER_PROBLEM."""
-    ev = dataclasses.replace(recipe.evaluation, problems_per_op=SAMPLES_PROBLEMS_PER_OP, samples=SAMPLES_PER_PROBLEM)
-    return ev.eval_spec(recipe.scale, seed=seed)
+def samples_evaluation(recipe):
+    """The recipe's evaluation at SAMPLES_PROBLEMS_PER_OP problems per op x SAMPLES_PER_PROBLEM samples."""
+    return dataclasses.replace(recipe.evaluation, problems_per_op=SAMPLES_PROBLEMS_PER_OP, samples=SAMPLES_PER_PROBLEM)
 
 
 def samples_config(recipe, seed: int) -> dict:
     """What the samples draw, as their manifests record it (its keys and values are hashed into committed manifests:
-    keep them), read off the one spec, samples_spec."""
-    spec = samples_spec(recipe, seed)
-    return {"scale": recipe.scale.name, "seed": seed, "problems_per_op": spec.problems_per_op, "samples": spec.samples,
+    keep them), read off the one evaluation, samples_evaluation, and its spec."""
+    ev = samples_evaluation(recipe)
+    spec = ev.eval_spec(recipe.scale, seed)
+    return {"scale": recipe.scale.name, "seed": seed, "problems_per_op": ev.problems_per_op, "samples": spec.samples,
             "temperature": spec.temperature, "top_p": spec.top_p, "max_new_tokens": spec.max_new_tokens,
             "bands": [list(b) for b in spec.bands], "templates": list(recipe.evaluation.templates)}
 
@@ -174,12 +174,13 @@ def sample_checkpoint(final, recipe, seed: int = 0, progress: bool = False, temp
         hf_logging.disable_progress_bar()
     model, tokenizer = load_checkpoint(final)
     model.eval()
-    sc, ev, spec = recipe.scale, recipe.evaluation, samples_spec(recipe, seed)
+    sc, ev = recipe.scale, samples_evaluation(recipe)
+    spec = ev.eval_spec(sc, seed)
     band_of = {op: band.label for band in ev.bands for op in band.ops}
     records = []
     for op in tqdm(ev.ops, desc="samples", disable=not progress):
         # the eval set's first n problems
-        problems = make_dataset(ev.mixture(op, template, sc), "eval", spec.problems_per_op, seed)
+        problems = make_dataset(ev.mixture(op, template, sc), "eval", ev.problems_per_op, seed)
         labels = ("ladder-samples", op) + ((template,) if template else ())
         out = sample(model, [encode_prompt(tokenizer, p) for p in problems], spec.samples,
                      temperature=spec.temperature, top_p=spec.top_p, max_new_tokens=spec.max_new_tokens,

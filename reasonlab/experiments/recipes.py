@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..budget import full_rl_budget, split_budget
-from ..evaluate import UNSEEN
+from ..evaluate import UNSEEN, EvalSpec
 from ..generator import (
     HELD_OUT_MIN_OP, Band, LabelledBand, Mixture, Problem, check_band, check_disjoint_bands, get_template, make_dataset,
 )
@@ -264,12 +264,9 @@ class Evaluation:
         templates = (template,) if template else self.templates
         return mixture([(t, op, op, 1.0) for t in templates], scale, shapes="all")
 
-    def eval_spec(self, scale: Scale, template: str = "animals-zoo", seed: int = 0):
-        """The evaluation harness's spec (reasonlab.evaluate.EvalSpec) for one template at `scale`."""
-        from ..evaluate import EvalSpec
-
-        return EvalSpec(self.bands, self.problems_per_op, self.samples, scale.eval_temperature, 1.0,
-                        scale.eval_max_new_tokens, get_template(template).name, scale.generator, seed)
+    def eval_spec(self, scale: Scale, seed: int = 0):
+        """The evaluation harness's spec (reasonlab.evaluate.EvalSpec): how this evaluation samples at `scale`."""
+        return EvalSpec(self.bands, self.samples, scale.eval_temperature, 1.0, scale.eval_max_new_tokens, seed)
 
     def problem_sets(self, scale: Scale, seed: int = 0,
                      n_per_op: int | None = None) -> dict[tuple[str, int], list[Problem]]:

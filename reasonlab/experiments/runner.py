@@ -243,7 +243,7 @@ def evaluate_checkpoint(recipe: Recipe, final_dir: Path, seed: int = 0, progress
     model, tokenizer = load_checkpoint(final_dir)
     model.eval()
     ev = recipe.evaluation
-    spec = ev.eval_spec(recipe.scale, ev.templates[0], seed)
+    spec = ev.eval_spec(recipe.scale, seed)
     return run_eval(model, tokenizer, spec, progress=progress, problem_sets=ev.problem_sets(recipe.scale, seed))
 
 
@@ -293,7 +293,7 @@ def cached_evaluation(recipe: Recipe, final_dir: Path, label: str, seed: int = 0
         check_artifact(final_dir)  # weights that do not match their manifest are an error, never evaluated
     weights = weights_digest(final_dir)  # the cache belongs to these weights only
     ev = recipe.evaluation
-    spec = ev.eval_spec(recipe.scale, ev.templates[0], seed)
+    spec = ev.eval_spec(recipe.scale, seed)
     records = None
     if path.exists():
         try:
