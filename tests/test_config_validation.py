@@ -30,10 +30,6 @@ MIX = Mixture.band(2, 4, "animals-zoo")
 PRE = NextToken(MIX, 1000)
 
 
-class With(dict):
-    """A bad case that needs more than one field set, e.g. reward_kind='mix' with a bad reward_alpha."""
-
-
 def _valid(cls):
     """Keyword arguments of a valid instance of cls (the table overrides one field at a time)."""
     return {
@@ -226,9 +222,7 @@ TABLE = {
     },
     GRPORunConfig: {
         "mixture": (("A2-4", None), None),
-        "reward_kind": (("best", None), None),
-        "reward_alpha": ((0.2, *(With(reward_kind="mix", reward_alpha=v) for v in (*FLOAT, 1.5, None))),
-                         "reward_alpha"),
+        "reward": (("strict", None, ("mix", 0.2)), None),  # a Reward's own values: the Reward rows above
         "steps": ((*INT, 0), None),
         "prompts_per_step": ((*INT, 0), None),
         "rollouts": ((*INT, 1), None),
@@ -318,7 +312,7 @@ def _cases():
 
 @pytest.mark.parametrize("cls, name, bad, message", list(_cases()))
 def test_bad_value_is_refused(cls, name, bad, message):
-    kwargs = {**_valid(cls), **(bad if isinstance(bad, With) else {name: bad})}
+    kwargs = {**_valid(cls), name: bad}
     with pytest.raises(ValueError) as e:
         cls(**kwargs)
     assert message in str(e.value), str(e.value)
@@ -393,7 +387,7 @@ def test_a_number_of_another_type_is_refused_with_what_to_pass(value):
 @pytest.mark.parametrize("alpha", [np.float32(0.2), Fraction(1, 5)])
 def test_reward_alpha_of_another_type_is_refused(alpha):
     with pytest.raises(ValueError, match="must be a Python int or float in"):
-        GRPORunConfig(**{**_valid(GRPORunConfig), "reward_kind": "mix", "reward_alpha": alpha})
+        Reward("mix", alpha)
 
 
 @pytest.mark.parametrize("make", [
