@@ -65,6 +65,33 @@ def test_paper_defaults_and_trl_mapping(tmp_path):
     assert a.max_steps == c.steps * c.updates_per_step == 4 and a.num_iterations == 1
 
 
+def test_the_glossary_knob_table_names_real_fields(tmp_path):
+    """book/glossary.md maps each knob from its scale field through our trainer and evaluation fields to TRL's
+    argument: every name in the table exists where it says, and each TRL row is the value grpo_args passes on."""
+    import dataclasses
+    import re
+
+    from reasonlab.evaluate import EvalSpec
+    from reasonlab.experiments.recipes import RL, Evaluation, NextToken
+    from reasonlab.experiments.scales import Scale
+    from reasonlab.train.lm import LMTrainConfig
+
+    text = (Path(__file__).resolve().parent.parent / "book" / "glossary.md").read_text()
+    rows = [line.split("|")[1:-1] for line in text.split("## Knob names", 1)[1].splitlines()
+            if line.startswith("| ") and not line.startswith("| knob")]
+    assert len(rows) >= 15
+    classes = {c.__name__: c for c in (GRPORunConfig, LMTrainConfig, RL, NextToken, Evaluation, EvalSpec)}
+    scale_fields = {f.name for f in dataclasses.fields(Scale)}
+    for knob, scale_col, config_col, _ in rows:
+        assert set(re.findall(r"`(\w+)`", scale_col)) <= scale_fields, knob
+        for cls, name in re.findall(r"`(\w+)\.(\w+)`", config_col):
+            assert name in {f.name for f in dataclasses.fields(classes[cls])}, (knob, cls, name)
+    c = cfg(kl_coef=0.02, clip_eps=0.3)
+    a = grpo_args(c, tmp_path, progress=False, use_cpu=True)
+    assert (a.learning_rate, a.beta, a.num_generations, a.epsilon, a.temperature, a.max_completion_length) == (
+        c.lr, c.kl_coef, c.rollouts, c.clip_eps, c.temperature, c.max_response_tokens)
+
+
 def test_reward_wiring_strict_gold_gets_one():
     probs = make_dataset(MIX, "rl", 3, 0)
     ds = prompt_dataset(probs)
