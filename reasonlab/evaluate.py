@@ -12,11 +12,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
 
 from .generator import LabelledBand, Problem, check_disjoint_bands, shape_held_out
 from .provenance import load_result
 from .validation import check_bool, check_float, check_int, check_temperature
 from .verify import verify
+
+# reasonlab.sampling (it imports torch, ~2 s) loads in sample_and_score: computing pass@k and reading tables needs
+# no torch.
 
 
 UNSEEN = "unseen"  # label of the unseen-shape test's problem sets, records and band
@@ -186,8 +191,6 @@ def run_eval(model, tokenizer, spec: EvalSpec, problem_sets: dict, batch_rows: i
     """Sample, verify and score every problem of `problem_sets` ({label: problems}, e.g. Evaluation.problem_sets)
     as `spec` says. Records of a set labelled (UNSEEN, op) carry "set": UNSEEN (the unseen-shape test; see
     `summarise`)."""
-    from tqdm.auto import tqdm
-
     records = []
     for i, (label, probs) in enumerate(tqdm(problem_sets.items(), desc="eval", disable=not progress)):
         recs = sample_and_score(model, tokenizer, probs, spec, seed=spec.seed * 100_003 + i, batch_rows=batch_rows)
@@ -199,7 +202,7 @@ def run_eval(model, tokenizer, spec: EvalSpec, problem_sets: dict, batch_rows: i
 
 
 def summarise(records: list[dict], spec: EvalSpec, model_label: str,
-              by_template: bool = False) -> "pd.DataFrame":  # noqa: F821
+              by_template: bool = False) -> pd.DataFrame:
     """Tidy table: one row per (model, group, key, metric, k) with value and a bootstrap interval.
 
     metric is "pass@k" (strict, process-verified), "outcome_pass@k" (answer only; the gap to pass@k
@@ -207,8 +210,6 @@ def summarise(records: list[dict], spec: EvalSpec, model_label: str,
     wrong steps: 1 - verified / outcome, pooled over the group's samples), "process_acc" or "nll";
     group is "op" or "band". The blind-guess baseline beside outcome pass@k is `guess_baseline`.
     """
-    import pandas as pd
-
     n = spec.samples
     ks = powers_of_two_up_to(n)
     rows = []
@@ -256,12 +257,10 @@ def band_answers(problem_sets: dict, lo: int, hi: int) -> list[int]:
 
 
 def guess_baseline(problem_sets: dict, bands: Sequence[LabelledBand], ks, n_boot: int = 2000,
-                   seed: int = 0) -> "pd.DataFrame":  # noqa: F821
+                   seed: int = 0) -> pd.DataFrame:
     """The blind-guess baseline per band, as summarise's tidy rows (model "blind guess", metric "guess_pass@k"):
     each band's problems (from `problem_sets`, {label: problems}, the unseen-shape sets left out) guess from that
     band's own gold answers (guess_pass@k). Outcome pass@k never appears without it."""
-    import pandas as pd
-
     rows = []
     for band in bands:
         answers = band_answers(problem_sets, band.lo, band.hi)
@@ -274,8 +273,6 @@ def guess_baseline(problem_sets: dict, bands: Sequence[LabelledBand], ks, n_boot
     return pd.DataFrame(rows)
 
 
-def load_eval_table(name: str) -> "pd.DataFrame":  # noqa: F821
+def load_eval_table(name: str) -> pd.DataFrame:
     """A committed evaluation result (data/results/<name>.json) as its tidy table."""
-    import pandas as pd
-
     return pd.DataFrame(load_result(name)["data"]["table"])

@@ -126,7 +126,7 @@ def git_commit() -> str:
 def device_description() -> str:
     """'cpu (N cores, <processor>)' or the CUDA device name."""
     try:
-        import torch
+        import torch  # here: a manifest of a result that ran no model is written without torch (~2 s)
 
         if torch.cuda.is_available():
             return f"cuda ({torch.cuda.get_device_name(0)})"

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .evaluate import UNSEEN, band_answers, guess_pass_at_k, pass_at_k, ratio_ci
+from .experiments.runner import result_name, run_recipe
 from .generator import LabelledBand
 from .provenance import load_result
 
@@ -126,8 +127,6 @@ def load_or_run(recipe_id: str, scale: str = "laptop", seed: int = 0, fresh: boo
 
     Without `fresh` nothing trains, at any scale: a missing result is refused with the command that makes it (a
     chapter's `load` never starts a run inside a book build or a scoreboard)."""
-    from .experiments.runner import result_name, run_recipe
-
     name = result_name(recipe_id, scale, seed, rl_seed)
     if not fresh:
         try:
@@ -157,8 +156,6 @@ def load_or_compute(name: str, fresh: bool, compute: Callable[[], object]) -> Re
 def reruns(recipe_id: str, scale: str = "laptop", seed: int = 0, max_rl_seed: int = 9) -> dict[int, Result]:
     """{rl_seed: result} of the committed reruns of some arms with another RL seed from the same base
     (`python -m reasonlab run RECIPE --rl-seed N --arm ...`), for rl_seed 1, 2, ... while they exist."""
-    from .experiments.runner import result_name
-
     out = {}
     for rl_seed in range(1, max_rl_seed + 1):
         try:

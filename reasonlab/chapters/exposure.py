@@ -16,14 +16,21 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from ..experiments.recipes import Recipe, get_recipe
+from ..experiments.runner import run_point
 from ..generator import Band, LabelledBand, band_named
+from ..plots import PALETTE
 from ..results import (COUNTS, Estimate, Result, change, k_max, load_or_run, paired_changes, paired_delta, reruns,
                        select)
+from ..widgets import run_panel, static_picker
 from . import outputs
 from .claims import (NOT_REPRODUCED, NOT_TESTABLE, NOT_TESTABLE_RULE, PARTLY, REPRODUCED, Claim, all_or_some, at_zero,
                      counts, gated)
+
+# matplotlib.pyplot and ipywidgets load inside the figure and widget functions: reading a chapter's numbers
+# (the scoreboard, the tests) needs neither, and they take most of a second to import.
 
 
 # == data ============================================================================================================
@@ -242,8 +249,6 @@ def _windows(rows: list[dict], window: int, context: str | None) -> tuple[np.nda
 def _welch(groups: list[tuple[int, np.ndarray]]) -> Estimate:
     """The sum of sign x mean over (sign, steps) groups, with a Welch 95% interval (Welch-Satterthwaite degrees of
     freedom): the steps of each window are the samples, the windows independent."""
-    from scipy import stats
-
     d = float(sum(sign * g.mean() for sign, g in groups))
     var = [g.var(ddof=1) / len(g) for _, g in groups]
     se = math.sqrt(sum(var))
@@ -783,8 +788,6 @@ def fig4(ch: Exposure):
     """The paper's Fig 4: B pass@k_max per op after RL (solid) and before (dashed), one colour per share."""
     import matplotlib.pyplot as plt
 
-    from ..plots import PALETTE
-
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.6), sharey=True, layout="constrained")
     for ax, t in zip(axes, (B, A)):
         for i, (s, (base, rl)) in enumerate(ch.shown.items()):
@@ -811,8 +814,6 @@ def fig_rewards(ch: Exposure):
     """The paper's Fig 17 (A.8): training reward per GRPO step, one line per exposure share; beside it the reward
     of the B prompts alone, for the runs that logged it (the paper shows the mixed batch's only)."""
     import matplotlib.pyplot as plt
-
-    from ..plots import PALETTE
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.4), sharey=True, layout="constrained")
     missing = []
@@ -841,8 +842,6 @@ def fig_a6_rewards(ch: Exposure):
     """The paper's Fig 14 for each committed A.6 result: training reward per GRPO step, one line per B share of the
     RL data (the batch's mean: A and B prompts in that share). None when no A.6 result is committed."""
     import matplotlib.pyplot as plt
-
-    from ..plots import PALETTE
 
     rids = [r for r in A6 if r in ch.a6]
     if not rids:
@@ -913,16 +912,12 @@ def example_models(ch: Exposure, samples: Result) -> list[str]:
 def picker(ch: Exposure):
     """The static book's control: pick a B share of pre-training (each one committed) to see its base and its RL
     arm per op, on B and on A."""
-    from ..widgets import static_picker
-
     figures = {label: fig_share(ch, label) for label in ch.shown}
     return static_picker(figures, "B share of pre-training (dashed: the base; solid: after RL)")
 
 
 def a6_picker(ch: Exposure, rid: str):
     """The static book's control for A.6: pick a B share of the RL data to see that arm beside the base, per op."""
-    from ..widgets import static_picker
-
     result = ch.a6[rid]
     figures = {f"{pct(s)} B in RL": fig_pair(result, base, arm, f"{rid}: {pct(s)} of the RL prompts in context B")
                for s, (base, arm) in a6_pairs(result).items()}
@@ -958,8 +953,6 @@ def new_point(ch: Exposure, rl_b_share: float, progress: bool = True) -> Result:
     """A.6.2 at a B share of the RL data the grid does not have: GRPO from the 1% base, evaluated on the chapter's
     problems (paired with the base); trained and evaluated now (tens of minutes on a laptop CPU; cached, never
     committed). A result holding the base and the new arm, the arm labelled with NEW_POINT."""
-    from ..experiments.runner import run_point
-
     scale, arm = ch.recipe.scale.name, f"rl-B-{pct(rl_b_share)[:-1]}pct"
     params = {"rl_b_shares": (rl_b_share,)}
     base_records, base_table = run_point("A.6.2", scale, "base", params, ch.seed, progress)
@@ -975,8 +968,6 @@ def new_point_panel(ch: Exposure):
     bars), then its per-op pass@k beside the base."""
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
-
-    from ..widgets import run_panel
 
     def run(percent):
         result = new_point(ch, percent / 100)

@@ -7,6 +7,7 @@ pre-trained on its in-distribution band solves it, sometimes solves the edge ban
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,12 +15,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..evaluate import encode_prompt
 from ..experiments.recipes import Recipe, get_recipe
-from ..experiments.scales import BANDS
-from ..generator import LabelledBand
+from ..experiments.runner import finished_stage, result_name, run_recipe
+from ..experiments.scales import BANDS, deviations
+from ..generator import LabelledBand, Mixture, make_dataset
+from ..model import load_checkpoint
 from ..plots import plot_pass_at_k
+from ..provenance import check_artifact, make_manifest, save_result
 from ..results import Result, estimate, k_max, load_or_compute, load_or_run, select
+from ..widgets import static_picker
 from .claims import Claim, gated
+
+# matplotlib.pyplot and ipywidgets load inside the figure and widget functions: reading a chapter's numbers
+# (the scoreboard, the tests) needs neither, and they take most of a second to import.
+# reasonlab.sampling loads inside the function that scores tokens: it imports torch (~2 s); reading needs no torch.
 
 
 # == data ============================================================================================================
@@ -53,9 +63,6 @@ def load(scale: str = "laptop", seed: int = 0, fresh: bool = False) -> Ladder:
 def base_checkpoint(scale: str = "laptop", seed: int = 0) -> Path:
     """The finished checkpoint of the ladder's base model (the committed one where there is one); at the smoke
     scale trained now (seconds) when missing, at a larger scale refused with the command that trains it."""
-    from ..experiments.recipes import get_recipe
-    from ..experiments.runner import finished_stage, result_name, run_recipe
-
     recipe = get_recipe(RECIPE, scale)
     final = finished_stage(recipe, "base", "pretrain", seed)
     if final is None:
@@ -79,13 +86,6 @@ def token_accuracy_result(scale: str = "laptop", seed: int = 0, fresh: bool = Fa
 
 
 def _compute_token_accuracy(name: str, scale: str, seed: int) -> None:
-    import time
-
-    from ..experiments.recipes import get_recipe
-    from ..generator import Mixture, make_dataset
-    from ..model import load_checkpoint
-    from ..provenance import check_artifact, make_manifest, save_result
-
     final = base_checkpoint(scale, seed)
     t0 = time.perf_counter()
     model, tokenizer = load_checkpoint(final)
@@ -134,7 +134,6 @@ def token_accuracy(model, tokenizer, problems_by_op: dict[int, list]) -> list[di
 
     A model that memorised one template per graph shape is sure of every token inside its training band and
     loses the entity names first beyond it (the name must be copied from the question)."""
-    from ..evaluate import encode_prompt
     from ..sampling import logprobs_of
 
     rows = []
@@ -257,8 +256,6 @@ def setup_table(ch: Ladder) -> pd.DataFrame:
 
 def deviations_table(ch: Ladder) -> pd.DataFrame:
     """Where this scale departs from the paper's settings, and why."""
-    from ..experiments.scales import deviations
-
     return pd.DataFrame([d._asdict() if hasattr(d, "_asdict") else d.__dict__ for d in deviations(ch.recipe.scale)])
 
 
@@ -430,8 +427,6 @@ def picker(ch: Ladder):
     """The static book's control: strict or outcome-only pass@k per band, from the committed result; works in the
     built HTML without a kernel. One figure per metric, of one size, so that they line up."""
     import matplotlib.pyplot as plt
-
-    from ..widgets import static_picker
 
     figures = {}
     for name, metric in PICKER_METRICS.items():

@@ -22,6 +22,8 @@ import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
+import pandas as pd
+
 from ..evaluate import UNSEEN, run_eval, summarise
 from ..model import load_checkpoint
 from ..provenance import (REPO_ROOT, RESULTS_DIR, CorruptArtifact, artifact_key, atomic_write_text, check_artifact,
@@ -33,6 +35,9 @@ from ..validation import check_name
 from ..verify import RULES
 from .recipes import RL, Arm, NextToken, Recipe, get_recipe
 from .scales import Scale
+
+# reasonlab.train.lm (it imports torch, ~2 s) loads in the functions that configure or train a next-token stage, and
+# transformers where a run quiets its progress bars: importing the runner (chapters and results do) needs no torch.
 
 
 def artifacts_root() -> Path:
@@ -350,7 +355,6 @@ def run_recipe(recipe_id: str, scale: str = "laptop", arms: list[str] | None = N
         commit, own_s = arm_provenance(train_manifests, arm.name, use)
         arm_work[arm.name] = {"parent": portable_path(last), "git_commit": commit, "train_wall_time_s": own_s,
                               "eval_wall_time_s": None if eval_s is None else round(eval_s, 1)}
-    import pandas as pd
 
     data = {"table": pd.concat(tables, ignore_index=True).to_dict(orient="records"), "records": records_by_arm,
             "training_logs": logs, "training_manifests": train_manifests, "arm_work": arm_work}

@@ -78,6 +78,9 @@ from ..provenance import (artifact_key, config_fields, config_hash, make_manifes
 from ..validation import check_choice, check_float, check_instance, check_int, check_temperature
 from ..verify import RULES, Reward, completion_text, verify
 
+# torch, transformers, TRL, datasets and the torch-bound reasonlab modules (sampling, train.fast, train.lm) load in
+# the functions that train: recipes and the runner import GRPORunConfig to key stages, in seconds less without them.
+
 GENERATIONS = ("reasonlab", "trl")
 DTYPES = ("fp32", "bf16")
 
