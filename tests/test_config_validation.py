@@ -158,6 +158,7 @@ TABLE = {
         "prompts_per_step": ((*INT, 0), None),
         "rollouts": ((*INT, 1), None),
         "edge_filter": (("yes", MIX), None),
+        "lr": ((0, 1.0, -1e-3, *FLOAT), None),  # None: the scale's rl_lr
     },
     Arm: {
         "name": (("", "my arm", None, 3), "arm name"),
