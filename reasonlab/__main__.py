@@ -21,6 +21,13 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+from .evaluate import pass_at_k, powers_of_two_up_to
+from .experiments.recipes import STAGE_SPLIT, STAGES, get_recipe, list_recipes
+from .experiments.runner import run_recipe
+from .experiments.scales import SCALES, deviations, get_scale
+from .generator import DEFAULT_CONFIG, MAX_OP, SPLITS, Mixture, Problem, make_dataset
+from .verify import verify
+
 
 class CliError(Exception):
     """A user error: printed as one message, exit status 2."""
@@ -28,8 +35,6 @@ class CliError(Exception):
 
 # ------------------------------------------------------------------------------------ recipes
 def cmd_recipes(args) -> int:
-    from .experiments.recipes import get_recipe, list_recipes
-
     if args.show:
         print(get_recipe(args.show, args.scale or "laptop").describe())
         return 0
@@ -42,8 +47,6 @@ def cmd_recipes(args) -> int:
 
 
 def cmd_scales(args) -> int:
-    from .experiments.scales import SCALES, deviations, get_scale
-
     if args.show:
         s = get_scale(args.show)
         for f in s.__dataclass_fields__:
@@ -61,8 +64,6 @@ def cmd_scales(args) -> int:
 
 # ------------------------------------------------------------------------------------ generate
 def parse_op_range(text: str) -> tuple[int, int]:
-    from .generator import MAX_OP
-
     msg = f"bad op range {text!r:.60}: expected LO-HI with 2 <= LO <= HI <= {MAX_OP} in ASCII digits, e.g. 2-10"
     parts = text.split("-")
     if len(parts) == 1:
@@ -77,9 +78,6 @@ def parse_op_range(text: str) -> tuple[int, int]:
 
 
 def _problems_from_recipe(args) -> list:
-    from .experiments.recipes import STAGE_SPLIT, get_recipe
-    from .generator import make_dataset
-
     if args.op_range or args.template or args.split:
         raise CliError("--recipe cannot be combined with --op-range, --template or --split "
                        "(the recipe's stage fixes the mixture and split)")
@@ -100,9 +98,6 @@ def _problems_from_recipe(args) -> list:
 
 
 def _problems_from_range(args) -> list:
-    from .experiments.scales import get_scale
-    from .generator import DEFAULT_CONFIG, Mixture, make_dataset
-
     if not args.op_range:
         raise CliError("generate needs --recipe ID or --op-range LO-HI")
     if args.arm or args.stage:
@@ -198,10 +193,6 @@ def verify_files(problems_path: str, completions_path: str) -> dict:
     Every problem needs the same number n >= 1 of completions (pass@k is defined over n samples per
     problem); a missing or extra completion is an error naming the problem's line, never a silent skip.
     """
-    from .evaluate import pass_at_k, powers_of_two_up_to
-    from .generator import Problem
-    from .verify import verify
-
     problems, problem_lines = [], []
     for line_no, d in _read_jsonl(problems_path, "problems", PROBLEM_LINE):
         try:
@@ -309,9 +300,6 @@ def cmd_verify(args) -> int:
 
 # ------------------------------------------------------------------------------------ run
 def cmd_run(args) -> int:
-    from .experiments.recipes import get_recipe
-    from .experiments.runner import run_recipe
-
     recipe = get_recipe(args.recipe, args.scale)  # validates the id and scale with a helpful message
     for arm in args.arm or []:
         recipe.arm(arm)
@@ -337,10 +325,6 @@ def _print_table(cols, rows) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .experiments.recipes import STAGES
-    from .experiments.scales import SCALES
-    from .generator import SPLITS
-
     p = argparse.ArgumentParser(prog="python -m reasonlab", description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="command", required=True, metavar="{recipes,scales,generate,verify,run}")
 

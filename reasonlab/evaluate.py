@@ -8,14 +8,20 @@ for n up to thousands (the binomials themselves overflow doubles past n ~ 1030).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
 
-from .generator import DEFAULT_CONFIG, GeneratorConfig, Problem, check_disjoint_bands, get_template, shape_held_out
+from .generator import LabelledBand, Problem, check_disjoint_bands, shape_held_out
 from .provenance import load_result
-from .validation import check_bool, check_float, check_instance, check_int, check_temperature
+from .validation import check_bool, check_float, check_int, check_temperature
 from .verify import verify
+
+# reasonlab.sampling (it imports torch, ~2 s) loads in sample_and_score: computing pass@k and reading tables needs
+# no torch.
 
 
 UNSEEN = "unseen"  # label of the unseen-shape test's problem sets, records and band
@@ -107,39 +113,30 @@ class EvalSpec:
     Which problems are evaluated is the recipe's Evaluation (reasonlab.experiments.recipes), the one owner of
     problem sets (Evaluation.problem_sets); its eval_spec(scale) gives this spec."""
 
-    bands: tuple[tuple[str, int, int], ...]  # (name, op_lo, op_hi), e.g. ("edge", 11, 14)
-    problems_per_op: int = 20  # held-out eval-split problems per op value
+    bands: tuple[LabelledBand, ...]  # the table's groups, e.g. LabelledBand("edge", 11, 14); (label, lo, hi) accepted
     samples: int = 128  # n samples per problem (pass@k for k = 1, 2, 4, ... n)
     temperature: float = SAMPLING_TEMPERATURE
     top_p: float = SAMPLING_TOP_P
     max_new_tokens: int = 1024  # paper.md section 3
-    template: str = "animals-zoo"
-    generator: GeneratorConfig = field(default=DEFAULT_CONFIG)
-    seed: int = 0
+    seed: int = 0  # sampling seeds of the problem sets, and the bootstrap's
     nll: bool = True  # also the mean NLL of the gold completion per token
-    n_boot: int = 1000
+    n_boot: int = 1000  # bootstrap resamples of the intervals
 
     def __post_init__(self):
         if not self.bands:
             raise ValueError("EvalSpec needs at least one band")
-        check_disjoint_bands("EvalSpec bands", self.bands)  # (name, lo, hi), 2 <= lo <= hi <= MAX_OP, no overlap
-        check_int("problems_per_op", self.problems_per_op, lo=1)
+        object.__setattr__(self, "bands", check_disjoint_bands("EvalSpec bands", self.bands))  # valid, no overlap
         check_int("samples", self.samples, lo=1)
         check_temperature("temperature", self.temperature, hi=2)  # 0 is greedy
         check_float("top_p", self.top_p, 0, 1, lo_open=True)
         check_int("max_new_tokens", self.max_new_tokens, lo=1)
-        get_template(self.template)  # a name or letter; the message lists the allowed ones
-        check_instance("generator", self.generator, GeneratorConfig)
         check_int("seed", self.seed)
         check_bool("nll", self.nll)
         check_int("n_boot", self.n_boot, lo=1)
 
     @property
     def ops(self) -> list[int]:
-        return sorted({op for _, lo, hi in self.bands for op in range(lo, hi + 1)})
-
-    def band_of(self, op: int) -> list[str]:
-        return [name for name, lo, hi in self.bands if lo <= op <= hi]
+        return sorted({op for band in self.bands for op in band.ops})
 
 
 def encode_prompt(tokenizer, problem: Problem) -> list[int]:
@@ -194,8 +191,6 @@ def run_eval(model, tokenizer, spec: EvalSpec, problem_sets: dict, batch_rows: i
     """Sample, verify and score every problem of `problem_sets` ({label: problems}, e.g. Evaluation.problem_sets)
     as `spec` says. Records of a set labelled (UNSEEN, op) carry "set": UNSEEN (the unseen-shape test; see
     `summarise`)."""
-    from tqdm.auto import tqdm
-
     records = []
     for i, (label, probs) in enumerate(tqdm(problem_sets.items(), desc="eval", disable=not progress)):
         recs = sample_and_score(model, tokenizer, probs, spec, seed=spec.seed * 100_003 + i, batch_rows=batch_rows)
@@ -207,7 +202,7 @@ def run_eval(model, tokenizer, spec: EvalSpec, problem_sets: dict, batch_rows: i
 
 
 def summarise(records: list[dict], spec: EvalSpec, model_label: str,
-              by_template: bool = False) -> "pd.DataFrame":  # noqa: F821
+              by_template: bool = False) -> pd.DataFrame:
     """Tidy table: one row per (model, group, key, metric, k) with value and a bootstrap interval.
 
     metric is "pass@k" (strict, process-verified), "outcome_pass@k" (answer only; the gap to pass@k
@@ -215,8 +210,6 @@ def summarise(records: list[dict], spec: EvalSpec, model_label: str,
     wrong steps: 1 - verified / outcome, pooled over the group's samples), "process_acc" or "nll";
     group is "op" or "band". The blind-guess baseline beside outcome pass@k is `guess_baseline`.
     """
-    import pandas as pd
-
     n = spec.samples
     ks = powers_of_two_up_to(n)
     rows = []
@@ -228,8 +221,8 @@ def summarise(records: list[dict], spec: EvalSpec, model_label: str,
         recs_t = [r for r in records if t is None or r["template"] == t]
         prefix = "" if t is None else f"{t}:"
         groups += [("op", f"{prefix}{op}", [r for r in recs_t if r["op"] == op]) for op in spec.ops]
-        groups += [("band", f"{prefix}{name}", [r for r in recs_t if lo <= r["op"] <= hi])
-                   for name, lo, hi in spec.bands]
+        groups += [("band", f"{prefix}{band.label}", [r for r in recs_t if band.lo <= r["op"] <= band.hi])
+                   for band in spec.bands]
     if unseen:  # the unseen-shape test beside the same ops' ordinary (mostly seen-shape) problems
         ops = sorted({r["op"] for r in unseen})
         groups += [("unseen-op", str(op), [r for r in unseen if r["op"] == op]) for op in ops]
@@ -263,25 +256,23 @@ def band_answers(problem_sets: dict, lo: int, hi: int) -> list[int]:
             if not (isinstance(label, tuple) and label[0] == UNSEEN) for p in probs if lo <= p.op <= hi]
 
 
-def guess_baseline(problem_sets: dict, bands, ks, n_boot: int = 2000, seed: int = 0) -> "pd.DataFrame":  # noqa: F821
+def guess_baseline(problem_sets: dict, bands: Sequence[LabelledBand], ks, n_boot: int = 2000,
+                   seed: int = 0) -> pd.DataFrame:
     """The blind-guess baseline per band, as summarise's tidy rows (model "blind guess", metric "guess_pass@k"):
     each band's problems (from `problem_sets`, {label: problems}, the unseen-shape sets left out) guess from that
     band's own gold answers (guess_pass@k). Outcome pass@k never appears without it."""
-    import pandas as pd
-
     rows = []
-    for name, lo, hi in bands:
-        answers = band_answers(problem_sets, lo, hi)
+    for band in bands:
+        answers = band_answers(problem_sets, band.lo, band.hi)
         if len(answers) < 2:
             continue
         mean, low, high = bootstrap_ci(guess_pass_at_k(answers, ks), n_boot=n_boot, seed=seed)
-        rows += [dict(model="blind guess", group="band", key=name, metric="guess_pass@k", k=k, value=float(mean[i]),
-                      lo=float(low[i]), hi=float(high[i]), problems=len(answers)) for i, k in enumerate(ks)]
+        rows += [dict(model="blind guess", group="band", key=band.label, metric="guess_pass@k", k=k,
+                      value=float(mean[i]), lo=float(low[i]), hi=float(high[i]), problems=len(answers))
+                 for i, k in enumerate(ks)]
     return pd.DataFrame(rows)
 
 
-def load_eval_table(name: str) -> "pd.DataFrame":  # noqa: F821
+def load_eval_table(name: str) -> pd.DataFrame:
     """A committed evaluation result (data/results/<name>.json) as its tidy table."""
-    import pandas as pd
-
     return pd.DataFrame(load_result(name)["data"]["table"])

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .tokenizer import load_tokenizer
 from .validation import check_bool, check_float, check_int
+
+# torch and transformers (~3 s) load in the functions that build or load a model: a scale names its preset
+# (PRESETS) without them.
 
 
 @dataclass(frozen=True)
@@ -130,8 +134,6 @@ def save_checkpoint(model, tokenizer, out_dir) -> None:
 def load_checkpoint(path, dtype=None):
     """(model, tokenizer) from a checkpoint directory, offline (tokenizer.json taken as saved)."""
     from transformers import AutoModelForCausalLM
-
-    from .tokenizer import load_tokenizer
 
     model = AutoModelForCausalLM.from_pretrained(str(path), local_files_only=True, dtype=dtype)
     return model, load_tokenizer(path)

@@ -11,6 +11,7 @@ from typing import Sequence
 
 import matplotlib
 import matplotlib.ticker
+from cycler import cycler
 
 from reasonlab.provenance import REPO_ROOT, provenance_line
 
@@ -35,8 +36,6 @@ PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F
 
 def use_style() -> None:
     """Apply the book's matplotlib style (idempotent)."""
-    from cycler import cycler
-
     matplotlib.rcParams.update(STYLE)
     matplotlib.rcParams["axes.prop_cycle"] = cycler(color=PALETTE)
 

@@ -39,11 +39,20 @@ def stable_seed(seed: int, *labels: Any) -> int:
 IDENTITY_IF_SET = {"identity": "if_set"}
 
 
+def config_fields(config: Any) -> dict[str, Any]:
+    """A dataclass config's fields as manifests record them and keys hash them: every field, less an IDENTITY_IF_SET
+    field left at its default."""
+    return {f.name: getattr(config, f.name) for f in dataclasses.fields(config)
+            if not (f.metadata.get("identity") == "if_set" and getattr(config, f.name) == f.default)}
+
+
 def to_jsonable(obj: Any) -> Any:
-    """Dataclasses, tuples and paths to plain JSON types (for hashing and manifests)."""
+    """Dataclasses, tuples and paths to plain JSON types (for hashing and manifests). A config whose fields changed
+    shape after artifacts were keyed records the shape they were keyed with through its own `recorded_fields()`
+    (GRPORunConfig's reward), so that those keys stay."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)
-                if not (f.metadata.get("identity") == "if_set" and getattr(obj, f.name) == f.default)}
+        fields = obj.recorded_fields() if hasattr(obj, "recorded_fields") else config_fields(obj)
+        return {name: to_jsonable(value) for name, value in fields.items()}
     if isinstance(obj, dict):
         return {str(k): to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
@@ -117,7 +126,7 @@ def git_commit() -> str:
 def device_description() -> str:
     """'cpu (N cores, <processor>)' or the CUDA device name."""
     try:
-        import torch
+        import torch  # here: a manifest of a result that ran no model is written without torch (~2 s)
 
         if torch.cuda.is_available():
             return f"cuda ({torch.cuda.get_device_name(0)})"

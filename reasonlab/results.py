@@ -14,12 +14,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 
 from .evaluate import UNSEEN, band_answers, guess_pass_at_k, pass_at_k, ratio_ci
+from .experiments.runner import result_name, run_recipe
+from .generator import LabelledBand
 from .provenance import load_result
 
 
@@ -125,8 +127,6 @@ def load_or_run(recipe_id: str, scale: str = "laptop", seed: int = 0, fresh: boo
 
     Without `fresh` nothing trains, at any scale: a missing result is refused with the command that makes it (a
     chapter's `load` never starts a run inside a book build or a scoreboard)."""
-    from .experiments.runner import result_name, run_recipe
-
     name = result_name(recipe_id, scale, seed, rl_seed)
     if not fresh:
         try:
@@ -156,8 +156,6 @@ def load_or_compute(name: str, fresh: bool, compute: Callable[[], object]) -> Re
 def reruns(recipe_id: str, scale: str = "laptop", seed: int = 0, max_rl_seed: int = 9) -> dict[int, Result]:
     """{rl_seed: result} of the committed reruns of some arms with another RL seed from the same base
     (`python -m reasonlab run RECIPE --rl-seed N --arm ...`), for rl_seed 1, 2, ... while they exist."""
-    from .experiments.runner import result_name
-
     out = {}
     for rl_seed in range(1, max_rl_seed + 1):
         try:
@@ -191,7 +189,7 @@ def paired_delta(base: list[dict], model: list[dict], ops: tuple[int, int], k: i
     return Estimate(float(d.mean()), float(np.quantile(boots, 0.025)), float(np.quantile(boots, 0.975)))
 
 
-def paired_changes(pairs: dict, bands: dict[str, tuple[int, int]], ks, key: str = "arm",
+def paired_changes(pairs: dict, bands: Sequence[LabelledBand], ks, key: str = "arm",
                    templates: tuple[str | None, ...] = (None,)) -> pd.DataFrame:
     """Paired pass@k changes, model minus its base, one row per (label, template, band, k) with the change and its
     95% interval: `pairs` is {label: (base records, model records)} and the label goes in column `key`; with
@@ -201,10 +199,10 @@ def paired_changes(pairs: dict, bands: dict[str, tuple[int, int]], ks, key: str 
         for template in templates:
             b, m = ((r for r in recs if template is None or r["template"] == template) for recs in (base, model))
             b, m = list(b), list(m)
-            for band, ops in bands.items():
+            for band in bands:
                 for k in ks:
-                    d = paired_delta(b, m, ops, k)
-                    rows.append({key: label, **({"template": template} if template else {}), "band": band, "k": k,
+                    d = paired_delta(b, m, band.op_range, k)
+                    rows.append({key: label, **({"template": template} if template else {}), "band": band.label, "k": k,
                                  "delta": d.value, "lo": d.lo, "hi": d.hi})
     return pd.DataFrame(rows)
 
@@ -226,7 +224,7 @@ def mean_log(rows: list[dict], key: str) -> float:
     return float(np.mean(vals)) if vals else float("nan")
 
 
-def rl_controls(records: dict[str, list[dict]], problem_sets: dict, bands: dict[str, tuple[int, int]],
+def rl_controls(records: dict[str, list[dict]], problem_sets: dict, bands: Sequence[LabelledBand],
                 k: int) -> pd.DataFrame:
     """The RL controls per model and band (issue 25), one row per (model, band), the blind guesser last:
     verified pass@1 and pass@k, outcome pass@1 and pass@k (answer right, whatever the steps), the hacking share
@@ -235,11 +233,11 @@ def rl_controls(records: dict[str, list[dict]], problem_sets: dict, bands: dict[
     the evaluation's own problems. `records` is {model: per-problem records} (each with its own n)."""
     rows = []
     for model, recs in records.items():
-        for band, (lo, hi) in bands.items():
-            rs = [r for r in recs if lo <= r["op"] <= hi and r.get("set") != UNSEEN]
+        for band in bands:
+            rs = [r for r in recs if band.lo <= r["op"] <= band.hi and r.get("set") != UNSEEN]
             if not rs:
                 continue
-            row = {"model": model, "band": band}
+            row = {"model": model, "band": band.label}
             for count, label in (("verified", "verified"), ("outcome", "outcome")):
                 for kk in (1, k):
                     row[f"{label} pass@{kk}"] = float(np.mean([pass_at_k(r["n"], r[count], kk) for r in rs]))
@@ -247,10 +245,10 @@ def rl_controls(records: dict[str, list[dict]], problem_sets: dict, bands: dict[
             row["hacked share"] = None if hacked is None else hacked[0]
             row["hacked share CI"] = None if hacked is None else (hacked[1], hacked[2])
             rows.append(row)
-    for band, (lo, hi) in bands.items():
-        answers = band_answers(problem_sets, lo, hi)
+    for band in bands:
+        answers = band_answers(problem_sets, band.lo, band.hi)
         if len(answers) >= 2:
             guess = guess_pass_at_k(answers, (1, k)).mean(axis=0)
-            rows.append({"model": "blind guess", "band": band, "outcome pass@1": float(guess[0]),
+            rows.append({"model": "blind guess", "band": band.label, "outcome pass@1": float(guess[0]),
                          f"outcome pass@{k}": float(guess[1])})
     return pd.DataFrame(rows)

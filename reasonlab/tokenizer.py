@@ -36,7 +36,11 @@ from pathlib import Path
 
 from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 
+from .generator import GeneratorConfig, Mixture, problem_at
 from .provenance import REPO_ROOT
+
+# transformers (~1 s) loads in the functions that make a transformers tokenizer: reasonlab.model, which every scale
+# imports for its presets, imports this module without needing it.
 
 SPECIAL_TOKENS = ("[UNK]", "[PAD]", "[BOS]", "[EOS]")  # paper.md section 4
 TAG_TOKENS = ("<question>", "</question>", "<solution>", "</solution>", "<answer>", "</answer>")  # ditto
@@ -52,8 +56,6 @@ CORPUS_OPS = (2, 20)
 
 def corpus(n_per_style: int = 1500, seed: int = 0) -> list[str]:
     """Problem texts for tokenizer training: op 2-20, three templates, random and ordered letters."""
-    from .generator import GeneratorConfig, Mixture, problem_at
-
     texts = []
     for style in ("random", "ordered"):
         cfg = GeneratorConfig(variable_names=style)

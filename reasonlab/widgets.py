@@ -19,6 +19,11 @@ import io
 import uuid
 from typing import Callable, Mapping
 
+from PIL import Image
+
+# IPython, ipywidgets and matplotlib.pyplot load inside the functions that use them: every chapter imports this
+# module, and reading a chapter's numbers (the scoreboard, the tests) needs none of them.
+
 # Marks a static picker in the built HTML; its value is the number of options. The browser check
 # (.ci/browser_check.py) selects every option of every element carrying it and checks that its figure shows.
 PICKER_ATTR = "data-reasonlab-picker"
@@ -69,8 +74,6 @@ def live_or_static(live: bool, build_live: Callable, build_static: Callable, *ar
 def figure_png(fig, dpi: int = PICKER_DPI, colors: int = PICKER_COLORS, tight: bool = False) -> bytes:
     """`fig` as a small PNG: rendered at `dpi`, reduced to a `colors`-colour palette (no dithering), optimised.
     tight=False keeps the figure's own size, so that figures made alike give images of one size."""
-    from PIL import Image
-
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight" if tight else None, facecolor="white")
     img = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")

@@ -58,7 +58,7 @@ def _records(recipe, seed=0, verified=1):
     from reasonlab.evaluate import UNSEEN
 
     ev = recipe.evaluation
-    n = ev.eval_spec(recipe.scale, ev.templates[0], seed).samples
+    n = ev.eval_spec(recipe.scale, seed).samples
     return [{"op": p.op, "template": p.template, "text_hash": p.text_hash, "n": n, "nll": 1.0, "verified": verified,
              "outcome": verified, "process_acc": 0.5, "steps": 3, "consistent_steps": 3, "held_out_shape": False}
             | ({"set": UNSEEN} if isinstance(label, tuple) and label[0] == UNSEEN else {})

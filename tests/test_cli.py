@@ -325,18 +325,18 @@ def test_bad_input_via_subprocess_has_no_traceback(tmp_path):
 def test_a_verifier_failure_names_both_the_completion_and_its_problem(tmp_path, capsys, good_problems, monkeypatch):
     """The problem records verified against themselves, so a failure is the verifier's on this completion: the message
     names the completion's line and its problem's line."""
-    import reasonlab.verify
+    import reasonlab.__main__ as cli
 
     probs = write_lines(tmp_path / "p.jsonl", good_problems)
     comps = write_lines(tmp_path / "c.jsonl", [{"index": i, "completion": f"c{i}"} for i in range(3)])
-    real = reasonlab.verify.verify
+    real = cli.verify
 
     def fail_on_c1(problem, completion):
         if completion == "c1":
             raise RuntimeError("boom")
         return real(problem, completion)
 
-    monkeypatch.setattr(reasonlab.verify, "verify", fail_on_c1)
+    monkeypatch.setattr(cli, "verify", fail_on_c1)  # the verifier as the CLI calls it
     rc, _, err = main_cli(capsys, "verify", "--problems", probs, "--completions", comps)
     assert rc == 2 and f"{comps} line 2: the verifier failed on this completion of the problem on {probs} line 2 " \
                        "(RuntimeError: boom)" in err

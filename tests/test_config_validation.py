@@ -30,10 +30,6 @@ MIX = Mixture.band(2, 4, "animals-zoo")
 PRE = NextToken(MIX, 1000)
 
 
-class With(dict):
-    """A bad case that needs more than one field set, e.g. reward_kind='mix' with a bad reward_alpha."""
-
-
 def _valid(cls):
     """Keyword arguments of a valid instance of cls (the table overrides one field at a time)."""
     return {
@@ -162,6 +158,7 @@ TABLE = {
         "prompts_per_step": ((*INT, 0), None),
         "rollouts": ((*INT, 1), None),
         "edge_filter": (("yes", MIX), None),
+        "lr": ((0, 1.0, -1e-3, *FLOAT), None),  # None: the scale's rl_lr
     },
     Arm: {
         "name": (("", "my arm", None, 3), "arm name"),
@@ -194,13 +191,10 @@ TABLE = {
     },
     EvalSpec: {
         "bands": (((), (("a", 2, 5), ("b", 5, 6)), (("a", 2, 50),), (("a", 2, True),)), "band"),
-        "problems_per_op": ((*INT, 0), None),
         "samples": ((*INT, 0), None),
         "temperature": ((-1, 3, 1e-300, 0.005, np.float32(0.7), Fraction(7, 10), *FLOAT), None),
         "top_p": ((0, 1.5, *FLOAT), None),
         "max_new_tokens": ((*INT, 0), None),
-        "template": (("Z", None), "template"),
-        "generator": ((None, SMOKE), None),
         "seed": (INT, None),
         "nll": (BOOL, None),
         "n_boot": ((*INT, 0), None),
@@ -229,9 +223,7 @@ TABLE = {
     },
     GRPORunConfig: {
         "mixture": (("A2-4", None), None),
-        "reward_kind": (("best", None), None),
-        "reward_alpha": ((0.2, *(With(reward_kind="mix", reward_alpha=v) for v in (*FLOAT, 1.5, None))),
-                         "reward_alpha"),
+        "reward": (("strict", None, ("mix", 0.2)), None),  # a Reward's own values: the Reward rows above
         "steps": ((*INT, 0), None),
         "prompts_per_step": ((*INT, 0), None),
         "rollouts": ((*INT, 1), None),
@@ -321,7 +313,7 @@ def _cases():
 
 @pytest.mark.parametrize("cls, name, bad, message", list(_cases()))
 def test_bad_value_is_refused(cls, name, bad, message):
-    kwargs = {**_valid(cls), **(bad if isinstance(bad, With) else {name: bad})}
+    kwargs = {**_valid(cls), name: bad}
     with pytest.raises(ValueError) as e:
         cls(**kwargs)
     assert message in str(e.value), str(e.value)
@@ -396,7 +388,7 @@ def test_a_number_of_another_type_is_refused_with_what_to_pass(value):
 @pytest.mark.parametrize("alpha", [np.float32(0.2), Fraction(1, 5)])
 def test_reward_alpha_of_another_type_is_refused(alpha):
     with pytest.raises(ValueError, match="must be a Python int or float in"):
-        GRPORunConfig(**{**_valid(GRPORunConfig), "reward_kind": "mix", "reward_alpha": alpha})
+        Reward("mix", alpha)
 
 
 @pytest.mark.parametrize("make", [

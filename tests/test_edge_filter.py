@@ -7,6 +7,7 @@ import pytest
 from reasonlab.generator import Mixture, make_dataset
 from reasonlab.train.edge_filter import EdgeFilter, screen, steps_at_equal_compute, train_grpo_edge_filtered
 from reasonlab.train.grpo import GRPORunConfig
+from reasonlab.verify import Reward
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -56,8 +57,8 @@ def test_success_rule_follows_the_reward():
     p = make_dataset(POOL, "rl", 1, 0)[0]
     gold = verify(p, p.completion)
     wrong_answer = verify(p, p.completion.replace(f"<answer>{p.answer}<", f"<answer>{int(p.answer) + 1}<"))
-    outcome = GRPORunConfig(mixture=POOL, reward_kind="outcome")
-    mix = GRPORunConfig(mixture=POOL, reward_kind="mix", reward_alpha=0.2)
+    outcome = GRPORunConfig(mixture=POOL, reward=Reward("outcome"))
+    mix = GRPORunConfig(mixture=POOL, reward=Reward("mix", 0.2))
     assert success_rule(EdgeFilter(POOL), outcome)(gold) and not success_rule(EdgeFilter(POOL), outcome)(wrong_answer)
     assert success_rule(EdgeFilter(POOL), mix)(gold) and not success_rule(EdgeFilter(POOL), mix)(wrong_answer)
     assert not success_rule(EdgeFilter(POOL, success="verified"), outcome)(wrong_answer)
@@ -65,7 +66,7 @@ def test_success_rule_follows_the_reward():
 
 def test_run_segments_log_resume(tiny_parent, tmp_path, monkeypatch):
     monkeypatch.setenv("REASONLAB_HOME", str(tmp_path / "home"))
-    cfg = GRPORunConfig(mixture=POOL, reward_kind="outcome", steps=3, prompts_per_step=2, rollouts=2,
+    cfg = GRPORunConfig(mixture=POOL, reward=Reward("outcome"), steps=3, prompts_per_step=2, rollouts=2,
                         minibatch_prompts=2, max_prompt_tokens=256, max_response_tokens=16, lr=1e-5)
     filt = EdgeFilter(POOL, pool_size=4, k=2, refresh_every=2)
     out = tmp_path / "run"

@@ -58,7 +58,7 @@ def _exposure(arms: dict[float, tuple[int, int]], a_after: int = N, rewards: dic
         logs[f"{stem}-rl"] = {"rl": [{"step": i, "reward_mean": 0.3 + 0.05 * i} for i in range(10)]}
     for share, (verified, outcome) in (strict or {}).items():  # the strict-reward arm beyond the paper
         records[f"exposure-{s4.pct(share)[:-1]}pct-rl-strict"] = _records(verified, b_high_outcome=outcome)
-    spec = dataclasses.replace(recipe.evaluation.eval_spec(recipe.scale, A), n_boot=20)  # the table's intervals
+    spec = dataclasses.replace(recipe.evaluation.eval_spec(recipe.scale), n_boot=20)  # the table's intervals
     table = pd.concat([summarise(r, spec, m, by_template=True) for m, r in records.items()])
     result = Result("S4-test", {"config": {"arms": list(records)}},
                     {"records": records, "training_logs": logs, "table": table.to_dict(orient="records")})
@@ -178,7 +178,7 @@ def test_trained_problems_replays_the_stream():
 def _table_of(records: dict[str, list[dict]]) -> list[dict]:
     """The tidy table the evaluation writes for these records (smoke bands, small bootstrap)."""
     recipe = get_recipe("S4", "smoke")
-    spec = dataclasses.replace(recipe.evaluation.eval_spec(recipe.scale, A), n_boot=20)
+    spec = dataclasses.replace(recipe.evaluation.eval_spec(recipe.scale), n_boot=20)
     return pd.concat([summarise(r, spec, m, by_template=True) for m, r in records.items()]).to_dict(orient="records")
 
 

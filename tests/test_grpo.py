@@ -8,7 +8,9 @@ from types import SimpleNamespace
 import pytest
 
 from reasonlab.generator import Mixture, make_dataset
+from reasonlab.provenance import artifact_key, to_jsonable
 from reasonlab.train.grpo import GRPORunConfig, _reasonlab_rollout, _RewardRecorder, grpo_args, prompt_dataset
+from reasonlab.verify import Reward
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -26,12 +28,7 @@ def cfg(**kw):
 
 
 @pytest.mark.parametrize("kw, message", [
-    ({"reward_kind": "best"}, "reward_kind='best', reward_alpha=None: unknown reward kind 'best'; allowed: outcome, "
-                              "process, mix, strict"),
-    ({"reward_kind": "mix"}, "reward 'mix' needs alpha in [0, 1]"),
-    ({"reward_kind": "mix", "reward_alpha": 1.5}, "reward_alpha=1.5: alpha (the weight of the outcome reward in 'mix') "
-                                                  "must be a Python int or float in [0, 1]"),
-    ({"reward_kind": "strict", "reward_alpha": 0.2}, "reward 'strict' takes no alpha (only 'mix' does)"),
+    ({"reward": "strict"}, "reward must be a reasonlab.verify.Reward, e.g. Reward(\"strict\")"),
     ({"rollouts": 1}, "rollouts must be an integer >= 2"),
     ({"steps": 0}, "steps must be a positive integer"),
     ({"minibatch_prompts": 3}, "must divide prompts_per_step"),
@@ -68,18 +65,45 @@ def test_paper_defaults_and_trl_mapping(tmp_path):
     assert a.max_steps == c.steps * c.updates_per_step == 4 and a.num_iterations == 1
 
 
+def test_the_glossary_knob_table_names_real_fields(tmp_path):
+    """book/glossary.md maps each knob from its scale field through our trainer and evaluation fields to TRL's
+    argument: every name in the table exists where it says, and each TRL row is the value grpo_args passes on."""
+    import dataclasses
+    import re
+
+    from reasonlab.evaluate import EvalSpec
+    from reasonlab.experiments.recipes import RL, Evaluation, NextToken
+    from reasonlab.experiments.scales import Scale
+    from reasonlab.train.lm import LMTrainConfig
+
+    text = (Path(__file__).resolve().parent.parent / "book" / "glossary.md").read_text()
+    rows = [line.split("|")[1:-1] for line in text.split("## Knob names", 1)[1].splitlines()
+            if line.startswith("| ") and not line.startswith("| knob")]
+    assert len(rows) >= 15
+    classes = {c.__name__: c for c in (GRPORunConfig, LMTrainConfig, RL, NextToken, Evaluation, EvalSpec)}
+    scale_fields = {f.name for f in dataclasses.fields(Scale)}
+    for knob, scale_col, config_col, _ in rows:
+        assert set(re.findall(r"`(\w+)`", scale_col)) <= scale_fields, knob
+        for cls, name in re.findall(r"`(\w+)\.(\w+)`", config_col):
+            assert name in {f.name for f in dataclasses.fields(classes[cls])}, (knob, cls, name)
+    c = cfg(kl_coef=0.02, clip_eps=0.3)
+    a = grpo_args(c, tmp_path, progress=False, use_cpu=True)
+    assert (a.learning_rate, a.beta, a.num_generations, a.epsilon, a.temperature, a.max_completion_length) == (
+        c.lr, c.kl_coef, c.rollouts, c.clip_eps, c.temperature, c.max_response_tokens)
+
+
 def test_reward_wiring_strict_gold_gets_one():
     probs = make_dataset(MIX, "rl", 3, 0)
     ds = prompt_dataset(probs)
     assert ds.column_names == ["prompt", "problem"]
-    rec = _RewardRecorder(cfg(reward_kind="strict"))
+    rec = _RewardRecorder(cfg(reward=Reward("strict")))
     assert rec.__name__ == "reward_strict"
     wrong = [p.completion.replace(f"<answer>{p.answer}<", "<answer>99999<") for p in probs]
     prompts, problem = list(ds["prompt"]), list(ds["problem"])
     out = rec(prompts * 2, [p.completion for p in probs] + wrong, problem=problem * 2)
     assert out == [1.0] * 3 + [0.0] * 3 and rec.last == out
     assert rec.last_templates == [p.template for p in probs] * 2  # each reward's context, for the per-context log
-    mix = _RewardRecorder(cfg(reward_kind="mix", reward_alpha=0.2))
+    mix = _RewardRecorder(cfg(reward=Reward("mix", 0.2)))
     assert mix(prompts, wrong, problem=problem) == pytest.approx([0.8] * 3)  # process right, answer wrong
 
 
@@ -109,7 +133,7 @@ def test_smoke_run_logs_checkpoint_and_resume(tiny_parent, tmp_path, monkeypatch
     from reasonlab.train.grpo import train_grpo
 
     monkeypatch.setenv("REASONLAB_HOME", str(tmp_path / "home"))
-    c = cfg(reward_kind="process")
+    c = cfg(reward=Reward("process"))
     out = tmp_path / "run"
     # stop after the first GRPO step (a checkpoint), then resume to the end
     stopped = train_grpo(c, out, tiny_parent, progress=False, max_minutes=1e-9)
@@ -134,7 +158,7 @@ def test_smoke_run_logs_checkpoint_and_resume(tiny_parent, tmp_path, monkeypatch
     assert model.config.model_type == "qwen2" and len(tok) == model.config.vocab_size
     assert train_grpo(c, out, tiny_parent, progress=False) == final  # finished: returns at once
     with pytest.raises(ValueError, match="another config"):
-        train_grpo(cfg(reward_kind="strict"), out, tiny_parent, progress=False)
+        train_grpo(cfg(reward=Reward("strict")), out, tiny_parent, progress=False)
 
 
 def test_runner_builds_grpo_config_from_stage_and_scale():
@@ -148,7 +172,18 @@ def test_runner_builds_grpo_config_from_stage_and_scale():
     assert (c.steps, c.prompts_per_step, c.rollouts) == (arm.rl.steps, arm.rl.prompts_per_step, arm.rl.rollouts)
     assert (c.lr, c.kl_coef, c.temperature, c.minibatch_prompts) == (SMOKE.rl_lr, SMOKE.rl_kl_coef, 1.0, 2)
     assert c.max_prompt_tokens + c.max_response_tokens == SMOKE.rl_seq_len and c.seed == 1
-    assert c.reward == arm.rl.reward  # one Reward, read back from the flat fields that are hashed
+    assert c.reward == arm.rl.reward  # one Reward, passed through
+
+
+def test_the_reward_is_recorded_flat_as_rl_stages_were_keyed():
+    """GRPORunConfig takes a Reward; its manifest config and artifact key keep the flat reward_kind / reward_alpha
+    that every RL stage trained so far was keyed with, so that no committed stage is re-keyed."""
+    c = cfg(reward=Reward("mix", 0.2))
+    recorded = to_jsonable(c)
+    assert (recorded["reward_kind"], recorded["reward_alpha"]) == ("mix", 0.2) and "reward" not in recorded
+    assert to_jsonable(cfg(reward=Reward("strict")))["reward_alpha"] is None
+    assert artifact_key(c) == artifact_key(recorded)  # a manifest's config gives the stage's key (provenance.rekey)
+    assert artifact_key(c) != artifact_key(cfg(reward=Reward("mix", 0.3)))
 
 
 @pytest.mark.parametrize("prompts, rollouts, minibatch", [(32, 6, 8), (12, 16, 3), (20, 6, 5), (6, 6, 2)])
@@ -294,7 +329,8 @@ def test_the_random_reward_replays_on_a_resume(tmp_path, two_threads):
     that a resumed process would restart; and the step log carries the RL controls."""
     from reasonlab.train.grpo import train_grpo
 
-    c = cfg(mixture=Mixture.band(5, 6, "animals-zoo"), reward_kind="random", steps=2, max_response_tokens=120, lr=1e-3)
+    c = cfg(mixture=Mixture.band(5, 6, "animals-zoo"), reward=Reward("random"), steps=2,
+            max_response_tokens=120, lr=1e-3)
     straight = _weights(train_grpo(c, tmp_path / "a", LAPTOP_BASE, progress=False))
     train_grpo(c, tmp_path / "b", LAPTOP_BASE, progress=False, max_minutes=1e-9)
     assert _max_gap(straight, _weights(train_grpo(c, tmp_path / "b", LAPTOP_BASE, progress=False))) == 0.0

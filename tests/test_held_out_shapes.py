@@ -124,7 +124,7 @@ def test_the_ladder_evaluates_held_out_shapes_separately():
 def test_summarise_reports_unseen_shapes_apart_from_the_bands():
     from reasonlab.evaluate import UNSEEN, EvalSpec, summarise
 
-    spec = EvalSpec((("in_dist", 2, 7), ("edge", 8, 9)), problems_per_op=2, samples=4)
+    spec = EvalSpec((("in_dist", 2, 7), ("edge", 8, 9)), samples=4)
     rec = lambda op, v, **kw: {"op": op, "template": "animals-zoo", "text_hash": f"{op}-{v}-{kw}", "n": 4,  # noqa: E731
                                "verified": v, "outcome": v, "process_acc": 0.5, "nll": None, **kw}
     records = [rec(6, 4), rec(7, 4), rec(7, 0, held_out_shape=True), rec(8, 0),

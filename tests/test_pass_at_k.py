@@ -94,13 +94,14 @@ def test_the_hacking_share_is_right_answers_through_wrong_steps_pooled_over_samp
 def test_rl_controls_table_puts_the_blind_guesser_beside_each_model():
     from types import SimpleNamespace
 
+    from reasonlab.generator import LabelledBand
     from reasonlab.results import rl_controls
 
     recs = {"m": [{"op": 5, "n": 4, "verified": 1, "outcome": 2, "text_hash": "a"},
                   {"op": 6, "n": 4, "verified": 0, "outcome": 0, "text_hash": "b"}]}
     problems = {("all", 5): [SimpleNamespace(op=5, answer="3"), SimpleNamespace(op=5, answer="3")],
                 ("all", 6): [SimpleNamespace(op=6, answer="4")]}
-    t = rl_controls(recs, problems, {"edge": (5, 6)}, k=4).set_index("model")
+    t = rl_controls(recs, problems, (LabelledBand("edge", 5, 6),), k=4).set_index("model")
     assert t.loc["m", "verified pass@1"] == pytest.approx(0.125) and t.loc["m", "outcome pass@4"] == pytest.approx(0.5)
     assert t.loc["m", "hacked share"] == pytest.approx(0.5)  # 1 of the 2 right answers did not verify
     # answers 3, 3, 4: each 3-problem guesses 3 half the time (from the other two), the 4-problem never

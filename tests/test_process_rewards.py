@@ -100,7 +100,7 @@ def test_the_recipe_criterion_is_computed_and_needs_every_part(committed):
     assert "No setting meets" in s6.recipe_verdict(committed)
     # an arm that keeps in-dist exactly (the base's records) and verifies every edge sample meets all three parts
     data = copy.deepcopy(committed.runs.data)
-    lo, hi = committed.bands["edge"]
+    lo, hi = committed.band("edge")
     base = {r["text_hash"]: r for r in data["records"]["base"]}
     data["records"]["reward-strict"] = [
         (r | {"verified": r["n"], "outcome": r["n"]}) if lo <= r["op"] <= hi else base[r["text_hash"]]

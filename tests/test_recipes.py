@@ -312,12 +312,29 @@ def test_deviations_of_small_scales():
 
 
 # ------------------------------------------------------------------------------------ band mapping
+def test_labelled_bands_are_one_type_recorded_as_the_triples_they_were():
+    """A scale's bands, an evaluation's and S3's RL ranges are LabelledBands; configs and keys record them as
+    [label, lo, hi], as before the type (evaluation caches stay keyed as they were)."""
+    from reasonlab.generator import LabelledBand, band_named
+    from reasonlab.provenance import to_jsonable
+
+    ev = get_recipe("ladder", "smoke").evaluation
+    assert ev.bands == get_scale("smoke").bands == (("in_dist", 2, 4), ("edge", 5, 6), ("hard", 7, 8))
+    assert all(isinstance(b, LabelledBand) for b in (*ev.bands, *s3_rl_bands(get_scale("smoke"))))
+    assert to_jsonable(ev)["bands"] == [["in_dist", 2, 4], ["edge", 5, 6], ["hard", 7, 8]]
+    plain = dataclasses.replace(ev, bands=(("edge", 5, 6),))  # plain triples are taken as LabelledBands
+    assert isinstance(plain.bands[0], LabelledBand) and plain.ops == [5, 6]
+    assert band_named(ev.bands, "edge").op_range == (5, 6)
+    with pytest.raises(KeyError, match="in_dist, edge, hard"):
+        band_named(ev.bands, "low")
+
+
 @given(in_hi=st.integers(4, 14), edge_w=st.integers(2, 6), hard_w=st.integers(2, 8))
 def test_s3_mapping_on_any_valid_bands(in_hi, edge_w, hard_w):
     edge = (in_hi + 1, in_hi + edge_w)
     hard = (edge[1] + 1, edge[1] + hard_w)
     s = dataclasses.replace(PAPER, name="paper-bands", in_dist=(2, in_hi), edge=edge, hard=hard)
-    b = s3_rl_bands(s)
+    b = {band.label: band.op_range for band in s3_rl_bands(s)}
     assert b["edge"] == edge and b["in-dist"][1] == in_hi and b["hard"][1] == hard[1]
     assert b["in-dist"][0] > 2  # something stays below the top of in-dist (A.7)
     assert b["mixed"][0] < edge[0] <= b["mixed"][1]  # straddles in-dist and edge

@@ -41,10 +41,9 @@ stage = dataclasses.replace(stage, mixture=dataclasses.replace(stage.mixture, sh
 final = train_lm(lm_config(stage, scale, "pretrain"), out, progress=False)
 train_s = time.time() - t0
 model, tok = load_checkpoint(final)
-bands = tuple((name, *getattr(scale, name)) for name in ("in_dist", "edge", "hard"))
-spec = EvalSpec(bands=bands, problems_per_op=problems, samples=samples, max_new_tokens=scale.eval_max_new_tokens,
-                generator=scale.generator, nll=False)
-sets = {op: make_dataset(Mixture.band(op, op, spec.template, scale.generator), "eval", problems) for op in spec.ops}
+spec = EvalSpec(bands=scale.bands, samples=samples, max_new_tokens=scale.eval_max_new_tokens, nll=False)
+template = "animals-zoo"
+sets = {op: make_dataset(Mixture.band(op, op, template, scale.generator), "eval", problems) for op in spec.ops}
 records = run_eval(model, tok, spec, sets, progress=False)
 table = summarise(records, spec, "probe")
 per_op = table[(table.group == "op") & (table.metric.isin(["pass@k", "outcome_pass@k"])) & (table.k.isin([1, samples]))]
@@ -52,7 +51,7 @@ if shapes == "seen":  # the unseen-shape test: in-dist ops with held-out shapes
     from reasonlab.generator import HELD_OUT_MIN_OP
 
     unseen_ops = range(max(HELD_OUT_MIN_OP, scale.in_dist[0]), scale.in_dist[1] + 1)
-    sets = {op: make_dataset(Mixture(Mixture.band(op, op, spec.template, scale.generator).components,
+    sets = {op: make_dataset(Mixture(Mixture.band(op, op, template, scale.generator).components,
                                      scale.generator, "held-out"), "eval", problems) for op in unseen_ops}
     unseen_spec = dataclasses.replace(spec, bands=(("unseen", unseen_ops[0], unseen_ops[-1]),))
     t = summarise(run_eval(model, tok, unseen_spec, progress=False, problem_sets=sets), unseen_spec, "probe")

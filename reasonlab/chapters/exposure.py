@@ -10,18 +10,27 @@ over problems. A.6 keeps one base and varies the share of B in the RL data inste
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from ..experiments.recipes import Recipe, get_recipe
+from ..experiments.runner import run_point
+from ..generator import Band, LabelledBand, band_named
+from ..plots import PALETTE
 from ..results import (COUNTS, Estimate, Result, change, k_max, load_or_run, paired_changes, paired_delta, reruns,
                        select)
+from ..widgets import run_panel, static_picker
 from . import outputs
 from .claims import (NOT_REPRODUCED, NOT_TESTABLE, NOT_TESTABLE_RULE, PARTLY, REPRODUCED, Claim, all_or_some, at_zero,
                      counts, gated)
+
+# matplotlib.pyplot and ipywidgets load inside the figure and widget functions: reading a chapter's numbers
+# (the scoreboard, the tests) needs neither, and they take most of a second to import.
 
 
 # == data ============================================================================================================
@@ -52,8 +61,13 @@ class Exposure:
         return k_max(self.runs.table)
 
     @property
-    def bands(self) -> dict[str, tuple[int, int]]:
-        return self.recipe.evaluation.band_ranges
+    def bands(self) -> tuple[LabelledBand, ...]:
+        """The context ops' low and high halves (the evaluation's bands)."""
+        return self.recipe.evaluation.bands
+
+    def band(self, label: str) -> Band:
+        """The op range (lo, hi) of the half labelled `label` ("low" or "high")."""
+        return band_named(self.bands, label).op_range
 
     def _pairs(self, stages: tuple[str, str]) -> dict[float, tuple[str, str | None]]:
         """{B share: (base, RL model or None)} of the arms at `stages` (base, RL) whose base was evaluated."""
@@ -134,7 +148,7 @@ def paired_change(result: Result, base: str, model: str, template: str, ops: tup
                         ops, k, count=count)
 
 
-def changes_of(result: Result, pairs: dict, bands: dict[str, tuple[int, int]], k_max: int, key: str) -> pd.DataFrame:
+def changes_of(result: Result, pairs: dict, bands: Sequence[LabelledBand], k_max: int, key: str) -> pd.DataFrame:
     """Paired pass@1 and pass@k_max changes, model minus its base, per template and band (results.paired_changes);
     `pairs` is {label: (base model, model)} of `result` and the label goes in column `key`."""
     records = {label: (result.records(base), result.records(model)) for label, (base, model) in pairs.items()}
@@ -204,9 +218,9 @@ PAPER = {  # the paper's numbers (Sec. 4, Fig 4; App. A.6, A.8)
 }
 
 
-def knows_a(result: Result, base: str, bands: dict, k: int) -> bool:
+def knows_a(result: Result, base: str, bands: Sequence[LabelledBand], k: int) -> bool:
     """The base check: A pass@k >= A_MIN on every half (a base must know A before B can borrow from it)."""
-    return all(value(result, base, A, band, k).value >= A_MIN for band in bands)
+    return all(value(result, base, A, band.label, k).value >= A_MIN for band in bands)
 
 
 def qualifying_shares(ch: Exposure) -> set[float]:
@@ -235,8 +249,6 @@ def _windows(rows: list[dict], window: int, context: str | None) -> tuple[np.nda
 def _welch(groups: list[tuple[int, np.ndarray]]) -> Estimate:
     """The sum of sign x mean over (sign, steps) groups, with a Welch 95% interval (Welch-Satterthwaite degrees of
     freedom): the steps of each window are the samples, the windows independent."""
-    from scipy import stats
-
     d = float(sum(sign * g.mean() for sign, g in groups))
     var = [g.var(ddof=1) / len(g) for _, g in groups]
     se = math.sqrt(sum(var))
@@ -297,7 +309,7 @@ def verdicts(ch: Exposure) -> list[Claim]:
         parts.append(f"{', '.join(pct(s) for s in held)}: the base with A's tokens held, the paper mapping's base "
                      f"failing the base check")
     note = f" ({'; '.join(parts)})" if parts else ""
-    ops = ch.bands["high"]
+    ops = ch.band("high")
     # B's high half per share and RL seed: the change against the share's own base, and the levels before and after
     seeds = {s: {0: ch.runs} | {n: r for n, r in ch.reruns.items() if ch.pairs[s][1] in r.models} for s in shares}
     b_high = {s: {n: paired_change(ch.runs, *ch.pairs[s], B, ops, km, model_result=r) for n, r in seeds[s].items()}
@@ -335,8 +347,8 @@ def verdicts(ch: Exposure) -> list[Claim]:
             f"B high-half pass@{km} change above zero for every >= 1% arm (in every RL seed); partly when for some; "
             f"{NOT_TESTABLE_RULE}", fmt(high) + (zero_note if high_silent else ""), k=km))
     any_up = any(up.values())
-    a_changes = {(s, band, k): change(dt, share=s, template=A, band=band, k=k) for s in shares for band in ch.bands
-                 for k in (1, km)}
+    a_changes = {(s, band.label, k): change(dt, share=s, template=A, band=band.label, k=k) for s in shares
+                 for band in ch.bands for k in (1, km)}
     worst = min(a_changes.items(), key=lambda kv: kv[1].value)
     smallest = (f"smallest A change over arms, halves and k: {worst[1].fmt(True)} ({pct(worst[0][0])}, "
                 f"{worst[0][1]}, pass@{worst[0][2]})")
@@ -401,7 +413,8 @@ def a6_verdicts(ch: Exposure) -> list[Claim]:
         untestable = []
         if not knows_a(result, "base", ch.bands, km):  # the base check, as for S4's bases
             untestable.append(f"its base fails the base check (A pass@{km} " + ", ".join(
-                f"{band} {value(result, 'base', A, band, km).fmt()}" for band in ch.bands) + "), so no arm decides")
+                f"{band.label} {value(result, 'base', A, band.label, km).fmt()}" for band in ch.bands)
+                + "), so no arm decides")
         if at_zero(value(result, m, B, "high", km) for m in ["base", *(arm for _, arm in a6_pairs(result).values())]):
             untestable.append(f"the base and every arm: B high-half pass@{km} 0")
         if rid == "A.6.1":
@@ -409,7 +422,7 @@ def a6_verdicts(ch: Exposure) -> list[Claim]:
             if 0.0 in b and 1.0 in b:  # more B is better: the 100% arm above the 0% arm, paired per problem
                 arms = a6_pairs(result)
                 r0, r1 = (_of(result.records(arms[s][1]), B) for s in (0.0, 1.0))
-                more = paired_delta(r0, r1, ch.bands["high"], km)
+                more = paired_delta(r0, r1, ch.band("high"), km)
                 parts.append(more.above_zero)
                 nums += f"; 100% minus 0%: {more.fmt(True)}"
             text = "B seen at all ops (0.1%): even 0% B in RL transfers, more B is better"
@@ -449,7 +462,7 @@ def numbers(ch: Exposure) -> dict:
 def setup_text(ch: Exposure) -> str:
     sc, ev = ch.recipe.scale, ch.recipe.evaluation
     lo, hi = sc.context_ops
-    (llo, lhi), (hlo, hhi) = ch.bands["low"], ch.bands["high"]
+    (llo, lhi), (hlo, hhi) = ch.band("low"), ch.band("high")
     return (f"Context A is pre-trained over op {lo}-{hi} ({sc.pretrain_tokens:,} tokens), context B only at "
             f"op {lo}, with the share of B as the knob; RL is {sc.rl_steps} GRPO steps of {sc.rl_prompts_per_step} "
             f"prompts x {sc.rollouts} rollouts, 50% A and 50% B over op {lo}-{hi}, outcome reward. Each base and its "
@@ -491,12 +504,12 @@ def b_exposure(pretrain) -> str:
     return f"{pct(sum(c.weight for c in b))} B at op {ops}"
 
 
-def _check_row(label: str, result: Result, base: str, bands: dict, k_max: int) -> dict:
+def _check_row(label: str, result: Result, base: str, bands: Sequence[LabelledBand], k_max: int) -> dict:
     row = {"base": label}
     for t in (A, B):
         for band in bands:
             for k in (1, k_max):
-                row[f"{LETTER[t]} {band} pass@{k}"] = value(result, base, t, band, k).fmt()
+                row[f"{LETTER[t]} {band.label} pass@{k}"] = value(result, base, t, band.label, k).fmt()
     row["qualifies"] = knows_a(result, base, bands, k_max)
     return row
 
@@ -523,7 +536,7 @@ def held_a_table(ch: Exposure) -> pd.DataFrame:
     side: pre-training tokens, the base check (A high-half pass@k_max), B's high half before RL, and each RL arm's
     paired changes (B verified pass@k_max and outcome pass@1, A pass@1, on the high half) and reward gain.
     Empty when no held-A base has been evaluated."""
-    km, ops, rows = ch.k_max, ch.bands["high"], []
+    km, ops, rows = ch.k_max, ch.band("high"), []
     for s, held in ch.held_a.items():
         for label, (base, rl) in (("as the paper", ch.shares.get(s)), ("A's tokens held", held)):
             if base is None:
@@ -591,19 +604,19 @@ def reading(ch: Exposure) -> str:
 METRIC_OF = {"verified": "pass@k", "outcome": "outcome_pass@k"}
 
 
-def outcome_changes(result: Result, pairs: dict, bands: dict[str, tuple[int, int]], key: str) -> pd.DataFrame:
+def outcome_changes(result: Result, pairs: dict, bands: Sequence[LabelledBand], key: str) -> pd.DataFrame:
     """B's pass@1 per pair and half, counted two ways: verified (every step right, B's names included: the paper's
     metric) and outcome (the right answer, whatever the steps); the base's value and the paired change of the
     model in each. `pairs` is {label: (base, model or None)}; the label (a share) goes in column `key`."""
     rows = []
     for label, (base, model) in pairs.items():
-        for band, ops in bands.items():
-            row = {key: pct(label), "B half": f"{band} (op {ops[0]}-{ops[1]})"}
+        for band in bands:
+            row = {key: pct(label), "B half": f"{band.label} (op {band.lo}-{band.hi})"}
             for count in COUNTS:
-                row[f"base, {count} pass@1"] = result.value(base, f"{B}:{band}", METRIC_OF[count], 1).fmt()
+                row[f"base, {count} pass@1"] = result.value(base, f"{B}:{band.label}", METRIC_OF[count], 1).fmt()
             for count in COUNTS:
-                row[f"RL change, {count} pass@1"] = (paired_change(result, base, model, B, ops, 1, count).fmt(True)
-                                                     if model else "not run")
+                row[f"RL change, {count} pass@1"] = (
+                    paired_change(result, base, model, B, band.op_range, 1, count).fmt(True) if model else "not run")
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -616,7 +629,7 @@ def outcome_table(ch: Exposure) -> pd.DataFrame:
 
 def outcome_reading(ch: Exposure) -> str:
     """What the outcome table says on B's high half, computed from it."""
-    ops = ch.bands["high"]
+    ops = ch.band("high")
     lines = []
     for s, (base, rl) in ch.shares.items():
         if not rl:
@@ -637,7 +650,7 @@ def a6_outcome_table(ch: Exposure, rid: str) -> pd.DataFrame:
 
 def a6_outcome_reading(ch: Exposure, rid: str) -> str:
     """A.6 on B's high half: the outcome and verified pass@1 changes by B share of the RL data, computed."""
-    result, ops = ch.a6[rid], ch.bands["high"]
+    result, ops = ch.a6[rid], ch.band("high")
     out, ver = {}, {}
     for s, (base, arm) in a6_pairs(result).items():
         out[s], ver[s] = (paired_change(result, base, arm, B, ops, 1, c) for c in ("outcome", "verified"))
@@ -662,7 +675,7 @@ def reward_table(ch: Exposure) -> pd.DataFrame:
             columns = ((B, "low", 1, "verified"), (B, "low", 1, "outcome"), (B, "high", 1, "verified"),
                        (B, "high", 1, "outcome"), (B, "high", km, "verified"), (A, "high", 1, "verified"))
             for t, band, k, count in columns:
-                d = paired_change(ch.runs, base, model, t, ch.bands[band], k, count)
+                d = paired_change(ch.runs, base, model, t, ch.band(band), k, count)
                 row[f"{LETTER[t]} {band} {'outcome ' if count == 'outcome' else ''}pass@{k}"] = d.fmt(True)
             rows.append(row)
     return pd.DataFrame(rows)
@@ -671,7 +684,7 @@ def reward_table(ch: Exposure) -> pd.DataFrame:
 def seeds_table(ch: Exposure) -> pd.DataFrame:
     """Each RL arm that has run with more than one RL seed: per seed, its paired change against the same base on
     B's high half (verified pass@k_max, outcome pass@1) and A's high half (pass@1). Empty when no arm has reruns."""
-    km, ops, rows = ch.k_max, ch.bands["high"], []
+    km, ops, rows = ch.k_max, ch.band("high"), []
     for label, (base, rl) in ch.shown.items():
         seeds = {0: ch.runs} | {n: r for n, r in ch.reruns.items() if rl in r.models}
         if not rl or len(seeds) < 2:
@@ -775,8 +788,6 @@ def fig4(ch: Exposure):
     """The paper's Fig 4: B pass@k_max per op after RL (solid) and before (dashed), one colour per share."""
     import matplotlib.pyplot as plt
 
-    from ..plots import PALETTE
-
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.6), sharey=True, layout="constrained")
     for ax, t in zip(axes, (B, A)):
         for i, (s, (base, rl)) in enumerate(ch.shown.items()):
@@ -803,8 +814,6 @@ def fig_rewards(ch: Exposure):
     """The paper's Fig 17 (A.8): training reward per GRPO step, one line per exposure share; beside it the reward
     of the B prompts alone, for the runs that logged it (the paper shows the mixed batch's only)."""
     import matplotlib.pyplot as plt
-
-    from ..plots import PALETTE
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.4), sharey=True, layout="constrained")
     missing = []
@@ -833,8 +842,6 @@ def fig_a6_rewards(ch: Exposure):
     """The paper's Fig 14 for each committed A.6 result: training reward per GRPO step, one line per B share of the
     RL data (the batch's mean: A and B prompts in that share). None when no A.6 result is committed."""
     import matplotlib.pyplot as plt
-
-    from ..plots import PALETTE
 
     rids = [r for r in A6 if r in ch.a6]
     if not rids:
@@ -905,16 +912,12 @@ def example_models(ch: Exposure, samples: Result) -> list[str]:
 def picker(ch: Exposure):
     """The static book's control: pick a B share of pre-training (each one committed) to see its base and its RL
     arm per op, on B and on A."""
-    from ..widgets import static_picker
-
     figures = {label: fig_share(ch, label) for label in ch.shown}
     return static_picker(figures, "B share of pre-training (dashed: the base; solid: after RL)")
 
 
 def a6_picker(ch: Exposure, rid: str):
     """The static book's control for A.6: pick a B share of the RL data to see that arm beside the base, per op."""
-    from ..widgets import static_picker
-
     result = ch.a6[rid]
     figures = {f"{pct(s)} B in RL": fig_pair(result, base, arm, f"{rid}: {pct(s)} of the RL prompts in context B")
                for s, (base, arm) in a6_pairs(result).items()}
@@ -950,8 +953,6 @@ def new_point(ch: Exposure, rl_b_share: float, progress: bool = True) -> Result:
     """A.6.2 at a B share of the RL data the grid does not have: GRPO from the 1% base, evaluated on the chapter's
     problems (paired with the base); trained and evaluated now (tens of minutes on a laptop CPU; cached, never
     committed). A result holding the base and the new arm, the arm labelled with NEW_POINT."""
-    from ..experiments.runner import run_point
-
     scale, arm = ch.recipe.scale.name, f"rl-B-{pct(rl_b_share)[:-1]}pct"
     params = {"rl_b_shares": (rl_b_share,)}
     base_records, base_table = run_point("A.6.2", scale, "base", params, ch.seed, progress)
@@ -967,8 +968,6 @@ def new_point_panel(ch: Exposure):
     bars), then its per-op pass@k beside the base."""
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
-
-    from ..widgets import run_panel
 
     def run(percent):
         result = new_point(ch, percent / 100)

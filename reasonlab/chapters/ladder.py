@@ -7,17 +7,29 @@ pre-trained on its in-distribution band solves it, sometimes solves the edge ban
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ..evaluate import encode_prompt
 from ..experiments.recipes import Recipe, get_recipe
-from ..experiments.scales import BANDS
+from ..experiments.runner import finished_stage, result_name, run_recipe
+from ..experiments.scales import BANDS, deviations
+from ..generator import LabelledBand, Mixture, make_dataset
+from ..model import load_checkpoint
 from ..plots import plot_pass_at_k
+from ..provenance import check_artifact, make_manifest, save_result
 from ..results import Result, estimate, k_max, load_or_compute, load_or_run, select
+from ..widgets import static_picker
 from .claims import Claim, gated
+
+# matplotlib.pyplot and ipywidgets load inside the figure and widget functions: reading a chapter's numbers
+# (the scoreboard, the tests) needs neither, and they take most of a second to import.
+# reasonlab.sampling loads inside the function that scores tokens: it imports torch (~2 s); reading needs no torch.
 
 
 # == data ============================================================================================================
@@ -51,9 +63,6 @@ def load(scale: str = "laptop", seed: int = 0, fresh: bool = False) -> Ladder:
 def base_checkpoint(scale: str = "laptop", seed: int = 0) -> Path:
     """The finished checkpoint of the ladder's base model (the committed one where there is one); at the smoke
     scale trained now (seconds) when missing, at a larger scale refused with the command that trains it."""
-    from ..experiments.recipes import get_recipe
-    from ..experiments.runner import finished_stage, result_name, run_recipe
-
     recipe = get_recipe(RECIPE, scale)
     final = finished_stage(recipe, "base", "pretrain", seed)
     if final is None:
@@ -77,13 +86,6 @@ def token_accuracy_result(scale: str = "laptop", seed: int = 0, fresh: bool = Fa
 
 
 def _compute_token_accuracy(name: str, scale: str, seed: int) -> None:
-    import time
-
-    from ..experiments.recipes import get_recipe
-    from ..generator import Mixture, make_dataset
-    from ..model import load_checkpoint
-    from ..provenance import check_artifact, make_manifest, save_result
-
     final = base_checkpoint(scale, seed)
     t0 = time.perf_counter()
     model, tokenizer = load_checkpoint(final)
@@ -132,7 +134,6 @@ def token_accuracy(model, tokenizer, problems_by_op: dict[int, list]) -> list[di
 
     A model that memorised one template per graph shape is sure of every token inside its training band and
     loses the entity names first beyond it (the name must be copied from the question)."""
-    from ..evaluate import encode_prompt
     from ..sampling import logprobs_of
 
     rows = []
@@ -255,8 +256,6 @@ def setup_table(ch: Ladder) -> pd.DataFrame:
 
 def deviations_table(ch: Ladder) -> pd.DataFrame:
     """Where this scale departs from the paper's settings, and why."""
-    from ..experiments.scales import deviations
-
     return pd.DataFrame([d._asdict() if hasattr(d, "_asdict") else d.__dict__ for d in deviations(ch.recipe.scale)])
 
 
@@ -351,14 +350,14 @@ def plot_bands(ax, t: pd.DataFrame, metric: str = "pass@k") -> None:
     ax.legend()
 
 
-def plot_per_op(ax, t: pd.DataFrame, bands: dict[str, tuple[int, int]] | None = None) -> None:
+def plot_per_op(ax, t: pd.DataFrame, bands: Sequence[LabelledBand] = ()) -> None:
     """Verified pass@1 and pass@k_max per op, outcome-only pass@k_max beside them (the gap is right answers
     reached by wrong steps), mean process accuracy, and the bands shaded."""
     km = k_max(t)
     shades = {"in_dist": "#0072B2", "edge": "#E69F00", "hard": "#D55E00"}
-    for band, (lo, hi) in (bands or {}).items():
-        ax.axvspan(lo - 0.5, hi + 0.5, color=shades.get(band, "grey"), alpha=0.08, linewidth=0)
-        ax.text((lo + hi) / 2, 1.04, band, ha="center", va="bottom", fontsize=8, color=shades.get(band, "grey"))
+    for label, lo, hi in bands:
+        ax.axvspan(lo - 0.5, hi + 0.5, color=shades.get(label, "grey"), alpha=0.08, linewidth=0)
+        ax.text((lo + hi) / 2, 1.04, label, ha="center", va="bottom", fontsize=8, color=shades.get(label, "grey"))
     by_op = lambda d: d.assign(op=lambda x: x.key.astype(int)).sort_values("op")  # noqa: E731
     for k, style in ((1, "o-"), (km, "s--")):
         rows = by_op(select(t, "base", group="op", k=k))
@@ -396,7 +395,7 @@ def fig_per_op(ch: Ladder):
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(12, 3.8))
-    plot_per_op(axes[0], ch.table, ch.recipe.evaluation.band_ranges)
+    plot_per_op(axes[0], ch.table, ch.recipe.evaluation.bands)
     plot_loss(axes[1], ch.result)
     return fig
 
@@ -428,8 +427,6 @@ def picker(ch: Ladder):
     """The static book's control: strict or outcome-only pass@k per band, from the committed result; works in the
     built HTML without a kernel. One figure per metric, of one size, so that they line up."""
     import matplotlib.pyplot as plt
-
-    from ..widgets import static_picker
 
     figures = {}
     for name, metric in PICKER_METRICS.items():

@@ -7,13 +7,25 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
+from ..evaluate import encode_prompt, stop_token_ids
+from ..experiments.recipes import get_recipe
 from ..experiments.scales import BANDS
+from ..generator import make_dataset
+from ..model import load_checkpoint
+from ..provenance import check_artifact, load_result, local_path, make_manifest, save_result, stable_seed
 from ..results import Result, load_or_compute
+from ..verify import STEP_KINDS, error_kinds, step_detail
+from .ladder import base_checkpoint
+
+# matplotlib.pyplot (figures), reasonlab.sampling and transformers (sampling: they import torch) load inside the
+# functions that use them: reading the samples needs none of them, and they take seconds to import.
 
 RECIPE = "ladder"
 
@@ -35,8 +47,6 @@ def example_role(verified: bool, answer_right: bool) -> str:
 def sample_records(problems: list, texts: list[list[str]], band_of: dict[int, str]) -> list[dict]:
     """One record per sample: op, band, problem hash, the verifier's outcome and its error kinds (counts); the
     first sample of each role per op (EXAMPLE_ROLES) also keeps its question, completion and step-by-step report."""
-    from ..verify import STEP_KINDS, error_kinds, step_detail
-
     records, shown = [], set()
     for p, comps in zip(problems, texts):
         for j, text in enumerate(comps):
@@ -65,12 +75,6 @@ def samples_result(scale: str = "laptop", seed: int = 0, fresh: bool = False, pr
 
 
 def _compute_samples(name: str, scale: str, seed: int, progress: bool) -> None:
-    import time
-
-    from ..experiments.recipes import get_recipe
-    from ..provenance import check_artifact, make_manifest, save_result
-    from .ladder import base_checkpoint
-
     final = base_checkpoint(scale, seed)
     recipe = get_recipe(RECIPE, scale)
     t0 = time.perf_counter()
@@ -81,17 +85,17 @@ def _compute_samples(name: str, scale: str, seed: int, progress: bool) -> None:
     save_result(name, {"samples": records}, manifest)
 
 
-def samples_spec(recipe, seed: int):
-    """The evaluation's spec (reasonlab.evaluate.EvalSpec) at SAMPLES_PROBLEMS_PER_OP x SAMPLES_PER_PROBLEM."""
-    ev = dataclasses.replace(recipe.evaluation, problems_per_op=SAMPLES_PROBLEMS_PER_OP, samples=SAMPLES_PER_PROBLEM)
-    return ev.eval_spec(recipe.scale, seed=seed)
+def samples_evaluation(recipe):
+    """The recipe's evaluation at SAMPLES_PROBLEMS_PER_OP problems per op x SAMPLES_PER_PROBLEM samples."""
+    return dataclasses.replace(recipe.evaluation, problems_per_op=SAMPLES_PROBLEMS_PER_OP, samples=SAMPLES_PER_PROBLEM)
 
 
 def samples_config(recipe, seed: int) -> dict:
     """What the samples draw, as their manifests record it (its keys and values are hashed into committed manifests:
-    keep them), read off the one spec, samples_spec."""
-    spec = samples_spec(recipe, seed)
-    return {"scale": recipe.scale.name, "seed": seed, "problems_per_op": spec.problems_per_op, "samples": spec.samples,
+    keep them), read off the one evaluation, samples_evaluation, and its spec."""
+    ev = samples_evaluation(recipe)
+    spec = ev.eval_spec(recipe.scale, seed)
+    return {"scale": recipe.scale.name, "seed": seed, "problems_per_op": ev.problems_per_op, "samples": spec.samples,
             "temperature": spec.temperature, "top_p": spec.top_p, "max_new_tokens": spec.max_new_tokens,
             "bands": [list(b) for b in spec.bands], "templates": list(recipe.evaluation.templates)}
 
@@ -101,8 +105,6 @@ def sample_models(name: str, checkpoints: dict[str, str], config: dict, sample, 
     {label: portable path}: `sample(final_dir)` for each this machine has; for one it no longer has (RL arms are not
     committed), the samples of the committed result `name` if that was drawn with the same `config` (the same
     problems and seeds, so still paired), listed as kept; else the label is listed as missing."""
-    from ..provenance import load_result, local_path
-
     try:
         committed = load_result(name)
         same = committed["manifest"]["config"] == config
@@ -130,10 +132,6 @@ def checkpoints_samples(name: str, fresh: bool, kind: str, checkpoints: dict[str
     from the checkpoints {label: portable path} this machine has (sample_models), saved with a manifest of `kind`
     whose parents are the sampled checkpoints. The S3 and S4 chapters' samples of their RL arms."""
     def compute() -> None:
-        import time
-
-        from ..provenance import make_manifest, save_result
-
         t0 = time.perf_counter()
         data = sample_models(name, checkpoints, config, sample, models_key=models_key)
         manifest = make_manifest(kind, config, parents=tuple(data.pop("parents")), wall_time_s=time.perf_counter() - t0,
@@ -160,12 +158,6 @@ def sample_checkpoint(final, recipe, seed: int = 0, progress: bool = False, temp
     of `recipe`'s evaluation, as the evaluation samples them, each with the verifier's report (sample_records);
     of one `template` (a context) if given, else of the evaluation's templates pooled. The same problems and
     sampling seeds for every checkpoint, so that two models' samples are paired."""
-    from tqdm.auto import tqdm
-
-    from ..evaluate import encode_prompt, stop_token_ids
-    from ..generator import make_dataset
-    from ..model import load_checkpoint
-    from ..provenance import stable_seed
     from ..sampling import sample
 
     if not progress:  # no transformers loading bar in an executed page either
@@ -174,12 +166,13 @@ def sample_checkpoint(final, recipe, seed: int = 0, progress: bool = False, temp
         hf_logging.disable_progress_bar()
     model, tokenizer = load_checkpoint(final)
     model.eval()
-    sc, ev, spec = recipe.scale, recipe.evaluation, samples_spec(recipe, seed)
-    band_of = {op: label for label, lo, hi in ev.bands for op in range(lo, hi + 1)}
+    sc, ev = recipe.scale, samples_evaluation(recipe)
+    spec = ev.eval_spec(sc, seed)
+    band_of = {op: band.label for band in ev.bands for op in band.ops}
     records = []
     for op in tqdm(ev.ops, desc="samples", disable=not progress):
         # the eval set's first n problems
-        problems = make_dataset(ev.mixture(op, template, sc), "eval", spec.problems_per_op, seed)
+        problems = make_dataset(ev.mixture(op, template, sc), "eval", ev.problems_per_op, seed)
         labels = ("ladder-samples", op) + ((template,) if template else ())
         out = sample(model, [encode_prompt(tokenizer, p) for p in problems], spec.samples,
                      temperature=spec.temperature, top_p=spec.top_p, max_new_tokens=spec.max_new_tokens,
@@ -207,8 +200,6 @@ def _samples_frame(samples: Result) -> pd.DataFrame:
 
 
 def _frame(records: list[dict]) -> pd.DataFrame:
-    from ..verify import STEP_KINDS
-
     d = pd.DataFrame(records)
     d["role"] = [example_role(v, a) for v, a in zip(d.verified, d.answer_right)]
     for k in (*STEP_KINDS, "after_missing"):
@@ -218,8 +209,6 @@ def _frame(records: list[dict]) -> pd.DataFrame:
 
 def _kind_shares(d: pd.DataFrame) -> dict[str, float]:
     """Share of all gold steps of the samples `d` in each kind (steps pooled, so a long problem weighs more)."""
-    from ..verify import STEP_KINDS
-
     total = d.n_gold.sum()
     return {k: float(d[k].sum() / total) if total else float("nan") for k in STEP_KINDS}
 
@@ -340,8 +329,6 @@ def samples_numbers(samples: Result, result: Result | None = None) -> dict:
     gold steps in each kind; of the wrong gold steps, the share of each kind and the most common one; and the
     share of wrong dependencies that follow a missing parent. With the ladder's `result`, also its pass@1 on the
     same problems (its many more samples per problem), which the verified share here estimates."""
-    from ..verify import STEP_KINDS
-
     d = _samples_frame(samples)
     if result is not None:
         pass1 = {r["text_hash"]: r["verified"] / r["n"] for r in result.records("base") if r.get("set") != "unseen"}

@@ -19,15 +19,22 @@ import pandas as pd
 
 from ..evaluate import pass_at_k
 from ..experiments.recipes import Recipe, get_recipe
-from ..experiments.runner import COMMITTED_ARTIFACTS, result_name
+from ..experiments.runner import COMMITTED_ARTIFACTS, result_name, run_point
 from ..experiments.scales import BANDS
+from ..generator import Band, LabelledBand, band_named
 from ..plots import PALETTE
 from ..results import (Estimate, Result, estimate, k_max, load, load_or_run, paired_changes, paired_delta, reruns,
                        rl_controls)
+from ..verify import Reward
+from ..widgets import run_panel, static_picker
 from . import ladder, outputs
 from .claims import (NOT_REPRODUCED, NOT_TESTABLE, NOT_TESTABLE_RULE, PARTLY, REPRODUCED, Claim, at_zero, counts,
                      gated, over_seeds)
 from .rl_capability import plot_fig3
+
+# matplotlib.pyplot and ipywidgets load inside the figure and widget functions: reading a chapter's numbers
+# (the scoreboard, the tests) needs neither, and they take most of a second to import.
+
 
 # == data ============================================================================================================
 
@@ -71,8 +78,12 @@ class S6:
         return next((a for a, r in self.reward_of.items() if r == reward), None)
 
     @property
-    def bands(self) -> dict[str, tuple[int, int]]:
-        return self.recipe.evaluation.band_ranges
+    def bands(self) -> tuple[LabelledBand, ...]:
+        return self.recipe.evaluation.bands
+
+    def band(self, label: str) -> Band:
+        """The op range (lo, hi) of the evaluation band labelled `label`."""
+        return band_named(self.bands, label).op_range
 
     def records(self, run: Result | None = None) -> dict[str, list[dict]]:
         """Per-problem records {model: [...]} of seed 0, or with a rerun's arms in place of seed 0's (an arm the rerun
@@ -89,7 +100,7 @@ class S6:
                 count: str = "verified") -> Estimate:
         """Paired change arm - other on one band (the same problems and sampling seeds)."""
         recs = self.records(run)
-        return paired_delta(recs[other], recs[arm], self.bands[band], k, count=count)
+        return paired_delta(recs[other], recs[arm], self.band(band), k, count=count)
 
     def value(self, model: str, band: str, metric: str = "pass@k", k=None) -> Estimate:
         return estimate(self.table, model, band, metric, k)
@@ -196,7 +207,7 @@ def verdicts(ch: S6, run: Result | None = None) -> dict[str, Claim]:
 
 def _level(ch: S6, model: str, band: str, k: int, run: Result | None) -> float:
     """Mean verified pass@k of one model on a band, from the records of seed 0 or a rerun (no interval needed)."""
-    lo, hi = ch.bands[band]
+    lo, hi = ch.band(band)
     rs = [r for r in ch.records(run)[model] if lo <= r["op"] <= hi]
     return sum(pass_at_k(r["n"], r["verified"], k) for r in rs) / len(rs)
 
@@ -412,10 +423,10 @@ def _calibration_rows(ch: S6) -> list[dict]:
     rows = []
     for setting, n, run, arm, control_run, control in runs:
         recs = run.records(arm)
-        edge = paired_delta(base, recs, ch.bands["edge"], km)
-        keep = paired_delta(base, recs, ch.bands["in_dist"], km)
+        edge = paired_delta(base, recs, ch.band("edge"), km)
+        keep = paired_delta(base, recs, ch.band("in_dist"), km)
         has_control = control is not None and control in control_run.models
-        vs = paired_delta(control_run.records(control), recs, ch.bands["edge"], km) if has_control else None
+        vs = paired_delta(control_run.records(control), recs, ch.band("edge"), km) if has_control else None
         rows.append({"setting": setting, "RL seed": n, f"(1) edge pass@{km} vs base": edge.fmt(True),
                      "(2) vs its random control": vs.fmt(True) if vs else "control not run",
                      f"(3) in-dist pass@{km} vs base": keep.fmt(True),
@@ -481,8 +492,6 @@ def kinds_table(base_samples: Result, samples: Result, band: str = "edge") -> pd
 def picker(ch: S6):
     """The static book's control: pick a reward (one per committed arm) to see its verified pass@k per band beside
     the base. Works in the built HTML without a kernel; it chooses among committed runs."""
-    from ..widgets import static_picker
-
     return static_picker({f"{a} (reward {ch.reward_of[a]})": fig_arm(ch, a) for a in ch.arms},
                          "reward (verified pass@k of that arm and the base, dashed)")
 
@@ -491,9 +500,6 @@ def new_point(ch: S6, alpha: float, seed: int = 0, progress: bool = True) -> pd.
     """GRPO on the edge band from the committed base with R = alpha R_out + (1 - alpha) R_pv, evaluated on the
     chapter's problems (paired with the base): a reward mix outside the grid, trained now (about half an hour on a
     laptop CPU; cached, never committed). Its tidy table."""
-    from ..experiments.runner import run_point
-    from ..verify import Reward
-
     arm = f"reward-{Reward.mixed(alpha).name}"
     _, table = run_point(RECIPE, ch.recipe.scale.name, arm,
                          {"alphas": (alpha,), "strict": False, "random_control": False}, seed, progress)
@@ -505,8 +511,6 @@ def widget(ch: S6):
     grid does not have."""
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
-
-    from ..widgets import run_panel
 
     pick = widgets.SelectMultiple(options=ch.arms, value=tuple(ch.arms), description="arms")
     out = widgets.interactive_output(lambda arms: (fig7(ch, list(arms)), plt.show()), {"arms": pick})

@@ -9,17 +9,26 @@ normalised Weisfeiler-Lehman subtree-kernel similarity to an A training graph of
 
 from __future__ import annotations
 
+import time
+import warnings
 from collections import Counter
 from dataclasses import dataclass
 
+import networkx as nx
 import numpy as np
 import pandas as pd
+from scipy.sparse import csr_matrix
 
 from .. import results
+from ..experiments.runner import stage_dirs
+from ..provenance import make_manifest, save_result
 from ..results import Result
 from . import exposure
 from .claims import NOT_REPRODUCED, NOT_TESTABLE, PARTLY, REPRODUCED, Claim
 from .exposure import B, LOW_SHARE, Exposure, pct
+
+# matplotlib.pyplot loads inside the figure function, reasonlab.train.lm inside the function that reads what a
+# base trained on (it imports torch, ~2 s): reading the chapter's numbers needs neither.
 
 
 # == data ============================================================================================================
@@ -50,16 +59,12 @@ def load(scale: str = "laptop", seed: int = 0, fresh: bool = False) -> Replicati
 
 
 def _compute(ch: Exposure, name: str) -> None:
-    import time
-
-    from ..experiments.runner import stage_dirs
-    from ..provenance import make_manifest, save_result
     from ..train.lm import trained_problems
 
     t0 = time.perf_counter()
     sc, ev = ch.recipe.scale, ch.recipe.evaluation
     problems = {p.text_hash: p for ps in ev.problem_sets(sc, ch.seed).values() for p in ps if p.template == B}
-    half = {op: label for label, lo, hi in ev.bands for op in range(lo, hi + 1)}
+    half = {op: band.label for band in ev.bands for op in band.ops}
     rows, train = [], {}
     for share, (base, rl) in ch.pairs.items():  # the pair that stands for each share
         config = stage_dirs(ch.recipe, ch.recipe.arm(base), ch.seed)["pretrain"][1]
@@ -91,10 +96,6 @@ def _compute(ch: Exposure, name: str) -> None:
 def wl_features(graph) -> Counter:
     """Weisfeiler-Lehman subtree features of a gold graph: node labels (step kind, stated or implicit) refined over
     the node's parents, WL_ITERATIONS times; names and numbers play no part, as in the graph hash."""
-    import warnings
-
-    import networkx as nx
-
     g = nx.DiGraph()
     for n, d in graph.nodes(data=True):
         g.add_node(n, label=f"{d['kind']}{'/implicit' if d['implicit'] else ''}")
@@ -110,8 +111,6 @@ def wl_features(graph) -> Counter:
 
 def max_similarity(queries: list[Counter], references: list[Counter]) -> np.ndarray:
     """For each query, its largest normalised WL kernel k(G, H) / sqrt(k(G, G) k(H, H)) over the references."""
-    from scipy.sparse import csr_matrix
-
     if not queries or not references:
         return np.zeros(len(queries))
     vocab = {f: i for i, f in enumerate({f for c in queries + references for f in c})}

@@ -15,13 +15,19 @@ import numpy as np
 import pandas as pd
 
 from ..experiments.recipes import Recipe, get_recipe
+from ..experiments.runner import run_point
 from ..experiments.scales import BANDS
-from ..plots import plot_pass_at_k
+from ..generator import LabelledBand
+from ..plots import PALETTE, plot_pass_at_k
 from ..results import (Estimate, Result, change, estimate, k_max, load_or_run, mean_log, paired_changes, reruns,
                        rl_controls, select)
+from ..widgets import run_panel, static_picker
 from . import ladder, outputs
 from .claims import (NOT_REPRODUCED, NOT_TESTABLE, NOT_TESTABLE_RULE, PARTLY, REPRODUCED, Claim, all_or_some,
                      at_zero, counts, direction, over_seeds, some_seeds)
+
+# matplotlib.pyplot and ipywidgets load inside the figure and widget functions: reading a chapter's numbers
+# (the scoreboard, the tests) needs neither, and they take most of a second to import.
 
 
 # == data ============================================================================================================
@@ -68,8 +74,8 @@ class S3:
         return {"base": self.base.records("base"), **{m: run.records(m) for m in run.models}}
 
     @property
-    def bands(self) -> dict[str, tuple[int, int]]:
-        return self.recipe.evaluation.band_ranges
+    def bands(self) -> tuple[LabelledBand, ...]:
+        return self.recipe.evaluation.bands
 
     def changes(self, run: Result | None = None) -> pd.DataFrame:
         """Paired pass@1 and pass@k_max changes vs the base, per arm and eval band (of seed 0, or of a rerun)."""
@@ -534,8 +540,6 @@ def fig_arm(ch: S3, arm: str, bands=BANDS):
     figures of all runs line up in the picker. The run keeps its colour of Fig 3 (its place among the arms)."""
     import matplotlib.pyplot as plt
 
-    from ..plots import PALETTE
-
     fig, axes = plt.subplots(1, len(bands), figsize=(3.1 * len(bands), 2.9), sharey=True, squeeze=False,
                              layout="constrained")
     colour = PALETTE[ch.arms.index(arm) % len(PALETTE)] if arm in ch.arms else PALETTE[0]
@@ -581,8 +585,6 @@ def example_arm(samples: Result) -> str | None:
 def picker(ch: S3):
     """The static book's control: pick one RL run (one per committed arm: the op ranges, and any follow-ups) to see
     Fig 3 for it beside the base. Works in the built HTML without a kernel; it chooses among committed runs."""
-    from ..widgets import static_picker
-
     figures = {f"{a} ({ch.roles.get(a, '')})": fig_arm(ch, a) for a in ch.arms}
     return static_picker(figures, "RL run (Fig 3: that run and the base, dashed)")
 
@@ -613,8 +615,6 @@ def new_point(ch: S3, lo: int, hi: int, seed: int = 0, progress: bool = True) ->
     """GRPO on op lo-hi from the committed base, evaluated on the chapter's problems (paired with the base): a point
     outside the grid, trained and evaluated now (tens of minutes on a laptop CPU; cached, never committed).
     Its tidy table, the model labelled with NEW_POINT."""
-    from ..experiments.runner import run_point
-
     arm = f"rl-op{lo}-{hi}"
     _, table = run_point(RECIPE, ch.recipe.scale.name, arm,
                          {"rl_bands": [(lo, hi)], "edge_filter": False, "follow_ups": False}, seed, progress)
@@ -626,8 +626,6 @@ def new_point_panel(ch: S3):
     then Fig 3 for it beside the base."""
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
-
-    from ..widgets import run_panel
 
     sc = ch.recipe.scale
 

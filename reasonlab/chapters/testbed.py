@@ -5,19 +5,28 @@ Everything the chapter shows is computed here, so the notebook holds only calls 
 
 from __future__ import annotations
 
+import json
 import re
 import time
+from collections import Counter
 
+import networkx as nx
 import numpy as np
 import pandas as pd
 
 from .. import results
-from ..generator import TEMPLATES, GeneratorConfig, Mixture, Problem, generate_problem, make_dataset
+from ..experiments.scales import get_scale
+from ..generator import (TEMPLATES, GeneratorConfig, Mixture, Problem, generate_problem, make_dataset, problem_at,
+                         shape_held_out)
 from ..generator.dag import TOTAL
-from ..provenance import make_manifest, save_result
+from ..provenance import REPO_ROOT, make_manifest, save_result
 from ..results import Result
+from ..tokenizer import load_tokenizer
 from ..verify import reward, verify
 from .claims import Claim
+
+# matplotlib.pyplot and ipywidgets load inside the figure and widget functions: reading a chapter's numbers
+# (the scoreboard, the tests) needs neither, and they take most of a second to import.
 
 
 # == data ============================================================================================================
@@ -52,8 +61,6 @@ def load(scale: str = "laptop", seed: int = 0, fresh: bool = False) -> Result:
 
 def run(scale: str = "laptop", seed: int = 0) -> Result:
     """Compute the chapter's statistics and save them as a result with a manifest."""
-    from ..experiments.scales import get_scale
-
     if scale not in STATS_PER_OP:
         raise ValueError(f"unknown scale {scale!r}; allowed: {', '.join(STATS_PER_OP)}")
     t0 = time.perf_counter()
@@ -72,8 +79,6 @@ def run(scale: str = "laptop", seed: int = 0) -> Result:
 def _token_counter():
     """Token counts with the project's tokenizer when it is there; else None (characters only)."""
     try:
-        from ..tokenizer import load_tokenizer
-
         tok = load_tokenizer()
         return lambda texts: [len(ids) for ids in tok(texts)["input_ids"]]
     except Exception:  # noqa: BLE001 - the chapter works without a tokenizer
@@ -107,10 +112,6 @@ def shape_census(ops=SHAPE_OPS, n_per_op: int = 3000, seed: int = 0, template: s
 
     A small model sees every shape of a band with few shapes thousands of times and can memorise one solution
     template per shape instead of learning the step procedure (issue 11, lab notes)."""
-    from collections import Counter
-
-    from ..generator import problem_at, shape_held_out
-
     rows = []
     for op in ops:
         mix = Mixture.band(op, op, template, config)
@@ -129,10 +130,6 @@ def same_graph_all_templates(op: int, seed: int) -> dict[str, Problem]:
 
 def benchmark_table() -> tuple[pd.DataFrame, str] | None:
     """The committed generator/verifier benchmark (benchmarks/bench_testbed.py) and its provenance, if any."""
-    import json
-
-    from ..provenance import REPO_ROOT
-
     path = REPO_ROOT / "benchmarks" / "results" / "testbed.json"
     if not path.exists():
         return None
@@ -217,8 +214,6 @@ def fig_small_multiples(template: str, seed: int, ops=(2, 5, 10, 20)):
 
 def draw_graph(ax, problem: Problem, title: str | None = None) -> None:
     """The gold DAG in layers (longest path from a leaf); implicit total edges dashed."""
-    import networkx as nx
-
     g = problem.graph
     depth = {}
     for name in nx.topological_sort(g):

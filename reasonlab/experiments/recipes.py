@@ -22,16 +22,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..budget import full_rl_budget, split_budget
-from ..evaluate import UNSEEN
+from ..evaluate import UNSEEN, EvalSpec
 from ..generator import (
-    HELD_OUT_MIN_OP, Band, Mixture, Problem, check_band, check_disjoint_bands, get_template, make_dataset,
+    HELD_OUT_MIN_OP, Band, LabelledBand, Mixture, Problem, check_band, check_disjoint_bands, get_template, make_dataset,
 )
 from ..train.edge_filter import EdgeFilter, steps_at_equal_compute
 from ..validation import (check_bool, check_choice, check_float, check_instance, check_int, check_name, check_optional, check_str,
                           check_tuple)
 from ..verify.score import REWARD_KINDS as REWARDS  # noqa: F401 (re-exported: "outcome", "process", "mix", "strict")
 from ..verify.score import Reward
-from .scales import BANDS, Scale, get_scale
+from .scales import Scale, get_scale
 
 # Templates (contexts) by the paper's letters: A = animals-zoo, B = teachers-school, C = movie-festival.
 BASE_TEMPLATES = ("A", "B", "C")  # pre-training "across templates" (paper.md section 4)
@@ -127,20 +127,20 @@ def top_of_in_dist(scale: Scale) -> Band:
     return max(ilo + 1, ihi - (ehi - elo)), ihi
 
 
-def s3_rl_bands(scale: Scale) -> dict[str, Band]:
-    """S3's four RL ranges by role; at the paper's bands: 7-10, 9-12, 11-14, 17-20 (paper, Sec. 3, Fig 3).
+def s3_rl_bands(scale: Scale) -> tuple[LabelledBand, ...]:
+    """S3's four RL ranges labelled by role; at the paper's bands: 7-10, 9-12, 11-14, 17-20 (paper, Sec. 3, Fig 3).
 
     All are as wide as the edge band: the top of in-dist, the edge shifted down by half its width
     (straddling in-dist and edge), the edge itself, and the top of the hard band.
     """
     (ilo, _), (elo, ehi), (hlo, hhi) = scale.in_dist, scale.edge, scale.hard
     width, half = ehi - elo + 1, (ehi - elo + 1) // 2
-    return {
-        "in-dist": top_of_in_dist(scale),
-        "mixed": (max(ilo, elo - half), ehi - half),
-        "edge": (elo, ehi),
-        "hard": (max(hlo, hhi - width + 1), hhi),
-    }
+    return (
+        LabelledBand("in-dist", *top_of_in_dist(scale)),
+        LabelledBand("mixed", max(ilo, elo - half), ehi - half),
+        LabelledBand("edge", elo, ehi),
+        LabelledBand("hard", max(hlo, hhi - width + 1), hhi),
+    )
 
 
 def in_dist_thirds(scale: Scale) -> tuple[Band, Band, Band]:
@@ -225,7 +225,7 @@ class Arm:
 class Evaluation:
     """Held-out evaluation: every op of every band, per template or pooled across templates."""
 
-    bands: tuple[tuple[str, int, int], ...]  # (label, lo, hi), e.g. ("edge", 11, 14)
+    bands: tuple[LabelledBand, ...]  # the table's groups, e.g. LabelledBand("edge", 11, 14); (label, lo, hi) accepted
     templates: tuple[str, ...]  # contexts evaluated (canonical names)
     by_template: bool  # report each template separately (context transfer) or pool them
     problems_per_op: int  # problems per op (per template if by_template)
@@ -237,7 +237,7 @@ class Evaluation:
     def __post_init__(self):
         if not self.bands:
             raise ValueError("an evaluation needs at least one band")
-        check_disjoint_bands("eval bands", self.bands)
+        object.__setattr__(self, "bands", check_disjoint_bands("eval bands", self.bands))
         check_tuple("eval templates", self.templates, check_str,
                     allowed="a non-empty tuple of template names or letters")
         object.__setattr__(self, "templates", tuple(get_template(t).name for t in self.templates))
@@ -252,30 +252,21 @@ class Evaluation:
 
     @property
     def ops(self) -> list[int]:
-        return sorted({op for _, lo, hi in self.bands for op in range(lo, hi + 1)})
-
-    @property
-    def band_ranges(self) -> dict[str, tuple[int, int]]:
-        """{label: (lo, hi)} of the bands, in order."""
-        return {label: (lo, hi) for label, lo, hi in self.bands}
+        return sorted({op for band in self.bands for op in band.ops})
 
     @property
     def unseen_ops(self) -> list[int]:
         """The in_dist ops that have held-out shapes (the unseen-shape test's ops)."""
-        return [op for name, lo, hi in self.bands if name == "in_dist"
-                for op in range(max(lo, HELD_OUT_MIN_OP), hi + 1)]
+        return [op for band in self.bands if band.label == "in_dist" for op in band.ops if op >= HELD_OUT_MIN_OP]
 
     def mixture(self, op: int, template: str | None, scale: Scale) -> Mixture:
         """The eval mixture at one op: one template, or all of them pooled (template None)."""
         templates = (template,) if template else self.templates
         return mixture([(t, op, op, 1.0) for t in templates], scale, shapes="all")
 
-    def eval_spec(self, scale: Scale, template: str = "animals-zoo", seed: int = 0):
-        """The evaluation harness's spec (reasonlab.evaluate.EvalSpec) for one template at `scale`."""
-        from ..evaluate import EvalSpec
-
-        return EvalSpec(self.bands, self.problems_per_op, self.samples, scale.eval_temperature, 1.0,
-                        scale.eval_max_new_tokens, get_template(template).name, scale.generator, seed)
+    def eval_spec(self, scale: Scale, seed: int = 0):
+        """The evaluation harness's spec (reasonlab.evaluate.EvalSpec): how this evaluation samples at `scale`."""
+        return EvalSpec(self.bands, self.samples, scale.eval_temperature, 1.0, scale.eval_max_new_tokens, seed)
 
     def problem_sets(self, scale: Scale, seed: int = 0,
                      n_per_op: int | None = None) -> dict[tuple[str, int], list[Problem]]:
@@ -348,7 +339,7 @@ class Recipe:
                 lines.append(f"    rl        {r.steps:>6} steps x {r.prompts_per_step} prompts x {r.rollouts} rollouts"
                              f"  reward={r.reward.name}  {r.mixture.name}")
         ev = self.evaluation
-        bands = ", ".join(f"{lab} {lo}-{hi}" for lab, lo, hi in ev.bands)
+        bands = ", ".join(f"{b.label} {b.lo}-{b.hi}" for b in ev.bands)
         how = "per template" if ev.by_template else "pooled"
         lines.append(f"  eval: {bands}; templates {', '.join(ev.templates)} ({how}); "
                      f"{ev.problems_per_op} problems/op x {ev.samples} samples")
@@ -364,13 +355,8 @@ def _pretrain(scale: Scale, mix: Mixture) -> NextToken:
     return NextToken(mix, scale.pretrain_tokens)
 
 
-def _bands(scale: Scale, which=BANDS) -> tuple[tuple[str, int, int], ...]:
-    return tuple((k, *scale.bands[k]) for k in which)
-
-
-def _eval(scale: Scale, templates=BASE_TEMPLATES, by_template=False, which=BANDS,
-          samples: int | None = None) -> Evaluation:
-    return Evaluation(_bands(scale, which), tuple(templates), by_template, scale.eval_problems_per_op,
+def _eval(scale: Scale, templates=BASE_TEMPLATES, by_template=False, samples: int | None = None) -> Evaluation:
+    return Evaluation(scale.bands, tuple(templates), by_template, scale.eval_problems_per_op,
                       samples or scale.eval_samples)
 
 
@@ -378,7 +364,8 @@ def _context_eval(scale: Scale) -> Evaluation:
     """S4 / A.6: contexts A and B reported apart, over the context ops in a low and a high half; the bases and the
     RL arms at the same n (pass@k paired per problem)."""
     (llo, lhi), (hlo, hhi) = context_halves(scale)
-    return Evaluation((("low", llo, lhi), ("high", hlo, hhi)), ("A", "B"), True, scale.eval_problems_per_op,
+    return Evaluation((LabelledBand("low", llo, lhi), LabelledBand("high", hlo, hhi)), ("A", "B"), True,
+                      scale.eval_problems_per_op,
                       scale.rl_eval_samples or scale.eval_samples)
 
 
@@ -457,8 +444,8 @@ def s3(scale: Scale, rl_bands=None, edge_filter: bool = True, follow_ups: bool =
     With follow_ups, two more edge-band arms that change one knob each, what a researcher tries when the
     edge run shows little: three times the steps, and the paper's process-aware reward 0.2 R_out + 0.8 R_pv.
     """
-    bands = s3_rl_bands(scale) if rl_bands is None else {f"band{i}": check_band("RL band", b)
-                                                         for i, b in enumerate(rl_bands)}
+    bands = s3_rl_bands(scale) if rl_bands is None else tuple(LabelledBand(f"band{i}", *check_band("RL band", b))
+                                                              for i, b in enumerate(rl_bands))
     if not bands:
         raise ValueError("rl_bands needs at least one (lo, hi) range")
     for name, flag in (("edge_filter", edge_filter), ("follow_ups", follow_ups)):
@@ -467,7 +454,7 @@ def s3(scale: Scale, rl_bands=None, edge_filter: bool = True, follow_ups: bool =
     pre = _pretrain(scale, base_pretrain(scale))
     arms = [Arm(f"rl-op{lo}-{hi}", pre, rl=_rl(scale, mixture(across(BASE_TEMPLATES, lo, hi), scale)),
                 params=(("rl_band", (lo, hi)), ("role", role)))
-            for role, (lo, hi) in bands.items()]
+            for role, lo, hi in bands]
     if edge_filter:
         arms.append(_edge_filter_arm(scale, pre))
     if follow_ups:

@@ -22,6 +22,8 @@ import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
+import pandas as pd
+
 from ..evaluate import UNSEEN, run_eval, summarise
 from ..model import load_checkpoint
 from ..provenance import (REPO_ROOT, RESULTS_DIR, CorruptArtifact, artifact_key, atomic_write_text, check_artifact,
@@ -33,6 +35,9 @@ from ..validation import check_name
 from ..verify import RULES
 from .recipes import RL, Arm, NextToken, Recipe, get_recipe
 from .scales import Scale
+
+# reasonlab.train.lm (it imports torch, ~2 s) loads in the functions that configure or train a next-token stage, and
+# transformers where a run quiets its progress bars: importing the runner (chapters and results do) needs no torch.
 
 
 def artifacts_root() -> Path:
@@ -154,13 +159,10 @@ def _minibatch_prompts(stage: RL, scale: Scale) -> int:
 
 def grpo_config(stage: RL, scale: Scale, seed: int = 0):
     """The GRPO trainer config of an RL stage at `scale` (paper.md section 4 values at 'paper')."""
-
-
-    reward = stage.reward
     return GRPORunConfig(
-        mixture=stage.mixture, reward_kind=reward.kind, reward_alpha=reward.alpha,
-        steps=stage.steps, prompts_per_step=stage.prompts_per_step, rollouts=stage.rollouts,
-        lr=scale.rl_lr if stage.lr is None else stage.lr, kl_coef=scale.rl_kl_coef, temperature=scale.rl_temperature,
+        mixture=stage.mixture, reward=stage.reward, steps=stage.steps, prompts_per_step=stage.prompts_per_step,
+        rollouts=stage.rollouts, lr=scale.rl_lr if stage.lr is None else stage.lr, kl_coef=scale.rl_kl_coef,
+        temperature=scale.rl_temperature,
         max_prompt_tokens=scale.rl_max_prompt_tokens, max_response_tokens=scale.rl_max_response_tokens,
         minibatch_prompts=_minibatch_prompts(stage, scale),
         seed=seed, ckpt_every=10,
@@ -243,7 +245,7 @@ def evaluate_checkpoint(recipe: Recipe, final_dir: Path, seed: int = 0, progress
     model, tokenizer = load_checkpoint(final_dir)
     model.eval()
     ev = recipe.evaluation
-    spec = ev.eval_spec(recipe.scale, ev.templates[0], seed)
+    spec = ev.eval_spec(recipe.scale, seed)
     return run_eval(model, tokenizer, spec, progress=progress, problem_sets=ev.problem_sets(recipe.scale, seed))
 
 
@@ -293,7 +295,7 @@ def cached_evaluation(recipe: Recipe, final_dir: Path, label: str, seed: int = 0
         check_artifact(final_dir)  # weights that do not match their manifest are an error, never evaluated
     weights = weights_digest(final_dir)  # the cache belongs to these weights only
     ev = recipe.evaluation
-    spec = ev.eval_spec(recipe.scale, ev.templates[0], seed)
+    spec = ev.eval_spec(recipe.scale, seed)
     records = None
     if path.exists():
         try:
@@ -353,7 +355,6 @@ def run_recipe(recipe_id: str, scale: str = "laptop", arms: list[str] | None = N
         commit, own_s = arm_provenance(train_manifests, arm.name, use)
         arm_work[arm.name] = {"parent": portable_path(last), "git_commit": commit, "train_wall_time_s": own_s,
                               "eval_wall_time_s": None if eval_s is None else round(eval_s, 1)}
-    import pandas as pd
 
     data = {"table": pd.concat(tables, ignore_index=True).to_dict(orient="records"), "records": records_by_arm,
             "training_logs": logs, "training_manifests": train_manifests, "arm_work": arm_work}

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from ..generator import DEFAULT_CONFIG, Band, GeneratorConfig, check_band
+from ..generator import DEFAULT_CONFIG, Band, GeneratorConfig, LabelledBand, check_band
 from ..model import PRESETS
 from ..provenance import IDENTITY_IF_SET
 from ..validation import (
@@ -93,7 +93,8 @@ class Scale:
             check_int(n + k, getattr(self, k), lo=1, allowed="a positive integer (not a bool)")
         if self.rollouts < 2:
             raise ValueError(f"{self.name}: GRPO needs rollouts >= 2 (group baseline), got {self.rollouts}")
-        for k, band in self.bands.items():
+        for k in BANDS:
+            band = getattr(self, k)
             lo, hi = check_band(f"{n}band {k}", band)
             if not isinstance(band, tuple):  # e.g. a list: a tuple compares and hashes the same in config_hash
                 object.__setattr__(self, k, (lo, hi))
@@ -149,9 +150,9 @@ class Scale:
                              f"dataclasses.replace(scale, name='{self.name}-variant', ...)")
 
     @property
-    def bands(self) -> dict[str, Band]:
-        """{"in_dist": (lo, hi), "edge": ..., "hard": ...} in order."""
-        return {k: getattr(self, k) for k in BANDS}
+    def bands(self) -> tuple[LabelledBand, ...]:
+        """LabelledBand("in_dist", lo, hi), then "edge" and "hard"."""
+        return tuple(LabelledBand(k, *getattr(self, k)) for k in BANDS)
 
     @property
     def all_ops(self) -> Band:

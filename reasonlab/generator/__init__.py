@@ -1,11 +1,11 @@
 """Word problems whose every reasoning step is known (GSM-Infinite style, written from scratch)."""
 
-from .bands import Band, check_band, check_disjoint_bands
+from .bands import Band, LabelledBand, band_named, check_band, check_disjoint_bands
 from .problem import DEFAULT_CONFIG, MAX_OP, GeneratorConfig, GoldNode, Problem, generate_problem
 from .templates import TEMPLATES, Template, get_template
 
 __all__ = [
-    "Band", "check_band", "check_disjoint_bands",
+    "Band", "LabelledBand", "band_named", "check_band", "check_disjoint_bands",
     "DEFAULT_CONFIG", "MAX_OP", "GeneratorConfig", "GoldNode", "Problem", "generate_problem",
     "TEMPLATES", "Template", "get_template",
 ]

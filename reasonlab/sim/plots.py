@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import ipywidgets as w
 import matplotlib.pyplot as plt
 import numpy as np
+from IPython.display import display
 
 from reasonlab.sim import markov as mk
 
@@ -205,9 +207,6 @@ def plot_m_sweep(data: dict):
 # ---- widget panel ------------------------------------------------------------------------------------------
 def widget_panel(cfg: mk.SimConfig):
     """Sliders for eps_w, beta, m, steps and the shared edge; each change reruns the exact sim (< 1 s)."""
-    import ipywidgets as w
-    from IPython.display import display
-
     out = w.Output()
     controls = {
         "eps_w": w.FloatSlider(value=cfg.chain.eps_w, min=0.02, max=0.6, step=0.02, description="eps_w"),

@@ -29,14 +29,15 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from ..evaluate import encode_prompt, stop_token_ids
 from ..generator import Mixture, Problem
+from ..model import load_checkpoint
 from ..provenance import make_manifest, portable_path, stable_seed, write_manifest
+from ..verify import verify
+from .grpo import GRPORunConfig, fitting_problems, train_grpo
 
-# GRPO (and TRL) load only when a run starts: recipes import EdgeFilter, and grpo imports experiments.
-if TYPE_CHECKING:
-    from .grpo import GRPORunConfig
+# reasonlab.sampling (it imports torch, ~2 s) loads in screen(): recipes import EdgeFilter without needing torch.
 
 
 SUCCESS = ("reward", "verified")
@@ -84,9 +85,7 @@ def screen(model, tokenizer, problems: list[Problem], k: int, temperature: float
     """Successes out of k samples for each problem, at the rollout temperature (what GRPO will see).
 
     success(report) -> bool decides a sample (a reasonlab.verify report); default: it verifies."""
-    from ..evaluate import encode_prompt, stop_token_ids
     from ..sampling import sample
-    from ..verify import verify
 
     success = success or (lambda report: report.verified)
     out = sample(model, [encode_prompt(tokenizer, p) for p in problems], k, temperature=temperature,
@@ -94,7 +93,7 @@ def screen(model, tokenizer, problems: list[Problem], k: int, temperature: float
     return [sum(bool(success(verify(p, c))) for c in texts) for p, texts in zip(problems, out.decode(tokenizer))]
 
 
-def success_rule(filt: EdgeFilter, config: "GRPORunConfig"):
+def success_rule(filt: EdgeFilter, config: GRPORunConfig):
     """The screening's notion of a solved sample: reward 1 under the run's reward, or verified."""
     if filt.success == "verified":
         return lambda report: report.verified
@@ -108,9 +107,6 @@ def train_grpo_edge_filtered(config: GRPORunConfig, filt: EdgeFilter, out_dir: P
     config.mixture is ignored for prompts (they come from filt.pool); everything else (reward, batch, lr, KL)
     is config's. Resumable: finished segments are skipped; an interrupted one resumes. Returns out_dir/final,
     or the directory it stopped in when max_minutes ran out."""
-    from ..model import load_checkpoint
-    from .grpo import fitting_problems, train_grpo
-
     out_dir, parent_dir = Path(out_dir), Path(parent_dir)
     final_dir = out_dir / "final"
     if (final_dir / "manifest.json").exists():

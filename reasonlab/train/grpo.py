@@ -9,6 +9,7 @@ The paper's settings (paper.md section 4 unless noted) and the TRL 1.16 `GRPOCon
 
 | paper                                 | GRPORunConfig       | TRL GRPOConfig                                         |
 |---------------------------------------|---------------------|--------------------------------------------------------|
+| reward (section 6)                    | reward (a Reward)   | reward_funcs = [its verifier-backed function]          |
 | r = 6 rollouts per prompt (section 6) | rollouts            | num_generations                                        |
 | batch 1,024 prompts per step          | prompts_per_step    | generation_batch_size = prompts_per_step * r           |
 | PPO mini-batch 256 prompts            | minibatch_prompts   | per_device_train_batch_size * grad_accum_steps         |
@@ -72,9 +73,13 @@ from ..budget import rl_token_equivalent
 from ..evaluate import stop_token_ids
 from ..generator import SPLITS, Mixture, Problem, problem_at
 from ..model import count_params, load_checkpoint, save_checkpoint
-from ..provenance import artifact_key, config_hash, make_manifest, portable_path, stable_seed, write_manifest
-from ..validation import check_choice, check_float, check_int, check_temperature
+from ..provenance import (artifact_key, config_fields, config_hash, make_manifest, portable_path, stable_seed,
+                          write_manifest)
+from ..validation import check_choice, check_float, check_instance, check_int, check_temperature
 from ..verify import RULES, Reward, completion_text, verify
+
+# torch, transformers, TRL, datasets and the torch-bound reasonlab modules (sampling, train.fast, train.lm) load in
+# the functions that train: recipes and the runner import GRPORunConfig to key stages, in seconds less without them.
 
 GENERATIONS = ("reasonlab", "trl")
 DTYPES = ("fp32", "bf16")
@@ -85,8 +90,7 @@ class GRPORunConfig:
     """Everything that defines a GRPO run (its artifact identity, with the parent's key)."""
 
     mixture: Mixture  # prompts: the generator's "rl" split of this mixture
-    reward_kind: str = "strict"  # "outcome" | "process" | "mix" | "strict" (paper.md S6) | "random" (a control)
-    reward_alpha: float | None = None  # weight of R_out in "mix" (paper's best: 0.2); None for the other kinds
+    reward: Reward = Reward("strict")  # how rollouts are scored (paper.md S6; "random" is a control)
     steps: int = 390  # GRPO steps (rollout batches); paper: 200K prompts x 2 epochs / 1024 (paper.md sections 4-5)
     prompts_per_step: int = 1024  # prompts per GRPO step (paper.md section 4)
     rollouts: int = 6  # r: completions per prompt (paper.md section 6)
@@ -110,10 +114,8 @@ class GRPORunConfig:
     def __post_init__(self):
         if not isinstance(self.mixture, Mixture):
             raise ValueError(f"mixture must be a reasonlab.generator.Mixture, got {type(self.mixture).__name__}")
-        try:  # the one check of a reward (reasonlab.verify.Reward)
-            self.reward
-        except ValueError as e:
-            raise ValueError(f"reward_kind={self.reward_kind!r}, reward_alpha={self.reward_alpha!r}: {e}") from None
+        check_instance("reward", self.reward, Reward,  # a Reward checks itself
+                       allowed='a reasonlab.verify.Reward, e.g. Reward("strict") or Reward("mix", 0.2)')
         for k in ("steps", "prompts_per_step", "max_prompt_tokens", "max_response_tokens", "minibatch_prompts"):
             check_int(k, getattr(self, k), lo=1, allowed="a positive integer (not a bool)")
         check_int("rollouts", self.rollouts, lo=2, allowed="an integer >= 2 (GRPO's group baseline; not a bool)")
@@ -158,10 +160,12 @@ class GRPORunConfig:
         """L_total of the compute formulas: longest prompt + longest response (paper.md section 6)."""
         return self.max_prompt_tokens + self.max_response_tokens
 
-    @property
-    def reward(self) -> Reward:
-        """The run's reward as the one Reward description (the flat fields keep artifact keys as they were)."""
-        return Reward(self.reward_kind, self.reward_alpha)
+    def recorded_fields(self) -> dict:
+        """The fields as the manifest records them and the artifact key hashes them (provenance.to_jsonable): the
+        reward as the flat reward_kind and reward_alpha that every RL stage trained so far was keyed with."""
+        fields = config_fields(self)
+        reward = fields.pop("reward")
+        return {"reward_kind": reward.kind, "reward_alpha": reward.alpha, **fields}
 
     def reward_function(self):
         """The verifier-backed TRL reward function f(prompts, completions, problem=[...]) -> list[float]."""

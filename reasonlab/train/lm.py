@@ -39,12 +39,16 @@ import os
 import random
 import shutil
 import time
+import warnings
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
+import torch.distributed as dist
+from accelerate import Accelerator
+from tqdm.auto import tqdm
 
 from ..generator import SPLITS, Component, GeneratorConfig, Mixture, problem_at
 from ..model import count_params, get_preset, load_checkpoint, make_model, save_checkpoint
@@ -264,8 +268,6 @@ def trim_log(log_path: Path, step: int) -> None:
 def _load_latest_checkpoint(ckpt_root: Path) -> tuple[Path, dict] | tuple[None, None]:
     """(path, state) of the newest checkpoint that loads; an unreadable one (a truncated file: a kill or a full
     disk mid-write) is skipped with a warning, falling back to the one before it."""
-    import warnings
-
     for path in sorted((p for p in ckpt_root.glob("step_*") if (p / "state.pt").exists()), reverse=True):
         try:
             return path, torch.load(path / "state.pt", map_location="cpu", weights_only=False)
@@ -288,9 +290,6 @@ def train_lm(config: LMTrainConfig, out_dir: Path | str, parent_dir: Path | str 
     fast: the compiled loss of reasonlab.train.fast (None = the REASONLAB_FAST switch, default on). It computes
     the same loss within bf16 tolerance, so it is not part of the run's identity: a run may resume either way.
     """
-    from accelerate import Accelerator
-    from tqdm.auto import tqdm
-
     out_dir = Path(out_dir)
     final_dir, ckpt_root, log_path = out_dir / "final", out_dir / "checkpoints", out_dir / "log.jsonl"
     if (final_dir / "manifest.json").exists():
@@ -453,7 +452,6 @@ def _gather_objects(accelerator, obj) -> list:
     """One picklable object per process, in rank order (a one-element list on a single process)."""
     if accelerator.num_processes == 1:
         return [obj]
-    import torch.distributed as dist
 
     out = [None] * accelerator.num_processes
     dist.all_gather_object(out, obj)

@@ -226,8 +226,8 @@ class Reward:
     """One GRPO reward: R = alpha R_out + (1 - alpha) R_pv, or strict: R_out if R_pv == 1 else 0 (paper, Sec. 6), or
     random: the control, the batch's outcome rewards permuted across its rows (make_reward_function).
 
-    The one description of a reward: recipes hold it, and the GRPO trainer's flat (reward_kind, reward_alpha)
-    fields are checked and read through it."""
+    The one description of a reward, passed whole from a recipe's RL stage to the GRPO trainer (GRPORunConfig.reward),
+    which records it as the flat reward_kind / reward_alpha its artifact keys were made with."""
 
     kind: str  # "outcome" | "process" | "mix" | "strict" | "random"
     alpha: float | None = None  # weight of the outcome reward; only for "mix"
