@@ -23,7 +23,7 @@ from ..experiments.runner import COMMITTED_ARTIFACTS, result_name, run_point
 from ..experiments.scales import BANDS
 from ..generator import Band, LabelledBand, band_named
 from ..plots import PALETTE
-from ..results import (Estimate, Result, estimate, k_max, load, load_or_run, paired_changes, paired_delta, reruns,
+from ..results import (Estimate, Result, estimate, k_max, load_or_run, paired_changes, paired_delta, reruns,
                        rl_controls)
 from ..verify import Reward
 from ..widgets import run_panel, static_picker
