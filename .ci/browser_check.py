@@ -25,7 +25,14 @@ fails a page if:
   - a static picker (an element with `data-reasonlab-picker`, made by reasonlab.widgets.static_picker) does
     not re-render its figure when a reader picks another option: each option's label is clicked (a real mouse
     click at its position), and then that option must be checked and exactly its own figure shown, with its
-    image decoded and visible, and different from the other options' images.
+    image decoded and visible, and different from the other options' images;
+  - the page shows what a reader cannot use (issue 26): a table cell that reads "NaN" (or "nan", "None", "<NA>");
+    a table cell cut off with "..." (pandas' display.max_colwidth); a blockquote starting with "=" (a line of
+    prose that began with ">=", which Markdown reads as a quote); a heading with nothing under it;
+  - a chapter figure a reader cannot read: its smallest text below reasonlab.plots.MIN_TEXT_PX once the page has
+    scaled the image to its column (at each width checked), or a line drawn exactly under another one that the
+    figure does not name. Both come from the figure itself: every PNG the chapters show carries them as text
+    chunks (reasonlab.plots.figure_stamp), and a chapter figure without them fails too.
 Prints one summary line per page and the problems under it. Not collected by pytest (lives in .ci/).
 """
 
@@ -48,6 +55,8 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from reasonlab.plots import MIN_TEXT_PX, STAMP_HIDDEN, STAMP_TEXT  # noqa: E402 - the figures' stamp, one definition
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -193,6 +202,103 @@ EMPTY_PANEL_JS = f"""
   return out;
 }})()
 """
+
+
+# What a reader cannot use, in the page's text: missing numbers, cut-off cells, prose turned into a quote, an empty
+# heading. Code (cell inputs) is left out: it may print "nan" on purpose.
+READER_JS = r"""
+(() => {
+  const out = [];
+  const text = el => (el.innerText || el.textContent || '').replace(/\s+/g, ' ').trim();
+  const inCode = el => !!el.closest('.cell_input, pre, code, script, style');
+  const where = el => {
+    const t = el.closest('table');
+    const head = t ? Array.from(t.querySelectorAll('th')).slice(0, 3).map(text).filter(Boolean).join(' / ') : '';
+    return head ? ` (table: ${head.slice(0, 60)})` : '';
+  };
+  for (const cell of document.querySelectorAll('td, th')) {
+    if (inCode(cell)) continue;
+    const t = text(cell);
+    if (/^(nan|none|<na>|nat)$/i.test(t)) out.push({kind: 'missing', detail: `a cell reads "${t}"${where(cell)}`});
+    else if (/(\.\.\.|\u2026)$/.test(t) && t.length > 3)
+      out.push({kind: 'cut', detail: `a cell is cut off: "${t.slice(-60)}"${where(cell)}`});
+  }
+  for (const q of document.querySelectorAll('blockquote')) {
+    const t = text(q);
+    if (!inCode(q) && t.startsWith('='))
+      out.push({kind: 'quote', detail: `a quote starts with "=": "${t.slice(0, 60)}"`});
+  }
+  // A section whose only element is its heading: the heading stands over nothing.
+  for (const sec of document.querySelectorAll('section')) {
+    const kids = Array.from(sec.children);
+    const head = kids.find(k => /^H[1-6]$/.test(k.tagName));
+    if (head && kids.every(k => k === head || k.tagName === 'SPAN' && !text(k)))
+      out.push({kind: 'heading', detail: `"${text(head).replace(/#$/, '').trim()}" has nothing under it`});
+  }
+  return out;
+})()
+"""
+
+# Every image of the page: its source, its natural width and the width the page draws it at. A picker's hidden
+# option is drawn as wide as its shown one would be: the width of the picker, at most its natural width.
+IMAGES_JS = r"""
+Array.from(document.querySelectorAll('main img'), img => {
+  const box = img.closest('[data-reasonlab-picker]') || img.parentElement;
+  const w = img.getBoundingClientRect().width
+            || Math.min(img.naturalWidth, box ? box.getBoundingClientRect().width : 0);
+  return {src: img.getAttribute('src') || '', natural: img.naturalWidth, shown: w};
+})
+"""
+
+
+def png_text(data: bytes) -> dict[str, str]:
+    """The text chunks (tEXt) of a PNG, {key: value}; {} for anything else."""
+    out, i = {}, 8
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return out
+    while i + 8 <= len(data):
+        length, kind = struct.unpack(">I", data[i:i + 4])[0], data[i + 4:i + 8]
+        if kind == b"tEXt":
+            key, _, value = data[i + 8:i + 8 + length].partition(b"\0")
+            out[key.decode("latin-1")] = value.decode("latin-1")
+        if kind == b"IEND":
+            break
+        i += 12 + length
+    return out
+
+
+def image_bytes(src: str, page_url: str, html_dir: Path) -> bytes | None:
+    """The bytes of an image of the page: a data: URI decoded, or the local file it names (None if neither)."""
+    import base64
+
+    if src.startswith("data:"):
+        head, _, body = src.partition(",")
+        return base64.b64decode(body) if head.endswith(";base64") else None
+    target = urlparse(urljoin(page_url, src))
+    local = html_dir / unquote(target.path).lstrip("/")
+    return local.read_bytes() if local.is_file() else None
+
+
+def figure_problems(images: list[dict], page_url: str, html_dir: Path, width: int) -> list[str]:
+    """For each figure of a chapter page (at one viewport width): text too small to read once scaled to its column,
+    lines hidden under others, or no stamp to tell (reasonlab.plots.figure_stamp)."""
+    problems = []
+    for i, img in enumerate(images):
+        data = image_bytes(img["src"], page_url, html_dir)
+        if not data or not img["natural"]:
+            continue  # not loaded: the image checks report it
+        stamp = png_text(data)
+        name = (img["src"] if not img["src"].startswith("data:") else f"inline image {i + 1}")[-60:]
+        if STAMP_TEXT not in stamp:
+            problems.append(f"{name}: no legibility stamp (made without reasonlab.plots.use_style or figure_png?)")
+            continue
+        px = float(stamp[STAMP_TEXT]) * min(1.0, img["shown"] / img["natural"])
+        if px < MIN_TEXT_PX:
+            problems.append(f"{name}: smallest text {px:.1f} px at {width} px wide (drawn {img['shown']:.0f} of "
+                            f"{img['natural']} px), below {MIN_TEXT_PX:g} px")
+        if stamp.get(STAMP_HIDDEN):
+            problems.append(f"{name}: hidden line(s): {stamp[STAMP_HIDDEN][:200]}")
+    return problems
 
 
 # Static pickers (reasonlab.widgets.static_picker): their options, and for one of them where its label is.
@@ -593,12 +699,15 @@ def check_page(browser: Browser, html_dir: Path, base: str, page: str, is_chapte
     if "application/vnd.jupyter.widget-view+json" in source:  # rendering is JS work, not network: poll for it
         _wait_for(browser, log, WIDGETS_JS, deadline)
     dom = browser.evaluate("document.documentElement.outerHTML")
-    layout = []
+    layout, figures = [], []
     for i, (w, h) in enumerate(VIEWPORTS):
         if i:
             browser.resize(w, h)
             _settle(browser, log, deadline, idle=0.3)
         layout += [{**item, "width": w} for item in browser.evaluate(LAYOUT_JS)]
+        if is_chapter:
+            figures += figure_problems(browser.evaluate(IMAGES_JS), url, html_dir, w)
+    reader = browser.evaluate(READER_JS)
     empty_panels = browser.evaluate(EMPTY_PANEL_JS)
     browser.resize(*VIEWPORTS[0])  # pick with a reader's mouse, at the desktop width
     n_pickers, n_options, picker_problems = check_pickers(browser)
@@ -656,6 +765,11 @@ def check_page(browser: Browser, html_dir: Path, base: str, page: str, is_chapte
             f"{kinds[i['kind']]} at {i['width']} px: {i['what']} ({i['detail']})" for i in layout))
     if empty_panels:
         problems.append(f"empty plot panel(s) flagged by the chapter ({len(empty_panels)}): {_listed(empty_panels)}")
+    if reader:
+        problems.append(f"what a reader cannot use ({len(reader)}): {_listed(r['detail'] for r in reader)}")
+    figures = list(dict.fromkeys(figures))
+    if figures:
+        problems.append(f"figures a reader cannot read ({len(figures)}): {_listed(figures)}")
     problems += picker_problems
 
     summary = (f"{rel}: {good_imgs}/{checked} img loaded, math {n_mjx}/{n_math} typeset, "

@@ -180,6 +180,19 @@ def paired_delta(base: list[dict], model: list[dict], ops: tuple[int, int], k: i
     bootstrap interval over problems (the same problem resampled for both). `count="outcome"` counts a sample
     that reaches the right answer whatever its steps (outcome-only pass@k, beside the paper's verified one)."""
     a, b = _per_problem(base, *ops, k, count), _per_problem(model, *ops, k, count)
+    return _paired(a, b, ops, n_boot, seed)
+
+
+def paired_field_delta(base: list[dict], model: list[dict], ops: tuple[int, int], field: str, n_boot: int = 2000,
+                       seed: int = 0) -> Estimate:
+    """Like paired_delta, for a number each record carries per problem (e.g. "nll", the gold solution's mean NLL per
+    token): its mean change over the problems both evaluated on ops [lo, hi], with a paired 95% bootstrap interval."""
+    a, b = ({r["text_hash"]: r[field] for r in recs if ops[0] <= r["op"] <= ops[1]} for recs in (base, model))
+    return _paired(a, b, ops, n_boot, seed)
+
+
+def _paired(a: dict[str, float], b: dict[str, float], ops: tuple[int, int], n_boot: int, seed: int) -> Estimate:
+    """Mean of b - a over the problems in both, with a bootstrap interval that resamples problems (both at once)."""
     keys = sorted(set(a) & set(b))
     if not keys:
         raise ValueError(f"no problem on ops {ops} was evaluated for both models")

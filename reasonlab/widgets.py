@@ -19,7 +19,9 @@ import io
 import uuid
 from typing import Callable, Mapping
 
-from PIL import Image
+from PIL import Image, PngImagePlugin
+
+from .plots import figure_stamp
 
 # IPython, ipywidgets and matplotlib.pyplot load inside the functions that use them: every chapter imports this
 # module, and reading a chapter's numbers (the scoreboard, the tests) needs none of them.
@@ -72,15 +74,19 @@ def live_or_static(live: bool, build_live: Callable, build_static: Callable, *ar
 
 
 def figure_png(fig, dpi: int = PICKER_DPI, colors: int = PICKER_COLORS, tight: bool = False) -> bytes:
-    """`fig` as a small PNG: rendered at `dpi`, reduced to a `colors`-colour palette (no dithering), optimised.
-    tight=False keeps the figure's own size, so that figures made alike give images of one size."""
+    """`fig` as a small PNG: rendered at `dpi`, reduced to a `colors`-colour palette (no dithering), optimised, and
+    stamped like the notebook's figures (reasonlab.plots.figure_stamp). tight=False keeps the figure's own size, so
+    that figures made alike give images of one size."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight" if tight else None, facecolor="white")
     img = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
     if colors:
         img = img.quantize(colors=colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    stamp = PngImagePlugin.PngInfo()  # what the browser check reads: the smallest text, hidden lines
+    for key, value in figure_stamp(fig, dpi, tight).items():
+        stamp.add_text(key, value)
     out = io.BytesIO()
-    img.save(out, format="PNG", optimize=True)
+    img.save(out, format="PNG", optimize=True, pnginfo=stamp)
     return out.getvalue()
 
 

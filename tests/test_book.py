@@ -59,6 +59,15 @@ def test_notebook_stored_without_outputs(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_prose_line_starts_like_a_quote(path):
+    """A markdown line that starts with ">" renders as a blockquote: ">= 1% exposure" became a quote of "= 1%
+    exposure" (issue 26). Comparisons are written in words at the start of a line."""
+    nb = json.loads(path.read_text())
+    lines = [line for c in nb["cells"] if c["cell_type"] == "markdown" for line in "".join(c["source"]).splitlines()]
+    assert not [line for line in lines if re.match(r"\s*>\s*[=<>\d]", line)]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_cells_have_unique_ids(path):
     """nbformat 4.5 cells carry ids (a cell added by hand without one is a warning now, an error in later nbformat)."""
     nb = json.loads(path.read_text())

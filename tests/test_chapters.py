@@ -195,8 +195,11 @@ def test_chapter_pickers_offer_the_grid_and_stay_small():
     assert len(p["imgs"]) == len(p["radios"]) == len(ch.arms) == int(p["n"][0]) >= 4
     assert all(arm in h for arm in ch.arms)
     assert len(h) / len(ch.arms) * 8 < 400_000, f"{len(h)} bytes for {len(ch.arms)} runs"
-    h = ladder.picker(ladder.load("laptop")).data
-    assert len(_picker_parts(h)["imgs"]) == 2 and "strict" in h and "outcome-only" in h
+    lad = ladder.load("laptop")
+    h = ladder.picker(lad).data
+    # one figure per evaluation set (the bands, seen and unseen shapes), each strict beside outcome-only: not a
+    # repeat of the figures above it, which draw each metric over every band (issue 26)
+    assert len(_picker_parts(h)["imgs"]) == len(ladder.picker_sets(lad)) == 5 and "strict" in h and "outcome-only" in h
 
 
 @pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.stem in ("ladder", "rl_capability")], ids=lambda p: p.stem)
@@ -285,6 +288,17 @@ def test_the_scoreboard_is_built_from_the_registry_only(monkeypatch):
     assert list(board.chapter) == ["fake", "gone"] and board.verdict[0] == "not testable"
     assert board.ours[0] == "headline" and board.k[0] == "pass@64 (paper: pass@128)"
     assert board.claim[1] == "(no committed result at this scale)"
+
+
+def test_the_scoreboard_lists_the_findings_without_a_chapter():
+    """S5 (and A.7, A.10) have no chapter yet: each gets a row with its status, computed from the recipe registry and
+    the committed results, never a verdict; a finding a chapter covers (S6 since process_rewards) gets none."""
+    from reasonlab.chapters import scoreboard
+
+    rows = scoreboard.pending("laptop").set_index("recipe")
+    assert "S5" in rows.index and not {"S3", "S4", "S6", "A.6.1", "ladder"} & set(rows.index)
+    assert set(rows.status) <= {scoreboard.NOT_RUN, scoreboard.IN_PROGRESS}
+    assert "*not run*" in scoreboard.markdown("laptop") or rows.status.eq(scoreboard.IN_PROGRESS).all()
 
 
 def test_committed_verdicts_after_issue_14():

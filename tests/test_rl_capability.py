@@ -166,3 +166,33 @@ def test_the_edge_filter_takes_its_own_rule_over_seeds():
     assert s3.SEED_RULES["edge_filter"](["reproduced", "not reproduced"]) == "partly"
     assert s3.SEED_RULES["edge_filter"](["reproduced", "reproduced"]) == "reproduced"
     assert s3.SEED_RULES.get("edge_edge", over_seeds)(["reproduced", "not reproduced"]) == "not reproduced"
+
+
+def _nll(changes: dict[tuple[str, str], tuple[float, float, float]]) -> pd.DataFrame:
+    return pd.DataFrame([{"arm": a, "band": b, "delta": d, "lo": lo, "hi": hi}
+                         for (a, b), (d, lo, hi) in changes.items()])
+
+
+def test_fig10_nll_claim_follows_its_rule():
+    """Fig 10 (rule fixed after the results, issue 26, and saying so): reproduced when the NLL falls on every band
+    for every paper arm, partly when on the edge band for every arm, not reproduced otherwise or when nothing moved."""
+    arms, bands = list(ROLES), ("in_dist", "edge", "hard")
+    fell, flat, rose = (-0.02, -0.03, -0.01), (0.0, -0.001, 0.001), (0.02, 0.01, 0.03)
+    claim = "RL lowers the gold solutions' NLL on every eval range, most on the edge (Fig 10)"
+    every = _nll({(a, b): fell for a in arms for b in bands})
+    edge_only = _nll({(a, b): fell if b == "edge" else rose for a in arms for b in bands})
+    nothing = _nll({(a, b): flat for a in arms for b in bands})
+    logs = {"rl-edge": {"rl": [{"reward_mean": 0.2}]}}
+    got = {name: _verdicts(_table(0.3), logs, ROLES, 128, None, s3.FLAT_TOL, nll)[claim]
+           for name, nll in (("every", every), ("edge", edge_only), ("nothing", nothing))}
+    assert got == {"every": "reproduced", "edge": "partly", "nothing": "not reproduced"}
+    c = s3.nll_claim(edge_only, arms)
+    assert "fixed after these results were seen" in c.rule and "fell for 3 and rose for 6 of 9" in c.ours
+    assert claim not in _verdicts(_table(0.3), logs, ROLES, 128)  # no NLL changes given: no claim
+
+
+def test_repeated_steps_are_found_and_said():
+    steps = [{"step": i, "reward_mean": 0.1 * i} for i in range(20)]
+    logs = {"edge": {"rl": steps}, "3x": {"rl": steps + [{"step": 20 + i, "reward_mean": 0.5} for i in range(40)]},
+            "other": {"rl": [{"step": i, "reward_mean": 0.3} for i in range(20)]}}
+    assert s3.repeated_steps(logs, ["edge", "3x", "other"]) == [("edge", "3x", 20)]

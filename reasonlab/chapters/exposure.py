@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import matplotlib.ticker
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -21,7 +22,7 @@ from scipy import stats
 from ..experiments.recipes import Recipe, get_recipe
 from ..experiments.runner import run_point
 from ..generator import Band, LabelledBand, band_named
-from ..plots import PALETTE
+from ..plots import PALETTE, note_hidden
 from ..results import (COUNTS, Estimate, Result, change, k_max, load_or_run, paired_changes, paired_delta, reruns,
                        select)
 from ..widgets import run_panel, static_picker
@@ -37,6 +38,7 @@ from .claims import (NOT_REPRODUCED, NOT_TESTABLE, NOT_TESTABLE_RULE, PARTLY, RE
 
 RECIPE = "S4"
 A6 = ("A.6.1", "A.6.2")
+RECIPES = (RECIPE, *A6)  # every recipe whose results the chapter reads (the scoreboard's list of covered findings)
 CHAPTER = "exposure"
 A, B = "animals-zoo", "teachers-school"
 TEMPLATES = {A: "A (animals-zoo)", B: "B (teachers-school)"}
@@ -766,15 +768,17 @@ def fig_pair(result: Result, base: str, model: str | None, title: str):
 
     km = k_max(result.table)
     models = {base: "base (dashed)", **({model: "after RL"} if model else {})}
-    fig, axes = plt.subplots(1, 4, figsize=(13, 3.1), sharey=True, layout="constrained")
-    for ax, (t, k) in zip(axes, [(B, 1), (B, km), (A, 1), (A, km)]):
+    # two by two: four panels in a row would shrink their text past reading at the book's column width
+    fig, axes = plt.subplots(2, 2, figsize=(8, 6.2), sharey=True, layout="constrained")
+    for ax, (t, k) in zip(axes.flat, [(B, 1), (B, km), (A, 1), (A, km)]):
         plot_per_op(ax, result, models, t, k)
-        ax.set_title(f"{TEMPLATES[t]}, pass@{k}", fontsize=9)
-    for ax in axes[1:]:
+        ax.set_title(f"{TEMPLATES[t]}, pass@{k}")
+        note_hidden(ax)  # where the base and the RL arm coincide (both at 0, say), the panel says so
+    for ax in axes[:, 1]:
         ax.set_ylabel("")
-    handles, names = axes[0].get_legend_handles_labels()
-    fig.legend(handles, names, loc="outside lower center", ncol=2, fontsize=9)
-    fig.suptitle(title, fontsize=10)
+    handles, names = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="outside lower center", ncol=2)
+    fig.suptitle(title)
     return fig
 
 
@@ -788,7 +792,7 @@ def fig4(ch: Exposure):
     """The paper's Fig 4: B pass@k_max per op after RL (solid) and before (dashed), one colour per share."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.6), sharey=True, layout="constrained")
+    fig, axes = plt.subplots(1, 2, figsize=(9, 4.2), sharey=True, layout="constrained")
     for ax, t in zip(axes, (B, A)):
         for i, (s, (base, rl)) in enumerate(ch.shown.items()):
             colour = PALETTE[i % len(PALETTE)]
@@ -798,8 +802,10 @@ def fig4(ch: Exposure):
                 rows = per_op(ch.runs, m, t, ch.k_max)
                 ax.plot(rows.op, rows.value, linestyle=style, color=colour, marker="o", markersize=3, label=label)
         ax.set(xlabel="op", ylabel=f"pass@{ch.k_max} (verified)", ylim=(-0.02, 1.02), title=TEMPLATES[t])
+        note_hidden(ax)  # lines at the same values everywhere (many sit at 0 on B) are named under the panel
+    axes[1].set_ylabel("")
     handles, names = axes[0].get_legend_handles_labels()
-    fig.legend(handles, names, loc="outside lower center", ncol=min(4, len(names)), fontsize=8)
+    fig.legend(handles, names, loc="outside lower center", ncol=min(3, len(names)))
     return fig
 
 
@@ -815,7 +821,7 @@ def fig_rewards(ch: Exposure):
     of the B prompts alone, for the runs that logged it (the paper shows the mixed batch's only)."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.4), sharey=True, layout="constrained")
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), sharey=True, layout="constrained")
     missing = []
     for i, (s, (_, rl)) in enumerate(ch.shown.items()):
         rows = ch.runs.logs(rl, "rl") if rl else []
@@ -827,14 +833,14 @@ def fig_rewards(ch: Exposure):
         elif rows:
             missing.append(s)
     axes[0].set(xlabel="GRPO step", ylabel="mean reward", ylim=(-0.02, 1.02), title="all prompts (50% A, 50% B)")
-    axes[1].set(xlabel="GRPO step", title="B prompts alone")
-    if missing:
-        axes[1].text(0.5, 0.04, "not logged by the run" + ("s" if len(missing) > 1 else "") + " at "
-                     + ", ".join(missing) + "\n(per-context rewards are logged from session 5 on)",
-                     transform=axes[1].transAxes, ha="center", va="bottom", fontsize=8, color="grey")
+    # what the panel lacks is said under it, in its x label, where it cannot cover a curve
+    axes[1].set(xlabel="GRPO step" + ("\nnot logged by the run" + ("s" if len(missing) > 1 else "") + " at "
+                                      + ", ".join(missing) + " (logged from session 5 on)" if missing else ""),
+                title="B prompts alone")
     for ax in axes:
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(title="B share", fontsize=8)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))  # steps are whole numbers
+    handles, names = axes[0].get_legend_handles_labels()
+    fig.legend(handles, names, title="B share", loc="outside right center")
     return fig
 
 
@@ -846,14 +852,16 @@ def fig_a6_rewards(ch: Exposure):
     rids = [r for r in A6 if r in ch.a6]
     if not rids:
         return None
-    fig, axes = plt.subplots(1, len(rids), figsize=(6 * len(rids), 3.4), squeeze=False, sharey=True,
+    fig, axes = plt.subplots(1, len(rids), figsize=(3.9 * len(rids) + 1.1, 3.6), squeeze=False, sharey=True,
                              layout="constrained")
     for ax, rid in zip(axes[0], rids):
         for i, (s, (_, arm)) in enumerate(sorted(a6_pairs(ch.a6[rid]).items())):
             plot_reward(ax, ch.a6[rid].logs(arm, "rl"), PALETTE[i % len(PALETTE)], pct(s))
         ax.set(xlabel="GRPO step", ylabel="mean reward", ylim=(-0.02, 1.02), title=rid)
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(title="B share of RL data", fontsize=8)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))  # steps are whole numbers
+    handles, names = axes[0][0].get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, names, title="B share of\nRL data", loc="outside right center")
     return fig
 
 
@@ -865,7 +873,7 @@ def fig_a6(ch: Exposure):
     rids = [r for r in A6 if r in ch.a6]
     if not rids:
         return None
-    fig, axes = plt.subplots(1, len(rids), figsize=(6 * len(rids), 3.4), squeeze=False, layout="constrained")
+    fig, axes = plt.subplots(1, len(rids), figsize=(4.6 * len(rids), 3.6), squeeze=False, layout="constrained")
     for ax, rid in zip(axes[0], rids):
         dt, km = a6_deltas(ch, rid), k_max(ch.a6[rid].table)
         d = dt[dt.k == km]
@@ -879,7 +887,7 @@ def fig_a6(ch: Exposure):
         ax.set_xticks(np.arange(len(labels)), labels)
         ax.set(xlabel="B share of the RL data", ylabel=f"pass@{km} change vs base", title=rid)
     handles, names = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, names, loc="outside lower center", ncol=4, fontsize=8)
+    fig.legend(handles, names, loc="outside lower center", ncol=4)
     return fig
 
 
@@ -934,12 +942,12 @@ def widget(ch: Exposure):
     k = widgets.ToggleButtons(options=[1, ch.k_max], description="k")
 
     def draw(shares, k):
-        fig, axes = plt.subplots(1, 2, figsize=(11, 3.4), sharey=True)
+        fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), sharey=True)
         for s in shares:
             base, rl = ch.shares[s]
             for ax, t in zip(axes, (B, A)):
                 plot_per_op(ax, ch.runs, {base: f"{pct(s)} base", **({rl: f"{pct(s)} RL"} if rl else {})}, t, k)
-        axes[0].legend(fontsize=8)
+        axes[0].legend()
         plt.show()
 
     out = widgets.interactive_output(draw, {"shares": shares, "k": k})

@@ -346,8 +346,25 @@ def plot_bands(ax, t: pd.DataFrame, metric: str = "pass@k") -> None:
         rows = select(t, "base", key=band, metric=metric).sort_values("k")
         if len(rows):
             plot_pass_at_k(ax, rows.k.astype(int).tolist(), rows.value, rows.lo, rows.hi, label=band)
-    ax.set_title(f"{metric} per band (95% bootstrap CI over problems)")
+    ax.set_title(f"{metric} per band\n(95% bootstrap CI over problems)")
     ax.legend()
+
+
+# The evaluation sets the picker offers: the bands, and (where the result has the unseen-shape test) the shapes
+# pre-training saw beside the ones it never saw, on the same ops.
+SET_NAMES = {"in_dist": "in-dist band", "edge": "edge band", "hard": "hard band", "seen": "seen shapes",
+             "unseen": "unseen shapes"}
+
+
+def plot_set(ax, t: pd.DataFrame, key: str) -> None:
+    """One evaluation set: strict (process-verified) and outcome-only pass@k of the base on it, with 95% intervals;
+    the gap between the two is right answers reached without a verified process."""
+    for metric, label, style in (("pass@k", "strict (every step verified)", "-"),
+                                 ("outcome_pass@k", "outcome-only (final answer right)", "--")):
+        rows = select(t, "base", key=key, metric=metric).sort_values("k")
+        plot_pass_at_k(ax, rows.k.astype(int).tolist(), rows.value, rows.lo, rows.hi, label=label, linestyle=style)
+    ax.set_title(f"{SET_NAMES.get(key, key)}: strict and outcome-only pass@k")
+    ax.legend(loc="lower right")
 
 
 def plot_per_op(ax, t: pd.DataFrame, bands: Sequence[LabelledBand] = ()) -> None:
@@ -357,7 +374,7 @@ def plot_per_op(ax, t: pd.DataFrame, bands: Sequence[LabelledBand] = ()) -> None
     shades = {"in_dist": "#0072B2", "edge": "#E69F00", "hard": "#D55E00"}
     for label, lo, hi in bands:
         ax.axvspan(lo - 0.5, hi + 0.5, color=shades.get(label, "grey"), alpha=0.08, linewidth=0)
-        ax.text((lo + hi) / 2, 1.04, label, ha="center", va="bottom", fontsize=8, color=shades.get(label, "grey"))
+        ax.text((lo + hi) / 2, 1.04, label, ha="center", va="bottom", color=shades.get(label, "grey"))
     by_op = lambda d: d.assign(op=lambda x: x.key.astype(int)).sort_values("op")  # noqa: E731
     for k, style in ((1, "o-"), (km, "s--")):
         rows = by_op(select(t, "base", group="op", k=k))
@@ -369,7 +386,7 @@ def plot_per_op(ax, t: pd.DataFrame, bands: Sequence[LabelledBand] = ()) -> None
     pa = by_op(select(t, "base", group="op", metric="process_acc"))
     ax.plot(pa.op, pa.value, "^:", ms=3, label="mean process accuracy")
     ax.set(xlabel="op", ylabel="score", ylim=(-0.02, 1.1), title="per op")
-    ax.legend(fontsize=8, loc="lower left")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)  # below the panel: no curve under it
 
 
 def plot_loss(ax, result: Result) -> None:
@@ -384,7 +401,7 @@ def fig_bands(ch: Ladder):
     import matplotlib.pyplot as plt
 
     t = ch.table
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), sharey=True, layout="constrained")
     plot_bands(axes[0], t, "pass@k")
     plot_bands(axes[1], t, "outcome_pass@k")
     return fig
@@ -394,7 +411,7 @@ def fig_per_op(ch: Ladder):
     """Verified pass@k per op with the bands shaded, beside the pre-training loss."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(12, 3.8))
+    fig, axes = plt.subplots(1, 2, figsize=(9.4, 4.2), layout="constrained", width_ratios=(1.5, 1))
     plot_per_op(axes[0], ch.table, ch.recipe.evaluation.bands)
     plot_loss(axes[1], ch.result)
     return fig
@@ -413,40 +430,44 @@ def fig_token_classes(tokens: Result, recipe):
         ax.plot(d.op, d.share_below_half, marker="o", ms=3, label=cls)
     ax.set(xlabel="op", ylabel="share of gold tokens with p < 0.5", ylim=(0, None),
            title="teacher-forced errors of the base model by token class")
-    ax.legend(loc="upper left", fontsize="small")
+    ax.legend(loc="upper left")
     return fig
 
 
 # == controls ========================================================================================================
 
-PICKER_METRICS = {"strict pass@k (process-verified)": "pass@k",
-                  "outcome-only pass@k (final answer right)": "outcome_pass@k"}
+def picker_sets(ch: Ladder) -> list[str]:
+    """The evaluation sets of the result, in SET_NAMES order (the bands; seen and unseen shapes where tested)."""
+    keys = set(select(ch.table, "base", metric="pass@k").key)
+    return [key for key in SET_NAMES if key in keys]
 
 
 def picker(ch: Ladder):
-    """The static book's control: strict or outcome-only pass@k per band, from the committed result; works in the
-    built HTML without a kernel. One figure per metric, of one size, so that they line up."""
+    """The static book's control: one evaluation set at a time (each band; the seen and the unseen shapes), strict
+    beside outcome-only pass@k on it, from the committed result; works in the built HTML without a kernel. The
+    figures above draw each metric over every band; this one puts the two metrics of one set side by side. One
+    figure per set, of one size, so that they line up."""
     import matplotlib.pyplot as plt
 
     figures = {}
-    for name, metric in PICKER_METRICS.items():
+    for key in picker_sets(ch):
         fig, ax = plt.subplots(figsize=(6.4, 3.6), layout="constrained")
-        plot_bands(ax, ch.table, metric)
-        figures[name] = fig
-    return static_picker(figures, "metric of the band curves")
+        plot_set(ax, ch.table, key)
+        figures[SET_NAMES[key]] = fig
+    return static_picker(figures, "evaluation set (solid: strict pass@k; dashed: outcome-only)")
 
 
 def widget(ch: Ladder):
-    """Live kernel only: strict or outcome-only pass@k per band, re-plotted from the committed result. The
-    executed book shows `picker` (the same choice, no kernel needed) instead."""
+    """Live kernel only: strict beside outcome-only pass@k on one evaluation set, re-plotted from the committed
+    result. The executed book shows `picker` (the same choice, no kernel needed) instead."""
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
 
-    metric = widgets.ToggleButtons(options=["pass@k", "outcome_pass@k"], description="metric")
+    which = widgets.ToggleButtons(options=[(SET_NAMES[k], k) for k in picker_sets(ch)], description="set")
 
-    def draw(metric):
+    def draw(key):
         fig, ax = plt.subplots(figsize=(6, 3.6))
-        plot_bands(ax, ch.table, metric)
+        plot_set(ax, ch.table, key)
         plt.show()
 
-    return widgets.VBox([metric, widgets.interactive_output(draw, {"metric": metric})])
+    return widgets.VBox([which, widgets.interactive_output(draw, {"key": which})])

@@ -238,11 +238,11 @@ def fig_error_kinds(samples: Result, recipe):
     import matplotlib.pyplot as plt
 
     t, cfg = error_table(samples), samples.manifest.get("config", {})
-    fig, ax = plt.subplots(figsize=(11, 3.8))
+    fig, ax = plt.subplots(figsize=(9, 3.6), layout="constrained")
     for label, lo, hi in recipe.evaluation.bands:
         band = label
         ax.axvspan(lo - 0.5, hi + 0.5, color=BAND_SHADES.get(band, "grey"), alpha=0.08, linewidth=0)
-        ax.text((lo + hi) / 2, 1.03, band, ha="center", va="bottom", fontsize=8, color=BAND_SHADES.get(band, "grey"))
+        ax.text((lo + hi) / 2, 1.03, band, ha="center", va="bottom", color=BAND_SHADES.get(band, "grey"))
     bottom = np.zeros(len(t))
     for kind, colour in KIND_COLOURS.items():
         ax.bar(t.op, t[kind], 0.7, bottom=bottom, color=colour, label=f"gold steps: {kind}")
@@ -250,10 +250,9 @@ def fig_error_kinds(samples: Result, recipe):
     ax.plot(t.op, t.verified, "ko-", ms=3, label="samples verified")
     ax.plot(t.op, t["answer right"], "kx:", ms=4, label="samples with the right answer")
     ax.set(xlabel="op", ylabel="share", ylim=(0, 1.1), xticks=t.op,
-           title=f"the base model's own outputs, step by step ({cfg.get('problems_per_op', '?')} problems per op x "
-                 f"{cfg.get('samples', '?')} samples)")
-    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
-    fig.tight_layout()
+           title=f"the base model's own outputs, step by step\n({cfg.get('problems_per_op', '?')} problems per op "
+                 f"x {cfg.get('samples', '?')} samples)")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3)  # below the panel: no bar under it
     return fig
 
 
@@ -293,9 +292,17 @@ def example_ops(samples: Result) -> dict[str, int]:
     return out
 
 
-def example_outputs(samples: Result, question_chars: int = 480) -> str:
+def completions(records: list[dict]) -> dict[tuple[str, int], str]:
+    """{(problem hash, sample index): completion} of the samples whose text is stored (the examples)."""
+    return {(r["text_hash"], r["sample"]): r["completion"] for r in records if "completion" in r}
+
+
+def example_outputs(samples: Result, question_chars: int = 480, reference: Result | None = None) -> str:
     """Markdown: for one op per band (example_ops), a solved, a reward-hacked and a failed output of the base model
-    (those that exist): the question (shortened), the completion, and the verifier's report per gold step."""
+    (those that exist): the question (shortened), the completion, and the verifier's report per gold step. With a
+    `reference` sample (the base's, for an RL arm's), each example says whether it is word for word the reference's
+    output on the same problem with the same sampling seed, where that output is stored."""
+    same_as = completions(reference.data["samples"]) if reference is not None else {}
     d = _samples_frame(samples)
     if "example" not in d:
         return "No example outputs stored."
@@ -311,9 +318,12 @@ def example_outputs(samples: Result, question_chars: int = 480) -> str:
             table = ["| gold quantity | kind | detail |", "|---|---|---|"]
             table += [f"| {_cell(s['quantity'])} | {s['kind']} | {_cell(s['detail'])} |" for s in r["steps"]]
             answer = "none" if r["answer"] is None or pd.isna(r["answer"]) else int(r["answer"])
+            other = same_as.get((r["text_hash"], int(r["sample"])))
+            same = ("" if other is None else "; word for word the base model's output" if other == r["completion"]
+                    else "; the base model wrote something else")
             parts.append("\n\n".join([
                 f"**op {op} ({band}), {role}** (problem `{r['text_hash'][:10]}`, sample {int(r['sample'])}; "
-                f"process accuracy {r['process_acc']:.2f})",
+                f"process accuracy {r['process_acc']:.2f}{same})",
                 f"Question (shortened): {_short_question(r['question'], question_chars)}",
                 "The completion as the model wrote it (a line break added before each step):",
                 _fenced(r["completion"].replace(" Define ", "\nDefine ")), "\n".join(table),

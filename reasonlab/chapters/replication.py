@@ -20,7 +20,9 @@ import pandas as pd
 from scipy.sparse import csr_matrix
 
 from .. import results
+from ..experiments.recipes import get_recipe
 from ..experiments.runner import stage_dirs
+from ..plots import no_value
 from ..provenance import make_manifest, save_result
 from ..results import Result
 from . import exposure
@@ -128,8 +130,20 @@ def max_similarity(queries: list[Counter], references: list[Counter]) -> np.ndar
 
 
 def frame(ch: Replication) -> pd.DataFrame:
-    """One row per (model, B eval problem): its op, half, solves and its shape against A's."""
-    return pd.DataFrame(ch.result.data["problems"])
+    """One row per (model, B eval problem): its op, half, solves and its shape against A's, and the model's label
+    ("10% A held after RL")."""
+    d = pd.DataFrame(ch.result.data["problems"])
+    if len(d):
+        d["label"] = [label(ch, share, stage, model) for share, stage, model in zip(d.share, d.stage, d.model)]
+    return d
+
+
+def label(ch: Replication, share: float, stage: str, model: str) -> str:
+    """How the page names a model: its B share, "A held" for the base that holds A's tokens at the 0% base's (the
+    exposure chapter's label: it stands for its share where the paper mapping's base failed the base check), and
+    base or after RL."""
+    held = get_recipe(exposure.RECIPE, ch.manifest.get("scale", "laptop")).arm(model).param("stage").startswith("heldA")
+    return f"{pct(share)}{' A held' if held else ''} {'after RL' if stage == 'rl' else 'base'}"
 
 
 # == rules ===========================================================================================================
@@ -171,10 +185,11 @@ def claims(ch: Replication) -> list[Claim]:
     else:
         verdict = REPRODUCED if low_more_similar and grows else PARTLY if low_more_similar or grows else NOT_REPRODUCED
     sims = ", ".join(f"{h} {v:.3f}" for h, v in by_half.items())
+    name = share_names(ch)
     ours = (f"B problems solved with a shape A never showed: {len(novel)} of {len(solved)}, of the high half "
             f"{len(high_solved)} by any base or arm; mean similarity of "
             f"solved problems to A's shapes by half: {sims}; never-shown shapes solved after RL by share: "
-            + "; ".join(f"{pct(s)} {c}" for s, c in counts.items()))
+            + "; ".join(f"{name[s]} {c}" for s, c in counts.items()))
     return [Claim(CHAPTER, "Solved B problems copy A's shapes at low ops and are new structures at high ops, more "
                            "so with more exposure", PAPER, ours, verdict,
                   "some model solves a B problem of a shape A's pre-training never showed (discriminating); then "
@@ -182,7 +197,14 @@ def claims(ch: Replication) -> list[Claim]:
                   "RL arm solves more never-shown shapes than the 0% arm; partly when one of the two holds; not "
                   "testable when no base or arm solves a B problem of the high half (it sits at 0 there)",
                   f"{len(novel)} never-shown shapes solved, {len(high_solved)} high-half B problems solved; after "
-                  "RL by share: " + ", ".join(f"{pct(s)} {c}" for s, c in counts.items()))]
+                  "RL by share: " + ", ".join(f"{name[s]} {c}" for s, c in counts.items()))]
+
+
+def share_names(ch: Replication) -> dict[float, str]:
+    """{B share: its name on this page}: "10% A held" where the base that holds A's tokens stands for the share."""
+    d = frame(ch)
+    bases = d[d.stage == "base"].groupby("share").label.first()
+    return {s: name.removesuffix(" base") for s, name in bases.items()}
 
 
 def numbers(ch: Replication) -> dict:
@@ -201,13 +223,15 @@ def coverage_table(ch: Replication) -> pd.DataFrame:
     showed (how much room there was for creation)."""
     d = frame(ch)
     base = d[d.stage == "base"]
+    name = {pct(s): n for s, n in share_names(ch).items()}
     rows = []
     for share, shapes in ch.result.data["a_training_shapes"].items():
         for op, n in shapes.items():
             sub = base[(base.share.map(pct) == share) & (base.op == int(op))]
-            rows.append({"B share": share, "op": int(op), "distinct A shapes in pre-training": n,
+            rows.append({"base": f"{name.get(share, share)} base", "op": int(op),
+                         "distinct A shapes in pre-training": n,
                          "B eval problems of a never-shown shape": int((~sub.seen_in_A).sum()) if len(sub) else None})
-    return pd.DataFrame(rows)
+    return no_value(pd.DataFrame(rows))  # a base that was not evaluated: no count
 
 
 def solved_table(ch: Replication) -> pd.DataFrame:
@@ -215,43 +239,44 @@ def solved_table(ch: Replication) -> pd.DataFrame:
     pre-training never showed, and their mean largest WL similarity to A's training shapes."""
     d = frame(ch)
     d = d[d.verified > 0]
-    g = d.groupby(["share", "stage", "half"], sort=True)
+    g = d.groupby(["share", "stage", "label", "half"], sort=True)
     out = pd.DataFrame({"B problems solved": g.size(),
                         "of a shape A never showed": g.seen_in_A.apply(lambda s: int((~s).sum())),
                         "mean similarity to A's shapes": g.max_similarity.mean().round(3)}).reset_index()
-    out["share"] = out.share.map(pct)
-    return out
+    return out.drop(columns=["share", "stage"]).rename(columns={"label": "model"})
 
 
 def fig5(ch: Replication):
-    """Fig 5: per op, the mean WL similarity of solved B problems to A's training shapes (left) and the number of
-    solved B problems whose shape A never showed (right), one line per model."""
+    """Fig 5 as a table of cells, one row per model and one column per op: how many B problems it solved there, and
+    for those their mean WL similarity to A's training shapes ("sim", 1 = a shape A showed) and how many are of a
+    shape A never showed ("new"). Every cell carries its number, zeros included, so a grid where little was solved
+    still reads whole (the paper's line plot of similarity per op would be near empty: it has no point where nothing
+    was solved)."""
     import matplotlib.pyplot as plt
 
     d = frame(ch)
-    solved = d[d.verified > 0]
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.5), layout="constrained")
-    for (share, stage), g in solved.groupby(["share", "stage"]):
-        label = f"{pct(share)} {'after RL' if stage == 'rl' else 'base'}"
-        style = {"linestyle": "-", "marker": "o"} if stage == "rl" else {"linestyle": "--", "marker": "s",
-                                                                          "fillstyle": "none"}
-        by_op = g.groupby("op")
-        axes[0].plot(by_op.max_similarity.mean(), markersize=5, label=label, **style)
-        axes[1].plot(by_op.seen_in_A.apply(lambda s: int((~s).sum())), markersize=5, label=label, **style)
     ops = sorted(d.op.unique())
-    axes[0].set(ylabel="mean WL similarity to A's shapes", ylim=(0, 1.05),
-                title="solved B problems: similarity to A's training shapes")
-    axes[1].set(ylabel="solved B problems", ylim=(-0.5, max(5, axes[1].get_ylim()[1])),
-                title="... of a shape A's pre-training never showed")
-    for ax in axes:
-        ax.set(xlabel="op (every op of the evaluation; a missing point: no B problem solved there)",
-               xticks=ops, xlim=(ops[0] - 0.5, ops[-1] + 0.5) if ops else None)
-    if solved.empty:
-        for ax in axes:
-            ax.text(0.5, 0.5, "no B problem solved", transform=ax.transAxes, ha="center")
-    handles, names = axes[0].get_legend_handles_labels()
-    if names:
-        fig.legend(handles, names, loc="outside lower center", ncol=4, fontsize=8)
+    rows = list(dict.fromkeys(d.sort_values(["share", "stage"]).label))
+    per_op = d.groupby(["label", "op"])
+    solved = per_op.verified.apply(lambda v: int((v > 0).sum())).unstack("op").reindex(index=rows, columns=ops)
+    n = per_op.size().unstack("op").reindex(index=rows, columns=ops)
+    fig, ax = plt.subplots(figsize=(1.0 + 0.85 * len(ops), 0.9 + 0.42 * len(rows)), layout="constrained")
+    ax.imshow(solved.to_numpy() / n.to_numpy(), cmap="Blues", vmin=0, vmax=1.6, aspect="auto")
+    for i, model in enumerate(rows):
+        for j, op in enumerate(ops):
+            cell = d[(d.label == model) & (d.op == op) & (d.verified > 0)]
+            text = f"{len(cell)}"
+            if len(cell):
+                text += f"\nsim {cell.max_similarity.mean():.2f}" + (f", new {int((~cell.seen_in_A).sum())}"
+                                                                     if (~cell.seen_in_A).any() else "")
+            ax.text(j, i, text, ha="center", va="center", color="black" if len(cell) else "0.55")
+    ax.set_xticks(range(len(ops)), [str(op) for op in ops])
+    ax.set_yticks(range(len(rows)), rows)
+    ax.grid(False)
+    per = int(n.max().max()) if len(d) else 0
+    ax.set(xlabel=f"op (B eval problems per op and model: {per})",
+           title="B problems solved (sim: mean similarity to A's shapes; new: of a shape A never showed)")
+    ax.title.set_wrap(True)
     return fig
 
 

@@ -1,6 +1,8 @@
 """The book's scoreboard: every claim of every chapter in CHAPTERS, with the paper's number, ours with its interval
 (every RL seed's, where a claim has several), the k our pass@k uses beside the paper's pass@128, and the verdict its
-chapter's rule computed, from the committed results of one scale. The intro page opens with it."""
+chapter's rule computed, from the committed results of one scale; then each finding of the paper that no chapter
+covers yet, with how far its runs are (from the recipe registry and the committed results). The intro page opens
+with it."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import results
+from ..experiments.recipes import get_recipe, list_recipes, recipe_info
 from . import CHAPTERS, chapter
 from .claims import Claim, k_note
 
@@ -35,6 +39,44 @@ def scoreboard(scale: str = "laptop", seed: int = 0) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def chapter_recipes() -> set[str]:
+    """The recipes whose results the chapters of CHAPTERS read (each module's RECIPE, or RECIPES where it reads
+    several)."""
+    out = set()
+    for name in CHAPTERS:
+        module = chapter(name)
+        out |= set(getattr(module, "RECIPES", ())) | ({module.RECIPE} if hasattr(module, "RECIPE") else set())
+    return out
+
+
+NOT_RUN, IN_PROGRESS = "not run", "in progress"  # how far a finding without a chapter is
+
+
+def pending(scale: str = "laptop", seed: int = 0) -> pd.DataFrame:
+    """One row per finding of the paper that no chapter covers yet: every recipe of the registry that reproduces one
+    of the paper's figures with runs of its own (not a view of another recipe's runs) and whose results no chapter
+    reads, with its status at this scale: "not run" (no committed result) or "in progress" (the arms committed so
+    far, of the recipe's)."""
+    covered = chapter_recipes()
+    rows = []
+    for rid in list_recipes():
+        info = recipe_info(rid)
+        if rid in covered or info.view_of or not info.paper_ref.startswith("Fig"):
+            continue
+        try:
+            done = results.load(f"{rid}-{scale}" + (f"-seed{seed}" if seed else "")).models
+        except FileNotFoundError:
+            done = []
+        arms = [a.name for a in get_recipe(rid, scale).arms]
+        again = "".join(f"; RL seed {n}: {', '.join(run.models)}"
+                        for n, run in results.reruns(rid, scale, seed).items())
+        ours = (f"{len(done)} of {len(arms)} arms committed ({', '.join(done)}{again}); no chapter yet" if done else
+                f"not run at this scale (`python -m reasonlab run {rid} --scale {scale}`); no chapter yet")
+        rows.append({"recipe": rid, "claim": f"{info.title} ({rid})", "paper": f"{info.paper_ref}: {info.finding}",
+                     "ours": ours, "status": IN_PROGRESS if done else NOT_RUN})
+    return pd.DataFrame(rows, columns=["recipe", "claim", "paper", "ours", "status"])
+
+
 def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
@@ -45,13 +87,17 @@ def markdown(scale: str = "laptop", seed: int = 0) -> str:
     lines = [f"Every claim the chapters test, at the `{scale}` scale, with the verdict its chapter's rule computed "
              f"from the committed results (generated when the book is built; the rules are in each chapter). Where "
              f"an arm ran with several RL seeds, every seed's number is shown. *Not testable*: the base and every "
-             f"arm sit at 0 on what the claim is about, so no rule can tell RL that learned from RL that did not.",
+             f"arm sit at 0 on what the claim is about, so no rule can tell RL that learned from RL that did not. "
+             f"The last rows are the paper's findings that no chapter covers yet: *{NOT_RUN}* (no committed result) "
+             f"or *{IN_PROGRESS}* (some of its arms committed).",
              "", "| claim | paper | ours (95% intervals) | k (ours / paper) | verdict | chapter |",
              "|---|---|---|---|---|---|"]
     for r in board.itertuples():
         verdict = f"**{r.verdict}**" if r.verdict else ""
         lines.append(f"| {_cell(r.claim)} | {_cell(r.paper)} | {_cell(r.ours)} | {_cell(r.k)} | {verdict} | "
                      f"{{doc}}`{r.title} </book/chapters/{r.chapter}>` |")
+    for r in pending(scale, seed).itertuples():  # the paper's findings whose chapter is not written yet
+        lines.append(f"| {_cell(r.claim)} | {_cell(r.paper)} | {_cell(r.ours)} | | *{r.status}* | not written yet |")
     return "\n".join(lines) + "\n"
 
 

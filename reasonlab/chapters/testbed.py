@@ -19,6 +19,7 @@ from ..experiments.scales import get_scale
 from ..generator import (TEMPLATES, GeneratorConfig, Mixture, Problem, generate_problem, make_dataset, problem_at,
                          shape_held_out)
 from ..generator.dag import TOTAL
+from ..plots import NO_VALUE, no_value
 from ..provenance import REPO_ROOT, make_manifest, save_result
 from ..results import Result
 from ..tokenizer import load_tokenizer
@@ -128,6 +129,14 @@ def same_graph_all_templates(op: int, seed: int) -> dict[str, Problem]:
     return {name: generate_problem(op, name, seed) for name in TEMPLATES}
 
 
+def templates_table(examples: dict[str, Problem]) -> pd.DataFrame:
+    """One row per template of the same graph: its hash, answer and the question's first sentence (whole: a cell
+    cut off mid-word reads as a broken page)."""
+    return pd.DataFrame([{"template": name, "graph hash": p.graph_hash, "answer": p.answer,
+                          "question (first sentence)": p.question.split(". ")[0] + "."}
+                         for name, p in examples.items()])
+
+
 def benchmark_table() -> tuple[pd.DataFrame, str] | None:
     """The committed generator/verifier benchmark (benchmarks/bench_testbed.py) and its provenance, if any."""
     path = REPO_ROOT / "benchmarks" / "results" / "testbed.json"
@@ -136,7 +145,10 @@ def benchmark_table() -> tuple[pd.DataFrame, str] | None:
     bench = json.loads(path.read_text())
     table = pd.DataFrame(bench["rows"]).rename(columns={"what": "benchmark", "per_s": "items / s",
                                                         "vs_paper": "x paper's generator"}).round(1)
-    return table, f"Measured by `benchmarks/bench_testbed.py` on {bench['device']}, one core, commit {bench['commit']}."
+    return no_value(table), (f"Measured by `benchmarks/bench_testbed.py` on {bench['device']}, one core, commit "
+                             f"{bench['commit']}. *x paper's generator*: items per second against the paper's own "
+                             f"generator on the same op range; \"{NO_VALUE}\" where the paper's code has no such step "
+                             f"to compare with (the gold graph, the verifier).")
 
 
 # == rules ===========================================================================================================
@@ -204,16 +216,36 @@ def fig_shapes(ch: Result):
 
 
 def fig_small_multiples(template: str, seed: int, ops=(2, 5, 10, 20)):
+    """The same template's gold graph at a few op values, two panels a row (four in one row would shrink the op-20
+    graph's labels past reading at the book's column width), one key for all."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(ops), figsize=(4 * len(ops), 3.8))
-    for ax, k in zip(axes, ops):
-        draw_graph(ax, generate_problem(k, template, seed), title=f"op = {k}")
+    rows = (len(ops) + 1) // 2
+    fig, axes = plt.subplots(rows, 2, figsize=(9, 4.2 * rows), squeeze=False, layout="constrained")
+    for ax, k in zip(axes.flat, ops):
+        draw_graph(ax, generate_problem(k, template, seed), title=f"op = {k}", key=False)
+    for ax in axes.flat[len(ops):]:
+        ax.axis("off")
+    fig.legend(handles=graph_key(), loc="outside lower center", ncol=5)
     return fig
 
 
-def draw_graph(ax, problem: Problem, title: str | None = None) -> None:
-    """The gold DAG in layers (longest path from a leaf); implicit total edges dashed."""
+QUERY, TOTAL_NODE, QUANTITY, IMPLICIT_EDGE = "#D55E00", "#56B4E9", "#E6E6E6", "#0072B2"  # the graph's colours
+
+
+def graph_key() -> list:
+    """Legend handles saying what the graph's colours and edge styles mean."""
+    from matplotlib.lines import Line2D
+
+    key = [Line2D([], [], marker="o", ls="", color=c, markeredgecolor="#333333", label=t)
+           for c, t in ((QUERY, "query"), (TOTAL_NODE, "implicit total"), (QUANTITY, "quantity"))]
+    return key + [Line2D([], [], color="black", label="stated edge"),
+                  Line2D([], [], color=IMPLICIT_EDGE, ls="--", label="implicit edge")]
+
+
+def draw_graph(ax, problem: Problem, title: str | None = None, key: bool = True) -> None:
+    """The gold DAG in layers (longest path from a leaf); implicit total edges dashed. Each node is labelled with its
+    variable letter and value; key=False leaves the legend to the caller (one for several panels)."""
     g = problem.graph
     depth = {}
     for name in nx.topological_sort(g):
@@ -226,22 +258,18 @@ def draw_graph(ax, problem: Problem, title: str | None = None) -> None:
     pos = {k: (x, -depth[k]) for k, (x, _y) in pos.items()}
     explicit = [(u, v) for u, v, d in g.edges(data=True) if not d["implicit"]]
     implicit = [(u, v) for u, v, d in g.edges(data=True) if d["implicit"]]
-    colors = ["#D55E00" if n == problem.query.name else "#56B4E9" if g.nodes[n]["kind"] == TOTAL else "#E6E6E6"
+    colors = [QUERY if n == problem.query.name else TOTAL_NODE if g.nodes[n]["kind"] == TOTAL else QUANTITY
               for n in g.nodes]
-    nx.draw_networkx_nodes(g, pos, ax=ax, node_color=colors, node_size=520, edgecolors="#333333")
+    size = 900  # points^2: room for a label such as "m=120" at the text size of the figure's ticks
+    nx.draw_networkx_nodes(g, pos, ax=ax, node_color=colors, node_size=size, edgecolors="#333333")
     labels = {n: f"{g.nodes[n]['var']}={g.nodes[n]['value']}" for n in g.nodes}
-    nx.draw_networkx_labels(g, pos, labels=labels, ax=ax, font_size=7)
-    nx.draw_networkx_edges(g, pos, edgelist=explicit, ax=ax, arrows=True, arrowsize=10, node_size=520)
+    nx.draw_networkx_labels(g, pos, labels=labels, ax=ax, font_size=9)
+    nx.draw_networkx_edges(g, pos, edgelist=explicit, ax=ax, arrows=True, arrowsize=10, node_size=size)
     nx.draw_networkx_edges(g, pos, edgelist=implicit, ax=ax, arrows=True, arrowsize=10, style="dashed",
-                           edge_color="#0072B2", node_size=520)
+                           edge_color=IMPLICIT_EDGE, node_size=size)
     ax.set_title(title or f"op = {problem.op}: {len(g)} quantities")
-    from matplotlib.lines import Line2D
-
-    key = [Line2D([], [], marker="o", ls="", color=c, markeredgecolor="#333333", label=t)
-           for c, t in (("#D55E00", "query"), ("#56B4E9", "implicit total"), ("#E6E6E6", "quantity"))]
-    key += [Line2D([], [], color="black", label="stated edge"), Line2D([], [], color="#0072B2", ls="--",
-                                                                       label="implicit edge")]
-    ax.legend(handles=key, loc="lower left", fontsize=7, frameon=False)
+    if key:
+        ax.legend(handles=graph_key(), loc="lower left", frameon=False)
     ax.axis("off")
 
 

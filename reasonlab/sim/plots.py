@@ -83,21 +83,21 @@ def plot_pass_at_k(data: dict, methods=MAIN_METHODS, title: str = ""):
     """Three panels: task 1 pass@k (all instances), task 1 on hard instances, task 2 (forgetting)."""
     res = data["main"] if "main" in data else data
     k = np.array(res["k"])
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+    fig, axes = plt.subplots(1, 3, figsize=(9, 3.6))  # wider, and the book's column would shrink its text
     for name in methods:
         m = res["methods"][name]
         _line(axes[0], k, m["task1"]["pass_at_k"], name)
         _line(axes[1], k, m["task1"]["pass_at_k_hard"], name)
         _line(axes[2], k, m["task2"]["pass_at_k"], name)
-    titles = ("task 1 (trained): all instances", "task 1: hard instances (set lacks the easy chain)",
-              "task 2 (not trained): forgetting")
+    titles = ("task 1 (trained):\nall instances", "task 1: hard instances\n(set lacks the easy chain)",
+              "task 2 (not trained):\nforgetting")
     for ax, t in zip(axes, titles):
         ax.set_xscale("log", base=2)
         ax.set_xlabel("k")
         ax.set_title(t, fontsize=10)
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("exact pass@k")
-    axes[0].legend(fontsize=8)
+    axes[0].legend()
     if title:
         fig.suptitle(title)
     fig.tight_layout()
@@ -126,15 +126,15 @@ def plot_training(data: dict, methods=("rlvr", "rejection", "kl")):
     curves = data["main"]["curves"]
     keys = [("task 1/easy_mass", "task 1: easy-chain mass"), ("task 1/hard_mass", "task 1: other valid chains"),
             ("task 1/invalid_mass", "task 1: invalid mass"), ("task 2/easy_mass", "task 2: easy-chain mass")]
-    fig, axes = plt.subplots(1, 4, figsize=(14, 3.2))
-    for ax, (key, title) in zip(axes, keys):
+    fig, axes = plt.subplots(2, 2, figsize=(8.5, 5.6))  # two by two: four in a row would be too small to read
+    for ax, (key, title) in zip(axes.flat, keys):
         for name in methods:
             _line(ax, curves[name]["step"], curves[name][key], name)
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("post-training step")
         ax.grid(alpha=0.3)
-    axes[1].set_yscale("log")
-    axes[0].legend(fontsize=8)
+    axes[0, 1].set_yscale("log")
+    axes[0, 0].legend()
     fig.tight_layout()
     return fig
 
@@ -162,7 +162,7 @@ def plot_grid(data: dict, task: str = "task1", methods=MAIN_METHODS + ("orm",)):
     grid = data["grid"]
     k = np.array(grid["k"])
     rows, cols = grid["eps_w"], grid["beta"]
-    fig, axes = plt.subplots(len(rows), len(cols), figsize=(3.2 * len(cols), 2.3 * len(rows)), sharex=True,
+    fig, axes = plt.subplots(len(rows), len(cols), figsize=(2.9 * len(cols), 2.3 * len(rows)), sharex=True,
                              sharey=True)
     for cell in grid["cells"]:
         ax = axes[rows.index(cell["eps_w"]), cols.index(cell["beta"])]
@@ -170,7 +170,7 @@ def plot_grid(data: dict, task: str = "task1", methods=MAIN_METHODS + ("orm",)):
             _line(ax, k, cell[name][task], name, lw=1.2)
         ax.set_xscale("log", base=2)
         ax.grid(alpha=0.3)
-        ax.set_title(f"eps_w={cell['eps_w']}, beta={cell['beta']}", fontsize=8)
+        ax.set_title(f"eps_w={cell['eps_w']}, beta={cell['beta']}", fontsize=9)
     for ax in axes[-1]:
         ax.set_xlabel("k")
     for ax in axes[:, 0]:
@@ -191,15 +191,15 @@ def plot_m_sweep(data: dict):
               ("pass@256, task 1 hard instances", lambda c, n: c[n]["task1_hard"][-1]),
               ("task 1 mass on other valid chains", lambda c, n: c[n]["hard_mass"]),
               ("pass@256, task 2", lambda c, n: c[n]["task2"][-1])]
-    fig, axes = plt.subplots(1, 4, figsize=(14, 3.0))
-    for ax, (title, get) in zip(axes, panels):
+    fig, axes = plt.subplots(2, 2, figsize=(8.5, 5.4))  # two by two: four in a row would be too small to read
+    for ax, (title, get) in zip(axes.flat, panels):
         for name in ("base", "rlvr", "rejection"):
             _line(ax, ms, [get(c, name) for c in sweep], name, marker="o", ms=3)
         ax.set_xscale("log")
         ax.set_xlabel("m (probe samples)")
         ax.set_title(title, fontsize=10)
         ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=7)
+    axes[0, 0].legend()
     fig.tight_layout()
     return fig
 
