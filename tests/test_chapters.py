@@ -8,6 +8,7 @@ import pytest
 
 from reasonlab.chapters import CHAPTERS, chapter
 from reasonlab.chapters import claims as cl
+from reasonlab.evaluate import band_answers, guess_pass_at_k
 from reasonlab.results import Estimate, Result, estimate, k_max, select
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
@@ -318,3 +319,17 @@ def test_committed_verdicts_after_issue_14():
     filt = board.loc["RL on prompts screened for the edge of competence raises edge-band pass@64"]
     assert "RL seed 0: +0.065" in filt.ours and "RL seed 1: +0.007" in filt.ours  # every seed's number
     assert filt.k == "pass@64 (paper: pass@128)"
+
+
+def test_ladder_outcome_pass_at_k_has_the_blind_guesser_beside_it():
+    """The ladder's per-op table and figures show the blind guesser beside outcome pass@k (issue 25), computed on
+    the evaluation's own problems: per op, the guesser's pass@k from that op's other gold answers."""
+    from reasonlab.chapters import ladder
+
+    lad = ladder.load("laptop")
+    table, km = ladder.per_op_table(lad), k_max(lad.table)
+    sets = lad.recipe.evaluation.problem_sets(lad.recipe.scale)
+    for op, got in zip(table.op, table[f"blind guess pass@{km}"]):
+        assert got == round(guess_pass_at_k(band_answers(sets, op, op), (km,)).mean(), 3)
+    bands = set(lad.guess[lad.guess.group == "band"].key)
+    assert {"in_dist", "edge", "hard"} <= bands and lad.guess.value.between(0, 1).all()

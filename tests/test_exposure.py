@@ -13,7 +13,7 @@ import pytest
 from reasonlab.chapters import exposure as s4
 from reasonlab.chapters import replication as fig5
 from reasonlab.chapters.claims import NOT_REPRODUCED, NOT_TESTABLE, PARTLY, REPRODUCED
-from reasonlab.evaluate import summarise
+from reasonlab.evaluate import band_answers, guess_pass_at_k, summarise
 from reasonlab.experiments.recipes import get_recipe
 from reasonlab.results import Result, change
 
@@ -387,3 +387,18 @@ def test_the_transfer_claim_shows_every_rl_seed_and_needs_each():
         "At >= 1% B in pre-training, RL transfers to B up to the highest ops"]
     assert "(RL seed 0)" in claim.headline and "(RL seed 1)" in claim.headline and claim.k == 4
     assert claim.verdict == NOT_REPRODUCED  # seed 1 did not transfer: the weakest over seeds
+
+
+def test_outcome_pass_at_1_has_the_blind_guesser_beside_it():
+    """Outcome pass@1 never appears without the blind guesser (issue 25): its column is the guesser's pass@1 on B's
+    own problems of the evaluation, per half, the same for every share (one evaluation)."""
+
+    ch = s4.load("laptop")
+    table = s4.outcome_table(ch)
+    assert "blind guess, outcome pass@1" in table
+    recipe = ch.recipe
+    sets = {k: v for k, v in recipe.evaluation.problem_sets(recipe.scale).items() if k[0] == s4.B}
+    for band in ch.bands:
+        want = guess_pass_at_k(band_answers(sets, band.lo, band.hi), (1,)).mean()
+        got = table[table["B half"].str.startswith(band.label)]["blind guess, outcome pass@1"]
+        assert set(got) == {f"{want:.3f}"}

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..evaluate import guess_baseline
 from ..experiments.recipes import Recipe, get_recipe
 from ..experiments.runner import run_point
 from ..generator import Band, LabelledBand, band_named
@@ -606,16 +607,27 @@ def reading(ch: Exposure) -> str:
 METRIC_OF = {"verified": "pass@k", "outcome": "outcome_pass@k"}
 
 
-def outcome_changes(result: Result, pairs: dict, bands: Sequence[LabelledBand], key: str) -> pd.DataFrame:
+def b_guess(recipe: Recipe) -> dict[str, float]:
+    """The blind guesser's outcome pass@1 on B's problems of a recipe's evaluation, per half ({label: value}): it
+    never reads the question and draws its answer from the half's other B gold answers (evaluate.guess_pass_at_k).
+    Outcome pass@1 never appears without it."""
+    sets = {key: probs for key, probs in recipe.evaluation.problem_sets(recipe.scale).items() if key[0] == B}
+    g = guess_baseline(sets, recipe.evaluation.bands, (1,))
+    return dict(zip(g.key, g.value))
+
+
+def outcome_changes(result: Result, recipe: Recipe, pairs: dict, key: str) -> pd.DataFrame:
     """B's pass@1 per pair and half, counted two ways: verified (every step right, B's names included: the paper's
     metric) and outcome (the right answer, whatever the steps); the base's value and the paired change of the
-    model in each. `pairs` is {label: (base, model or None)}; the label (a share) goes in column `key`."""
-    rows = []
+    model in each, and the blind guesser's outcome pass@1 beside them. `result` is `recipe`'s; `pairs` is {label:
+    (base, model or None)}; the label (a share) goes in column `key`."""
+    rows, guess = [], b_guess(recipe)
     for label, (base, model) in pairs.items():
-        for band in bands:
+        for band in recipe.evaluation.bands:
             row = {key: pct(label), "B half": f"{band.label} (op {band.lo}-{band.hi})"}
             for count in COUNTS:
                 row[f"base, {count} pass@1"] = result.value(base, f"{B}:{band.label}", METRIC_OF[count], 1).fmt()
+            row["blind guess, outcome pass@1"] = f"{guess[band.label]:.3f}"
             for count in COUNTS:
                 row[f"RL change, {count} pass@1"] = (
                     paired_change(result, base, model, B, band.op_range, 1, count).fmt(True) if model else "not run")
@@ -626,7 +638,7 @@ def outcome_changes(result: Result, pairs: dict, bands: Sequence[LabelledBand], 
 def outcome_table(ch: Exposure) -> pd.DataFrame:
     """S4: B counted verified and by outcome, per exposure share (a model that computes B's answer in A's words
     gets the answer and fails the verifier)."""
-    return outcome_changes(ch.runs, ch.shares, ch.bands, "B share of pre-training")
+    return outcome_changes(ch.runs, ch.recipe, ch.shares, "B share of pre-training")
 
 
 def outcome_reading(ch: Exposure) -> str:
@@ -647,7 +659,8 @@ def outcome_reading(ch: Exposure) -> str:
 
 def a6_outcome_table(ch: Exposure, rid: str) -> pd.DataFrame:
     """A.6: B counted verified and by outcome, per B share of the RL data, against the one base."""
-    return outcome_changes(ch.a6[rid], a6_pairs(ch.a6[rid]), ch.bands, "B share of RL data")
+    recipe = get_recipe(rid, ch.recipe.scale.name)
+    return outcome_changes(ch.a6[rid], recipe, a6_pairs(ch.a6[rid]), "B share of RL data")
 
 
 def a6_outcome_reading(ch: Exposure, rid: str) -> str:

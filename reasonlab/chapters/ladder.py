@@ -10,12 +10,13 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..evaluate import encode_prompt
+from ..evaluate import encode_prompt, guess_baseline
 from ..experiments.recipes import Recipe, get_recipe
 from ..experiments.runner import finished_stage, result_name, run_recipe
 from ..experiments.scales import BANDS, deviations
@@ -52,6 +53,18 @@ class Ladder:
     @property
     def manifest(self) -> dict:
         return self.result.manifest
+
+    @cached_property
+    def guess(self) -> pd.DataFrame:
+        """The blind guesser beside outcome pass@k (it never reads the question; it draws answers from the other
+        gold answers of the same band, or op): summarise's tidy rows, metric "guess_pass@k", per band (group
+        "band") and per op (group "op"), at the result's ks, on the evaluation's own problems."""
+        sets = self.recipe.evaluation.problem_sets(self.recipe.scale)
+        ks = sorted({int(k) for k in self.table.k.dropna()})
+        ops = sorted({int(op) for op in select(self.table, "base", group="op").key})
+        by_band = guess_baseline(sets, self.recipe.evaluation.bands, ks)
+        by_op = guess_baseline(sets, [LabelledBand(str(op), op, op) for op in ops], ks).assign(group="op")
+        return pd.concat([by_band, by_op], ignore_index=True)
 
 
 def load(scale: str = "laptop", seed: int = 0, fresh: bool = False) -> Ladder:
@@ -289,6 +302,12 @@ def seen_beside_unseen(ch: Ladder) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _guess(ch: Ladder, key: str, k: int, group: str = "band") -> float:
+    """The blind guesser's outcome pass@k on one band or op (NaN where it has too few problems to guess from)."""
+    rows = select(ch.guess, "blind guess", group, key, "guess_pass@k", k)
+    return float(rows.value.iloc[0]) if len(rows) else float("nan")
+
+
 def per_op_table(ch: Ladder) -> pd.DataFrame:
     """Per op from the top of the in-dist band to the hard band: verified and outcome-only pass@k, process acc."""
     t, recipe = ch.table, ch.recipe
@@ -297,6 +316,7 @@ def per_op_table(ch: Ladder) -> pd.DataFrame:
     return pd.DataFrame([{"op": op, "pass@1": round(val(op, "pass@k", 1), 3),
                           f"pass@{km}": round(val(op, "pass@k", km), 3),
                           f"outcome pass@{km}": round(val(op, "outcome_pass@k", km), 3),
+                          f"blind guess pass@{km}": round(_guess(ch, str(op), km, "op"), 3),
                           "process acc": round(val(op, "process_acc"), 3)}
                          for op in range(sc.in_dist[1], sc.hard[1] + 1)])
 
@@ -320,7 +340,9 @@ def reading(ch: Ladder) -> str:
         outcome = val(first_zero, "outcome_pass@k", km)
         if outcome > 0:
             text.append(f"Yet outcome-only pass@{km} there is {outcome:.2f}: right answers without a verified "
-                        f"process, the gap process verification exists to expose.")
+                        f"process, the gap process verification exists to expose (a blind guesser, drawing "
+                        f"answers from that op's other gold answers, reaches "
+                        f"{_guess(ch, str(first_zero), km, 'op'):.2f}).")
     if sc.pretrain_tail > 0:
         text.append(f"This base model saw a {sc.pretrain_tail:.0%} long tail of edge-band problems in pre-training "
                     f"(a deviation, below; the first laptop base, on op 2-6 with the same tail, never verified a "
@@ -341,13 +363,21 @@ def unseen_text(ch: Ladder) -> str:
             f"{at('unseen', km)}; the same ops' seen shapes pass@1 {at('seen', 1)}, pass@{km} {at('seen', km)}.")
 
 
-def plot_bands(ax, t: pd.DataFrame, metric: str = "pass@k") -> None:
+def plot_bands(ax, t: pd.DataFrame, metric: str = "pass@k", guess: pd.DataFrame | None = None) -> None:
+    """One metric per band with 95% intervals; `guess` (Ladder.guess) adds the blind guesser per band, dotted."""
+    labelled = False
     for band in BANDS:
         rows = select(t, "base", key=band, metric=metric).sort_values("k")
-        if len(rows):
-            plot_pass_at_k(ax, rows.k.astype(int).tolist(), rows.value, rows.lo, rows.hi, label=band)
+        if not len(rows):
+            continue
+        line = plot_pass_at_k(ax, rows.k.astype(int).tolist(), rows.value, rows.lo, rows.hi, label=band)
+        g = select(guess, "blind guess", "band", band, "guess_pass@k").sort_values("k") if guess is not None else ()
+        if len(g):
+            ax.plot(g.k.astype(int), g.value, ":", color=line.get_color(),
+                    label=None if labelled else "blind guess (dotted, its band's colour)")
+            labelled = True
     ax.set_title(f"{metric} per band\n(95% bootstrap CI over problems)")
-    ax.legend()
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)  # below the panel: no curve under it
 
 
 # The evaluation sets the picker offers: the bands, and (where the result has the unseen-shape test) the shapes
@@ -356,18 +386,24 @@ SET_NAMES = {"in_dist": "in-dist band", "edge": "edge band", "hard": "hard band"
              "unseen": "unseen shapes"}
 
 
-def plot_set(ax, t: pd.DataFrame, key: str) -> None:
+def plot_set(ax, t: pd.DataFrame, key: str, guess: pd.DataFrame | None = None) -> None:
     """One evaluation set: strict (process-verified) and outcome-only pass@k of the base on it, with 95% intervals;
-    the gap between the two is right answers reached without a verified process."""
+    the gap between the two is right answers reached without a verified process. `guess` (Ladder.guess) adds the
+    blind guesser's outcome pass@k on a band (the shape sets have none: their answers mix bands)."""
     for metric, label, style in (("pass@k", "strict (every step verified)", "-"),
                                  ("outcome_pass@k", "outcome-only (final answer right)", "--")):
         rows = select(t, "base", key=key, metric=metric).sort_values("k")
         plot_pass_at_k(ax, rows.k.astype(int).tolist(), rows.value, rows.lo, rows.hi, label=label, linestyle=style)
+    g = select(guess, "blind guess", "band", key, "guess_pass@k") if guess is not None else ()
+    if len(g):
+        g = g.sort_values("k")
+        plot_pass_at_k(ax, g.k.astype(int).tolist(), g.value, g.lo, g.hi, label="blind guess (outcome)",
+                       linestyle=":", color="grey")
     ax.set_title(f"{SET_NAMES.get(key, key)}: strict and outcome-only pass@k")
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2)  # below the panel: no curve under it
 
 
-def plot_per_op(ax, t: pd.DataFrame, bands: Sequence[LabelledBand] = ()) -> None:
+def plot_per_op(ax, t: pd.DataFrame, bands: Sequence[LabelledBand] = (), guess: pd.DataFrame | None = None) -> None:
     """Verified pass@1 and pass@k_max per op, outcome-only pass@k_max beside them (the gap is right answers
     reached by wrong steps), mean process accuracy, and the bands shaded."""
     km = k_max(t)
@@ -383,6 +419,9 @@ def plot_per_op(ax, t: pd.DataFrame, bands: Sequence[LabelledBand] = ()) -> None
     out = by_op(select(t, "base", group="op", metric="outcome_pass@k", k=km))
     if len(out):
         ax.plot(out.op, out.value, "x:", ms=4, color="grey", label=f"outcome-only pass@{km} (answer right)")
+    g = by_op(select(guess, "blind guess", "op", None, "guess_pass@k", km)) if guess is not None else ()
+    if len(g):
+        ax.plot(g.op, g.value, "+", ms=5, color="black", label=f"blind guess pass@{km} (outcome)")
     pa = by_op(select(t, "base", group="op", metric="process_acc"))
     ax.plot(pa.op, pa.value, "^:", ms=3, label="mean process accuracy")
     ax.set(xlabel="op", ylabel="score", ylim=(-0.02, 1.1), title="per op")
@@ -401,9 +440,9 @@ def fig_bands(ch: Ladder):
     import matplotlib.pyplot as plt
 
     t = ch.table
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), sharey=True, layout="constrained")
+    fig, axes = plt.subplots(1, 2, figsize=(9, 4.4), sharey=True, layout="constrained")
     plot_bands(axes[0], t, "pass@k")
-    plot_bands(axes[1], t, "outcome_pass@k")
+    plot_bands(axes[1], t, "outcome_pass@k", ch.guess)
     return fig
 
 
@@ -412,7 +451,7 @@ def fig_per_op(ch: Ladder):
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(9.4, 4.2), layout="constrained", width_ratios=(1.5, 1))
-    plot_per_op(axes[0], ch.table, ch.recipe.evaluation.bands)
+    plot_per_op(axes[0], ch.table, ch.recipe.evaluation.bands, ch.guess)
     plot_loss(axes[1], ch.result)
     return fig
 
@@ -452,7 +491,7 @@ def picker(ch: Ladder):
     figures = {}
     for key in picker_sets(ch):
         fig, ax = plt.subplots(figsize=(6.4, 3.6), layout="constrained")
-        plot_set(ax, ch.table, key)
+        plot_set(ax, ch.table, key, ch.guess)
         figures[SET_NAMES[key]] = fig
     return static_picker(figures, "evaluation set (solid: strict pass@k; dashed: outcome-only)")
 
@@ -467,7 +506,7 @@ def widget(ch: Ladder):
 
     def draw(key):
         fig, ax = plt.subplots(figsize=(6, 3.6))
-        plot_set(ax, ch.table, key)
+        plot_set(ax, ch.table, key, ch.guess)
         plt.show()
 
     return widgets.VBox([which, widgets.interactive_output(draw, {"key": which})])
