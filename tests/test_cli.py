@@ -86,7 +86,7 @@ def test_generate_recipe_eval_sets():
      "allowed: animals-zoo (A), teachers-school (B), movie-festival (C)"),
     (["generate", "--recipe", "S9", "--stage", "rl", "--n", 3, "--out", "-"], "allowed: ladder, S3, S4, Fig5, S5"),
     (["generate", "--recipe", "S5", "--arm", "beta-1", "--stage", "mid", "--n", 3, "--out", "-"], "no mid stage"),
-    (["generate", "--recipe", "S5", "--stage", "mid", "--n", 3, "--out", "-"], "arms of S5: beta-0"),
+    (["generate", "--recipe", "S5", "--stage", "mid", "--n", 3, "--out", "-"], "arms of S5: base, beta-0"),
     (["generate", "--op-range", "2-4", "--n", 0, "--out", "-"], "--n must be a positive integer"),
     (["generate", "--op-range", "2-4", "--n", 3, "--out", "/no/such/dir/x.jsonl"], "does not exist"),
     (["generate", "--op-range", "2-4", "--split", "train", "--n", 3, "--out", "-"], "invalid choice"),

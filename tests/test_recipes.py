@@ -11,7 +11,7 @@ from reasonlab.experiments import (
     SCALES, Reward, deviations, get_recipe, get_scale, list_recipes, recipe_params, rl_token_equivalent,
     s3_rl_bands,
 )
-from reasonlab.experiments.recipes import RL_KNOBS, in_dist_thirds, top_of_in_dist
+from reasonlab.experiments.recipes import RL_KNOBS, in_dist_thirds, thirds_pretrain, top_of_in_dist
 from reasonlab.experiments.scales import PAPER, Scale
 from reasonlab.generator import generate_problem, make_dataset
 from reasonlab.provenance import config_hash
@@ -145,7 +145,10 @@ def test_views_reuse_the_same_runs():
 def test_s5_equal_compute_at_paper_scale():
     r = get_recipe("S5", "paper")
     T = 5 * 102_400 * 2 * 2048  # full RL = 100 steps x 1024 prompts (paper.md S5)
-    arms = {a.param("beta"): a for a in r.arms}
+    base, *rest = r.arms
+    assert base.name == "base" and base.mid is None and base.rl is None  # evaluated with the arms, paired
+    assert r.evaluation == get_recipe("S6", "paper").evaluation  # one evaluation: a checkpoint's cache is shared
+    arms = {a.param("beta"): a for a in rest}
     assert list(arms) == [0, 0.2, 0.5, 0.8, 1]
     assert arms[1].mid is None and arms[1].rl.steps == 100 and arms[1].rl.prompts_per_step == 1024
     assert arms[0].rl is None and arms[0].mid.tokens == T
@@ -222,17 +225,41 @@ def test_a6_pretrain_mixtures():
 
 
 def test_a7_and_a10_mappings_at_paper_scale():
+    """A.7 follows the official grid (paper.md section 9): the hardest in-dist third at 0.1-50%, the rest split
+    evenly, except the 50% point, the 0.2/0.3/0.5 base that S5 and A.10 share (trained once)."""
     assert top_of_in_dist(PAPER) == (7, 10)
-    arms = get_recipe("A.7", "paper").arms
-    assert bands_of(arms[0].pretrain.mixture) == [(2, 6)] and bands_of(arms[-1].pretrain.mixture) == [(7, 10)]
     assert in_dist_thirds(PAPER) == ((2, 4), (5, 7), (8, 10))
+
+    def thirds(arm):
+        w = {}
+        for c, wt in zip(arm.pretrain.mixture.components, arm.pretrain.mixture.weights):
+            w[(c.op_lo, c.op_hi)] = w.get((c.op_lo, c.op_hi), 0) + wt
+        return w
+
+    a7 = get_recipe("A.7", "paper")
+    bases = {a.param("hard_share"): a for a in a7.arms if a.rl is None}
+    assert list(bases) == [0.001, 0.01, 0.05, 0.2, 0.5]
+    assert thirds(bases[0.2]) == pytest.approx({(2, 4): 0.4, (5, 7): 0.4, (8, 10): 0.2})
+    assert thirds(bases[0.001]) == pytest.approx({(2, 4): 0.4995, (5, 7): 0.4995, (8, 10): 0.001})
+    for a in a7.arms:  # each RL arm starts from its own base; RL on the edge
+        if a.rl:
+            assert a.pretrain == bases[a.param("hard_share")].pretrain and bands_of(a.rl.mixture) == [(11, 14)]
     r = get_recipe("A.10", "paper")
-    assert len(r.arms) == 15
-    assert sorted({a.param("budget_tokens") for a in r.arms}) == [2_097_152_000, 4_194_304_000, 8_388_608_000]
-    w = {}
-    for c, wt in zip(r.arms[0].pretrain.mixture.components, r.arms[0].pretrain.mixture.weights):
-        w[(c.op_lo, c.op_hi)] = w.get((c.op_lo, c.op_hi), 0) + wt
-    assert w == pytest.approx({(2, 4): 0.2, (5, 7): 0.3, (8, 10): 0.5})
+    assert len(r.arms) == 16 and r.arms[0].name == "base"
+    assert sorted({a.param("budget_tokens") for a in r.arms[1:]}) == [2_097_152_000, 4_194_304_000, 8_388_608_000]
+    assert thirds(r.arms[0]) == pytest.approx({(2, 4): 0.2, (5, 7): 0.3, (8, 10): 0.5})
+    assert bases[0.5].pretrain == r.arms[0].pretrain == get_recipe("S5", "paper").arms[0].pretrain
+
+
+def test_thirds_bases_keep_the_scales_edge_tail():
+    """At the laptop scale every thirds base carries the 1% edge tail (the laptop base verified no edge problem
+    without it); its weights are refused unless three shares summing to 1."""
+    laptop = get_recipe("A.10", "laptop")
+    tail = sum(wt for c, wt in zip(laptop.arms[0].pretrain.mixture.components, laptop.arms[0].pretrain.mixture.weights)
+               if c.op_lo == laptop.scale.edge[0])
+    assert tail == pytest.approx(laptop.scale.pretrain_tail)
+    with pytest.raises(ValueError, match="three non-negative shares summing to 1"):
+        thirds_pretrain(laptop.scale, (0.5, 0.5, 0.5))
 
 
 def test_overrides_make_new_arms():

@@ -101,6 +101,17 @@ def base_pretrain(scale: Scale) -> Mixture:
     return mixture(across(BASE_TEMPLATES, *scale.in_dist, 1 - tail) + across(BASE_TEMPLATES, *scale.edge, tail), scale)
 
 
+def thirds_pretrain(scale: Scale, weights: tuple[float, float, float]) -> Mixture:
+    """In-dist in thirds at `weights` (easy, medium, hard; paper.md section 9: the official code's
+    `id2-10_<easy>easy_<medium>medium_<hard>hard` bases of A.7, S5 and A.10), with the scale's edge tail as in
+    base_pretrain: the laptop base verified no edge problem without it (lab notes)."""
+    if len(weights) != 3 or abs(sum(weights) - 1) > 1e-9 or any(w < 0 for w in weights):
+        raise ValueError(f"thirds weights must be three non-negative shares summing to 1, got {weights!r}")
+    tail = scale.pretrain_tail
+    parts = [p for band, w in zip(in_dist_thirds(scale), weights) for p in across(BASE_TEMPLATES, *band, w * (1 - tail))]
+    return mixture(parts + across(BASE_TEMPLATES, *scale.edge, tail), scale)
+
+
 def exposure_pretrain(scale: Scale, b_share: float, b_ops: Band) -> Mixture:
     """Context A over the context ops plus context B on `b_ops` at share `b_share` (S4, A.6)."""
     b_share = _check_unit("context-B exposure share", b_share)
@@ -360,6 +371,17 @@ def _eval(scale: Scale, templates=BASE_TEMPLATES, by_template=False, samples: in
                       samples or scale.eval_samples)
 
 
+def _rl_eval(scale: Scale) -> Evaluation:
+    """The evaluation of a recipe whose base is an arm beside its RL arms, all at the RL arms' n (paired per problem):
+    S6's, so a checkpoint evaluated for one such recipe is cached for all of them."""
+    return _eval(scale, samples=scale.rl_eval_samples or None)
+
+
+def _base_arm(pre: NextToken, *params: str) -> Arm:
+    """A recipe's base as an arm (no stage after pre-training), its params None where its RL arms have values."""
+    return Arm("base", pre, params=tuple((p, None) for p in params))
+
+
 def _context_eval(scale: Scale) -> Evaluation:
     """S4 / A.6: contexts A and B reported apart, over the context ops in a low and a high half; the bases and the
     RL arms at the same n (pass@k paired per problem)."""
@@ -543,11 +565,15 @@ S5_BETAS = (0.0, 0.2, 0.5, 0.8, 1.0)  # RL share of the budget (paper.md S5 / Fi
          "OOD-edge: full mid and light RL beat heavy/full RL. OOD-hard: heavy RL best pass@1 and pass@128.",
          "pass@1 and pass@k on edge and hard, across the RL share beta at equal compute")
 def s5(scale: Scale, betas=S5_BETAS):
-    """Base -> mid-training on (1 - beta) T tokens of 20% in-dist + 80% edge -> RL on edge for beta T."""
+    """The A.10 base (20/30/50 over the in-dist thirds) -> mid-training on (1 - beta) T tokens of 20% in-dist + 80%
+    edge -> RL on edge for beta T (the official code's S5 is A.10 at its first budget: paper.md section 9). The base
+    is an arm, evaluated with the arms (paired per problem) and checked as the ladder's base before RL is spent."""
     betas = _check_values("beta (RL share of the budget)", betas)
     rl_mix = mixture(across(BASE_TEMPLATES, *scale.edge), scale)  # RL on op 11-14 (paper.md S5)
-    arms = _equal_compute_arms(scale, betas, _pretrain(scale, base_pretrain(scale)), mid_mixture(scale), rl_mix)
-    return arms, _eval(scale)
+    pre = _pretrain(scale, thirds_pretrain(scale, A10_PRETRAIN_WEIGHTS))
+    arms = [_base_arm(pre, "beta", "budget_tokens")]
+    arms += _equal_compute_arms(scale, betas, pre, mid_mixture(scale), rl_mix)
+    return arms, _rl_eval(scale)
 
 
 S6_ALPHAS = (1.0, 0.8, 0.5, 0.2, 0.0)  # outcome weight a; 1 = outcome only, 0 = process only (our reading of S6)
@@ -575,7 +601,7 @@ def s6(scale: Scale, alphas=S6_ALPHAS, strict: bool = True, random_control: bool
     arms += [Arm(f"reward-{r.name}", pre, rl=_rl(scale, rl_mix, r, steps=steps),
                  params=(("reward", r.name), ("alpha", r.outcome_weight)))
              for r in rewards]
-    return arms, _eval(scale, samples=scale.rl_eval_samples or None)  # the base at the arms' n: paired per problem
+    return arms, _rl_eval(scale)  # the base at the arms' n: paired per problem
 
 
 @_recipe("A.5", "Training dynamics of S3", "Fig 10-11 (paper, App. A.5)",
@@ -624,7 +650,17 @@ def a6_2(scale: Scale, rl_b_shares=A62_RL_B_SHARES, pretrain_b_share: float = 0.
     return _rl_b_share_arms(scale, pre, shares), _context_eval(scale)
 
 
-A7_HARD_SHARES = (0.0, 0.2, 0.5, 1.0)  # share of the top in-dist ops in pre-training (paper.md A.7, "style")
+# The hardest in-dist third's share of pre-training, the rest split evenly (the official A.7 grid, paper.md
+# section 9: 0.1%, 1%, 5%, 20%, 50%); at 50% the grid's 0.2/0.3/0.5 file, the base S5 and A.10 share.
+A7_HARD_SHARES = (0.001, 0.01, 0.05, 0.2, 0.5)
+
+
+def a7_weights(hard_share: float) -> tuple[float, float, float]:
+    """(easy, medium, hard) thirds for a hard share: the A.10 base's weights where its hard share is asked for (the
+    official grid has that file, so the base is trained once), else the rest split evenly."""
+    if hard_share == A10_PRETRAIN_WEIGHTS[2]:
+        return A10_PRETRAIN_WEIGHTS
+    return ((1 - hard_share) / 2, (1 - hard_share) / 2, hard_share)
 
 
 @_recipe("A.7", "Pre-training difficulty vs RL gain", "Fig 15-16 (paper, App. A.7)",
@@ -632,16 +668,16 @@ A7_HARD_SHARES = (0.0, 0.2, 0.5, 1.0)  # share of the top in-dist ops in pre-tra
          "more hard data helps base and RL; RL's relative gain largest at ~20% hard (+22 points pass@128 on hard)",
          "base and post-RL pass@k per band across the hard share; reward curves")
 def a7(scale: Scale, hard_shares=A7_HARD_SHARES):
-    """Pre-train on in-dist with share h on its top ops (paper: 7-10) and 1 - h below; RL on edge."""
+    """One base per share h of the hardest in-dist third (the rest split evenly; thirds_pretrain, with the scale's
+    edge tail), each evaluated, then RL on edge from each; bases and arms on one evaluation, paired per problem."""
     shares = _check_values("hard shares of pre-training", hard_shares)
-    top = top_of_in_dist(scale)
-    low = (scale.in_dist[0], top[0] - 1)
     rl_mix = mixture(across(BASE_TEMPLATES, *scale.edge), scale)  # op 11-14 (paper.md A.7)
-    arms = [Arm(f"hard-{_pct(h)}",
-                _pretrain(scale, mixture(across(BASE_TEMPLATES, *low, 1 - h) + across(BASE_TEMPLATES, *top, h), scale)),
-                rl=_rl(scale, rl_mix), params=(("hard_share", h),))
-            for h in shares]
-    return arms, _eval(scale)
+    arms = []
+    for h in shares:
+        pre = _pretrain(scale, thirds_pretrain(scale, a7_weights(h)))
+        arms += [Arm(f"base-hard-{_pct(h)}", pre, params=(("hard_share", h), ("stage", "base"))),
+                 Arm(f"hard-{_pct(h)}", pre, rl=_rl(scale, rl_mix), params=(("hard_share", h), ("stage", "rl")))]
+    return arms, _rl_eval(scale)
 
 
 @_recipe("A.8", "Training dynamics of S4", "Fig 17 (paper, App. A.8)",
@@ -663,12 +699,11 @@ def a10(scale: Scale, betas=S5_BETAS, budget_multipliers=None):
     mults = tuple(scale.budget_multipliers if budget_multipliers is None else budget_multipliers)
     if not mults or any(not isinstance(m, (int, float)) or m <= 0 for m in mults):
         raise ValueError(f"budget_multipliers must be positive numbers, got {mults!r}")
-    parts = [p for band, w in zip(in_dist_thirds(scale), A10_PRETRAIN_WEIGHTS)
-             for p in across(BASE_TEMPLATES, *band, w)]
-    pre = _pretrain(scale, mixture(parts, scale))
+    pre = _pretrain(scale, thirds_pretrain(scale, A10_PRETRAIN_WEIGHTS))
     mid_mix = mid_mixture(scale)  # RL data: "same mix as mid" (paper.md A.10)
-    arms = [a for m in mults for a in _equal_compute_arms(scale, betas, pre, mid_mix, mid_mix, m, f"T{m:g}x-")]
-    return arms, _eval(scale)
+    arms = [_base_arm(pre, "beta", "budget_tokens", "budget_x")]
+    arms += [a for m in mults for a in _equal_compute_arms(scale, betas, pre, mid_mix, mid_mix, m, f"T{m:g}x-")]
+    return arms, _rl_eval(scale)
 
 
 # The laptop RL recipe's knobs (issue 25, item 4): each arm changes one setting of S6's strict arm, in the order the
@@ -701,7 +736,7 @@ def rl_recipe(scale: Scale, knobs=tuple(RL_KNOBS), random_control: bool = True):
         for reward in [Reward("strict")] + ([Reward("random")] if random_control else []):
             rl = dataclasses.replace(strict, reward=reward, **RL_KNOBS[knob])
             arms.append(Arm(f"{reward.name}-{knob}", pre, rl=rl, params=(("reward", reward.name), ("knob", knob))))
-    return arms, _eval(scale, samples=scale.rl_eval_samples or None)  # = S6's evaluation: paired with its arms
+    return arms, _rl_eval(scale)  # = S6's evaluation: paired with its arms
 
 
 # ------------------------------------------------------------------------------------ public API
