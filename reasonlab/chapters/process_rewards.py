@@ -250,7 +250,8 @@ def setup_table(ch: S6) -> pd.DataFrame:
         if a.name not in ch.arms:
             continue
         work = ch.runs.data.get("arm_work", {}).get(a.name, {})
-        rows.append({"arm": a.name, "reward": a.rl.reward.name, "outcome weight a": a.param("alpha"),
+        alpha = a.param("alpha")  # None for the rewards that are not a linear mix (strict, random)
+        rows.append({"arm": a.name, "reward": a.rl.reward.name, "outcome weight a": "—" if alpha is None else alpha,
                      "GRPO steps": a.rl.steps, "prompts x rollouts": f"{a.rl.prompts_per_step} x {a.rl.rollouts}",
                      "GRPO wall time (min)": round((work.get("train_wall_time_s") or 0) / 60, 1),
                      "commit": work.get("git_commit", "")[:7],
@@ -300,8 +301,8 @@ def fig7(ch: S6, arms: list[str] | None = None, bands=("edge", "hard")):
 
     models = ["base", *(ch.arms if arms is None else arms)]
     guess = rl_controls({}, ch.recipe.evaluation.problem_sets(ch.recipe.scale), ch.bands, ch.k_max)
-    fig, axes = plt.subplots(len(bands), 2, figsize=(12, 3.4 * len(bands)), sharex=True, squeeze=False,
-                             layout="constrained")
+    fig, axes = plt.subplots(len(bands), 2, figsize=(9, 3.2 * len(bands)), sharex=True, squeeze=False,
+                             layout="constrained")  # 9 in: legible (>= 9 px text) at the page's column width
     for row, band in zip(axes, bands):
         for ax, k in zip(row, (1, ch.k_max)):
             for i, m in enumerate(models):
@@ -329,7 +330,8 @@ def fig_dynamics(ch: S6, arms: list[str] | None = None):
     arms = ch.arms if arms is None else arms
     panels = (("reward_mean", "training reward"), ("verified_mean", "rollouts that verify"),
               ("hacked_share", "right answers through wrong steps"))
-    fig, axes = plt.subplots(1, 3, figsize=(15, 3.8), layout="constrained")
+    fig, grid = plt.subplots(2, 2, figsize=(9, 6.2), sharex=True, layout="constrained")  # the 4th cell: legend
+    axes, legend_ax = grid.flat[:3], grid.flat[3]
     for ax, (key, title) in zip(axes, panels):
         for arm in arms:
             rows = [r for r in ch.step_log(arm) if r.get(key) is not None]
@@ -340,7 +342,9 @@ def fig_dynamics(ch: S6, arms: list[str] | None = None):
                         label=arm)
         ax.set(xlabel="GRPO step", title=title, ylim=(-0.02, 1.02))
     handles, names = axes[0].get_legend_handles_labels()
-    fig.legend(handles, names, loc="outside lower center", ncol=min(4, len(names)), fontsize=9)
+    legend_ax.axis("off")
+    legend_ax.legend(handles, names, loc="center", fontsize=9, title=f"arm (thin: per step; thick: {SMOOTH}-step mean)",
+                     title_fontsize=9)
     return fig
 
 
@@ -348,7 +352,7 @@ def fig_arm(ch: S6, arm: str):
     """Fig 3's panels for one arm beside the base (dashed): verified pass@k per band."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(BANDS), figsize=(3.1 * len(BANDS), 2.9), sharey=True, squeeze=False,
+    fig, axes = plt.subplots(1, len(BANDS), figsize=(2.3 * len(BANDS), 2.7), sharey=True, squeeze=False,
                              layout="constrained")
     for ax in axes[0]:
         ax.set_prop_cycle(color=[_colour(ch, arm)])
