@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import subprocess
 import tempfile
 from importlib.metadata import PackageNotFoundError, version
@@ -121,6 +122,21 @@ def git_commit() -> str:
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return (commit or "uncommitted") + ("+dirty" if dirty else "")
+
+
+def verifier_rules_at(commit: str) -> str | None:
+    """The verifier's rules date (reasonlab.verify.RULES) in the code at `commit`, read from git; None when the commit
+    or git is not there, or the code of then had no dated rules. It tells which rules scored a result whose data does
+    not record them."""
+    if not commit or not all(c in "0123456789abcdef" for c in commit):
+        return None
+    try:
+        text = subprocess.run(["git", "show", f"{commit}:reasonlab/verify/__init__.py"], cwd=REPO_ROOT,
+                              capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    found = re.search(r'^RULES = "([^"]+)"', text, re.MULTILINE)
+    return found.group(1) if found else None
 
 
 def device_description() -> str:

@@ -8,7 +8,7 @@ import pytest
 from reasonlab.chapters import ladder, outputs
 from reasonlab.provenance import RESULTS_DIR
 from reasonlab.results import Result, load
-from reasonlab.verify import STEP_KINDS
+from reasonlab.verify import RULES, STEP_KINDS
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -143,8 +143,60 @@ def test_sample_models_keeps_committed_samples_whose_checkpoints_are_gone(tmp_pa
                    (("gone", "bbb"), ("here", "aaa"), ("never", "ccc"))}
     out = sample_models("X-samples", checkpoints, config, lambda final: [final.parent.name])
     assert out == {"models": {"gone": ["old"], "here": ["rl-aaa"]}, "missing": ["never"], "kept": ["gone"],
+                   "reused": [], "parent_of": {"gone": "rl-bbb", "here": "rl-aaa"}, "verifier": RULES,
                    "parents": ["rl-bbb", "rl-aaa"]}
     other = sample_models("X-samples", checkpoints, config | {"samples": 4}, lambda final: [final.parent.name])
     assert other["missing"] == ["gone", "never"] and other["kept"] == []  # other seeds: not paired, not kept
     note = coverage_note(Result("X", {}, out))
     assert "Kept from the previous sample" in note and "gone" in note and "Not sampled" in note and "never" in note
+
+
+def test_sample_models_reuses_committed_samples_of_the_same_checkpoint(tmp_path, monkeypatch):
+    """A committed sample of this very checkpoint, drawn with the same config under the same verifier rules, is reused,
+    not sampled again (sampling is deterministic given weights and seeds); under other rules, or of another checkpoint,
+    it is sampled again."""
+    from reasonlab import provenance
+    from reasonlab.chapters.outputs import coverage_note, sample_models
+    from reasonlab.provenance import verifier_rules_at
+
+    monkeypatch.setattr(provenance, "RESULTS_DIR", tmp_path / "results")
+    monkeypatch.setenv("REASONLAB_HOME", str(tmp_path / "home"))
+    config = {"samples": 8, "seed": 0}
+    for key in ("aaa", "bbb"):
+        final = tmp_path / "home" / "artifacts" / f"rl-{key}" / "final"
+        final.mkdir(parents=True)
+        (final / "manifest.json").write_text("{}")
+    checkpoints = {"same": "$REASONLAB_HOME/artifacts/rl-aaa/final", "moved": "$REASONLAB_HOME/artifacts/rl-bbb/final"}
+
+    def commit(rules):
+        provenance.save_result("X-samples", {"models": {"same": ["old"], "moved": ["old"]}, "verifier": rules,
+                                             "parent_of": {"same": "rl-aaa", "moved": "rl-zzz"}},
+                               provenance.make_manifest("X-samples", config))
+
+    sampled = []
+    draw = lambda final: sampled.append(final.parent.name) or [final.parent.name]  # noqa: E731
+    commit(RULES)
+    out = sample_models("X-samples", checkpoints, config, draw)
+    assert out["reused"] == ["same"] and out["models"] == {"same": ["old"], "moved": ["rl-bbb"]}
+    assert sampled == ["rl-bbb"] and "Reused from the previous sample" in coverage_note(Result("X", {}, out))
+    provenance.save_result("X-samples", {"models": {"same": ["old"], "moved": ["old"]}},  # no parent_of, no verifier:
+                           {**provenance.make_manifest("X-samples", config, parents=("rl-aaa", "rl-zzz")),
+                            "git_commit": provenance.git_commit().removesuffix("+dirty")})  # read off the manifest
+    sampled.clear()
+    if verifier_rules_at(provenance.git_commit().removesuffix("+dirty")) == RULES:
+        out = sample_models("X-samples", checkpoints, config, draw)
+        assert out["reused"] == ["same"] and sampled == ["rl-bbb"]
+    commit("1999-01-01")  # scored under other rules: its verifier reports are not today's
+    sampled.clear()
+    out = sample_models("X-samples", checkpoints, config, draw)
+    assert out["reused"] == [] and sampled == ["rl-aaa", "rl-bbb"]
+
+
+def test_verifier_rules_at_reads_the_code_of_a_commit():
+    from reasonlab.provenance import git_commit, verifier_rules_at
+
+    head = git_commit().removesuffix("+dirty")
+    if head in ("unknown", "uncommitted"):
+        pytest.skip("no git history here")
+    assert verifier_rules_at(head) == RULES or "+dirty" in git_commit()
+    assert verifier_rules_at("not-a-commit") is None and verifier_rules_at("0" * 12) is None

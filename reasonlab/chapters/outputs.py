@@ -19,9 +19,10 @@ from ..experiments.recipes import get_recipe
 from ..experiments.scales import BANDS
 from ..generator import make_dataset
 from ..model import load_checkpoint
-from ..provenance import check_artifact, load_result, local_path, make_manifest, save_result, stable_seed
+from ..provenance import (check_artifact, load_result, local_path, make_manifest, save_result, stable_seed,
+                          verifier_rules_at)
 from ..results import Result, load_or_compute
-from ..verify import STEP_KINDS, error_kinds, step_detail
+from ..verify import RULES, STEP_KINDS, error_kinds, step_detail
 from .ladder import base_checkpoint
 
 # matplotlib.pyplot (figures), reasonlab.sampling and transformers (sampling: they import torch) load inside the
@@ -101,49 +102,71 @@ def samples_config(recipe, seed: int) -> dict:
 
 
 def sample_models(name: str, checkpoints: dict[str, str], config: dict, sample, models_key: str = "models") -> dict:
-    """{models_key: {label: samples}, "missing": [...], "kept": [...], "parents": [...]} for the checkpoints
-    {label: portable path}: `sample(final_dir)` for each this machine has; for one it no longer has (RL arms are not
-    committed), the samples of the committed result `name` if that was drawn with the same `config` (the same
-    problems and seeds, so still paired), listed as kept; else the label is listed as missing."""
+    """{models_key: {label: samples}, "missing": [...], "kept": [...], "reused": [...], "parent_of": {label: stage},
+    "parents": [...]} for the checkpoints {label: portable path}. The committed result `name`, if drawn with the same
+    `config` (the same problems and seeds, so still paired), serves twice: a label whose committed samples came from
+    this very checkpoint is reused, not sampled again (sampling is deterministic given weights and seeds), listed as
+    reused; a label whose checkpoint this machine no longer has keeps its committed samples, listed as kept. Every
+    other checkpoint this machine has is sampled now by `sample(final_dir)`; the rest are listed as missing."""
     try:
         committed = load_result(name)
         same = committed["manifest"]["config"] == config
-        kept_before = committed["data"].get(models_key, {}) if same else {}
+        before = committed["data"].get(models_key, {}) if same else {}
+        # the verifier's report in each record is reused only under the same rules (recorded since "verifier" is)
+        rules = committed["data"].get("verifier") or verifier_rules_at(committed["manifest"].get("git_commit", ""))
+        # which checkpoint each committed label came from: recorded since "parent_of" exists; before that, a label
+        # whose checkpoint is among the manifest's parents came from it (a stage key hashes the arm's whole config,
+        # so no other arm of the recipe has it)
+        recorded = committed["data"].get("parent_of")
+        parents_before = set(committed["manifest"].get("parents") or ())
+        came_from = (lambda label, stage: recorded.get(label) == stage) if recorded else (
+            lambda label, stage: stage in parents_before)
     except FileNotFoundError:
-        kept_before = {}
-    samples, missing, kept, parents = {}, [], [], []
+        before, came_from, rules = {}, None, None
+    samples, missing, kept, reused, parent_of = {}, [], [], [], {}
     for label, path in checkpoints.items():
+        stage = Path(path).parent.name  # the stage directory: its kind and artifact key
         final = local_path(path)
-        if final is not None and (final / "manifest.json").exists():
+        if label in before and rules == RULES and came_from(label, stage):
+            samples[label] = before[label]
+            reused.append(label)
+        elif final is not None and (final / "manifest.json").exists():
             samples[label] = sample(final)
-        elif label in kept_before:
-            samples[label] = kept_before[label]
+        elif label in before:
+            samples[label] = before[label]
             kept.append(label)
         else:
             missing.append(label)
             continue
-        parents.append(Path(path).parent.name)  # the stage directory: its kind and artifact key
-    return {models_key: samples, "missing": missing, "kept": kept, "parents": parents}
+        parent_of[label] = stage
+    return {models_key: samples, "missing": missing, "kept": kept, "reused": reused, "parent_of": parent_of,
+            "verifier": RULES, "parents": list(parent_of.values())}
 
 
 def checkpoints_samples(name: str, fresh: bool, kind: str, checkpoints: dict[str, str], config: dict, sample,
                         recipe_id: str, scale: str, models_key: str = "models") -> Result:
     """The committed samples `name` of several models, or (fresh, or none committed) sampled now by `sample(final_dir)`
     from the checkpoints {label: portable path} this machine has (sample_models), saved with a manifest of `kind`
-    whose parents are the sampled checkpoints. The S3 and S4 chapters' samples of their RL arms."""
+    whose parents are the sampled checkpoints. The S3 and S4 chapters' samples of their RL arms. Where committed
+    samples are reused or kept, the wall time adds the committed sample's (the work that drew them)."""
     def compute() -> None:
         t0 = time.perf_counter()
         data = sample_models(name, checkpoints, config, sample, models_key=models_key)
-        manifest = make_manifest(kind, config, parents=tuple(data.pop("parents")), wall_time_s=time.perf_counter() - t0,
-                                 recipe=recipe_id, scale=scale)
+        earlier = load_result(name)["manifest"].get("wall_time_s") or 0.0 if data["reused"] or data["kept"] else 0.0
+        manifest = make_manifest(kind, config, parents=tuple(data.pop("parents")),
+                                 wall_time_s=time.perf_counter() - t0 + earlier, recipe=recipe_id, scale=scale)
         save_result(name, data, manifest)
 
     return load_or_compute(name, fresh, compute)
 
 
 def coverage_note(samples: Result) -> str:
-    """Which models' samples were kept from an earlier sample and which were never taken (checkpoints gone)."""
+    """Which models' samples were reused or kept from an earlier sample and which were never taken (checkpoints
+    gone)."""
     notes = []
+    if samples.data.get("reused"):
+        notes.append("Reused from the previous sample of the same checkpoints, with the same problems and seeds "
+                     "(sampling is deterministic given both): " + ", ".join(samples.data["reused"]) + ".")
     if samples.data.get("kept"):
         notes.append("Kept from the previous sample, with the same problems and seeds, because their checkpoints "
                      "were no longer on the machine that took this one: " + ", ".join(samples.data["kept"]) + ".")
