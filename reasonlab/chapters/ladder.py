@@ -192,14 +192,19 @@ NAME_JUMP = 0.05  # a rise of the entity-name error of more than 5 points one op
 def criteria(ch: Ladder) -> pd.DataFrame:
     """Each calibration criterion the result can be checked against: our value with its interval, and whether
     it holds (the unseen-shape one only where the result has the unseen-shape test)."""
-    t = ch.table
+    return criteria_table(ch.table, "base")
+
+
+def criteria_table(t: pd.DataFrame, model: str = "base") -> pd.DataFrame:
+    """The calibration criteria on one model of a tidy result table, at the table's largest k: any base another
+    recipe trains is checked by the ladder's rule before RL is spent on it (S5, A.7)."""
     rows = []
-    km = k_max(t)
-    bands = set(select(t, metric=None).key)
+    km = k_max(t, model)
+    bands = set(select(t, model, metric=None).key)
     for label, (band, k, ok) in CRITERIA.items():
         if band not in bands:
             continue
-        e = estimate(t, "base", band, "pass@k", k)
+        e = estimate(t, model, band, "pass@k", k)
         rows.append({"criterion": label.replace("k_max", str(km)), "ours": round(e.value, 3),
                      "95% CI": f"[{e.lo:.3f}, {e.hi:.3f}]", "holds": bool(ok(e.value)), "rule": label})
     return pd.DataFrame(rows)

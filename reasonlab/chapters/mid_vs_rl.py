@@ -1,0 +1,337 @@
+"""The "Mid-training or RL?" chapter (the paper's Sec. 5 / Fig 6, and App. A.10 / Fig 18, Table 3).
+
+One compute budget T, split between mid-training (next-token training on 20% in-dist + 80% edge problems) and RL
+(GRPO on the edge band): beta is RL's share, so beta = 0 is all mid-training and beta = 1 all RL. RL work is counted
+in token-equivalents (budget.py: a GRPO run costs what 5/3 N r L training tokens cost), so every arm spends the same
+compute. All arms start from one base, pre-trained 20/30/50 over the in-dist thirds (the official code's S5 base),
+which is an arm of the recipe: it is evaluated on the same problems under the same verifier rules, so every
+comparison is paired per problem, and it must pass the ladder's check before RL is spent on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import pandas as pd
+
+from ..budget import rl_token_equivalent
+from ..evaluate import pass_at_k
+from ..experiments.recipes import Recipe, get_recipe
+from ..experiments.scales import BANDS
+from ..generator import Band, LabelledBand, band_named
+from ..plots import PALETTE
+from ..results import Estimate, Result, estimate, k_max, load_or_run, paired_changes, paired_delta, rl_controls
+from ..widgets import static_picker
+from . import ladder
+from .claims import (NOT_REPRODUCED, NOT_TESTABLE, NOT_TESTABLE_RULE, PARTLY, REPRODUCED, Claim, all_or_some, at_zero,
+                     counts)
+from .rl_capability import plot_fig3
+
+# matplotlib.pyplot loads inside the figure functions: reading a chapter's numbers (the scoreboard, the tests) does
+# not need it.
+
+
+# == data ============================================================================================================
+
+RECIPE = "S5"
+CHAPTER = "mid_vs_rl"
+
+
+@dataclass
+class MidRL:
+    """The chapter's data: the S5 result (the base and one arm per beta at one budget) and the recipe that made it."""
+
+    runs: Result
+    recipe: Recipe
+
+    @cached_property
+    def table(self) -> pd.DataFrame:
+        return self.runs.table
+
+    @cached_property
+    def k_max(self) -> int:
+        return k_max(self.table)
+
+    @property
+    def arms(self) -> list[str]:
+        """The beta arms that have run, in the recipe's order (beta 0 first; the base is not one)."""
+        return [a.name for a in self.recipe.arms if a.name != "base" and a.name in self.runs.models]
+
+    @cached_property
+    def beta_of(self) -> dict[str, float]:
+        """{arm: beta} of every arm of the recipe (run or not)."""
+        return {a.name: a.param("beta") for a in self.recipe.arms if a.name != "base"}
+
+    def arm(self, beta: float) -> str | None:
+        """The arm of RL share `beta` if it has run."""
+        return next((a for a in self.arms if self.beta_of[a] == beta), None)
+
+    @property
+    def bands(self) -> tuple[LabelledBand, ...]:
+        return self.recipe.evaluation.bands
+
+    def band(self, label: str) -> Band:
+        return band_named(self.bands, label).op_range
+
+    def against(self, arm: str, other: str, band: str, k: int) -> Estimate:
+        """Paired change arm - other on one band (the same problems and sampling seeds)."""
+        return paired_delta(self.runs.records(other), self.runs.records(arm), self.band(band), k)
+
+    def value(self, model: str, band: str, k: int) -> Estimate:
+        return estimate(self.table, model, band, "pass@k", k)
+
+    def level(self, model: str, band: str, k: int) -> float:
+        """Mean verified pass@k of a model on a band, from its per-problem records (what the paired rules compare)."""
+        lo, hi = self.band(band)
+        rs = [r for r in self.runs.records(model) if lo <= r["op"] <= hi]
+        return sum(pass_at_k(r["n"], r["verified"], k) for r in rs) / len(rs)
+
+
+def load(scale: str = "laptop", seed: int = 0, fresh: bool = False) -> MidRL:
+    """The committed S5 result (fresh: run the base and every arm now; without fresh nothing trains, and a missing
+    result raises FileNotFoundError)."""
+    return MidRL(load_or_run(RECIPE, scale, seed, fresh), get_recipe(RECIPE, scale))
+
+
+# == rules ===========================================================================================================
+
+# Fixed before any arm ran (lab notes, 2026-12-05, session 11, 07:25 UTC). "Above zero": the paired 95% bootstrap
+# interval over problems lies above zero. Verified pass@k decides; outcome pass@k and the controls are shown beside.
+PAPER_FIG6 = ("OOD-edge: full mid-training and light RL beat heavy/full RL, light RL best pass@1; OOD-hard: heavy RL "
+              "best pass@1 and pass@128; mid + RL beats RL alone on hard by +10.8% (Fig 6)")
+LIGHT, HEAVY, FULL_MID, FULL_RL = 0.2, 0.8, 0.0, 1.0
+MIXED = (0.2, 0.5, 0.8)  # mid-training and RL both
+
+# The base must pass the ladder's check before RL is spent on it (lab notes, session 11, 07:05 UTC): the ladder's
+# calibration criteria (ladder.CRITERIA) at this evaluation's k, every one holding.
+BASE_RULE = ("the ladder's calibration criteria at this evaluation's k (in-dist pass@k >= 0.9, edge pass@1 <= 0.3, "
+             "edge pass@k in [0.1, 0.8], hard pass@k <= 0.05): the base passes when every one holds")
+
+
+# == verdicts ========================================================================================================
+
+def base_check(ch: MidRL) -> pd.DataFrame:
+    """The ladder's calibration criteria on this recipe's base (ladder.criteria_table)."""
+    return ladder.criteria_table(ch.table, "base")
+
+
+def base_passes(ch: MidRL) -> bool:
+    """Every criterion of the ladder's check holds for the base (the edge one included)."""
+    c = base_check(ch)
+    return bool(len(c)) and bool(c.holds.all())
+
+
+def _untestable(ch: MidRL, band: str) -> bool:
+    return at_zero(ch.value(m, band, k) for m in ["base", *ch.arms] for k in (1, ch.k_max))
+
+
+def _best(ch: MidRL, arms: list[str], band: str, k: int) -> str:
+    return max(arms, key=lambda a: ch.level(a, band, k))
+
+
+def _best_is(ch: MidRL, beta: float, band: str, k: int) -> tuple[bool, str]:
+    """Whether the arm of `beta` is best on the band at k among the arms run, or within the paired interval of the
+    best; with the words that say so."""
+    mine, best = ch.arm(beta), _best(ch, ch.arms, band, k)
+    if best == mine:
+        return True, f"pass@{k}: best {mine}"
+    gap = ch.against(best, mine, band, k)
+    return not gap.above_zero, f"pass@{k}: best {best}, {best} - {mine} {gap.fmt(True)}"
+
+
+def verdicts(ch: MidRL) -> dict[str, Claim]:
+    """The paper's S5 claims ({claim id: Claim}); a claim whose arms have not run at this scale is left out."""
+    km, out = ch.k_max, {}
+    light = [a for b in (FULL_MID, LIGHT) if (a := ch.arm(b))]
+    heavy = [a for b in (HEAVY, FULL_RL) if (a := ch.arm(b))]
+    if len(light) == len(heavy) == 2:
+        parts, held = [], []
+        for k in (1, km):
+            d = ch.against(_best(ch, light, "edge", k), _best(ch, heavy, "edge", k), "edge", k)
+            held.append(d.above_zero)
+            parts.append(f"pass@{k}: best of beta 0/0.2 - best of beta 0.8/1 {d.fmt(True)}")
+        verdict = NOT_TESTABLE if _untestable(ch, "edge") else all_or_some(held)
+        out["edge_mid"] = Claim(CHAPTER, "On the edge, full mid-training and light RL beat heavy and full RL",
+                                PAPER_FIG6, "; ".join(parts), verdict,
+                                "the best of beta 0 and 0.2 against the best of beta 0.8 and 1 on verified edge pass@1 "
+                                f"and pass@{km}: reproduced if above zero on both, partly on one; " + NOT_TESTABLE_RULE,
+                                parts[-1], k=km)
+    if ch.arm(LIGHT) and len(ch.arms) == len(ch.beta_of):
+        over_base = ch.against(ch.arm(LIGHT), "base", "edge", 1)
+        best, words = _best_is(ch, LIGHT, "edge", 1)
+        ours = f"{words}; beta 0.2 - base {over_base.fmt(True)}"
+        verdict = NOT_TESTABLE if _untestable(ch, "edge") else (
+            REPRODUCED if over_base.above_zero and best else NOT_REPRODUCED)
+        out["edge_light"] = Claim(CHAPTER, "Light RL gives the best edge pass@1", PAPER_FIG6, ours, verdict,
+                                  "beta 0.2 beats the base on verified edge pass@1 (else not reproduced) and is best "
+                                  "among the five arms, or the paired (best - beta 0.2) interval reaches zero; "
+                                  + NOT_TESTABLE_RULE, words)
+    if ch.arm(HEAVY) and len(ch.arms) == len(ch.beta_of):
+        over_base = ch.against(ch.arm(HEAVY), "base", "hard", 1)
+        held, parts = zip(*(_best_is(ch, HEAVY, "hard", k) for k in (1, km)))
+        ours = "; ".join(parts) + f"; beta 0.8 - base, pass@1 {over_base.fmt(True)}"
+        if _untestable(ch, "hard"):
+            verdict, ours = NOT_TESTABLE, f"{ours}; the base and every arm: hard pass@1 and pass@{km} 0"
+        else:
+            verdict = all_or_some(list(held)) if over_base.above_zero else NOT_REPRODUCED
+        out["hard_heavy"] = Claim(CHAPTER, "On hard, heavy RL gives the best pass@1 and pass@k", PAPER_FIG6, ours,
+                                  verdict, "beta 0.8 beats the base on verified hard pass@1 (else not reproduced) and "
+                                  f"is best on pass@1 and pass@{km} among the five arms, or the paired (best - beta "
+                                  "0.8) interval reaches zero: reproduced if on both, partly on one; "
+                                  + NOT_TESTABLE_RULE, parts[-1], k=km)
+    mixed, full_rl = [a for b in MIXED if (a := ch.arm(b))], ch.arm(FULL_RL)
+    if len(mixed) == len(MIXED) and full_rl:
+        best = _best(ch, mixed, "hard", km)
+        d = ch.against(best, full_rl, "hard", km)
+        ours = f"pass@{km}: {best} - {full_rl} {d.fmt(True)}"
+        if _untestable(ch, "hard"):
+            verdict, ours = NOT_TESTABLE, f"{ours}; the base and every arm: hard pass@1 and pass@{km} 0"
+        else:
+            verdict = REPRODUCED if d.above_zero else NOT_REPRODUCED
+        out["hard_mid_rl"] = Claim(CHAPTER, "Mid-training + RL beats RL alone on hard", PAPER_FIG6 + "; +10.8%", ours,
+                                   verdict, f"the best of beta 0.2, 0.5, 0.8 against beta 1 on verified hard "
+                                   f"pass@{km}, reproduced if above zero; " + NOT_TESTABLE_RULE, ours, k=km)
+    return out
+
+
+def claims(ch: MidRL) -> list[Claim]:
+    return list(verdicts(ch).values())
+
+
+def numbers(ch: MidRL) -> dict:
+    """Every number the chapter's prose quotes, for glue."""
+    c = counts(claims(ch))
+    budget = ch.recipe.arms[-1].param("budget_tokens")
+    return {"n_claims": sum(c.values()), "n_reproduced": c[REPRODUCED], "n_partly": c[PARTLY],
+            "n_not": c[NOT_REPRODUCED], "n_not_testable": c[NOT_TESTABLE], "k_max": ch.k_max,
+            "n_arms": len(ch.arms), "budget_m": round(budget / 1e6, 2),
+            "budget_share_pct": round(100 * budget / ch.recipe.arms[0].pretrain.tokens, 1)}
+
+
+# == figures and tables ==============================================================================================
+
+def budget_table(recipe: Recipe) -> pd.DataFrame:
+    """One row per arm: its RL share beta, mid-training tokens, RL steps and prompts, and RL's token-equivalents
+    (budget.rl_token_equivalent), which add up to the same budget T for every arm (paper.md section 6)."""
+    sc, rows = recipe.scale, []
+    for a in recipe.arms:
+        if a.name == "base":
+            continue
+        mid = a.mid.tokens if a.mid else 0
+        rl = rl_token_equivalent(a.rl.n_prompts, a.rl.rollouts, sc.rl_seq_len) if a.rl else 0
+        rows.append({"arm": a.name, "beta (RL share)": a.param("beta"), "mid-training tokens": mid,
+                     "RL steps": a.rl.steps if a.rl else 0, "RL prompts x rollouts": a.rl.n_prompts * a.rl.rollouts
+                     if a.rl else 0, "RL token-equivalents": round(rl), "total": round(mid + rl),
+                     "budget T": a.param("budget_tokens")})
+    return pd.DataFrame(rows).set_index("arm")
+
+
+def changes_table(ch: MidRL) -> pd.DataFrame:
+    """Paired changes against the base: one row per arm, one column per (band, k), "change [95% CI]"."""
+    dt = paired_changes({a: (ch.runs.records("base"), ch.runs.records(a)) for a in ch.arms}, ch.bands, (1, ch.k_max))
+    dt = dt.assign(change=[Estimate(r.delta, r.lo, r.hi).fmt(True) for r in dt.itertuples()])
+    t = dt.pivot_table(index="arm", columns=["band", "k"], values="change", aggfunc="first")
+    return t.loc[[a for a in ch.arms if a in t.index], list(BANDS)]
+
+
+def controls_table(ch: MidRL) -> pd.DataFrame:
+    """The RL controls per model and band (results.rl_controls): verified and outcome pass@1 and pass@k_max, the
+    share of right answers through wrong steps, and the blind guesser's outcome pass@k beside them."""
+    records = {m: ch.runs.records(m) for m in ["base", *ch.arms]}
+    t = rl_controls(records, ch.recipe.evaluation.problem_sets(ch.recipe.scale), ch.bands, ch.k_max)
+    t = t.drop(columns="hacked share CI").set_index(["model", "band"]).round(3)
+    t = t.unstack("band").swaplevel(axis=1).reindex(columns=list(BANDS), level=0).loc[
+        ["base", *ch.arms, "blind guess"]]
+    return t.astype(object).where(t.notna(), "—")  # what does not apply (the guesser has no steps) is a dash
+
+
+def fig6(ch: MidRL, bands=("edge", "hard")):
+    """The paper's Fig 6 for our arms: verified pass@1 and pass@k_max (95% CI) against the RL share beta, the base as
+    a dashed line, outcome pass@k hollow and the blind guesser's outcome pass@k dotted."""
+    import matplotlib.pyplot as plt
+
+    guess = rl_controls({}, ch.recipe.evaluation.problem_sets(ch.recipe.scale), ch.bands, ch.k_max)
+    betas = [ch.beta_of[a] for a in ch.arms]
+    fig, axes = plt.subplots(len(bands), 2, figsize=(9, 3.0 * len(bands)), sharex=True, squeeze=False,
+                             layout="constrained")
+    for row, band in zip(axes, bands):
+        for ax, k in zip(row, (1, ch.k_max)):
+            v = [ch.value(a, band, k) for a in ch.arms]
+            o = [estimate(ch.table, a, band, "outcome_pass@k", k).value for a in ch.arms]
+            ax.errorbar(betas, [e.value for e in v], yerr=[[e.value - e.lo for e in v], [e.hi - e.value for e in v]],
+                        fmt="o-", capsize=3, color=PALETTE[0], label="verified")
+            ax.plot(betas, o, "o--", mfc="none", color=PALETTE[0], label="outcome")
+            ax.axhline(ch.value("base", band, k).value, color="black", linestyle="--", linewidth=1,
+                       label="base (verified)")
+            g = guess[guess.band == band][f"outcome pass@{k}"]
+            if len(g):
+                ax.axhline(float(g.iloc[0]), color="grey", linestyle=":", label="blind guess (outcome)")
+            ax.set(title=f"{band}: pass@{k}", ylim=(-0.02, 1.02))
+        row[0].set_ylabel("pass@k")
+    for ax in axes[-1]:
+        ax.set_xlabel("beta: RL share of the budget (0 = all mid-training)")
+    handles, names = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="outside lower center", ncol=len(names), fontsize=9)
+    return fig
+
+
+def fig_arm(ch: MidRL, arm: str):
+    """Fig 3's panels for one arm beside the base (dashed): verified pass@k per band."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(BANDS), figsize=(2.3 * len(BANDS), 2.7), sharey=True, squeeze=False,
+                             layout="constrained")
+    plot_fig3(axes[0], ch.table, ["base", arm], BANDS, {arm: arm, "base": "base (dashed)"})
+    handles, names = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="outside lower center", ncol=2, fontsize=9)
+    return fig
+
+
+def reading(ch: MidRL) -> str:
+    """What the tables say, as bullet points computed from them (stays true when the results change)."""
+    km, lines = ch.k_max, []
+    verdict = "passes" if base_passes(ch) else "does not pass"
+    lines.append(f"- The base {verdict} the ladder's check: edge pass@1 {ch.value('base', 'edge', 1).fmt()}, "
+                 f"pass@{km} {ch.value('base', 'edge', km).fmt()}.")
+    for arm in ch.arms:
+        d = {k: ch.against(arm, "base", "edge", k) for k in (1, km)}
+        lines.append(f"- **{arm}** (beta {ch.beta_of[arm]:g}): edge pass@1 {d[1].fmt(True)}, pass@{km} "
+                     f"{d[km].fmt(True)} against the base.")
+    if ch.arms and _untestable(ch, "hard"):
+        lines.append(f"- No model verifies a hard-band problem (pass@1 and pass@{km} 0 for the base and every arm): "
+                     "the paper's hard-band claims cannot be tested at this scale.")
+    return "\n".join(lines)
+
+
+def waiting(ch: MidRL) -> str:
+    """The recipe's arms that have not run at this scale (their claims wait for them)."""
+    missing = [a for a in ch.beta_of if a not in ch.arms]
+    return ("Not yet run at this scale: " + ", ".join(missing) + ". Claims that need them are left out until they "
+            "are committed.") if missing else "Every arm of the recipe has run at this scale."
+
+
+def deviations(ch: MidRL) -> str:
+    sc = ch.recipe.scale
+    n = numbers(ch)
+    rl = next((a.rl for a in ch.recipe.arms if a.rl), None)
+    return "\n".join([
+        f"- Budget T = {n['budget_m']}M token-equivalents, {n['budget_share_pct']}% of pre-training (the paper: "
+        "2.1B, ~21%): the full-RL arm's "
+        f"{sc.budget_rl_steps} GRPO steps of {sc.rl_prompts_per_step} prompts x {sc.rollouts} rollouts.",
+        f"- The base carries the scale's {sc.pretrain_tail:.0%} tail of edge problems in pre-training (the ladder's "
+        "base needed it for any verified edge problem; lab notes). The paper's base has none.",
+        f"- RL: the scale's settings (reward {rl.reward.name if rl else '-'}, actor lr {sc.rl_lr:g}; the paper: "
+        "outcome reward, lr 1e-6); the laptop RL recipe of the S6 chapter has no setting that meets its criterion yet.",
+        f"- Evaluation: {ch.recipe.evaluation.problems_per_op} problems per op x {ch.recipe.evaluation.samples} "
+        f"samples, so our largest k is {ch.k_max} (the paper: pass@128); the ladder's check of the base at that k.",
+    ])
+
+
+# == controls ========================================================================================================
+
+def picker(ch: MidRL):
+    """The static book's control: pick an RL share beta to see that arm's verified pass@k per band beside the base.
+    Works in the built HTML without a kernel; it chooses among committed runs."""
+    return static_picker({f"beta {ch.beta_of[a]:g} ({a})": fig_arm(ch, a) for a in ch.arms},
+                         "RL share of the budget (verified pass@k of that arm and the base, dashed)")
