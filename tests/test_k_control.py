@@ -206,3 +206,28 @@ def test_column_holds_its_problems_only():
     c = Column("B high", 4, 5, "b")
     assert c.holds(_rec(4, 8, 0, 0, "b")) and not c.holds(_rec(4, 8, 0, 0, "a")) and not c.holds(_rec(6, 8, 0, 0, "b"))
     assert not c.holds(_rec(4, 8, 0, 0, "b", set_="unseen"))
+
+
+def test_the_browser_check_reads_every_cell_at_the_sliders_k():
+    """.ci/browser_check.py's k_cell_problems: a control passes only when it shows the slider's k and every cell reads
+    `values` at that k (to the digits shown; a missing number as NO_VALUE)."""
+    import importlib.util
+
+    from reasonlab.provenance import REPO_ROOT
+
+    spec = importlib.util.spec_from_file_location("browser_check", REPO_ROOT / ".ci" / "browser_check.py")
+    bc = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bc)
+    p = payload(_records(), columns(BANDS), {"low (op 2-3)": [1, 1, 2]})
+    v = values(p, 3)
+    cells = [{"at": f"{what} {i} {j}", "text": NO_VALUE if v[what][i][j] is None else f"{v[what][i][j]:.3f}",
+              "visible": True} for what in ("verified", "outcome") for i in range(2) for j in range(2)]
+    cells += [{"at": "guess -1 0", "text": f"{v['guess'][0]:.3f}", "visible": True},
+              {"at": "guess -1 1", "text": NO_VALUE, "visible": True}]
+    state = {"k": 3, "drawn": "3", "output": "k = 3", "cells": cells}
+    assert bc.k_cell_problems("c", p, state) == []
+    assert "shows 'k = 4'" in bc.k_cell_problems("c", p, {**state, "output": "k = 4"})[0]
+    off = [dict(c, text="0.999") if c["at"] == "verified 0 0" else c for c in cells]
+    assert "verified 0 0 reads '0.999'" in bc.k_cell_problems("c", p, {**state, "cells": off})[0]
+    missing = [dict(c, text="nan") if c["at"] == "verified 1 1" else c for c in cells]
+    assert "not —" in bc.k_cell_problems("c", p, {**state, "cells": missing})[0]
