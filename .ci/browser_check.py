@@ -26,6 +26,11 @@ fails a page if:
     not re-render its figure when a reader picks another option: each option's label is clicked (a real mouse
     click at its position), and then that option must be checked and exactly its own figure shown, with its
     image decoded and visible, and different from the other options' images;
+  - a k control (an element with `data-reasonlab-kcontrol`, made by reasonlab.k_control) does not redraw pass@k
+    when a reader moves its slider: the slider is clicked (a real mouse click) at its left end, its middle and its
+    right end, and each time the k it shows must be the slider's (1 at the left, the largest at the right) and every
+    cell must read what reasonlab.k_control.values (evaluate.pass_at_k) computes from the control's own embedded
+    counts at that k;
   - the page shows what a reader cannot use (issue 26): a table cell that reads "NaN" (or "nan", "None", "<NA>");
     a table cell cut off with "..." (pandas' display.max_colwidth); a blockquote starting with "=" (a line of
     prose that began with ">=", which Markdown reads as a quote); a heading with nothing under it;
@@ -56,6 +61,8 @@ from urllib.parse import unquote, urljoin, urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from reasonlab.k_control import DIGITS, K_CONTROL_ATTR, NO_VALUE  # noqa: E402 - the k control's marker and format
+from reasonlab.k_control import values as k_values  # noqa: E402 - what its cells must read, in Python
 from reasonlab.plots import MIN_TEXT_PX, STAMP_HIDDEN, STAMP_TEXT  # noqa: E402 - the figures' stamp, one definition
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -350,10 +357,16 @@ PICKER_STATE_JS = """
 def _steady_target(browser: "Browser", j: int, i: int, timeout: float = 10.0) -> dict | None:
     """Scroll option i of picker j into view and return where its label is, once two looks a moment apart
     agree (after a resize the theme re-lays the page out for a while; a click must not land elsewhere)."""
+    return _steady(browser, PICKER_TARGET_JS % (PICKER_ATTR, j, i), timeout)
+
+
+def _steady(browser: "Browser", target_js: str, timeout: float = 10.0) -> dict | None:
+    """Evaluate `target_js` (it scrolls a target into view and returns {x, y, ok, ...}) until two looks a moment
+    apart agree on where the target is; None if it keeps moving (never click a moving target)."""
     deadline = time.monotonic() + timeout
     last = None
     while True:
-        at = browser.evaluate(PICKER_TARGET_JS % (PICKER_ATTR, j, i))
+        at = browser.evaluate(target_js)
         if at and last and abs(at["x"] - last["x"]) < 0.5 and abs(at["y"] - last["y"]) < 0.5 and at["ok"] == last["ok"]:
             return at
         if time.monotonic() > deadline:
@@ -406,6 +419,114 @@ def check_pickers(browser: "Browser") -> tuple[int, int, list[str]]:
             else:
                 seen[shown[0]["src"]] = option
     return len(pickers), n_options, problems
+
+
+# k controls (reasonlab.k_control): where to click on a slider, and what a control shows now.
+K_CONTROLS_JS = f"""
+(() => Array.from(document.querySelectorAll('[{K_CONTROL_ATTR}]'), (el, j) => {{
+  const data = el.id ? document.getElementById(el.id + '-data') : null;
+  return {{id: el.id || ('k control ' + j), max: parseInt(el.getAttribute('{K_CONTROL_ATTR}'), 10),
+           data: data ? data.textContent : null}};
+}}))()
+"""
+K_TARGET_JS = r"""
+((j, f) => {
+  const slider = document.querySelectorAll('[%s]')[j].querySelector('input[type=range]');
+  if (!slider) return null;
+  slider.scrollIntoView({behavior: 'instant', block: 'center', inline: 'nearest'});
+  const r = slider.getBoundingClientRect();
+  const x = r.left + 2 + f * Math.max(0, r.width - 4), y = r.top + r.height / 2;
+  const hit = document.elementFromPoint(x, y);
+  const what = hit ? hit.tagName.toLowerCase() + (hit.id ? '#' + hit.id : '') : 'nothing';
+  return {x, y, w: r.width, h: r.height, ok: hit === slider, hit: what, disabled: slider.disabled};
+})(%d, %s)
+"""
+K_STATE_JS = r"""
+((j) => {
+  const el = document.querySelectorAll('[%s]')[j];
+  const slider = el.querySelector('input[type=range]'), out = el.querySelector('output');
+  const visible = c => c.getClientRects().length > 0 && getComputedStyle(c).visibility !== 'hidden';
+  const cells = Array.from(el.querySelectorAll('[data-k-cell]'),
+                           c => ({at: c.getAttribute('data-k-cell'), text: c.textContent.trim(), visible: visible(c)}));
+  return {k: parseInt(slider.value, 10), drawn: el.getAttribute('data-k'), output: out ? out.textContent.trim() : '',
+          cells, page: location.href};
+})(%d)
+"""
+K_ENDS = (0.0, 0.5, 1.0)  # where on the slider a reader clicks: its left end (k = 1), its middle, its right end
+
+
+def k_cell_problems(name: str, data: dict, state: dict) -> list[str]:
+    """What is wrong with what a k control shows (`state`, K_STATE_JS) at its slider's k: the k it says it drew, or a
+    cell that does not read reasonlab.k_control.values of its embedded counts (`data`) at that k."""
+    k, problems = state["k"], []
+    if state["drawn"] != str(k) or not re.search(rf"\b{k}\b", state["output"]):
+        return [f"k control {name}: the slider is at k = {k}, the control shows {state['output']!r} (drawn for "
+                f"{state['drawn']})"]
+    want = k_values(data, k)
+    wrong = []
+    for cell in state["cells"]:
+        what, row, col = cell["at"].split()
+        x = want["guess"][int(col)] if what == "guess" else want[what][int(row)][int(col)]
+        if not cell["visible"]:
+            wrong.append(f"{cell['at']} hidden")
+        elif x is None:
+            if cell["text"] != NO_VALUE:
+                wrong.append(f"{cell['at']} reads {cell['text']!r}, not {NO_VALUE}")
+        elif not re.fullmatch(r"-?\d+\.\d+", cell["text"]) or abs(float(cell["text"]) - x) > 0.5 * 10 ** -DIGITS + 1e-9:
+            wrong.append(f"{cell['at']} reads {cell['text']!r}, pass@{k} is {x:.{DIGITS + 2}f}")
+    if not state["cells"]:
+        problems.append(f"k control {name}: no cell to redraw")
+    if wrong:
+        problems.append(f"k control {name} at k = {k}: {len(wrong)} cell(s) wrong: {_listed(wrong, 4)}")
+    return problems
+
+
+def check_k_controls(browser: "Browser") -> tuple[int, int, list[str]]:
+    """Move the slider of every k control on the page by clicking it at each of K_ENDS; return (controls, ks
+    checked, problems). Each click must land on the slider and move it (to k = 1 at the left end, to the largest k at
+    the right), and the control must then show exactly the pass@k of its own counts at that k (k_cell_problems)."""
+    problems, n_ks = [], 0
+    controls = browser.evaluate(K_CONTROLS_JS) or []
+    page = browser.evaluate("location.href")
+    for j, c in enumerate(controls):
+        name = c["id"]
+        try:
+            data = json.loads(c["data"] or "")
+        except json.JSONDecodeError:
+            problems.append(f"k control {name}: no readable counts (its -data script)")
+            continue
+        if data.get("k_max") != c["max"]:
+            problems.append(f"k control {name}: declares k up to {c['max']}, its counts allow {data.get('k_max')}")
+            continue
+        last = None
+        for f in K_ENDS:
+            at = _steady(browser, K_TARGET_JS % (K_CONTROL_ATTR, j, f))
+            if not at or at["w"] <= 0 or at["h"] <= 0:
+                problems.append(f"k control {name}: no visible slider that stays put to click")
+                break
+            if at["disabled"]:
+                problems.append(f"k control {name}: its slider is disabled (its script did not run)")
+                break
+            if not at["ok"]:
+                problems.append(f"k control {name}: the slider is covered by {at['hit']}")
+                break
+            for kind in ("mousePressed", "mouseReleased"):
+                browser.send("Input.dispatchMouseEvent",
+                             {"type": kind, "x": at["x"], "y": at["y"], "button": "left", "clickCount": 1})
+            state = browser.evaluate(K_STATE_JS % (K_CONTROL_ATTR, j))
+            if state["page"] != page:
+                problems.append(f"k control {name}: clicking the slider left the page (now at {state['page']})")
+                return len(controls), n_ks, problems
+            n_ks += 1
+            end = {0.0: 1, 1.0: c["max"]}.get(f)
+            if end is not None and state["k"] != end:
+                problems.append(f"k control {name}: a click at the slider's {'left' if f == 0 else 'right'} end "
+                                f"gave k = {state['k']}, not {end}")
+            elif last is not None and state["k"] == last and c["max"] > 2:
+                problems.append(f"k control {name}: a click at {f:.0%} of the slider left k at {last}")
+            problems += k_cell_problems(name, data, state)
+            last = state["k"]
+    return len(controls), n_ks, problems
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
@@ -711,6 +832,7 @@ def check_page(browser: Browser, html_dir: Path, base: str, page: str, is_chapte
     empty_panels = browser.evaluate(EMPTY_PANEL_JS)
     browser.resize(*VIEWPORTS[0])  # pick with a reader's mouse, at the desktop width
     n_pickers, n_options, picker_problems = check_pickers(browser)
+    n_kcontrols, n_ks, k_problems = check_k_controls(browser)
     log.feed(browser.take_events(), browser.session)
     served = _Handler.log[start:]
     fetched = {p for p, code in served if code == 200}
@@ -770,12 +892,13 @@ def check_page(browser: Browser, html_dir: Path, base: str, page: str, is_chapte
     figures = list(dict.fromkeys(figures))
     if figures:
         problems.append(f"figures a reader cannot read ({len(figures)}): {_listed(figures)}")
-    problems += picker_problems
+    problems += picker_problems + k_problems
 
     summary = (f"{rel}: {good_imgs}/{checked} img loaded, math {n_mjx}/{n_math} typeset, "
                f"widgets {n_widget_views} view(s)/{n_widgets_rendered} rendered node(s), "
                f"{len(served)} request(s)"
-               + (f", {n_pickers} picker(s): {n_options} option(s) picked" if n_pickers else ""))
+               + (f", {n_pickers} picker(s): {n_options} option(s) picked" if n_pickers else "")
+               + (f", {n_kcontrols} k control(s): {n_ks} k(s) checked" if n_kcontrols else ""))
     if problems:
         return False, f"FAIL {summary}\n" + "\n".join(f"       - {p}" for p in problems)
     return True, f"ok   {summary}"

@@ -7,6 +7,9 @@ So a chapter shows either
   - `live_or_static`: the live panel in a kernel, and in the book a `static_picker` over the chapter's grid of
     committed runs, which works in the built HTML without a kernel and without JavaScript (radio inputs and
     CSS `:checked` rules; the figures are PNGs inlined in the page).
+Beside them, on every chapter that reports pass@k, `reasonlab.k_control` redraws pass@k for any k a reader picks,
+in the page itself (a slider and a few lines of JavaScript over the committed per-problem counts), with or without a
+kernel.
 Headless runs never create Output widgets, whose capture has hung nbclient intermittently (lab notes,
 2026-12-02).
 """

@@ -333,3 +333,33 @@ def test_ladder_outcome_pass_at_k_has_the_blind_guesser_beside_it():
         assert got == round(guess_pass_at_k(band_answers(sets, op, op), (km,)).mean(), 3)
     bands = set(lad.guess[lad.guess.group == "band"].key)
     assert {"in_dist", "edge", "hard"} <= bands and lad.guess.value.between(0, 1).all()
+
+
+# ------------------------------------------------------------------ pass@k at any k, without a kernel (issue 26)
+K_CHAPTERS = {"ladder": "ladder", "rl_capability": "s3", "exposure": "s4", "process_rewards": "s6"}  # report pass@k
+
+
+@pytest.mark.parametrize("name", list(K_CHAPTERS))
+def test_pass_at_k_chapters_show_the_k_control(name, monkeypatch):
+    """Each chapter that reports pass@k calls its k control in its notebook, over every committed model and band, up
+    to the k every model allows (the chapter's k_max). The blind guesser's prior is left out here (generating the
+    evaluation's problems takes a minute); test_k_control checks it."""
+    import re
+
+    from reasonlab.experiments.recipes import Evaluation
+    from reasonlab.k_control import K_CONTROL_ATTR
+
+    path = next(p for p in NOTEBOOKS if p.stem == name)
+    code = "".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code")
+    assert f"{K_CHAPTERS[name]}.k_control(ch)" in code
+    monkeypatch.setattr(Evaluation, "problem_sets", lambda self, scale, seed=0, n_per_op=None: {})
+    module = chapter(name)
+    ch = module.load("laptop")
+    shown = [(module.k_control(ch).data, ch.result if name == "ladder" else ch.runs)]
+    if name == "exposure":
+        assert "s4.k_control(ch, rid)" in code
+        shown += [(module.k_control(ch, rid).data, ch.a6[rid]) for rid in ch.a6]
+    for html, result in shown:
+        data = json.loads(re.search(r'<script type="application/json" id="[^"]+">(.*?)</script>', html, re.S).group(1))
+        assert set(result.models) <= set(data["models"]) and len(data["columns"]) >= 3
+        assert f'{K_CONTROL_ATTR}="{data["k_max"]}"' in html and data["k"] == data["k_max"] == k_max(result.table)

@@ -23,6 +23,7 @@ from ..evaluate import guess_baseline
 from ..experiments.recipes import Recipe, get_recipe
 from ..experiments.runner import run_point
 from ..generator import Band, LabelledBand, band_named
+from ..k_control import columns, guess_answers, pass_at_k_control
 from ..plots import PALETTE, note_hidden
 from ..results import (COUNTS, Estimate, Result, change, k_max, load_or_run, paired_changes, paired_delta, reruns,
                        select)
@@ -118,6 +119,11 @@ class Exposure:
         """{B share: (base, strict-reward RL arm)} of the arms beyond the paper that have run."""
         return {a.param("b_share"): (self.shares[a.param("b_share")][0], a.name) for a in self.recipe.arms
                 if a.param("stage") == "rl-strict" and a.name in self.runs.models and a.param("b_share") in self.shares}
+
+    @cached_property
+    def problem_sets(self) -> dict:
+        """S4's evaluation problems ({label: problems}), generated once (A.6 evaluates the same ones)."""
+        return self.recipe.evaluation.problem_sets(self.recipe.scale)
 
     @cached_property
     def dt(self) -> pd.DataFrame:
@@ -943,6 +949,20 @@ def a6_picker(ch: Exposure, rid: str):
     figures = {f"{pct(s)} B in RL": fig_pair(result, base, arm, f"{rid}: {pct(s)} of the RL prompts in context B")
                for s, (base, arm) in a6_pairs(result).items()}
     return static_picker(figures, f"{rid}: B share of the RL data (dashed: the base; solid: after RL)")
+
+
+def k_control(ch: Exposure, rid: str | None = None):
+    """The k control (reasonlab.k_control) of S4, or of the A.6 result `rid`: verified and outcome pass@k of every
+    base and RL arm on each context's halves, and the blind guesser's, at any k a reader picks, computed in the page
+    from the committed per-problem counts; it works in the built book without a kernel and in a live kernel alike."""
+    result = ch.runs if rid is None else ch.a6[rid]
+    recipe = get_recipe(rid, ch.recipe.scale.name) if rid else ch.recipe
+    same = (recipe.evaluation, recipe.scale) == (ch.recipe.evaluation, ch.recipe.scale)
+    sets = ch.problem_sets if same else recipe.evaluation.problem_sets(recipe.scale)
+    cols = columns(ch.bands, {B: LETTER[B], A: LETTER[A]})
+    return pass_at_k_control({m: result.records(m) for m in result.models}, cols,
+                             f"{rid or RECIPE}: pass@k of each model per context and half, at k",
+                             guess_answers(sets, cols))
 
 
 def widget(ch: Exposure):

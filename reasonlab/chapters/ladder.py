@@ -21,6 +21,7 @@ from ..experiments.recipes import Recipe, get_recipe
 from ..experiments.runner import finished_stage, result_name, run_recipe
 from ..experiments.scales import BANDS, deviations
 from ..generator import LabelledBand, Mixture, make_dataset
+from ..k_control import columns, guess_answers, pass_at_k_control
 from ..model import load_checkpoint
 from ..plots import plot_pass_at_k
 from ..provenance import check_artifact, make_manifest, save_result
@@ -55,11 +56,16 @@ class Ladder:
         return self.result.manifest
 
     @cached_property
+    def problem_sets(self) -> dict:
+        """The evaluation's own problems ({label: problems}), generated once: the blind guesser's answer prior."""
+        return self.recipe.evaluation.problem_sets(self.recipe.scale)
+
+    @cached_property
     def guess(self) -> pd.DataFrame:
         """The blind guesser beside outcome pass@k (it never reads the question; it draws answers from the other
         gold answers of the same band, or op): summarise's tidy rows, metric "guess_pass@k", per band (group
         "band") and per op (group "op"), at the result's ks, on the evaluation's own problems."""
-        sets = self.recipe.evaluation.problem_sets(self.recipe.scale)
+        sets = self.problem_sets
         ks = sorted({int(k) for k in self.table.k.dropna()})
         ops = sorted({int(op) for op in select(self.table, "base", group="op").key})
         by_band = guess_baseline(sets, self.recipe.evaluation.bands, ks)
@@ -499,6 +505,15 @@ def picker(ch: Ladder):
         plot_set(ax, ch.table, key, ch.guess)
         figures[SET_NAMES[key]] = fig
     return static_picker(figures, "evaluation set (solid: strict pass@k; dashed: outcome-only)")
+
+
+def k_control(ch: Ladder):
+    """The k control (reasonlab.k_control): the base's verified and outcome pass@k per band, and the blind guesser's,
+    at any k a reader picks, computed in the page from the committed per-problem counts; it works in the built book
+    without a kernel and in a live kernel alike."""
+    cols = columns(ch.recipe.evaluation.bands)
+    return pass_at_k_control({"base": ch.result.records("base")}, cols, "pass@k of the base model per band, at k",
+                             guess_answers(ch.problem_sets, cols))
 
 
 def widget(ch: Ladder):

@@ -22,6 +22,7 @@ from ..experiments.recipes import Recipe, get_recipe
 from ..experiments.runner import COMMITTED_ARTIFACTS, result_name, run_point
 from ..experiments.scales import BANDS
 from ..generator import Band, LabelledBand, band_named
+from ..k_control import columns, guess_answers, pass_at_k_control
 from ..plots import PALETTE
 from ..results import (Estimate, Result, estimate, k_max, load_or_run, paired_changes, paired_delta, reruns,
                        rl_controls)
@@ -498,6 +499,15 @@ def picker(ch: S6):
     the base. Works in the built HTML without a kernel; it chooses among committed runs."""
     return static_picker({f"{a} (reward {ch.reward_of[a]})": fig_arm(ch, a) for a in ch.arms},
                          "reward (verified pass@k of that arm and the base, dashed)")
+
+
+def k_control(ch: S6):
+    """The k control (reasonlab.k_control): verified and outcome pass@k per band of the base and each reward arm (RL
+    seed 0), and the blind guesser's, at any k a reader picks, computed in the page from the committed per-problem
+    counts; it works in the built book without a kernel and in a live kernel alike."""
+    cols = columns(ch.bands)
+    return pass_at_k_control(ch.records(), cols, "pass@k of the base and each reward arm per band, at k",
+                             guess_answers(ch.recipe.evaluation.problem_sets(ch.recipe.scale), cols))
 
 
 def new_point(ch: S6, alpha: float, seed: int = 0, progress: bool = True) -> pd.DataFrame:

@@ -19,6 +19,7 @@ from ..experiments.recipes import Recipe, get_recipe
 from ..experiments.runner import run_point
 from ..experiments.scales import BANDS
 from ..generator import LabelledBand
+from ..k_control import columns, guess_answers, pass_at_k_control
 from ..plots import PALETTE, no_value, note_hidden, plot_pass_at_k
 from ..results import (Estimate, Result, change, estimate, k_max, load_or_run, mean_log, paired_changes,
                        paired_field_delta, reruns, rl_controls, select)
@@ -707,6 +708,15 @@ def picker(ch: S3):
     Fig 3 for it beside the base. Works in the built HTML without a kernel; it chooses among committed runs."""
     figures = {f"{a} ({ch.roles.get(a, '')})": fig_arm(ch, a) for a in ch.arms}
     return static_picker(figures, "RL run (Fig 3: that run and the base, dashed)")
+
+
+def k_control(ch: S3):
+    """The k control (reasonlab.k_control): verified and outcome pass@k per band of the base and each RL arm (RL seed
+    0), and the blind guesser's, at any k a reader picks, computed in the page from the committed per-problem counts;
+    it works in the built book without a kernel and in a live kernel alike."""
+    cols = columns(ch.bands)
+    return pass_at_k_control(ch.records(), cols, "pass@k of the base and each RL arm per band, at k",
+                             guess_answers(ch.recipe.evaluation.problem_sets(ch.recipe.scale), cols))
 
 
 def widget(ch: S3):
