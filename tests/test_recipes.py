@@ -254,12 +254,26 @@ def test_a7_and_a10_mappings_at_paper_scale():
 def test_thirds_bases_keep_the_scales_edge_tail():
     """At the laptop scale every thirds base carries the 1% edge tail (the laptop base verified no edge problem
     without it); its weights are refused unless three shares summing to 1."""
-    laptop = get_recipe("A.10", "laptop")
-    tail = sum(wt for c, wt in zip(laptop.arms[0].pretrain.mixture.components, laptop.arms[0].pretrain.mixture.weights)
-               if c.op_lo == laptop.scale.edge[0])
-    assert tail == pytest.approx(laptop.scale.pretrain_tail)
+    laptop = get_recipe("A.7", "laptop")
+    for base in (a for a in laptop.arms if a.rl is None):
+        tail = sum(wt for c, wt in zip(base.pretrain.mixture.components, base.pretrain.mixture.weights)
+                   if c.op_lo == laptop.scale.edge[0])
+        assert tail == pytest.approx(laptop.scale.pretrain_tail)
     with pytest.raises(ValueError, match="three non-negative shares summing to 1"):
         thirds_pretrain(laptop.scale, (0.5, 0.5, 0.5))
+
+
+def test_mid_rl_base_follows_the_ladder_check():
+    """The laptop's thirds base failed the ladder's check (lab notes, session 11), so S5 and A.10 start from the
+    ladder's base there (S6's, whose evaluation is cached); base="thirds" asks for the official one, which A.7's 50%
+    point shares; any other base is refused with what is allowed."""
+    ladder_base = get_recipe("S6", "laptop").arms[0].pretrain
+    assert get_recipe("S5", "laptop").arms[0].pretrain == get_recipe("A.10", "laptop").arms[0].pretrain == ladder_base
+    a7_half = next(a for a in get_recipe("A.7", "laptop").arms if a.name == "base-hard-50pct")
+    assert get_recipe("S5", "laptop", base="thirds").arms[0].pretrain == a7_half.pretrain
+    assert get_recipe("S5", "paper").arms[0].pretrain == get_recipe("A.7", "paper").arms[-1].pretrain  # official
+    with pytest.raises(ValueError, match="thirds"):
+        get_recipe("S5", "laptop", base="uniform")
 
 
 def test_overrides_make_new_arms():

@@ -3,9 +3,10 @@
 One compute budget T, split between mid-training (next-token training on 20% in-dist + 80% edge problems) and RL
 (GRPO on the edge band): beta is RL's share, so beta = 0 is all mid-training and beta = 1 all RL. RL work is counted
 in token-equivalents (budget.py: a GRPO run costs what 5/3 N r L training tokens cost), so every arm spends the same
-compute. All arms start from one base, pre-trained 20/30/50 over the in-dist thirds (the official code's S5 base),
-which is an arm of the recipe: it is evaluated on the same problems under the same verifier rules, so every
-comparison is paired per problem, and it must pass the ladder's check before RL is spent on it.
+compute. All arms start from one base, pre-trained 20/30/50 over the in-dist thirds (the official code's S5 base) or,
+at a scale where that base failed the ladder's check, the ladder's own base (recipes.MID_RL_BASE_OF_SCALE); the base is
+an arm of the recipe: it is evaluated on the same problems under the same verifier rules, so every comparison is
+paired per problem.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ import pandas as pd
 
 from ..budget import rl_token_equivalent
 from ..evaluate import pass_at_k
-from ..experiments.recipes import Recipe, get_recipe
+from ..experiments.recipes import MID_RL_BASE_OF_SCALE, Recipe, get_recipe
 from ..experiments.scales import BANDS
 from ..generator import Band, LabelledBand, band_named
+from ..k_control import columns, guess_answers, pass_at_k_control
 from ..plots import PALETTE
 from ..results import Estimate, Result, estimate, k_max, load_or_run, paired_changes, paired_delta, rl_controls
 from ..widgets import static_picker
@@ -120,6 +122,26 @@ def base_passes(ch: MidRL) -> bool:
     """Every criterion of the ladder's check holds for the base (the edge one included)."""
     c = base_check(ch)
     return bool(len(c)) and bool(c.holds.all())
+
+
+THIRDS_BASE = ("A.7", "base-hard-50pct")  # where the thirds base's own evaluation is committed (A.7's 50% point)
+
+
+def base_note(ch: MidRL) -> str:
+    """Which base the arms start from and why: the official thirds base, or the ladder's where the thirds base failed
+    the check (its numbers read from its committed evaluation)."""
+    if dict(ch.recipe.params).get("base") == "thirds" or ch.recipe.scale.name not in MID_RL_BASE_OF_SCALE:
+        return "The arms start from the official code's base: 20/30/50 over the thirds of the in-dist ops."
+    words = ("The official code's base (20/30/50 over the thirds of the in-dist ops) failed the ladder's check at "
+             "this scale, so, by the rule fixed before it ran (lab notes, session 11), the arms start from the ladder "
+             "chapter's base (uniform over the in-dist ops, the same edge tail), which passes.")
+    try:
+        thirds = load_or_run(THIRDS_BASE[0], ch.recipe.scale.name)
+    except FileNotFoundError:
+        return words
+    c = ladder.criteria_table(thirds.table, THIRDS_BASE[1])
+    return words + " The thirds base: " + "; ".join(f"{r.criterion} {r.ours:.3f} {r['95% CI']} "
+                                                    f"({'holds' if r.holds else 'fails'})" for _, r in c.iterrows()) + "."
 
 
 def _untestable(ch: MidRL, band: str) -> bool:
@@ -319,6 +341,7 @@ def deviations(ch: MidRL) -> str:
         f"- Budget T = {n['budget_m']}M token-equivalents, {n['budget_share_pct']}% of pre-training (the paper: "
         "2.1B, ~21%): the full-RL arm's "
         f"{sc.budget_rl_steps} GRPO steps of {sc.rl_prompts_per_step} prompts x {sc.rollouts} rollouts.",
+        "- " + base_note(ch),
         f"- The base carries the scale's {sc.pretrain_tail:.0%} tail of edge problems in pre-training (the ladder's "
         "base needed it for any verified edge problem; lab notes). The paper's base has none.",
         f"- RL: the scale's settings (reward {rl.reward.name if rl else '-'}, actor lr {sc.rl_lr:g}; the paper: "
@@ -335,3 +358,12 @@ def picker(ch: MidRL):
     Works in the built HTML without a kernel; it chooses among committed runs."""
     return static_picker({f"beta {ch.beta_of[a]:g} ({a})": fig_arm(ch, a) for a in ch.arms},
                          "RL share of the budget (verified pass@k of that arm and the base, dashed)")
+
+
+def k_control(ch: MidRL):
+    """The k control (reasonlab.k_control): verified and outcome pass@k per band of the base and each arm, and the blind
+    guesser's, at any k a reader picks, computed in the page from the committed per-problem counts."""
+    cols = columns(ch.bands)
+    records = {m: ch.runs.records(m) for m in ["base", *ch.arms]}
+    return pass_at_k_control(records, cols, "pass@k of the base and each RL share per band, at k",
+                             guess_answers(ch.recipe.evaluation.problem_sets(ch.recipe.scale), cols))

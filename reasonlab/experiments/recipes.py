@@ -558,19 +558,33 @@ def fig5(scale: Scale, shares=S4_SHARES, strict_shares=S4_STRICT_SHARES, held_a_
 
 
 S5_BETAS = (0.0, 0.2, 0.5, 0.8, 1.0)  # RL share of the budget (paper.md S5 / Fig 6)
+MID_RL_BASES = ("thirds", "ladder")  # the official 20/30/50 thirds base, or the ladder's (uniform over in-dist)
+# Scales whose thirds base failed the ladder's check, so that S5 and A.10 start from the ladder's base instead (the
+# rule fixed before the base ran; lab notes, 2026-12-05, session 11): laptop, in-dist pass@64 0.853, edge 0.037.
+MID_RL_BASE_OF_SCALE = {"laptop": "ladder"}
+
+
+def _mid_rl_pretrain(scale: Scale, base: str | None) -> NextToken:
+    """The base of S5 and A.10: the official code's 20/30/50 thirds base, unless `base` (or, left None, the scale's
+    MID_RL_BASE_OF_SCALE entry) says the ladder's."""
+    base = check_choice("base", MID_RL_BASE_OF_SCALE.get(scale.name, "thirds") if base is None else base,
+                        MID_RL_BASES)
+    mix = thirds_pretrain(scale, A10_PRETRAIN_WEIGHTS) if base == "thirds" else base_pretrain(scale)
+    return _pretrain(scale, mix)
 
 
 @_recipe("S5", "Mid-training vs RL at equal compute", "Fig 6 (paper, Sec. 5)",
          "Given a fixed budget, how should it be split between mid-training and RL?",
          "OOD-edge: full mid and light RL beat heavy/full RL. OOD-hard: heavy RL best pass@1 and pass@128.",
          "pass@1 and pass@k on edge and hard, across the RL share beta at equal compute")
-def s5(scale: Scale, betas=S5_BETAS):
-    """The A.10 base (20/30/50 over the in-dist thirds) -> mid-training on (1 - beta) T tokens of 20% in-dist + 80%
-    edge -> RL on edge for beta T (the official code's S5 is A.10 at its first budget: paper.md section 9). The base
-    is an arm, evaluated with the arms (paired per problem) and checked as the ladder's base before RL is spent."""
+def s5(scale: Scale, betas=S5_BETAS, base=None):
+    """The A.10 base (20/30/50 over the in-dist thirds; the ladder's where the scale's failed its check) -> mid-training
+    on (1 - beta) T tokens of 20% in-dist + 80% edge -> RL on edge for beta T (the official code's S5 is A.10 at its
+    first budget: paper.md section 9). The base is an arm, evaluated with the arms (paired per problem) and checked as
+    the ladder's base before RL is spent."""
     betas = _check_values("beta (RL share of the budget)", betas)
     rl_mix = mixture(across(BASE_TEMPLATES, *scale.edge), scale)  # RL on op 11-14 (paper.md S5)
-    pre = _pretrain(scale, thirds_pretrain(scale, A10_PRETRAIN_WEIGHTS))
+    pre = _mid_rl_pretrain(scale, base)
     arms = [_base_arm(pre, "beta", "budget_tokens")]
     arms += _equal_compute_arms(scale, betas, pre, mid_mixture(scale), rl_mix)
     return arms, _rl_eval(scale)
@@ -693,13 +707,14 @@ def a8(scale: Scale, shares=S4_SHARES):
          "light RL best edge pass@1 and heavy RL best hard pass@1 at all budgets; pass@128 on hard: heavy RL best "
          "at 4.2B tokens, full RL best at >= 8.4B",
          "pass@1 and pass@k on edge and hard across beta, for each budget")
-def a10(scale: Scale, betas=S5_BETAS, budget_multipliers=None):
-    """Pre-train 20/30/50 over in-dist thirds; mid = RL data = 20% in-dist + 80% edge; budgets x betas."""
+def a10(scale: Scale, betas=S5_BETAS, budget_multipliers=None, base=None):
+    """Pre-train 20/30/50 over in-dist thirds (the ladder's base where the scale's failed its check: _mid_rl_pretrain);
+    mid = RL data = 20% in-dist + 80% edge; budgets x betas."""
     betas = _check_values("beta (RL share of the budget)", betas)
     mults = tuple(scale.budget_multipliers if budget_multipliers is None else budget_multipliers)
     if not mults or any(not isinstance(m, (int, float)) or m <= 0 for m in mults):
         raise ValueError(f"budget_multipliers must be positive numbers, got {mults!r}")
-    pre = _pretrain(scale, thirds_pretrain(scale, A10_PRETRAIN_WEIGHTS))
+    pre = _mid_rl_pretrain(scale, base)
     mid_mix = mid_mixture(scale)  # RL data: "same mix as mid" (paper.md A.10)
     arms = [_base_arm(pre, "beta", "budget_tokens", "budget_x")]
     arms += [a for m in mults for a in _equal_compute_arms(scale, betas, pre, mid_mix, mid_mix, m, f"T{m:g}x-")]
