@@ -250,7 +250,10 @@ def budget_table(recipe: Recipe) -> pd.DataFrame:
 
 
 def changes_table(ch: MidRL) -> pd.DataFrame:
-    """Paired changes against the base: one row per arm, one column per (band, k), "change [95% CI]"."""
+    """Paired changes against the base: one row per arm, one column per (band, k), "change [95% CI]" (empty before
+    any arm has run)."""
+    if not ch.arms:
+        return pd.DataFrame()
     dt = paired_changes({a: (ch.runs.records("base"), ch.runs.records(a)) for a in ch.arms}, ch.bands, (1, ch.k_max))
     dt = dt.assign(change=[Estimate(r.delta, r.lo, r.hi).fmt(True) for r in dt.itertuples()])
     t = dt.pivot_table(index="arm", columns=["band", "k"], values="change", aggfunc="first")
