@@ -150,6 +150,7 @@ TABLE = {
     NextToken: {
         "mixture": (("A2-4", None), None),
         "tokens": ((*INT, 0, -5), None),
+        "run_tokens": ((*INT, 999, 0), "an integer >= tokens (1000)"),  # a run shorter than its checkpoint
     },
     RL: {
         "mixture": (("A2-4", None), None),
@@ -301,6 +302,7 @@ NOT_CONFIGS = {
     "Chain": "derived by sim.markov.build_chain from a validated ChainConfig",
     "Task": "derived by sim.markov.make_task from a validated Chain",
     "_Spec": "private recipe registry entry",
+    "TakenCheckpoint": "derived by experiments.runner from a validated recipe's stages",
 }
 
 

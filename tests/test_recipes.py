@@ -11,9 +11,9 @@ from reasonlab.experiments import (
     SCALES, Reward, deviations, get_recipe, get_scale, list_recipes, recipe_params, rl_token_equivalent,
     s3_rl_bands,
 )
-from reasonlab.experiments.recipes import RL_KNOBS, in_dist_thirds, thirds_pretrain, top_of_in_dist
+from reasonlab.experiments.recipes import RL_KNOBS, NextToken, in_dist_thirds, thirds_pretrain, top_of_in_dist
 from reasonlab.experiments.scales import PAPER, Scale
-from reasonlab.generator import generate_problem, make_dataset
+from reasonlab.generator import Mixture, generate_problem, make_dataset
 from reasonlab.provenance import config_hash
 
 PAPER_IDS = ["ladder", "S3", "S4", "Fig5", "S5", "S6", "A.5", "A.6.1", "A.6.2", "A.7", "A.8", "A.10"]
@@ -143,6 +143,10 @@ def test_views_reuse_the_same_runs():
 
 
 def test_s5_equal_compute_at_paper_scale():
+    """Mid-training runs once per budget (the beta = 0 arm's T tokens); the arms with 0 < beta < 1 take its checkpoints
+    at (1 - beta) T, 80/50/20% of it (paper.md section 9), and mid + RL = T for every arm."""
+    from reasonlab.experiments.runner import checkpoint_step, lm_config
+
     r = get_recipe("S5", "paper")
     T = 5 * 102_400 * 2 * 2048  # full RL = 100 steps x 1024 prompts (paper.md S5)
     base, *rest = r.arms
@@ -151,12 +155,19 @@ def test_s5_equal_compute_at_paper_scale():
     arms = {a.param("beta"): a for a in rest}
     assert list(arms) == [0, 0.2, 0.5, 0.8, 1]
     assert arms[1].mid is None and arms[1].rl.steps == 100 and arms[1].rl.prompts_per_step == 1024
-    assert arms[0].rl is None and arms[0].mid.tokens == T
+    assert arms[0].rl is None and arms[0].mid.tokens == T and not arms[0].mid.is_checkpoint
     assert arms[0.2].rl.steps == 20 and arms[0.2].mid.tokens == 1_677_721_600
+    run = lm_config(arms[0].mid, r.scale, "mid")
+    assert run.total_tokens == T and run.total_steps == 4000  # 2.1B tokens of 512K-token steps
     for beta, a in arms.items():
         mid = a.mid.tokens if a.mid else 0
         rl = rl_token_equivalent(a.rl.n_prompts, 6, 2048) if a.rl else 0
         assert mid + rl == pytest.approx(T)
+        if 0 < beta < 1:  # a checkpoint of the one run: its config (schedule included), at (1 - beta) of its steps
+            assert a.mid.is_checkpoint and a.mid.run_tokens == T and a.mid.mixture == arms[0].mid.mixture
+            assert lm_config(a.mid, r.scale, "mid") == run
+            assert checkpoint_step(a.mid, run) == round((1 - beta) * 4000)
+            assert checkpoint_step(a.mid, run) * run.tokens_per_step == a.mid.tokens  # whole steps at this scale
         if a.mid:  # 20% in-dist, 80% edge (paper.md section 4)
             w = {c.op_lo: 0 for c in a.mid.mixture.components}
             for c, wt in zip(a.mid.mixture.components, a.mid.mixture.weights):
@@ -164,6 +175,19 @@ def test_s5_equal_compute_at_paper_scale():
             assert w == pytest.approx({2: 0.2, 11: 0.8})
         if a.rl:
             assert bands_of(a.rl.mixture) == [(11, 14)]
+
+
+def test_a_next_token_stage_is_a_whole_run_or_a_checkpoint_of_one():
+    """run_tokens names the run a checkpoint stage is taken from; a whole run has one spelling (None), and changing
+    its tokens (S4's held-A base) keeps it a whole run."""
+    mix = Mixture.band(2, 4)
+    whole = NextToken(mix, 1000)
+    assert not whole.is_checkpoint and whole.run_length == 1000 and NextToken(mix, 1000, run_tokens=1000) == whole
+    assert not dataclasses.replace(whole, tokens=2000).is_checkpoint
+    ck = NextToken(mix, 400, run_tokens=1000)
+    assert ck.is_checkpoint and ck.run_length == 1000
+    with pytest.raises(ValueError, match=r"run_tokens must be an integer >= tokens \(400\)"):
+        NextToken(mix, 400, run_tokens=300)
 
 
 def test_s6_rewards():

@@ -743,7 +743,7 @@ def deviations(ch: Exposure) -> str:
         notes.append(f"- Context A covers op {lo}-{hi}, not the paper's whole op range (2-20): the scale's model "
                      f"learns that range in one pre-training run, and a context can only borrow what A has (the "
                      f"ladder chapter; lab notes). 'Up to the highest op' means op {hi} here.")
-    notes.append(f"- {sc.rl_steps} GRPO steps of {sc.rl_prompts_per_step} prompts per arm (the paper: about 390 of "
+    notes.append(f"- {sc.rl_steps} GRPO steps of {sc.rl_prompts_per_step} prompts per arm (the paper: about 195 of "
                  f"1,024), actor lr {sc.rl_lr:g}; one RL seed per arm unless a table says otherwise, so intervals "
                  f"are over problems, not over training runs.")
     notes.append(f"- pass@k up to k = {ch.k_max} (the paper: 128), the bases and the RL arms at the same n.")

@@ -507,7 +507,8 @@ def deviations(ch: S3) -> str:
            "One RL seed per arm: intervals are over problems, not over training runs. ")
         + f"`python -m reasonlab run S3 --scale {sc.name} --rl-seed 1 --arm ARM` runs another from the same base.",
         f"- {sc.rl_steps} GRPO steps of {sc.rl_prompts_per_step} prompts x {sc.rollouts} rollouts per arm (the paper: "
-        f"about 390 steps of 1,024 prompts), with the actor learning rate raised to {sc.rl_lr:g} (the paper: 1e-6).",
+        f"about 195 steps of 1,024 prompts: 200K prompts, one epoch), with the actor learning rate raised to "
+        f"{sc.rl_lr:g} (the paper: 1e-6).",
         "- The reward is the outcome reward (the answer is right), as in the paper's Sec. 3; evaluation stays strict "
         "(process-verified). The gap between the two is where reward hacking would show.",
     ]

@@ -169,14 +169,34 @@ def in_dist_thirds(scale: Scale) -> tuple[Band, Band, Band]:
 # ------------------------------------------------------------------------------------ stages
 @dataclass(frozen=True)
 class NextToken:
-    """A pre- or mid-training stage: next-token loss on `tokens` tokens of `mixture`."""
+    """A pre- or mid-training stage: next-token loss on `tokens` tokens of `mixture`; with `run_tokens` above
+    `tokens`, the checkpoint at `tokens` of one run of `run_tokens` (its lr schedule spans the whole run). Arms that
+    split one budget take checkpoints of one mid-training run (the official S5 / A.10: paper.md section 9)."""
 
     mixture: Mixture  # the data
-    tokens: int  # token budget
+    tokens: int  # token budget: the tokens trained when this stage's weights are taken
+    # the length of the run they are taken from; None: the whole run (so replace(stage, tokens=...) stays one)
+    run_tokens: int | None = None
 
     def __post_init__(self):
         check_instance("training stage mixture", self.mixture, Mixture)
         check_int("tokens", self.tokens, lo=1, allowed="a positive integer token budget (not a bool)")
+        if self.run_tokens is not None:
+            check_int("run_tokens", self.run_tokens, lo=self.tokens,
+                      allowed=f"an integer >= tokens ({self.tokens}): the length of the run whose checkpoint at "
+                              f"`tokens` this stage is, or None for the whole run (not a bool)")
+            if self.run_tokens == self.tokens:  # the whole run: one spelling, so equal stages compare equal
+                object.__setattr__(self, "run_tokens", None)
+
+    @property
+    def is_checkpoint(self) -> bool:
+        """True when the stage is a checkpoint part-way through a longer run."""
+        return self.run_tokens is not None
+
+    @property
+    def run_length(self) -> int:
+        """Tokens of the run the stage's weights come from (its lr schedule's length)."""
+        return self.tokens if self.run_tokens is None else self.run_tokens
 
 
 @dataclass(frozen=True)
@@ -344,7 +364,8 @@ class Recipe:
                                                     for k, v in a.params if v is not None))
             lines.append(f"    pretrain  {a.pretrain.tokens:>14,} tokens  {a.pretrain.mixture.name}")
             if a.mid:
-                lines.append(f"    mid       {a.mid.tokens:>14,} tokens  {a.mid.mixture.name}")
+                of_run = f" (checkpoint of a {a.mid.run_tokens:,}-token run)" if a.mid.is_checkpoint else ""
+                lines.append(f"    mid       {a.mid.tokens:>14,} tokens  {a.mid.mixture.name}{of_run}")
             if a.rl:
                 r = a.rl
                 lines.append(f"    rl        {r.steps:>6} steps x {r.prompts_per_step} prompts x {r.rollouts} rollouts"
@@ -399,7 +420,9 @@ def _equal_compute_arms(scale: Scale, betas, pre: NextToken, mid_mix: Mixture, r
                         multiplier: float = 1.0, prefix: str = "") -> list[Arm]:
     """Arms that split one budget T between mid-training and RL (paper, Sec. 5 and App. A.10).
 
-    T is the cost of a full-RL arm of `scale.budget_rl_steps` steps, times `multiplier`.
+    T is the cost of a full-RL arm of `scale.budget_rl_steps` steps, times `multiplier`. Mid-training runs once per
+    budget, T tokens long (the beta = 0 arm's); an arm with 0 < beta < 1 takes that run's checkpoint at (1 - beta) T
+    and continues with RL for beta T, as the official code does (paper.md section 9).
     """
     total = multiplier * full_rl_budget(scale.budget_rl_steps, scale.rl_prompts_per_step, scale.rollouts,
                                         scale.rl_seq_len)
@@ -407,7 +430,7 @@ def _equal_compute_arms(scale: Scale, betas, pre: NextToken, mid_mix: Mixture, r
     for beta in betas:
         split = split_budget(total, beta, scale.rollouts, scale.rl_seq_len, scale.rl_prompts_per_step,
                              scale.batch_tokens)
-        mid = NextToken(mid_mix, round(split.t_mid)) if beta < 1 else None
+        mid = NextToken(mid_mix, round(split.t_mid), run_tokens=round(total)) if beta < 1 else None
         # At least one step for any beta > 0 (only tiny scales would round to zero).
         rl = _rl(scale, rl_mix, steps=max(1, split.rl_steps_int)) if beta > 0 else None
         params = (("beta", beta), ("budget_tokens", round(total))) + ((("budget_x", multiplier),) if prefix else ())
@@ -579,9 +602,9 @@ def _mid_rl_pretrain(scale: Scale, base: str | None) -> NextToken:
          "pass@1 and pass@k on edge and hard, across the RL share beta at equal compute")
 def s5(scale: Scale, betas=S5_BETAS, base=None):
     """The A.10 base (20/30/50 over the in-dist thirds; the ladder's where the scale's failed its check) -> mid-training
-    on (1 - beta) T tokens of 20% in-dist + 80% edge -> RL on edge for beta T (the official code's S5 is A.10 at its
-    first budget: paper.md section 9). The base is an arm, evaluated with the arms (paired per problem) and checked as
-    the ladder's base before RL is spent."""
+    on 20% in-dist + 80% edge, the checkpoint at (1 - beta) T of one T-token run -> RL on edge for beta T (the official
+    code's S5 is A.10 at its first budget: paper.md section 9). The base is an arm, evaluated with the arms (paired per
+    problem) and checked as the ladder's base before RL is spent."""
     betas = _check_values("beta (RL share of the budget)", betas)
     rl_mix = mixture(across(BASE_TEMPLATES, *scale.edge), scale)  # RL on op 11-14 (paper.md S5)
     pre = _mid_rl_pretrain(scale, base)
@@ -709,7 +732,8 @@ def a8(scale: Scale, shares=S4_SHARES):
          "pass@1 and pass@k on edge and hard across beta, for each budget")
 def a10(scale: Scale, betas=S5_BETAS, budget_multipliers=None, base=None):
     """Pre-train 20/30/50 over in-dist thirds (the ladder's base where the scale's failed its check: _mid_rl_pretrain);
-    mid = RL data = 20% in-dist + 80% edge; budgets x betas."""
+    mid = RL data = 20% in-dist + 80% edge; budgets x betas, one mid-training run per budget whose checkpoints the
+    arms take."""
     betas = _check_values("beta (RL share of the budget)", betas)
     mults = tuple(scale.budget_multipliers if budget_multipliers is None else budget_multipliers)
     if not mults or any(not isinstance(m, (int, float)) or m <= 0 for m in mults):

@@ -2,9 +2,11 @@
 
 A stage's artifact lives in `$REASONLAB_HOME/artifacts/<stage>-<key>/`, where key hashes the stage's
 training config with its parent's key; `final/manifest.json` (written last) marks it complete. Arms
-that share a stage (S3's four RL arms share one base model) train it once. Interrupt a run at any
-time and run the same command again: finished stages are skipped and the running one resumes from
-its last checkpoint.
+that share a stage (S3's four RL arms share one base model) train it once. A stage that is a checkpoint
+of a longer run (S5 and A.10's arms take one mid-training run at several steps) is an artifact of its
+own, keyed by the run's key and the step; the run trains once, stopping at each such step on its way.
+Interrupt a run at any time and run the same command again: finished stages are skipped and the
+running one resumes from its last checkpoint.
 
     python -m reasonlab run ladder --scale laptop
     python -m reasonlab run S3 --scale gpu --arm rl-op11-14
@@ -20,6 +22,7 @@ import shutil
 import time
 import warnings
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -132,10 +135,11 @@ def _stage_lock(out: Path):
 
 
 def lm_config(stage: NextToken, scale: Scale, kind: str, seed: int = 0):
-    """The trainer config of a pre- or mid-training stage at `scale` (paper.md section 4 values at 'paper')."""
+    """The trainer config of a pre- or mid-training stage at `scale` (paper.md section 4 values at 'paper'): its run's,
+    whose length (run_length) sets the schedule, so every checkpoint taken from one run shares one config."""
     from ..train.lm import LMTrainConfig
 
-    common = dict(mixture=stage.mixture, total_tokens=stage.tokens, preset=scale.model, seq_len=scale.seq_len,
+    common = dict(mixture=stage.mixture, total_tokens=stage.run_length, preset=scale.model, seq_len=scale.seq_len,
                   batch_size=max(1, scale.batch_tokens // scale.seq_len), weight_decay=scale.weight_decay,
                   loss_on=scale.loss_on, seed=seed, ckpt_every=50)
     if kind == "pretrain":
@@ -169,13 +173,37 @@ def grpo_config(stage: RL, scale: Scale, seed: int = 0):
     )
 
 
-def stage_dirs(recipe: Recipe, arm: Arm, seed: int = 0, rl_seed: int | None = None) -> dict[str, tuple[Path, object]]:
-    """{stage: (artifact dir, trainer config)} of an arm, in training order: the one place stage keys are made
-    (a stage's key hashes its trainer config with its parent's key; the edge filter's settings join an RL key).
-    `seed` seeds every stage; `rl_seed`, if given, the RL stage alone (another RL run from the same base)."""
-    out: dict[str, tuple[Path, object]] = {}
+@dataclass(frozen=True)
+class TakenCheckpoint:
+    """Where a stage that is a checkpoint of a longer next-token run comes from."""
+
+    run_dir: Path  # the run's own artifact dir (its key: the trainer config with the parent's key)
+    step: int  # the optimizer step whose weights the stage takes
+
+
+def checkpoint_step(stage: NextToken, config) -> int | None:
+    """The step of a run (trainer `config`) at which a checkpoint stage takes its weights: the last whole step within
+    its tokens (as the run counts steps); None for a stage that is the whole run, or a checkpoint that falls on the
+    run's last step (its final). Refuses a checkpoint before the run's first step."""
+    if not stage.is_checkpoint:
+        return None
+    step = stage.tokens // config.tokens_per_step
+    if step < 1:
+        raise ValueError(f"a checkpoint at {stage.tokens:,} tokens is before the run's first step "
+                         f"({config.tokens_per_step:,} tokens a step); allowed: tokens >= {config.tokens_per_step:,}")
+    return step if step < config.total_steps else None
+
+
+def _plan(recipe: Recipe, arm: Arm, seed: int, rl_seed: int | None):
+    """[(stage, artifact dir, trainer config, TakenCheckpoint or None)] of an arm, in training order: the one place
+    stage keys are made. A stage's key hashes its trainer config with its parent's key (the edge filter's settings
+    join an RL key); a checkpoint of a run hashes its step with the run's key."""
+    from ..train.lm import checkpoint_identity
+
+    plan = []
     parents: tuple[str, ...] = ()  # a first stage has no parent: the same key its trainer's manifest records
     for name, stage in arm.stages.items():
+        taken = None
         if name == "rl":
             cfg = grpo_config(stage, recipe.scale, seed if rl_seed is None else rl_seed)
             extra = (config_hash(stage.edge_filter),) if stage.edge_filter is not None else ()
@@ -183,9 +211,21 @@ def stage_dirs(recipe: Recipe, arm: Arm, seed: int = 0, rl_seed: int | None = No
         else:
             cfg = lm_config(stage, recipe.scale, name, seed)
             key = artifact_key(cfg, *parents)
-        out[name] = (artifacts_root() / f"{name}-{key}", cfg)
+            step = checkpoint_step(stage, cfg)
+            if step is not None:
+                taken = TakenCheckpoint(artifacts_root() / f"{name}-{key}", step)
+                key = artifact_key(checkpoint_identity(step), key)
+        plan.append((name, artifacts_root() / f"{name}-{key}", cfg, taken))
         parents = (key,)
-    return out
+    return plan
+
+
+def stage_dirs(recipe: Recipe, arm: Arm, seed: int = 0, rl_seed: int | None = None) -> dict[str, tuple[Path, object]]:
+    """{stage: (artifact dir, trainer config)} of an arm, in training order (a checkpoint of a run: its own dir, the
+    run's config). `seed` seeds every stage; `rl_seed`, if given, the RL stage alone (another RL run from the same
+    base)."""
+    return {name: (out, cfg) for name, out, cfg, _ in _plan(recipe, arm, seed, rl_seed)}
+
 
 
 def finished_stage(recipe: Recipe, arm_name: str, stage: str, seed: int = 0) -> Path | None:
@@ -200,28 +240,100 @@ def finished_stage(recipe: Recipe, arm_name: str, stage: str, seed: int = 0) -> 
 def run_arm(recipe: Recipe, arm: Arm, seed: int = 0, max_minutes: float | None = None,
             progress: bool = True, rl_seed: int | None = None) -> dict[str, Path]:
     """Train an arm's stages; returns {stage: final dir}. Stops early (resumable) at max_minutes."""
-    from ..train.lm import train_lm
-
     paths: dict[str, Path] = {}
     parent = None
-    for name, (out, cfg) in stage_dirs(recipe, arm, seed, rl_seed).items():
+    for name, out, cfg, taken in _plan(recipe, arm, seed, rl_seed):
         stage = arm.stages[name]
-        with _stage_lock(out):
-            _check_finished(out)
-            if name == "rl" and stage.edge_filter is None:
-                final = train_grpo(cfg, out, parent_dir=parent, max_minutes=max_minutes, progress=progress)
-            elif name == "rl":
-                final = train_grpo_edge_filtered(cfg, stage.edge_filter, out, parent_dir=parent,
-                                                 max_minutes=max_minutes, progress=progress)
-            else:
-                _seed_from_committed(out)
-                final = train_lm(cfg, out, parent_dir=parent, max_minutes=max_minutes, progress=progress)
+        if name == "rl":
+            with _stage_lock(out):
+                _check_finished(out)
+                if stage.edge_filter is None:
+                    final = train_grpo(cfg, out, parent_dir=parent, max_minutes=max_minutes, progress=progress)
+                else:
+                    final = train_grpo_edge_filtered(cfg, stage.edge_filter, out, parent_dir=parent,
+                                                     max_minutes=max_minutes, progress=progress)
+        else:
+            final = _next_token_stage(recipe, name, out, cfg, taken, parent, seed, rl_seed, max_minutes, progress)
         if final.name != "final":  # stopped at max_minutes: a checkpoint to resume from
             print(f"{arm.name}/{name}: stopped at {final}; run the same command again to resume")
             return paths
         paths[name] = final
         parent = final
     return paths
+
+
+# A run's fork, inside the run's dir, that replays a step the run has already passed (the run is never rolled back).
+REPLAY_DIR = "replay"
+
+
+def _next_token_stage(recipe: Recipe, name: str, out: Path, cfg, taken: TakenCheckpoint | None, parent: Path | None,
+                      seed: int, rl_seed: int | None, max_minutes: float | None, progress: bool) -> Path:
+    """Train a next-token stage, or take its checkpoint of a run; returns its final dir, or the checkpoint it stopped
+    at (max_minutes). The run trains once under its own key: on its way it stops at every step that an arm of the
+    recipe takes from it and saves that step as the checkpoint's artifact, so arms that share the run (S5's betas)
+    cost one run, in whatever order or process they run. One lock, the run's, guards the run and its checkpoints."""
+    from ..train.lm import train_lm
+
+    run_dir = out if taken is None else taken.run_dir
+    deadline = None if max_minutes is None else time.time() + 60 * max_minutes
+
+    def minutes_left():
+        return None if deadline is None else max(0.0, (deadline - time.time()) / 60)
+
+    with _stage_lock(run_dir):
+        _check_finished(out)
+        _seed_from_committed(out)
+        if (out / "final" / "manifest.json").exists():
+            return out / "final"
+        for step, ck_dir in sorted(_checkpoints_of(recipe, name, run_dir, seed, rl_seed).items()):
+            if taken is not None and step > taken.step:
+                break
+            _check_finished(ck_dir)
+            _seed_from_committed(ck_dir)
+            if (ck_dir / "final" / "manifest.json").exists():
+                continue
+            stopped = _save_checkpoint_at(cfg, run_dir, step, ck_dir, parent, minutes_left(), progress)
+            if stopped is not None:
+                return stopped
+        shutil.rmtree(run_dir / REPLAY_DIR, ignore_errors=True)  # a replay (see _save_checkpoint_at) is done
+        if taken is not None:
+            return out / "final"
+        return train_lm(cfg, out, parent_dir=parent, max_minutes=minutes_left(), progress=progress)
+
+
+def _checkpoints_of(recipe: Recipe, name: str, run_dir: Path, seed: int, rl_seed: int | None) -> dict[int, Path]:
+    """{step: artifact dir} of every checkpoint that an arm of `recipe` takes from the run in run_dir."""
+    return {t.step: out for a in recipe.arms for stage, out, _, t in _plan(recipe, a, seed, rl_seed)
+            if stage == name and t is not None and t.run_dir == run_dir}
+
+
+def _save_checkpoint_at(cfg, run_dir: Path, step: int, ck_dir: Path, parent: Path | None, max_minutes: float | None,
+                        progress: bool) -> Path | None:
+    """Train the run in run_dir up to `step` and save its state there as the checkpoint artifact ck_dir/final; None
+    when saved, or the checkpoint it stopped at (max_minutes). A step the run has already passed is replayed in a
+    fork of it (run_dir/replay), from the run's latest saved checkpoint at or before the step, else from the start."""
+    from ..train.lm import fork_run, save_step_checkpoint, saved_steps, train_lm
+
+    finished = (run_dir / "final" / "manifest.json").exists()
+    reached = max(saved_steps(run_dir), default=0)
+    trainer_dir, shared_wall_s = run_dir, None
+    if finished or reached > step:
+        trainer_dir = run_dir / REPLAY_DIR
+        start, shared_wall_s = fork_run(run_dir, step, trainer_dir)
+        at = "finished" if finished else f"at step {reached}"
+        how = f"resuming from step {start}" if start else "no saved step at or before it: retraining from the start"
+        print(f"{ck_dir.name}: step {step} of {run_dir.name} is behind the run ({at}); replaying it in "
+              f"{trainer_dir.relative_to(run_dir.parent)}, {how}", flush=True)
+    state = train_lm(cfg, trainer_dir, parent_dir=parent, max_minutes=max_minutes, stop_at_step=step,
+                     progress=progress)
+    if saved_steps(trainer_dir).get(step) != state:
+        return state  # stopped before the step: resumable
+    # the run's log up to the step (a replay logs the same steps), so the arm's training log shows its mid-training
+    rows, _ = read_log(run_dir / "log.jsonl")
+    atomic_write_text(ck_dir / "log.jsonl", "".join(json.dumps(r) + "\n" for r in rows
+                                                    if isinstance(r.get("step"), int) and r["step"] <= step))
+    save_step_checkpoint(state, ck_dir / "final", run_dir, parent_dir=parent, shared_wall_s=shared_wall_s)
+    return None
 
 
 def training_log(final_dir: Path, max_points: int = 300) -> list[dict]:
@@ -378,13 +490,21 @@ def work_wall_time(data: dict) -> tuple[float, bool]:
     the weights it wrote (a base shared by arms, or the same base re-keyed, counts once), plus every arm's
     evaluation; `complete` is False when some part's time was not recorded (the sum is then a lower bound)."""
     stages: dict[str, float | None] = {}
+    runs: dict[str, float | None] = {}  # run key -> the longest part of it that a checkpoint taken from it records
     for arm_stages in data.get("training_manifests", {}).values():
         for m in arm_stages.values():
             # the weights it wrote; a manifest without them counts by its whole content (never merged with others)
             identity = json.dumps(m.get("weights_sha256") or m, sort_keys=True)
-            stages[identity] = m.get("wall_time_s")
+            stages[identity] = m.get("wall_time_s")  # a checkpoint of a run: its own work (export, replay)
+            if "run_key" in m:
+                w, before = m.get("run_wall_time_s"), runs.get(m["run_key"], 0.0)
+                runs[m["run_key"]] = None if w is None or before is None else max(before, w)
+    # A run counts once: whole where its own final is among the stages (it holds every checkpoint's part), else the
+    # longest part of it that the result's checkpoints took.
+    finals = {m.get("config_hash") for arm_stages in data.get("training_manifests", {}).values()
+              for m in arm_stages.values()}
     evals = [w.get("eval_wall_time_s") for w in data.get("arm_work", {}).values()]
-    parts = list(stages.values()) + evals
+    parts = list(stages.values()) + [w for key, w in runs.items() if key not in finals] + evals
     lower_bounds = any(m.get("wall_time_complete") is False  # a stage whose own time is "at least"
                        for arm_stages in data.get("training_manifests", {}).values() for m in arm_stages.values())
     complete = bool(evals) and len(evals) == len(data.get("records", {})) and None not in parts and not lower_bounds
@@ -396,8 +516,10 @@ def stage_use(recipe: Recipe, seed: int = 0, rl_seed: int | None = None) -> dict
     an arm's own training time."""
     use: dict[str, int] = {}
     for a in recipe.arms:
-        for out, _ in stage_dirs(recipe, a, seed, rl_seed).values():
-            use[out.name] = use.get(out.name, 0) + 1
+        for _, out, _, taken in _plan(recipe, a, seed, rl_seed):
+            # a checkpoint of a run is the arm's own, and a use of the run, which the arms that take it share
+            for name in (out.name,) + ((taken.run_dir.name,) if taken else ()):
+                use[name] = use.get(name, 0) + 1
     return use
 
 
@@ -405,7 +527,8 @@ def arm_provenance(manifests: dict[str, dict], arm: str, use: dict[str, int]) ->
     """(git commit, own training seconds) of an arm from its stages' manifests ({arm: {stage: manifest}}): the commit
     that trained its last stage, and the wall time of the stages no other arm of the recipe shares (`use`, by stage
     directory; a stage of a key no longer current, e.g. re-keyed, counts as shared when another arm of `manifests`
-    has its weights)."""
+    has its weights). A checkpoint taken from a run is the arm's own; the run's part up to it too, where no other
+    arm uses that run."""
     stages = manifests[arm]
 
     def identity(m):
@@ -418,6 +541,8 @@ def arm_provenance(manifests: dict[str, dict], arm: str, use: dict[str, int]) ->
         return sum(identity(m) in {identity(x) for x in other.values()} for other in manifests.values()) == 1
 
     own_s = sum(float(m.get("wall_time_s") or 0.0) for stage, m in stages.items() if own(stage, m))
+    own_s += sum(float(m.get("run_wall_time_s") or 0.0) for stage, m in stages.items()
+                 if "run_key" in m and use.get(f"{stage}-{m['run_key']}") == 1)
     last = list(stages.values())[-1] if stages else {}
     return last.get("git_commit"), round(own_s, 1)
 

@@ -175,6 +175,9 @@ PAPER = Scale(
     pretrain_tokens=10_000_000_000,  # 10B tokens, 100 per parameter (paper.md section 4)
     seq_len=2048,  # context 2048 (paper.md section 4)
     batch_tokens=512 * 1024,  # 512K tokens (paper.md section 4)
+    # The paper's text says 2e-4 (paper.md section 4); the official code's configs and folder name say 1e-4
+    # (`pt-diff2_10-tok10B-lr1e-4-...`, paper.md section 9). Kept at the text's value: the scale stands for the
+    # paper as written, the deviation is recorded here and in the book.
     pretrain_lr=2e-4,  # (paper.md section 4)
     pretrain_lr_min=3e-5,  # cosine to 3e-5 (paper.md section 4)
     pretrain_warmup=0.05,  # 5% (paper.md section 4)
@@ -182,7 +185,9 @@ PAPER = Scale(
     mid_lr=1e-4,  # (paper.md section 4, mid-training)
     mid_lr_min=3e-5,  # (paper.md section 4, mid-training)
     mid_warmup=0.15,  # 15% (paper.md section 4, mid-training)
-    rl_steps=390,  # 200K RL prompts x 2 epochs / 1024 per step (paper.md sections 4-5; our arithmetic)
+    # 200K RL prompts, one epoch, 1024 a step: ~195 GRPO steps in the official configs (`rl-200steps/`,
+    # `total_epochs: 1`; paper.md section 9), not the 390 that the text's "2 epochs" gives (paper.md section 4)
+    rl_steps=195,
     rl_prompts_per_step=1024,  # GRPO batch 1,024 prompts (paper.md section 4)
     rollouts=6,  # r = 6 (paper.md section 6)
     rl_max_prompt_tokens=1024,  # (paper.md section 4)
@@ -191,7 +196,10 @@ PAPER = Scale(
     rl_kl_coef=1e-3,  # low-variance KL (paper.md section 4)
     rl_minibatch_prompts=256,  # PPO mini-batch 256 (paper.md section 4)
     rl_temperature=1.0,  # (paper.md section 4)
-    budget_rl_steps=100,  # full RL = 100 steps x 1024 prompts (paper.md section 5, S5)
+    # full RL = 100 steps x 1024 prompts (paper.md section 5, S5): T = 2.1B token-equivalents, about half what a
+    # fixed-length RL run of rl_steps costs (4.1B); the official mid-training run is 2.5B tokens (paper.md
+    # section 9), whose checkpoints the S5 arms take
+    budget_rl_steps=100,
     budget_multipliers=(1.0, 2.0, 4.0),  # 2.1B, 4.2B, 8.4B tokens (paper.md section 5, A.10; 2.1B = S5's T)
     eval_problems_per_op=100,  # not stated in paper.md: our choice
     eval_samples=128,  # pass@1 ... pass@128 (paper.md section 3)
@@ -212,9 +220,9 @@ GPU = dataclasses.replace(
     batch_tokens=256 * 2048,  # 512K tokens as in the paper
     pretrain_lr=6e-4,  # a 30M model takes a higher lr than the paper's 100M (our choice)
     pretrain_lr_min=6e-5,  # lr / 10
-    mid_lr=3e-4,  # half the pre-training peak, as the paper's 1e-4 vs 2e-4
+    mid_lr=3e-4,  # half the pre-training peak, as the paper's text (1e-4 vs 2e-4; its code trains both at 1e-4)
     mid_lr_min=6e-5,  # = pre-training floor
-    rl_steps=100,  # fewer steps: a chapter's RL arms share ~20 min
+    rl_steps=100,  # fewer steps than the paper's 195: a chapter's RL arms share ~20 min
     rl_prompts_per_step=256,  # a quarter of the paper's batch
     rl_minibatch_prompts=64,  # keeps the paper's 4 mini-batches per step
     rl_lr=3e-6,  # scaled with the smaller batch and model (our choice)

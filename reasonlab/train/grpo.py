@@ -91,7 +91,7 @@ class GRPORunConfig:
 
     mixture: Mixture  # prompts: the generator's "rl" split of this mixture
     reward: Reward = Reward("strict")  # how rollouts are scored (paper.md S6; "random" is a control)
-    steps: int = 390  # GRPO steps (rollout batches); paper: 200K prompts x 2 epochs / 1024 (paper.md sections 4-5)
+    steps: int = 195  # GRPO steps (rollout batches); 200K prompts, 1 epoch, 1024 a step (official code, paper.md 9)
     prompts_per_step: int = 1024  # prompts per GRPO step (paper.md section 4)
     rollouts: int = 6  # r: completions per prompt (paper.md section 6)
     lr: float = 1e-6  # actor learning rate, constant (paper.md section 4)

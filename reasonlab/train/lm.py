@@ -277,6 +277,22 @@ def _load_latest_checkpoint(ckpt_root: Path) -> tuple[Path, dict] | tuple[None, 
     return None, None
 
 
+def _initial_model(config: LMTrainConfig, parent_dir: Path | None):
+    """(model, tokenizer, parent keys) a run starts from: a fresh model, or the parent's (mid-training)."""
+    if parent_dir is None:
+        tokenizer = load_tokenizer(config.tokenizer)
+        return make_model(config.preset, tokenizer, seed=stable_seed(config.seed, "init")), tokenizer, ()
+    model, tokenizer = load_checkpoint(parent_dir)
+    p = get_preset(config.preset)
+    if (model.config.hidden_size, model.config.num_hidden_layers) != (p.hidden, p.layers):
+        raise ValueError(f"parent {parent_dir} is not preset {config.preset!r}: hidden "
+                         f"{model.config.hidden_size}, layers {model.config.num_hidden_layers}")
+    parents: tuple[str, ...] = ()
+    if (parent_dir / "manifest.json").exists():
+        parents = (json.loads((parent_dir / "manifest.json").read_text())["config_hash"],)
+    return model, tokenizer, parents
+
+
 # --- the loop -------------------------------------------------------------------------------------
 
 
@@ -308,21 +324,8 @@ def train_lm(config: LMTrainConfig, out_dir: Path | str, parent_dir: Path | str 
     if local_batch % micro:
         raise ValueError(f"per-process batch {local_batch} must be a multiple of micro_batch_size {micro}")
     dtype = resolve_dtype(config, device)
-
-    # Model and tokenizer: fresh, or the parent's (mid-training).
-    parents: tuple[str, ...] = ()
-    if parent_dir is not None:
-        parent_dir = Path(parent_dir)
-        model, tokenizer = load_checkpoint(parent_dir)
-        p = get_preset(config.preset)
-        if (model.config.hidden_size, model.config.num_hidden_layers) != (p.hidden, p.layers):
-            raise ValueError(f"parent {parent_dir} is not preset {config.preset!r}: hidden "
-                             f"{model.config.hidden_size}, layers {model.config.num_hidden_layers}")
-        if (parent_dir / "manifest.json").exists():
-            parents = (json.loads((parent_dir / "manifest.json").read_text())["config_hash"],)
-    else:
-        tokenizer = load_tokenizer(config.tokenizer)
-        model = make_model(config.preset, tokenizer, seed=stable_seed(config.seed, "init"))
+    parent_dir = None if parent_dir is None else Path(parent_dir)
+    model, tokenizer, parents = _initial_model(config, parent_dir)
     key = artifact_key(config, *parents)
 
     model.to(device)
@@ -445,6 +448,92 @@ def train_lm(config: LMTrainConfig, out_dir: Path | str, parent_dir: Path | str 
         )
         write_manifest(final_dir, manifest)
     accelerator.wait_for_everyone()
+    return final_dir
+
+
+# --- a run's checkpoints as artifacts of their own ------------------------------------------------
+# Arms that split one budget take the weights of one run at several steps (the official S5 / A.10, paper.md section
+# 9): the run stops at each step (stop_at_step), its resumable state there is saved as a finished checkpoint, and
+# the run goes on; a step the run has already passed is replayed in a fork, never by rolling the run itself back.
+
+
+def saved_steps(out_dir: Path | str) -> dict[int, Path]:
+    """{step: dir} of the complete resumable checkpoints (checkpoints/step_N/state.pt) a run in out_dir holds."""
+    root = Path(out_dir) / "checkpoints"
+    return {int(p.name.removeprefix("step_")): p for p in sorted(root.glob("step_*")) if (p / "state.pt").exists()}
+
+
+def checkpoint_identity(step: int) -> dict:
+    """What a checkpoint of a run is, beside its parent (the run's key): the step. Hashed with the run's key, the
+    checkpoint's artifact key."""
+    return {"checkpoint_step": step}
+
+
+def _wall_seconds(state_dir: Path) -> float:
+    """The wall seconds a run had taken when it saved the state in state_dir (read lazily: no weights loaded)."""
+    state = torch.load(state_dir / "state.pt", map_location="cpu", weights_only=False, mmap=True)
+    return float(state.get("wall_seconds", state["train_seconds"]))
+
+
+def fork_run(out_dir: Path | str, step: int, fork_dir: Path | str) -> tuple[int, float]:
+    """Make fork_dir a run that train_lm resumes from the latest checkpoint at or before `step` of the run in out_dir
+    (with none, a fresh start), or keep an interrupted fork of it that is still on its way to `step`. Returns (the
+    run's step the fork started from, the wall seconds the run had taken to reach it): (0, 0.0) from the start; the
+    fork's own work beyond that is not the run's. The run in out_dir is left as it is."""
+    fork_dir, origin = Path(fork_dir), Path(fork_dir) / "forked_from.json"
+    run = {k: d for k, d in saved_steps(out_dir).items() if k <= step}
+    start = max(run, default=0)
+    own = saved_steps(fork_dir)
+    try:
+        began = json.loads(origin.read_text())
+        resumable = began["step"] == start and own and max(own) <= step
+    except (OSError, ValueError, KeyError, TypeError):
+        resumable = False
+    if resumable:  # an interrupted fork from the same step of the run: go on with it
+        return began["step"], began["wall_seconds"]
+    shutil.rmtree(fork_dir, ignore_errors=True)
+    wall = _wall_seconds(run[start]) if start else 0.0
+    if start:
+        shutil.copytree(run[start], fork_dir / "checkpoints" / run[start].name)
+    fork_dir.mkdir(parents=True, exist_ok=True)
+    origin.write_text(json.dumps({"step": start, "wall_seconds": wall}))
+    return start, wall
+
+
+def save_step_checkpoint(state_dir: Path | str, final_dir: Path | str, run_dir: Path | str,
+                         parent_dir: Path | str | None = None, shared_wall_s: float | None = None) -> Path:
+    """The weights of a resumable state of train_lm (a checkpoints/step_N dir of the run in run_dir, or of a fork of
+    it) as a finished checkpoint in final_dir, an artifact of its own: transformers weights and tokenizer, then its
+    manifest (written last), keyed by checkpoint_identity(N) with the run's key as its parent, recording the run
+    (key, dir, config, wall time up to the step) and the step's tokens.
+
+    Its wall_time_s is its own work, counted once beside the run's: the export, plus the part of the state's history
+    that the run itself did not do (a replay in a fork), i.e. all of it beyond `shared_wall_s`, the wall seconds of
+    the run's history the state shares (None: a state the run itself wrote, all shared)."""
+    t0 = time.time()
+    state_dir, final_dir = Path(state_dir), Path(final_dir)
+    parent_dir = None if parent_dir is None else Path(parent_dir)
+    state = torch.load(state_dir / "state.pt", map_location="cpu", weights_only=False)
+    config = state["config"]
+    model, tokenizer, parents = _initial_model(config, parent_dir)
+    if artifact_key(config, *parents) != state["config_hash"]:
+        raise ValueError(f"{state_dir} is a state of run {state['config_hash']}, not of its config from parent "
+                         f"{parent_dir} ({artifact_key(config, *parents)})")
+    model.load_state_dict(state["model"])
+    save_checkpoint(model, tokenizer, final_dir)
+    history = float(state.get("wall_seconds", state["train_seconds"]))
+    shared = history if shared_wall_s is None else min(float(shared_wall_s), history)
+    manifest = make_manifest(
+        "lm-checkpoint", checkpoint_identity(state["step"]), parents=(state["config_hash"],),
+        wall_time_s=history - shared + time.time() - t0,
+        stage="midtrain-checkpoint" if parent_dir is not None else "pretrain-checkpoint",
+        run_key=state["config_hash"], run_dir=portable_path(run_dir), run_config=config,
+        parent_dir=portable_path(parent_dir), step=state["step"], tokens=state["tokens"], run_steps=config.total_steps,
+        run_wall_time_s=round(shared, 3), run_train_seconds=state["train_seconds"],
+        non_embedding_params=count_params(model), params=count_params(model, non_embedding=False),
+        vocab_size=len(tokenizer),
+    )
+    write_manifest(final_dir, manifest)
     return final_dir
 
 
