@@ -443,8 +443,11 @@ def _run_wave(net, step_fn, prompts, wave, draw_keys, temperature, top_p, max_ne
     cos_tab, sin_tab = rope
 
     # per-row state in wave order, gathered into grid slots at each relayout (padding slots repeat a row)
-    seed, index = (torch.tensor([draw_keys[i][k] for i, _ in wave], device=dev) for k in (0, 1))
-    key_w = _row_keys(seed & _M32, (seed >> 32) & _M32, index, torch.tensor([j for _, j in wave], device=dev))
+    keys = [draw_keys[i] for i, _ in wave]
+    lo = torch.tensor([s & _M32 for s, _ in keys], device=dev)  # the seed's halves split in Python: a seed
+    hi = torch.tensor([(s >> 32) & _M32 for s, _ in keys], device=dev)  # may not fit an int64
+    index = torch.tensor([k for _, k in keys], device=dev)
+    key_w = _row_keys(lo, hi, index, torch.tensor([j for _, j in wave], device=dev))
     prow_w = torch.tensor([local[i] for i, _ in wave], device=dev)  # local prompt index of each row
 
     row_id = torch.arange(W, device=dev)  # the wave row of each slot
