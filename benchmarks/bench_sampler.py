@@ -50,7 +50,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from bench_train import matmul_peak  # noqa: E402 (benchmarks/ is the script's directory)
+from bench_train import matmul_peak  # benchmarks/ is the script's directory
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = Path(__file__).parent / "results" / "sampler.json"

@@ -216,7 +216,7 @@ def test_greedy_matches_generate_on_laptop_base(laptop, dtype):
 
 def test_run_eval_batches_sets_with_their_own_draws(laptop):
     """run_eval samples all sets in one call; each problem's records are what a call per set gives."""
-    from reasonlab.evaluate import sample_and_score, run_eval
+    from reasonlab.evaluate import run_eval, sample_and_score
 
     model, tok, recipe = laptop
     spec = dataclasses.replace(recipe.evaluation.eval_spec(recipe.scale), samples=4, seed=3)
