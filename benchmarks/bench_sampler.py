@@ -15,8 +15,6 @@ runner loads it). --problems-per-op 34 is the whole evaluation (510 problems). V
     fp32           this sampler (fewer ops per decode step), one call per set: the same draws as today
     fp32-batched   this sampler, all sets in one call (what run_eval does now), same draws
     bf16, bf16-batched                 sample(dtype="bf16"): bf16 matmuls and KV cache, fp32 softmax and logits
-    fp32-batched-compiled, bf16-batched-compiled   sample(compile=True); not in the default list (compiling the
-                   decode step takes minutes on CPU; a warm-up call compiles it before the timed run)
 
 Each variant is timed on sampling alone (after a warm-up call on one problem), the fastest of --repeats rounds
 that interleave the variants. Verification and the gold NLL (the rest of an evaluation) are timed once, so the
@@ -55,12 +53,10 @@ from bench_train import matmul_peak  # benchmarks/ is the script's directory
 ROOT = Path(__file__).resolve().parent.parent
 OUT = Path(__file__).parent / "results" / "sampler.json"
 BASE = ROOT / "data" / "checkpoints" / "pretrain-5da44c18155c" / "final"
-# name: (sampler: "today" or "ours", dtype, batched across sets, compiled); "generate" is model.generate
-VARIANTS = {"generate": None, "today": ("today", None, False, False), "fp32": ("ours", "fp32", False, False),
-            "fp32-batched": ("ours", "fp32", True, False), "bf16": ("ours", "bf16", False, False),
-            "bf16-batched": ("ours", "bf16", True, False),
-            "fp32-batched-compiled": ("ours", "fp32", True, True),
-            "bf16-batched-compiled": ("ours", "bf16", True, True)}
+# name: (sampler: "today" or "ours", dtype, batched across sets); "generate" is model.generate
+VARIANTS = {"generate": None, "today": ("today", None, False), "fp32": ("ours", "fp32", False),
+            "fp32-batched": ("ours", "fp32", True), "bf16": ("ours", "bf16", False),
+            "bf16-batched": ("ours", "bf16", True)}
 DEFAULT_VARIANTS = "generate,today,fp32,fp32-batched,bf16,bf16-batched"
 GREEDY_PROMPTS = 4  # greedy parity on this many prompts per variant
 
@@ -135,8 +131,8 @@ def run_variant(name, model, sl: Slice, baseline, n_problems=None) -> list[list[
                                       eos_token_id=sl.stop, pad_token_id=sl.stop[0])
             out.append(count_new(seqs[:, len(p):].tolist(), set(sl.stop)))
         return out
-    which, dtype, batched, compiled = VARIANTS[name]
-    opts = {} if which == "today" else {"dtype": dtype, "compile": compiled}
+    which, dtype, batched = VARIANTS[name]
+    opts = {} if which == "today" else {"dtype": dtype}
     fn = baseline.sample if which == "today" else _ours()
     if n_problems is not None:  # a warm-up
         return fn(model, sl.prompts[:n_problems], n, seed=0, **sl.kw, **opts).tokens
@@ -174,8 +170,8 @@ def greedy_parity(name, model, sl: Slice, baseline) -> dict:
         got = baseline.sample(model, prompts, 1, **kw).tokens
         dtype = "fp32"
     else:
-        _, dtype, _, compiled = VARIANTS[name]
-        got = _ours()(model, prompts, 1, dtype=dtype, compile=compiled, **kw).tokens
+        dtype = VARIANTS[name][1]
+        got = _ours()(model, prompts, 1, dtype=dtype, **kw).tokens
     same = 0
     for p, g in zip(prompts, got):
         with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=dtype == "bf16"):
@@ -231,7 +227,7 @@ def main(argv=None):
     print(f"{len(sl.problems)} problems x {sl.spec.samples} samples, <= {sl.spec.max_new_tokens} new tokens, "
           f"{args.threads} thread(s)", flush=True)
 
-    for v in variants:  # warm-up: first calls, allocations, compiling
+    for v in variants:  # warm-up: first calls, allocations
         run_variant(v, model, sl, baseline, n_problems=1)
     times: dict[str, list[float]] = {v: [] for v in variants}
     tokens: dict[str, list] = {}

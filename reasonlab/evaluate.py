@@ -164,18 +164,18 @@ def score_problem_samples(problem: Problem, completions: list[str]) -> dict:
 
 def sample_and_score(model, tokenizer, problems: list[Problem], spec: EvalSpec, seed: int,
                      batch_rows: int = 512, draw_keys: Sequence[tuple[int, int]] | None = None,
-                     dtype: str | None = None, compile: bool = False, progress: bool = False) -> list[dict]:
+                     dtype: str | None = None, progress: bool = False) -> list[dict]:
     """n samples per problem, each verified; one record per problem (op, template, counts, NLL).
 
     Problem i draws its samples with (seed, i), or with draw_keys[i] = (seed_i, index_i) when given (problems of
-    several sets in one call, each drawing what its set's own call would; see run_eval). dtype and compile are
-    reasonlab.sampling.sample's options (the default is the exact fp32 path)."""
+    several sets in one call, each drawing what its set's own call would; see run_eval). dtype is
+    reasonlab.sampling.sample's (the default is the model's own, the exact fp32 path)."""
     from .sampling import logprobs_of, sample
 
     prompts = [encode_prompt(tokenizer, p) for p in problems]
     out = sample(model, prompts, spec.samples, temperature=spec.temperature, top_p=spec.top_p,
                  max_new_tokens=spec.max_new_tokens, stop_ids=stop_token_ids(tokenizer), seed=seed,
-                 draw_keys=draw_keys, batch_rows=batch_rows, dtype=dtype, compile=compile, progress=progress)
+                 draw_keys=draw_keys, batch_rows=batch_rows, dtype=dtype, progress=progress)
     texts = out.decode(tokenizer)
     nll = [None] * len(problems)
     if spec.nll:
@@ -197,8 +197,7 @@ def set_draw_keys(spec: EvalSpec, problem_sets: dict) -> list[tuple[int, int]]:
 
 
 def run_eval(model, tokenizer, spec: EvalSpec, problem_sets: dict, batch_rows: int = 512,
-             progress: bool = True, rows_per_call: int = 16384, dtype: str | None = None,
-             compile: bool = False) -> list[dict]:
+             progress: bool = True, rows_per_call: int = 16384, dtype: str | None = None) -> list[dict]:
     """Sample, verify and score every problem of `problem_sets` ({label: problems}, e.g. Evaluation.problem_sets)
     as `spec` says. Records of a set labelled (UNSEEN, op) carry "set": UNSEEN (the unseen-shape test; see
     `summarise`).
@@ -214,7 +213,7 @@ def run_eval(model, tokenizer, spec: EvalSpec, problem_sets: dict, batch_rows: i
     for i in range(0, len(problems), per_call):
         records += sample_and_score(model, tokenizer, problems[i : i + per_call], spec, seed=spec.seed,
                                     batch_rows=batch_rows, draw_keys=keys[i : i + per_call], dtype=dtype,
-                                    compile=compile, progress=progress)
+                                    progress=progress)
     for r, u in zip(records, unseen):
         if u:
             r["set"] = UNSEEN

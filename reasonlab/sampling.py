@@ -11,10 +11,11 @@ forward runs on the model's own weights instead:
 - finished rows are dropped: once enough rows are done, running rows move to a fresh, smaller grid;
 - a decode step runs few small ops: q and k rotated together, one softmax over prompt and own keys, rope
   tables and the step's uniform numbers looked up, not recomputed, no per-step boolean indexing.
-Everything is plain PyTorch under inference_mode; CPU-oriented, but nothing in it is CPU-only. Options, each
-measured on its own by benchmarks/bench_sampler.py: `dtype="bf16"` runs the matmuls and the KV cache in bf16
-(the residual stream, norms, attention softmax and logits stay fp32, as autocast would); `compile=True` runs
-the decode step through torch.compile. One call may hold many problems (`draw_keys` keeps each one's draws).
+Everything is plain PyTorch under inference_mode; CPU-oriented, but nothing in it is CPU-only. `dtype="bf16"`
+runs the matmuls and the KV cache in bf16 (the residual stream, norms, attention softmax and logits stay fp32,
+as autocast would; measured against fp32 by benchmarks/bench_sampler.py). One call may hold many problems
+(`draw_keys` keeps each one's draws). Not torch.compile: the decode step slices the own-token cache to t+1
+keys, so dynamo specialises on t and recompiles every step until its recompile limit (tried on torch 2.13).
 
 Greedy decoding gives the same tokens as `model.generate` and the same logits up to float tolerance
 (tests/test_sampling.py). Sampling is counter-based: sample j of prompt i at step t draws the uniform
@@ -343,7 +344,6 @@ def sample(
     compact_at: float = 0.125,
     prefill_tokens: int = 16384,
     dtype: str | None = None,
-    compile: bool = False,
     progress: bool = False,
 ) -> SampleResult:
     """Draw n completions for each prompt from a Qwen2ForCausalLM (temperature 0 = greedy).
@@ -356,7 +356,7 @@ def sample(
     Sample j of prompt i draws hash(seed, i, j, t) at step t; `draw_keys[i] = (seed_i, index_i)` replaces
     (seed, i), so one call over the prompts of several calls draws what each call would have drawn.
     `dtype` ("fp32", "bf16"; None = the model's) is the decode matmuls' and KV cache's dtype (see _Qwen2);
-    `compile` runs the decode step through torch.compile (dynamic shapes); `progress` shows a bar over rows.
+    `progress` shows a bar over rows.
     """
     prompts = [list(map(int, p)) for p in prompt_ids]
     _check_prompts(prompts)
@@ -371,7 +371,6 @@ def sample(
         raise ValueError(f"draw_keys needs one (seed, index) per prompt: {len(draw_keys)} for {len(prompts)}")
     net = _Qwen2(model, dtype)
     dev = net.device
-    step_fn = _compiled_step(net) if compile else net.decode_step
     is_stop = torch.zeros(net.lm_head.shape[0], dtype=torch.bool, device=dev)  # a lookup, not isin, per step
     stops = sorted({int(i) for i in stop_ids if 0 <= int(i) < len(is_stop)})  # other ids are never drawn
     is_stop[torch.tensor(stops, dtype=torch.long, device=dev)] = True
@@ -390,7 +389,7 @@ def sample(
     bar = tqdm(total=len(rows), desc="sample", unit="row", disable=not progress)
     for w0 in range(0, len(rows), batch_rows):
         wave = rows[w0 : w0 + batch_rows]
-        toks, lens, fin, lps, lgs = _run_wave(net, step_fn, prompts, wave, draw_keys, temperature, top_p,
+        toks, lens, fin, lps, lgs = _run_wave(net, prompts, wave, draw_keys, temperature, top_p,
                                               max_new_tokens, is_stop, (cos, sin), compact_at, prefill_tokens,
                                               return_logprobs, return_logits)
         for r, (i, j) in enumerate(wave):
@@ -403,11 +402,6 @@ def sample(
         bar.update(len(wave))
     bar.close()
     return SampleResult(out_tokens, out_finished, out_logprobs, out_logits)
-
-
-def _compiled_step(net: _Qwen2):
-    """net.decode_step through torch.compile, dynamic in the grid's shape and the step (one graph, few recompiles)."""
-    return torch.compile(net.decode_step, dynamic=True)
 
 
 def _grid(prompt_of_row: list[int], group_cost: float):
@@ -432,7 +426,7 @@ def _grid(prompt_of_row: list[int], group_cost: float):
     return m, src, real, group_prompt
 
 
-def _run_wave(net, step_fn, prompts, wave, draw_keys, temperature, top_p, max_new, is_stop, rope, compact_at,
+def _run_wave(net, prompts, wave, draw_keys, temperature, top_p, max_new, is_stop, rope, compact_at,
               prefill_tokens, return_logprobs, return_logits, group_cost=2.0, u_block=32):
     dev = net.device
     W = len(wave)
@@ -512,7 +506,7 @@ def _run_wave(net, step_fn, prompts, wave, draw_keys, temperature, top_p, max_ne
         if t == cache.ck.shape[4]:  # grow the own-token cache geometrically
             grow = (0, 0, 0, min(max_new, 2 * t) - t)
             cache.ck, cache.cv = F.pad(cache.ck, grow), F.pad(cache.cv, grow)
-        logits = step_fn(tok, cos_tab[pos], sin_tab[pos], t, cache)
+        logits = net.decode_step(tok, cos_tab[pos], sin_tab[pos], t, cache)
         pos += 1
 
     # a sample's length: up to and including its first stop token (the slot ran on until it was dropped)
