@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from .generator import LabelledBand, Problem, check_disjoint_bands, shape_held_out
 from .provenance import load_result
@@ -164,14 +163,19 @@ def score_problem_samples(problem: Problem, completions: list[str]) -> dict:
 
 
 def sample_and_score(model, tokenizer, problems: list[Problem], spec: EvalSpec, seed: int,
-                     batch_rows: int = 512) -> list[dict]:
-    """n samples per problem, each verified; one record per problem (op, template, counts, NLL)."""
+                     batch_rows: int = 512, draw_keys: Sequence[tuple[int, int]] | None = None,
+                     dtype: str | None = None, progress: bool = False) -> list[dict]:
+    """n samples per problem, each verified; one record per problem (op, template, counts, NLL).
+
+    Problem i draws its samples with (seed, i), or with draw_keys[i] = (seed_i, index_i) when given (problems of
+    several sets in one call, each drawing what its set's own call would; see run_eval). dtype is
+    reasonlab.sampling.sample's (the default is the model's own, the exact fp32 path)."""
     from .sampling import logprobs_of, sample
 
     prompts = [encode_prompt(tokenizer, p) for p in problems]
     out = sample(model, prompts, spec.samples, temperature=spec.temperature, top_p=spec.top_p,
                  max_new_tokens=spec.max_new_tokens, stop_ids=stop_token_ids(tokenizer), seed=seed,
-                 batch_rows=batch_rows)
+                 draw_keys=draw_keys, batch_rows=batch_rows, dtype=dtype, progress=progress)
     texts = out.decode(tokenizer)
     nll = [None] * len(problems)
     if spec.nll:
@@ -186,18 +190,33 @@ def sample_and_score(model, tokenizer, problems: list[Problem], spec: EvalSpec, 
     return records
 
 
+def set_draw_keys(spec: EvalSpec, problem_sets: dict) -> list[tuple[int, int]]:
+    """(seed, index) of each problem of `problem_sets` in order: set i draws with seed spec.seed * 100_003 + i, its
+    problem k as prompt k (what one sample call per set drew before the sets were batched together)."""
+    return [(spec.seed * 100_003 + i, k) for i, probs in enumerate(problem_sets.values()) for k in range(len(probs))]
+
+
 def run_eval(model, tokenizer, spec: EvalSpec, problem_sets: dict, batch_rows: int = 512,
-             progress: bool = True) -> list[dict]:
+             progress: bool = True, rows_per_call: int = 16384, dtype: str | None = None) -> list[dict]:
     """Sample, verify and score every problem of `problem_sets` ({label: problems}, e.g. Evaluation.problem_sets)
     as `spec` says. Records of a set labelled (UNSEEN, op) carry "set": UNSEEN (the unseen-shape test; see
-    `summarise`)."""
+    `summarise`).
+
+    Problems of all sets go to the sampler together, up to rows_per_call rows (problems x samples) a call, so its
+    waves stay full across sets and group prompts of similar length (the outputs of a call are held in memory);
+    each problem draws what a call per set would (set_draw_keys)."""
+    problems = [p for probs in problem_sets.values() for p in probs]
+    unseen = [isinstance(label, tuple) and label[0] == UNSEEN for label, probs in problem_sets.items() for _ in probs]
+    keys = set_draw_keys(spec, problem_sets)
+    per_call = max(1, rows_per_call // spec.samples)
     records = []
-    for i, (label, probs) in enumerate(tqdm(problem_sets.items(), desc="eval", disable=not progress)):
-        recs = sample_and_score(model, tokenizer, probs, spec, seed=spec.seed * 100_003 + i, batch_rows=batch_rows)
-        if isinstance(label, tuple) and label[0] == UNSEEN:
-            for r in recs:
-                r["set"] = UNSEEN
-        records += recs
+    for i in range(0, len(problems), per_call):
+        records += sample_and_score(model, tokenizer, problems[i : i + per_call], spec, seed=spec.seed,
+                                    batch_rows=batch_rows, draw_keys=keys[i : i + per_call], dtype=dtype,
+                                    progress=progress)
+    for r, u in zip(records, unseen):
+        if u:
+            r["set"] = UNSEEN
     return records
 
 

@@ -8,8 +8,14 @@ forward runs on the model's own weights instead:
   grid of groups x m slots, a group holding rows of one prompt, so attention of a group's queries over the
   prompt is one matmul that reads the prompt cache once per step, not once per row ("shared-prefix attention");
 - each sample's own tokens go to a preallocated cache (grown geometrically), written in place;
-- finished rows are dropped: once enough rows are done, running rows move to a fresh, smaller grid.
-Everything is plain PyTorch under inference_mode; CPU-oriented (fp32), but nothing in it is CPU-only.
+- finished rows are dropped: once enough rows are done, running rows move to a fresh, smaller grid;
+- a decode step runs few small ops: q and k rotated together, one softmax over prompt and own keys, rope
+  tables and the step's uniform numbers looked up, not recomputed, no per-step boolean indexing.
+Everything is plain PyTorch under inference_mode; CPU-oriented, but nothing in it is CPU-only. `dtype="bf16"`
+runs the matmuls and the KV cache in bf16 (the residual stream, norms, attention softmax and logits stay fp32,
+as autocast would; measured against fp32 by benchmarks/bench_sampler.py). One call may hold many problems
+(`draw_keys` keeps each one's draws). Not torch.compile: the decode step slices the own-token cache to t+1
+keys, so dynamo specialises on t and recompiles every step until its recompile limit (tried on torch 2.13).
 
 Greedy decoding gives the same tokens as `model.generate` and the same logits up to float tolerance
 (tests/test_sampling.py). Sampling is counter-based: sample j of prompt i at step t draws the uniform
@@ -24,6 +30,9 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16}  # sample(dtype=...): the decode matmuls' dtype
 
 
 @dataclass
@@ -76,13 +85,20 @@ def qwen2_unsupported(model) -> str | None:
 
 
 class _Qwen2:
-    """Views of a Qwen2ForCausalLM's weights, with q/k/v and gate/up fused into one matmul each."""
+    """Views of a Qwen2ForCausalLM's weights, with q/k/v and gate/up fused into one matmul each.
 
-    def __init__(self, model):
+    `dtype` (a DTYPES key, default the model's own) is the compute dtype of the layers' matmuls and of the KV
+    cache; the embedding, the residual stream, the norms, the attention softmax and the output layer stay in
+    the model's dtype, as under autocast. With the model's dtype, no weight is copied (teacher_forced
+    differentiates through these views)."""
+
+    def __init__(self, model, dtype: str | None = None):
         cfg = model.config
         reason = qwen2_unsupported(model)
         if reason is not None:
             raise NotImplementedError(reason)
+        if dtype is not None and dtype not in DTYPES:
+            raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
         m = model.model
         self.n_heads = cfg.num_attention_heads
         self.n_kv = cfg.num_key_value_heads
@@ -93,19 +109,21 @@ class _Qwen2:
         self.rope_scale = m.rotary_emb.attention_scaling
         self.norm = m.norm.weight
         self.lm_head = model.lm_head.weight
-        self.dtype = self.embed.dtype
+        self.dtype = self.embed.dtype  # residual stream, norms, softmax, logits
+        self.cd = DTYPES[dtype] if dtype else self.dtype  # layer matmuls and KV cache
         self.device = self.embed.device
+        cd = self.cd
         self.layers = []
         for layer in m.layers:
             a, mlp = layer.self_attn, layer.mlp
             self.layers.append((
                 layer.input_layernorm.weight,
-                torch.cat([a.q_proj.weight, a.k_proj.weight, a.v_proj.weight]),
-                torch.cat([a.q_proj.bias, a.k_proj.bias, a.v_proj.bias]),
-                a.o_proj.weight,
+                torch.cat([a.q_proj.weight, a.k_proj.weight, a.v_proj.weight]).to(cd),
+                torch.cat([a.q_proj.bias, a.k_proj.bias, a.v_proj.bias]).to(cd),
+                a.o_proj.weight.to(cd),
                 layer.post_attention_layernorm.weight,
-                torch.cat([mlp.gate_proj.weight, mlp.up_proj.weight]),
-                mlp.down_proj.weight,
+                torch.cat([mlp.gate_proj.weight, mlp.up_proj.weight]).to(cd),
+                mlp.down_proj.weight.to(cd),
             ))
         self.split = [self.n_heads * self.head_dim, self.n_kv * self.head_dim, self.n_kv * self.head_dim]
 
@@ -116,7 +134,7 @@ class _Qwen2:
         return (emb.cos() * self.rope_scale).to(self.dtype), (emb.sin() * self.rope_scale).to(self.dtype)
 
     def _mlp(self, x, ln2, wgu, wd):
-        gate, up = F.linear(_rms_norm(x, ln2, self.eps), wgu).chunk(2, dim=-1)
+        gate, up = F.linear(_rms_norm(x, ln2, self.eps).to(self.cd), wgu).chunk(2, dim=-1)
         return F.linear(F.silu(gate) * up, wd)
 
     def logits(self, x):
@@ -127,17 +145,17 @@ class _Qwen2:
 
         Returns final hidden states [B, T, D] and the per-layer keys/values, each [B, kv, T, hd]."""
         B, T = ids.shape
-        H, KV, hd = self.n_heads, self.n_kv, self.head_dim
+        H, KV, hd, cd = self.n_heads, self.n_kv, self.head_dim, self.cd
         cos, sin = self.rope(torch.arange(T, device=ids.device))
         x = F.embedding(ids, self.embed)  # not self.embed[ids]: its backward sums repeated ids in a racy order
         ks, vs = [], []
         for ln1, wqkv, bqkv, wo, ln2, wgu, wd in self.layers:
-            q, k, v = F.linear(_rms_norm(x, ln1, self.eps), wqkv, bqkv).split(self.split, dim=-1)
+            q, k, v = F.linear(_rms_norm(x, ln1, self.eps).to(cd), wqkv, bqkv).split(self.split, dim=-1)
             q = q.view(B, T, H, hd).transpose(1, 2)
             k = k.view(B, T, KV, hd).transpose(1, 2)
             v = v.view(B, T, KV, hd).transpose(1, 2)
-            q = q * cos + _rotate_half(q) * sin
-            k = k * cos + _rotate_half(k) * sin
+            q = (q * cos + _rotate_half(q) * sin).to(cd)  # rope in the residual dtype (as autocast), then cd
+            k = (k * cos + _rotate_half(k) * sin).to(cd)
             ks.append(k)
             vs.append(v)
             a = F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=H != KV)
@@ -145,30 +163,31 @@ class _Qwen2:
             x = x + self._mlp(x, ln2, wgu, wd)
         return x, ks, vs
 
-    def decode_step(self, tok, pos, t, cache):
-        """One token per row of the [G, m] grid (tok, pos flat [G*m]); writes slot t of the own-token cache.
+    def rope_table(self, n: int):
+        """cos, sin [n, 1, hd] for positions 0..n-1: a decode step looks its rows' positions up."""
+        cos, sin = self.rope(torch.arange(n, device=self.device))
+        return cos[:, None], sin[:, None]
 
-        Returns logits [G*m, V]."""
+    def decode_step(self, tok, cos, sin, t: int, cache):
+        """One token per row of the [G, m] grid (tok flat [G*m], cos/sin [G*m, 1, hd] at the rows' positions);
+        writes slot t of the own-token cache. Returns logits [G*m, V] (float32)."""
         G, m = cache.G, cache.m
-        H, KV, hd = self.n_heads, self.n_kv, self.head_dim
-        g = H // KV
-        cos, sin = self.rope(pos)
-        cos, sin = cos[:, None], sin[:, None]  # [R, 1, hd], broadcast over heads
+        H, KV, hd, cd = self.n_heads, self.n_kv, self.head_dim, self.cd
+        g, R, nqk = H // KV, G * m, (H + KV) * hd
         x = F.embedding(tok, self.embed)
         scale = hd**-0.5
         for li, (ln1, wqkv, bqkv, wo, ln2, wgu, wd) in enumerate(self.layers):
-            q, k, v = F.linear(_rms_norm(x, ln1, self.eps), wqkv, bqkv).split(self.split, dim=-1)
-            q = q.view(G * m, H, hd)
-            k = k.view(G * m, KV, hd)
-            q = q * cos + _rotate_half(q) * sin
-            k = k * cos + _rotate_half(k) * sin
+            qkv = F.linear(_rms_norm(x, ln1, self.eps).to(cd), wqkv, bqkv)
+            # q and k heads sit side by side in qkv: rotate them in one go
+            qk = qkv[:, :nqk].view(R, H + KV, hd)
+            qk = qk * cos + _rotate_half(qk) * sin
             # grid layout [G, kv, m, ...]: a group's rows sit next to each other under each kv head
-            cache.ck[li, :, :, :, t] = k.view(G, m, KV, hd).transpose(1, 2)
-            cache.cv[li, :, :, :, t] = v.view(G, m, KV, hd).transpose(1, 2)
+            cache.ck[li, :, :, :, t] = qk[:, H:].view(G, m, KV, hd).transpose(1, 2)
+            cache.cv[li, :, :, :, t] = qkv[:, nqk:].view(G, m, KV, hd).transpose(1, 2)
             # GQA: the g query heads of a kv head act like g query positions of that kv head
-            qg = (q * scale).view(G, m, KV, g, hd).transpose(1, 2).contiguous()  # [G, kv, m, g, hd]
+            qg = (qk[:, :H] * scale).to(cd).view(G, m, KV, g, hd).transpose(1, 2).contiguous()  # [G, kv, m, g, hd]
             a = _shared_prefix_attention(qg, li, t, cache)  # [G, kv, m, g, hd]
-            x = x + F.linear(a.transpose(1, 2).reshape(G * m, H * hd), wo)
+            x = x + F.linear(a.transpose(1, 2).reshape(R, H * hd), wo)
             x = x + self._mlp(x, ln2, wgu, wd)
         return self.logits(x)
 
@@ -188,18 +207,21 @@ class _Cache:
 def _shared_prefix_attention(q, li, t, cache):
     """Softmax attention of q [G, kv, m, g, hd] (pre-scaled) over the group's prompt and each row's t+1 keys.
 
-    The two parts share one softmax (common max and denominator), so nothing of size Lp is copied."""
+    One softmax over both parts' scores (in float32 whatever the cache's dtype); nothing of size Lp is copied
+    per row."""
     G, KV, m, g, hd = q.shape
     pk, pv = cache.pk[li], cache.pv[li]  # [G, kv, Lp, hd]
     kc, vc = cache.ck[li, :, :, :, : t + 1], cache.cv[li, :, :, :, : t + 1]  # [G, kv, m, t+1, hd]
+    Lp = pk.shape[2]
     # prompt part: one matmul per (group, kv head) reads the prompt's keys once for all m*g queries
-    sp = torch.matmul(q.view(G, KV, m * g, hd), pk.transpose(-1, -2)) + cache.prompt_bias  # [G, kv, m*g, Lp]
-    sc = torch.matmul(q, kc.transpose(-1, -2)).view(G, KV, m * g, t + 1)
-    mx = torch.maximum(sp.amax(dim=-1, keepdim=True), sc.amax(dim=-1, keepdim=True))
-    ep, ec = (sp - mx).exp_(), (sc - mx).exp_()
-    denom = ep.sum(dim=-1, keepdim=True) + ec.sum(dim=-1, keepdim=True)
-    out = torch.matmul(ep, pv) + torch.matmul(ec.view(G, KV, m, g, t + 1), vc).view(G, KV, m * g, hd)
-    return (out / denom).view(G, KV, m, g, hd)
+    sp = torch.matmul(q.view(G, KV, m * g, hd), pk.transpose(-1, -2)).float() + cache.prompt_bias
+    sc = torch.matmul(q, kc.transpose(-1, -2)).float().view(G, KV, m * g, t + 1)
+    s = torch.cat((sp, sc), dim=-1)  # [G, kv, m*g, Lp + t+1]
+    e = s.sub_(s.amax(dim=-1, keepdim=True)).exp_()
+    denom = e.sum(dim=-1, keepdim=True)
+    e = e.to(q.dtype)
+    out = torch.matmul(e[..., :Lp], pv) + torch.matmul(e[..., Lp:].view(G, KV, m, g, t + 1), vc).view(G, KV, m * g, hd)
+    return (out / denom).to(q.dtype).view(G, KV, m, g, hd)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -222,12 +244,18 @@ def _mix32(x):
     return x ^ (x >> 16)
 
 
-def _uniform(seed: int, prompt, sample, step: int):
-    """Uniform float64 in (0, 1) for int64 tensors prompt, sample."""
-    x = _mix32(torch.full_like(prompt, seed & _M32) ^ _mix32(torch.full_like(prompt, (seed >> 32) & _M32)))
+def _row_keys(seed_lo, seed_hi, prompt, sample):
+    """The hash state of rows (int64 tensors: the seed's low and high 32 bits, prompt and sample indices), before
+    the step is mixed in: computed once per row, not at every step."""
+    x = _mix32(seed_lo ^ _mix32(seed_hi))
     x = _mix32(x ^ (prompt & _M32))
-    x = _mix32(x ^ (sample & _M32))
-    x = _mix32(x ^ (step & _M32))
+    return _mix32(x ^ (sample & _M32))
+
+
+def _uniforms(keys, t0: int, steps: int):
+    """Uniform float64 in (0, 1) [R, steps]: row r's number at step t0 + s is hash(key r, t0 + s)."""
+    t = torch.arange(t0, t0 + steps, device=keys.device) & _M32
+    x = _mix32(keys[:, None] ^ t)
     return (x.double() + 0.5) / 2.0**32
 
 
@@ -278,7 +306,7 @@ def _prefill(net: _Qwen2, prompts: list[list[int]], batch_tokens: int):
     """Encode prompts (right-padded, in chunks). Returns pk, pv [L, P, kv, Lp, hd], bias, last logits [P, V]."""
     P, Lp = len(prompts), max(len(p) for p in prompts)
     L, KV, hd = len(net.layers), net.n_kv, net.head_dim
-    pk = torch.zeros(L, P, KV, Lp, hd, dtype=net.dtype, device=net.device)
+    pk = torch.zeros(L, P, KV, Lp, hd, dtype=net.cd, device=net.device)
     pv = torch.zeros_like(pk)
     last = torch.empty(P, net.lm_head.shape[0], device=net.device)
     lens = torch.tensor([len(p) for p in prompts], device=net.device)
@@ -293,7 +321,7 @@ def _prefill(net: _Qwen2, prompts: list[list[int]], batch_tokens: int):
             pv[li, i : i + len(chunk), :, :T] = vs[li]
         x_last = x[torch.arange(len(chunk), device=net.device), lens[i : i + len(chunk)] - 1]
         last[i : i + len(chunk)] = net.logits(x_last)
-    bias = torch.zeros(P, Lp, dtype=net.dtype, device=net.device)
+    bias = torch.zeros(P, Lp, device=net.device)  # float32: added to float32 scores
     bias.masked_fill_(torch.arange(Lp, device=net.device) >= lens[:, None], float("-inf"))
     return pk, pv, bias[:, None, None, :], last, lens
 
@@ -309,11 +337,14 @@ def sample(
     max_new_tokens: int = 512,
     stop_ids: Sequence[int] = (),
     seed: int | torch.Generator = 0,
+    draw_keys: Sequence[tuple[int, int]] | None = None,
     batch_rows: int = 512,
     return_logprobs: bool = False,
     return_logits: bool = False,
     compact_at: float = 0.125,
     prefill_tokens: int = 16384,
+    dtype: str | None = None,
+    progress: bool = False,
 ) -> SampleResult:
     """Draw n completions for each prompt from a Qwen2ForCausalLM (temperature 0 = greedy).
 
@@ -321,6 +352,11 @@ def sample(
     stop_ids (kept in its output) or after max_new_tokens. Finished rows are dropped once a fraction
     compact_at of the wave's current rows is done. return_logits keeps [len, vocab] logits per sample
     (memory heavy; for debugging and parity tests).
+
+    Sample j of prompt i draws hash(seed, i, j, t) at step t; `draw_keys[i] = (seed_i, index_i)` replaces
+    (seed, i), so one call over the prompts of several calls draws what each call would have drawn.
+    `dtype` ("fp32", "bf16"; None = the model's) is the decode matmuls' and KV cache's dtype (see _Qwen2);
+    `progress` shows a bar over rows.
     """
     prompts = [list(map(int, p)) for p in prompt_ids]
     _check_prompts(prompts)
@@ -328,9 +364,16 @@ def sample(
         raise ValueError(f"bad arguments: n={n} max_new_tokens={max_new_tokens} T={temperature} top_p={top_p}")
     if isinstance(seed, torch.Generator):
         seed = int(torch.randint(2**62, (1,), generator=seed))
-    net = _Qwen2(model)
+    if draw_keys is None:
+        draw_keys = [(seed, i) for i in range(len(prompts))]
+    draw_keys = [(int(s), int(i)) for s, i in draw_keys]
+    if len(draw_keys) != len(prompts):
+        raise ValueError(f"draw_keys needs one (seed, index) per prompt: {len(draw_keys)} for {len(prompts)}")
+    net = _Qwen2(model, dtype)
     dev = net.device
-    stop = torch.tensor(sorted(set(map(int, stop_ids))), dtype=torch.long, device=dev)
+    is_stop = torch.zeros(net.lm_head.shape[0], dtype=torch.bool, device=dev)  # a lookup, not isin, per step
+    stops = sorted({int(i) for i in stop_ids if 0 <= int(i) < len(is_stop)})  # other ids are never drawn
+    is_stop[torch.tensor(stops, dtype=torch.long, device=dev)] = True
 
     out_tokens = [[[] for _ in range(n)] for _ in prompts]
     out_finished = [[False] * n for _ in prompts]
@@ -342,11 +385,13 @@ def sample(
     # rows sorted by prompt length so each wave's prompts have similar lengths (less padding)
     order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
     rows = [(i, j) for i in order for j in range(n)]
+    cos, sin = net.rope_table(max(len(p) for p in prompts) + max_new_tokens)
+    bar = tqdm(total=len(rows), desc="sample", unit="row", disable=not progress)
     for w0 in range(0, len(rows), batch_rows):
         wave = rows[w0 : w0 + batch_rows]
-        res = _run_wave(net, prompts, wave, temperature, top_p, max_new_tokens, stop, seed, compact_at,
-                        prefill_tokens, return_logits)
-        toks, lens, fin, lps, lgs = res
+        toks, lens, fin, lps, lgs = _run_wave(net, prompts, wave, draw_keys, temperature, top_p,
+                                              max_new_tokens, is_stop, (cos, sin), compact_at, prefill_tokens,
+                                              return_logprobs, return_logits)
         for r, (i, j) in enumerate(wave):
             out_tokens[i][j] = toks[r, : lens[r]].tolist()
             out_finished[i][j] = bool(fin[r])
@@ -354,6 +399,8 @@ def sample(
                 out_logprobs[i][j] = lps[r, : lens[r]].tolist()
             if return_logits:
                 out_logits[i][j] = lgs[r]
+        bar.update(len(wave))
+    bar.close()
     return SampleResult(out_tokens, out_finished, out_logprobs, out_logits)
 
 
@@ -379,44 +426,52 @@ def _grid(prompt_of_row: list[int], group_cost: float):
     return m, src, real, group_prompt
 
 
-def _run_wave(net, prompts, wave, temperature, top_p, max_new, stop, seed, compact_at, prefill_tokens,
-              return_logits, group_cost=2.0):
+def _run_wave(net, prompts, wave, draw_keys, temperature, top_p, max_new, is_stop, rope, compact_at,
+              prefill_tokens, return_logprobs, return_logits, group_cost=2.0, u_block=32):
     dev = net.device
     W = len(wave)
     # unique prompts of the wave, in row order (rows of one prompt are contiguous)
     uniq = list(dict.fromkeys(i for i, _ in wave))
     local = {i: k for k, i in enumerate(uniq)}
     pk_all, pv_all, bias_all, last_logits, lens = _prefill(net, [prompts[i] for i in uniq], prefill_tokens)
+    cos_tab, sin_tab = rope
 
-    # flat per-row state; row_id is the row's index in the wave (rows are in the grid, padding included)
-    row_id = torch.arange(W, device=dev)
-    prow = torch.tensor([local[i] for i, _ in wave], device=dev)  # local prompt index of each row
-    gprompt = torch.tensor([i for i, _ in wave], device=dev)  # global prompt index (for the hash)
-    gsample = torch.tensor([j for _, j in wave], device=dev)
-    pos = lens[prow]  # position of the token fed at the next step
+    # per-row state in wave order, gathered into grid slots at each relayout (padding slots repeat a row)
+    keys = [draw_keys[i] for i, _ in wave]
+    lo = torch.tensor([s & _M32 for s, _ in keys], device=dev)  # the seed's halves split in Python: a seed
+    hi = torch.tensor([(s >> 32) & _M32 for s, _ in keys], device=dev)  # may not fit an int64
+    index = torch.tensor([k for _, k in keys], device=dev)
+    key_w = _row_keys(lo, hi, index, torch.tensor([j for _, j in wave], device=dev))
+    prow_w = torch.tensor([local[i] for i, _ in wave], device=dev)  # local prompt index of each row
+
+    row_id = torch.arange(W, device=dev)  # the wave row of each slot
+    pos = lens[prow_w]  # position of the token fed at the next step
     real = torch.ones(W, dtype=torch.bool, device=dev)  # a sample still running (not padding, not done)
     tok = torch.zeros(W, dtype=torch.long, device=dev)
 
+    # outputs by wave row; a slot keeps writing after its stop token (ignored: lengths come from the first stop)
     out_tok = torch.zeros(W, max_new, dtype=torch.long, device=dev)
-    out_lp = torch.zeros(W, max_new, device=dev)
-    out_len = torch.full((W,), max_new, dtype=torch.long, device=dev)
-    out_fin = torch.zeros(W, dtype=torch.bool, device=dev)
+    out_lp = torch.zeros(W, max_new, device=dev) if return_logprobs else None
     logit_log = [] if return_logits else None
 
     L, KV, hd = len(net.layers), net.n_kv, net.head_dim
     cache = None
+    lay = {}  # the layout's fixed indices: non-padding slots and their rows, the uniform numbers' block
 
     def relayout(t, capacity):
         """Move the running rows into a fresh grid, dropping finished ones (copies the caches)."""
-        nonlocal row_id, prow, gprompt, gsample, pos, tok, real, cache
+        nonlocal row_id, pos, tok, real, cache
         keep = real.nonzero()[:, 0]
-        m, src, is_real, gp = _grid(prow[keep].tolist(), group_cost)
+        m, src, is_real, gp = _grid(prow_w[row_id[keep]].tolist(), group_cost)
         G = len(gp)
         idx = keep[torch.tensor(src, device=dev)]
-        row_id, prow, gprompt, gsample, pos, tok = (x[idx] for x in (row_id, prow, gprompt, gsample, pos, tok))
+        row_id, pos, tok = row_id[idx], pos[idx], tok[idx]
         real = torch.tensor(is_real, device=dev)
+        slots = real.nonzero()[:, 0]
+        lay.update(slots=None if len(slots) == len(real) else slots, rows=row_id[slots], keys=key_w[row_id], t0=t,
+                   u=None)
         gp = torch.tensor(gp, device=dev)
-        ck = torch.empty(L, G, KV, m, capacity, hd, dtype=net.dtype, device=dev)
+        ck = torch.empty(L, G, KV, m, capacity, hd, dtype=net.cd, device=dev)
         cv = torch.empty_like(ck)
         if cache is not None and t > 0:  # copy the t slots written so far
             gi, mi = (idx // cache.m).view(G, m), (idx % cache.m).view(G, m)
@@ -425,33 +480,39 @@ def _run_wave(net, prompts, wave, temperature, top_p, max_new, stop, seed, compa
         pk, pv, bias = pk_all[:, gp], pv_all[:, gp], bias_all[gp]
         cache = _Cache(pk, pv, bias, ck, cv)
 
+    def by_row(x):
+        """Slot values of the non-padding slots, in the order of lay["rows"]."""
+        return x if lay["slots"] is None else x[lay["slots"]]
+
     relayout(0, capacity=min(max_new, 64))
-    logits = last_logits[prow]
-    n_done = 0  # rows finished since the last relayout
+    logits = last_logits[prow_w[row_id]]
+    n_real = n_running = int(real.sum())  # rows in the layout, rows still running
     for t in range(max_new):
         if return_logits:
             logit_log.append((row_id[real], logits[real]))
-        tok, lp = _pick(logits, temperature, top_p, _uniform(seed, gprompt, gsample, t))
-        ids = row_id[real]
-        out_tok[ids, t] = tok[real]
-        out_lp[ids, t] = lp[real]
-        done = real & torch.isin(tok, stop)
-        if done.any():
-            out_len[row_id[done]] = t + 1
-            out_fin[row_id[done]] = True
-            real &= ~done
-            n_done += int(done.sum())
-        if t == max_new - 1 or not real.any():
+        if lay["u"] is None or t - lay["t0"] >= lay["u"].shape[1]:  # the uniforms of the next u_block steps
+            lay.update(u=_uniforms(lay["keys"], t, min(u_block, max_new - t)), t0=t)
+        tok, lp = _pick(logits, temperature, top_p, lay["u"][:, t - lay["t0"]])
+        out_tok[:, t].index_copy_(0, lay["rows"], by_row(tok))
+        if return_logprobs:
+            out_lp[:, t].index_copy_(0, lay["rows"], by_row(lp))
+        real.masked_fill_(is_stop[tok], False)
+        n_running = int(real.sum())
+        if t == max_new - 1 or n_running == 0:
             break
-        if n_done >= compact_at * len(real):  # drop finished rows (not every step: it copies the caches)
+        if n_real - n_running >= compact_at * len(real):  # drop finished rows (not every step: it copies the caches)
             relayout(t, cache.ck.shape[4])
-            n_done = 0
+            n_real = n_running
         if t == cache.ck.shape[4]:  # grow the own-token cache geometrically
             grow = (0, 0, 0, min(max_new, 2 * t) - t)
             cache.ck, cache.cv = F.pad(cache.ck, grow), F.pad(cache.cv, grow)
-        logits = net.decode_step(tok, pos, t, cache)
-        pos = pos + 1
+        logits = net.decode_step(tok, cos_tab[pos], sin_tab[pos], t, cache)
+        pos += 1
 
+    # a sample's length: up to and including its first stop token (the slot ran on until it was dropped)
+    stopped = is_stop[out_tok]
+    fin = stopped.any(dim=1)
+    out_len = torch.where(fin, stopped.int().argmax(dim=1) + 1, max_new)
     lgs = None
     if return_logits:
         lgs = [[] for _ in range(W)]
@@ -459,7 +520,7 @@ def _run_wave(net, prompts, wave, temperature, top_p, max_new, stop, seed, compa
             for r, x in zip(ids.tolist(), lg):
                 lgs[r].append(x)
         lgs = [torch.stack(x) for x in lgs]
-    return out_tok.cpu(), out_len.tolist(), out_fin.tolist(), out_lp.cpu(), lgs
+    return out_tok.cpu(), out_len.tolist(), fin.tolist(), None if out_lp is None else out_lp.cpu(), lgs
 
 
 @torch.inference_mode()

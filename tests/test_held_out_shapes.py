@@ -119,6 +119,12 @@ def test_the_ladder_evaluates_held_out_shapes_separately():
     with pytest.raises(ValueError, match="needs an 'in_dist' band reaching op 6"):
         Evaluation((("in_dist", 2, 4), ("edge", 5, 6)), ("A",), False, 2, 4, unseen=True)
     assert not get_recipe("ladder", "smoke").evaluation.unseen  # smoke's band (2-4) has no held-out shapes
+    # a slice (benchmarks, tests): the first problems of some ops' sets, the same problems, no unseen sets
+    part = small.problem_sets(LAPTOP, n_per_op=2, ops=(3, 7))
+    assert {k: [p.text_hash for p in v] for k, v in part.items()} == \
+        {k: [p.text_hash for p in v[:2]] for k, v in sets.items() if k in (("all", 3), ("all", 7))}
+    with pytest.raises(ValueError, match="not all evaluation ops"):
+        small.problem_sets(LAPTOP, ops=(40,))
 
 
 def test_summarise_reports_unseen_shapes_apart_from_the_bands():

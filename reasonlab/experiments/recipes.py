@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ..budget import full_rl_budget, split_budget
@@ -299,14 +299,19 @@ class Evaluation:
         """The evaluation harness's spec (reasonlab.evaluate.EvalSpec): how this evaluation samples at `scale`."""
         return EvalSpec(self.bands, self.samples, scale.eval_temperature, 1.0, scale.eval_max_new_tokens, seed)
 
-    def problem_sets(self, scale: Scale, seed: int = 0,
-                     n_per_op: int | None = None) -> dict[tuple[str, int], list[Problem]]:
-        """{(template or "all", op): problems} from the eval split, then {(UNSEEN, op): held-out shapes} if unseen."""
+    def problem_sets(self, scale: Scale, seed: int = 0, n_per_op: int | None = None,
+                     ops: Sequence[int] | None = None) -> dict[tuple[str, int], list[Problem]]:
+        """{(template or "all", op): problems} from the eval split, then {(UNSEEN, op): held-out shapes} if unseen.
+
+        n_per_op and ops (a subset of self.ops) take a slice: the first problems of some sets, the same problems as
+        the full evaluation's (problem i is a function of its index), without the unseen-shape sets."""
         n = n_per_op or self.problems_per_op
         groups = self.templates if self.by_template else (None,)
+        if ops is not None and not set(ops) <= set(self.ops):
+            raise ValueError(f"ops {sorted(ops)} are not all evaluation ops {self.ops}")
         sets = {(t or "all", op): make_dataset(self.mixture(op, t, scale), "eval", n, seed)
-                for t in groups for op in self.ops}
-        if self.unseen:
+                for t in groups for op in (self.ops if ops is None else sorted(ops))}
+        if self.unseen and ops is None:
             if scale.train_shapes != "seen":
                 raise ValueError(f"the unseen-shape test needs a scale that trains on seen shapes only; "
                                  f"{scale.name} has train_shapes={scale.train_shapes!r}")
