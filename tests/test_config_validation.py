@@ -303,6 +303,7 @@ NOT_CONFIGS = {
     "Task": "derived by sim.markov.make_task from a validated Chain",
     "_Spec": "private recipe registry entry",
     "TakenCheckpoint": "derived by experiments.runner from a validated recipe's stages",
+    "Column": "a k control's table column, derived by k_control.columns from a chapter's bands",
 }
 
 
