@@ -178,6 +178,11 @@ def test_wall_time_counts_the_shared_run_once(shared):
     assert use[paths["beta-0"]["mid"].parent.name] == 3  # the run: the whole-run arm and two checkpoints
     assert runner.arm_provenance(manifests, "beta-0", use)[1] == 0.0  # base and run shared
     assert runner.arm_provenance(manifests, "beta-0.5", use)[1] == pytest.approx(round(wall["c6"] + rl, 1))
+    # a result stores the manifests with sorted keys ("mid" before "pretrain"): the last stage is the mid run's
+    stored = json.loads(json.dumps({"beta-0": {s: {**m, "git_commit": s} for s, m in manifests["beta-0"].items()}},
+                                   sort_keys=True))
+    assert list(stored["beta-0"]) == ["mid", "pretrain"]
+    assert runner.arm_provenance(stored, "beta-0", use)[0] == "mid"
 
 
 def test_a_checkpoint_before_the_first_step_is_refused():

@@ -25,6 +25,7 @@ CHAPTERS = {
     "rl_capability": "When does RL add capability?",
     "exposure": "How much exposure does a new context need?",
     "replication": "Replication or creation?",
+    "mid_vs_rl": "Mid-training or RL?",
     "process_rewards": "Process rewards and reward hacking",
     "theory_markov": "Why RL forgets rare reasoning paths (companion)",
 }

@@ -19,12 +19,13 @@ import pandas as pd
 from ..budget import rl_token_equivalent
 from ..evaluate import pass_at_k
 from ..experiments.recipes import MID_RL_BASE_OF_SCALE, Recipe, get_recipe
+from ..experiments.runner import run_point
 from ..experiments.scales import BANDS
 from ..generator import Band, LabelledBand, band_named
 from ..k_control import columns, guess_answers, pass_at_k_control
 from ..plots import PALETTE
 from ..results import Estimate, Result, estimate, k_max, load_or_run, paired_changes, paired_delta, rl_controls
-from ..widgets import static_picker
+from ..widgets import run_panel, static_picker
 from . import ladder
 from .claims import (NOT_REPRODUCED, NOT_TESTABLE, NOT_TESTABLE_RULE, PARTLY, REPRODUCED, Claim, all_or_some, at_zero,
                      counts)
@@ -370,3 +371,40 @@ def k_control(ch: MidRL):
     records = {m: ch.runs.records(m) for m in ["base", *ch.arms]}
     return pass_at_k_control(records, cols, "pass@k of the base and each RL share per band, at k",
                              guess_answers(ch.recipe.evaluation.problem_sets(ch.recipe.scale), cols))
+
+
+def new_point(ch: MidRL, beta: float, seed: int = 0, progress: bool = True) -> pd.DataFrame:
+    """An RL share outside the grid, trained now: the shared mid-training run's checkpoint at (1 - beta) T (replayed
+    from the run's start when the run has passed that step), then GRPO on the edge band for beta T, evaluated on the
+    chapter's problems (paired with the base). Cached, never committed. Its tidy table."""
+    arm = f"beta-{beta:g}"
+    _, table = run_point(RECIPE, ch.recipe.scale.name, arm, {**dict(ch.recipe.params), "betas": (beta,)}, seed,
+                         progress)
+    return table.assign(model=arm + " (new: computed now, not committed)")
+
+
+def widget(ch: MidRL):
+    """Live kernel only: Fig 6 over the arms you select, and a panel that trains an RL share the grid does not have."""
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    pick = widgets.SelectMultiple(options=ch.arms, value=tuple(ch.arms), description="arms")
+    out = widgets.interactive_output(lambda arms: (fig_arm(ch, *arms) if len(arms) == 1 else fig6(ch), plt.show()),
+                                     {"arms": pick})
+
+    def run(beta):
+        table = new_point(ch, beta)
+        fig, axes = plt.subplots(1, len(BANDS), figsize=(14, 3.8), sharey=True)
+        plot_fig3(axes, pd.concat([ch.table, table]), ["base", table.model.iloc[0]])
+        axes[0].legend(fontsize=9)
+        plt.show()
+
+    beta = widgets.FloatSlider(value=0.35, min=0.05, max=0.95, step=0.05, description="RL share beta")
+    panel = run_panel("another split of the budget, now", beta, LIVE_RUN_TIME, run)
+    return widgets.VBox([pick, out, panel])
+
+
+# What the live panel costs at the laptop scale, from the committed arms' own times (lab notes, session 12): the
+# mid-training replay up to the checkpoint is the long part.
+LIVE_RUN_TIME = ("the shared mid-training run replayed to (1 - beta) T (about 26 min for the whole run at two "
+                 "threads), GRPO for beta T (about 10 s a step), then the evaluation (about 5 min)")

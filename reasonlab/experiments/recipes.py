@@ -225,6 +225,11 @@ class RL:
         return self.steps * self.prompts_per_step
 
 
+# An arm's stages in training order. Results store each arm's stage manifests as a JSON object with sorted keys, so
+# code that needs an arm's last stage orders them by this, never by the object's order.
+STAGES = ("pretrain", "mid", "rl")
+
+
 @dataclass(frozen=True)
 class Arm:
     """One run: pre-training, then optionally mid-training, then optionally RL."""
@@ -244,8 +249,8 @@ class Arm:
 
     @property
     def stages(self) -> dict[str, NextToken | RL]:
-        """The stages this arm has, in order: pretrain, mid, rl."""
-        out = {"pretrain": self.pretrain, "mid": self.mid, "rl": self.rl}
+        """The stages this arm has, in training order (STAGES)."""
+        out = dict(zip(STAGES, (self.pretrain, self.mid, self.rl)))
         return {k: v for k, v in out.items() if v is not None}
 
     def param(self, key: str):
