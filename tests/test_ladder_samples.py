@@ -117,12 +117,12 @@ def test_kinds_by_band_compares_models_band_by_band():
     arm = [_rec(10, "edge", "p2", True, True, (4, 0, 0, 0))]
     samples = Result("S3-samples-fake", {"config": {"samples": 8, "problems_per_op": 6}},
                      {"arms": {"rl-edge-filter": arm}, "missing": ["rl-op10-13"]})
-    t = s3.kinds_table(FAKE, samples, "edge")
+    t = outputs.kinds_table(FAKE, samples, "edge")
     assert list(t.index) == ["base", "rl-edge-filter"]
     assert t.loc["base", "wrong dependency"] == 0.5 and t.loc["rl-edge-filter", "correct"] == 1.0
     assert t.loc["rl-edge-filter", "verified"] == 1.0 and t.loc["base", "verified"] == 0.0
     assert s3.example_arm(samples) == "rl-edge-filter" and "rl-op10-13" in s3.samples_text(samples)
-    assert s3.samples_of(samples, "rl-edge-filter").data["samples"] == arm
+    assert outputs.samples_of(samples, "rl-edge-filter").data["samples"] == arm
 
 
 def test_sample_models_keeps_committed_samples_whose_checkpoints_are_gone(tmp_path, monkeypatch):

@@ -26,7 +26,7 @@ from ..k_control import columns, guess_answers, pass_at_k_control
 from ..plots import PALETTE
 from ..results import Estimate, Result, estimate, k_max, load_or_run, paired_changes, paired_delta, rl_controls
 from ..widgets import run_panel, static_picker
-from . import ladder
+from . import ladder, outputs
 from .claims import (NOT_REPRODUCED, NOT_TESTABLE, NOT_TESTABLE_RULE, PARTLY, REPRODUCED, Claim, all_or_some, at_zero,
                      counts)
 from .rl_capability import plot_fig3
@@ -312,6 +312,19 @@ def fig_arm(ch: MidRL, arm: str):
     handles, names = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, names, loc="outside lower center", ncol=2, fontsize=9)
     return fig
+
+
+def samples_result(ch: MidRL, fresh: bool = False) -> Result:
+    """The arms' own outputs with the verifier's report, paired with the base's sample (outputs.arms_samples)."""
+    work = ch.runs.data.get("arm_work", {})
+    return outputs.arms_samples(RECIPE, ch.recipe.scale.name, {a: work[a]["parent"] for a in ch.arms if a in work},
+                                fresh)
+
+
+def example_arm(samples: Result) -> str | None:
+    """The arm whose outputs the chapter shows: light RL (beta 0.2) if it was sampled, else the first sampled arm."""
+    arms = list(samples.data["arms"])
+    return next((a for a in arms if a == f"beta-{LIGHT:g}"), arms[0] if arms else None)
 
 
 def reading(ch: MidRL) -> str:

@@ -160,6 +160,17 @@ def checkpoints_samples(name: str, fresh: bool, kind: str, checkpoints: dict[str
     return load_or_compute(name, fresh, compute)
 
 
+def arms_samples(recipe_id: str, scale: str, checkpoints: dict[str, str], fresh: bool = False) -> Result:
+    """The committed samples "<recipe_id>-samples-<scale>" of RL arms' own outputs ({label: checkpoint, a portable
+    path}), with the verifier's report on each, drawn on the problems and sampling seeds of the base's sample (the
+    ladder's evaluation, so every arm pairs with the base), or (fresh, or none committed) sampled now from the
+    checkpoints this machine has (checkpoints_samples: the others are listed as missing)."""
+    recipe = get_recipe(RECIPE, scale)
+    return checkpoints_samples(f"{recipe_id}-samples-{scale}", fresh, f"{recipe_id}-samples", checkpoints,
+                               samples_config(recipe, 0), lambda final: sample_checkpoint(final, recipe, 0), recipe_id,
+                               scale, models_key="arms")
+
+
 def coverage_note(samples: Result) -> str:
     """Which models' samples were reused or kept from an earlier sample and which were never taken (checkpoints
     gone)."""
@@ -216,6 +227,19 @@ def kinds_by_band(samples: dict[str, list[dict]]) -> pd.DataFrame:
                          "answer right": round(float(g.answer_right.mean()), 3),
                          "reward-hacked": round(float((g.role == "reward-hacked").mean()), 3)})
     return pd.DataFrame(rows)
+
+
+def samples_of(samples: Result, arm: str) -> Result:
+    """One arm's samples (of a samples result of RL arms, {"arms": {arm: records}}) as a result this module's tables
+    and examples read."""
+    return Result(f"{samples.name}:{arm}", samples.manifest, {"samples": samples.data["arms"][arm]})
+
+
+def kinds_table(base_samples: Result, samples: Result, band: str = "edge") -> pd.DataFrame:
+    """On one band: the base's and each sampled arm's share of gold steps per kind, and of samples that verify, that
+    have the right answer, and that have it without verifying."""
+    t = kinds_by_band({"base": base_samples.data["samples"], **samples.data["arms"]})
+    return t[t.band == band].drop(columns="band").set_index("model")
 
 
 def _samples_frame(samples: Result) -> pd.DataFrame:

@@ -28,7 +28,7 @@ from ..results import (Estimate, Result, estimate, k_max, load_or_run, paired_ch
                        rl_controls)
 from ..verify import Reward
 from ..widgets import run_panel, static_picker
-from . import ladder, outputs
+from . import outputs
 from .claims import (NOT_REPRODUCED, NOT_TESTABLE, NOT_TESTABLE_RULE, PARTLY, REPRODUCED, Claim, at_zero, counts,
                      gated, over_seeds)
 from .rl_capability import plot_fig3
@@ -458,38 +458,17 @@ def recipe_verdict(ch: S6) -> str:
             "settings; each row says which part fails.")
 
 
-SAMPLES_RESULT = "S6-samples-{scale}"  # the arms' own outputs, on the base sample's problems and seeds
-
-
 def samples_result(ch: S6, fresh: bool = False) -> Result:
-    """The committed samples of the arms' own outputs with the verifier's report (outputs.checkpoints_samples), on
-    the problems and sampling seeds of the base's sample (the ladder chapter's), or sampled now (fresh, or none
-    committed) from the arms' checkpoints this machine has."""
-    scale = ch.recipe.scale.name
-    ladder_recipe = get_recipe(ladder.RECIPE, scale)
+    """The arms' own outputs with the verifier's report, paired with the base's sample (outputs.arms_samples)."""
     work = ch.runs.data.get("arm_work", {})
-    checkpoints = {a: work[a]["parent"] for a in ch.arms if a in work}
-    return outputs.checkpoints_samples(
-        SAMPLES_RESULT.format(scale=scale), fresh, "S6-samples", checkpoints, outputs.samples_config(ladder_recipe, 0),
-        lambda final: outputs.sample_checkpoint(final, ladder_recipe, 0), RECIPE, scale, models_key="arms")
-
-
-def samples_of(samples: Result, arm: str) -> Result:
-    """One arm's samples as a result the outputs module's tables and examples read."""
-    return Result(f"{samples.name}:{arm}", samples.manifest, {"samples": samples.data["arms"][arm]})
+    return outputs.arms_samples(RECIPE, ch.recipe.scale.name, {a: work[a]["parent"] for a in ch.arms if a in work},
+                                fresh)
 
 
 def example_arm(samples: Result) -> str | None:
     """The arm whose outputs the chapter shows: the strict one if it was sampled, else the first sampled arm."""
     arms = list(samples.data["arms"])
     return next((a for a in arms if a.endswith("-strict")), arms[0] if arms else None)
-
-
-def kinds_table(base_samples: Result, samples: Result, band: str = "edge") -> pd.DataFrame:
-    """On one band: the base's and each arm's share of gold steps per kind, and of samples that verify, that have
-    the right answer, and that have it without verifying."""
-    t = outputs.kinds_by_band({"base": base_samples.data["samples"], **samples.data["arms"]})
-    return t[t.band == band].drop(columns="band").set_index("model")
 
 
 # == controls ========================================================================================================

@@ -123,19 +123,10 @@ def mean_reward(logs: dict, arm: str) -> float:
     return mean_log(logs.get(arm, {}).get("rl", []), "reward_mean")
 
 
-SAMPLES_RESULT = "S3-samples-{scale}"  # the arms' own outputs, sampled as the ladder's base sample (outputs.py)
-
-
 def samples_result(ch: S3, fresh: bool = False) -> Result:
-    """The committed samples of the RL arms' own outputs with the verifier's report, on the same problems and
-    sampling seeds as the base's (outputs.samples_result), or (fresh, or none committed) sampled now from the arms'
-    checkpoints that this machine still has (the others are listed as missing in the result)."""
-    scale = ch.recipe.scale.name
-    ladder_recipe = get_recipe(ladder.RECIPE, scale)  # the same problems as the base's sample
-    return outputs.checkpoints_samples(
-        SAMPLES_RESULT.format(scale=scale), fresh, "S3-samples", _arm_checkpoints(ch),
-        outputs.samples_config(ladder_recipe, 0), lambda final: outputs.sample_checkpoint(final, ladder_recipe, 0),
-        RECIPE, scale, models_key="arms")
+    """The RL arms' own outputs (reruns too) with the verifier's report, paired with the base's sample
+    (outputs.arms_samples); arms whose checkpoints this machine no longer had are listed as missing."""
+    return outputs.arms_samples(RECIPE, ch.recipe.scale.name, _arm_checkpoints(ch), fresh)
 
 
 def _arm_checkpoints(ch: S3) -> dict[str, str]:
@@ -649,18 +640,6 @@ def fig_arm(ch: S3, arm: str, bands=BANDS):
     handles, names = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, names, loc="outside lower center", ncol=2)
     return fig
-
-
-def samples_of(samples: Result, label: str) -> Result:
-    """One arm's samples as a result the outputs module's tables and examples read."""
-    return Result(f"{samples.name}:{label}", samples.manifest, {"samples": samples.data["arms"][label]})
-
-
-def kinds_table(base_samples: Result, samples: Result, band: str = "edge") -> pd.DataFrame:
-    """On one band: the base's and each sampled arm's share of gold steps per kind and of samples that verify,
-    that have the right answer, and that have it without verifying."""
-    t = outputs.kinds_by_band({"base": base_samples.data["samples"], **samples.data["arms"]})
-    return t[t.band == band].drop(columns="band").set_index("model")
 
 
 def samples_text(samples: Result) -> str:
