@@ -1,5 +1,6 @@
 """The chapter layer: one result loader and accessors, one verdict vocabulary, notebooks that only call it."""
 
+import ast
 import json
 from pathlib import Path
 
@@ -82,6 +83,7 @@ def test_notebooks_hold_calls_not_logic(path):
     code = [("".join(c["source"]), i) for i, c in enumerate(cells) if c["cell_type"] == "code"]
     assert "parameters" in cells[code[0][1]]["metadata"].get("tags", []), "the first code cell holds the parameters"
     for src, i in code:
+        ast.parse(src, f"{path.name} cell {i}")  # a broken cell fails here, not minutes into a papermill run
         lines = src.strip().splitlines()
         assert not any(line.lstrip().startswith(("def ", "class ", "lambda")) for line in lines), f"cell {i} defines"
         assert len(lines) <= MAX_CELL_LINES, f"cell {i} has {len(lines)} lines (> {MAX_CELL_LINES})"
