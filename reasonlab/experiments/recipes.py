@@ -37,7 +37,10 @@ from .scales import Scale, get_scale
 BASE_TEMPLATES = ("A", "B", "C")  # pre-training "across templates" (paper.md section 4)
 MID_ANCHOR_SHARE = 0.2  # mid-training keeps 20% on in-dist ops against forgetting (paper.md section 4)
 A10_PRETRAIN_WEIGHTS = (0.2, 0.3, 0.5)  # 20% op 2-4, 30% op 5-7, 50% op 8-10 (paper.md A.10)
-STAGES = ("pretrain", "mid", "rl", "eval")
+# An arm's stages in training order. Results store each arm's stage manifests as a JSON object with sorted keys, so
+# code that needs an arm's last stage orders them by this, never by the object's order.
+TRAINING_STAGES = ("pretrain", "mid", "rl")
+STAGES = (*TRAINING_STAGES, "eval")
 STAGE_SPLIT = {"pretrain": "pretrain", "mid": "midtrain", "rl": "rl", "eval": "eval"}  # stage -> generator split
 
 
@@ -225,11 +228,6 @@ class RL:
         return self.steps * self.prompts_per_step
 
 
-# An arm's stages in training order. Results store each arm's stage manifests as a JSON object with sorted keys, so
-# code that needs an arm's last stage orders them by this, never by the object's order.
-STAGES = ("pretrain", "mid", "rl")
-
-
 @dataclass(frozen=True)
 class Arm:
     """One run: pre-training, then optionally mid-training, then optionally RL."""
@@ -249,8 +247,8 @@ class Arm:
 
     @property
     def stages(self) -> dict[str, NextToken | RL]:
-        """The stages this arm has, in training order (STAGES)."""
-        out = dict(zip(STAGES, (self.pretrain, self.mid, self.rl)))
+        """The stages this arm has, in training order (TRAINING_STAGES)."""
+        out = dict(zip(TRAINING_STAGES, (self.pretrain, self.mid, self.rl)))
         return {k: v for k, v in out.items() if v is not None}
 
     def param(self, key: str):

@@ -36,7 +36,7 @@ from ..train.edge_filter import train_grpo_edge_filtered
 from ..train.grpo import GRPORunConfig, train_grpo
 from ..validation import check_name
 from ..verify import RULES
-from .recipes import RL, STAGES, Arm, NextToken, Recipe, get_recipe
+from .recipes import RL, TRAINING_STAGES, Arm, NextToken, Recipe, get_recipe
 from .scales import Scale
 
 # reasonlab.train.lm (it imports torch, ~2 s) loads in the functions that configure or train a next-token stage, and
@@ -543,7 +543,7 @@ def arm_provenance(manifests: dict[str, dict], arm: str, use: dict[str, int]) ->
     own_s = sum(float(m.get("wall_time_s") or 0.0) for stage, m in stages.items() if own(stage, m))
     own_s += sum(float(m.get("run_wall_time_s") or 0.0) for stage, m in stages.items()
                  if "run_key" in m and use.get(f"{stage}-{m['run_key']}") == 1)
-    last = stages[max(stages, key=STAGES.index)] if stages else {}  # by training order: results sort their keys
+    last = stages[max(stages, key=TRAINING_STAGES.index)] if stages else {}  # results sort the keys: by training order
     return last.get("git_commit"), round(own_s, 1)
 
 
