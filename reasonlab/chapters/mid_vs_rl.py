@@ -272,19 +272,20 @@ def controls_table(ch: MidRL) -> pd.DataFrame:
     return t.astype(object).where(t.notna(), "—")  # what does not apply (the guesser has no steps) is a dash
 
 
-def fig6(ch: MidRL, bands=("edge", "hard")):
-    """The paper's Fig 6 for our arms: verified pass@1 and pass@k_max (95% CI) against the RL share beta, the base as
-    a dashed line, outcome pass@k hollow and the blind guesser's outcome pass@k dotted."""
+def fig6(ch: MidRL, bands=("edge", "hard"), arms: list[str] | None = None):
+    """The paper's Fig 6 for our arms (or those of `arms`): verified pass@1 and pass@k_max (95% CI) against the RL
+    share beta, the base as a dashed line, outcome pass@k hollow and the blind guesser's outcome pass@k dotted."""
     import matplotlib.pyplot as plt
 
+    arms = ch.arms if arms is None else arms
     guess = rl_controls({}, ch.recipe.evaluation.problem_sets(ch.recipe.scale), ch.bands, ch.k_max)
-    betas = [ch.beta_of[a] for a in ch.arms]
+    betas = [ch.beta_of[a] for a in arms]
     fig, axes = plt.subplots(len(bands), 2, figsize=(9, 3.0 * len(bands)), sharex=True, squeeze=False,
                              layout="constrained")
     for row, band in zip(axes, bands):
         for ax, k in zip(row, (1, ch.k_max)):
-            v = [ch.value(a, band, k) for a in ch.arms]
-            o = [estimate(ch.table, a, band, "outcome_pass@k", k).value for a in ch.arms]
+            v = [ch.value(a, band, k) for a in arms]
+            o = [estimate(ch.table, a, band, "outcome_pass@k", k).value for a in arms]
             ax.errorbar(betas, [e.value for e in v], yerr=[[e.value - e.lo for e in v], [e.hi - e.value for e in v]],
                         fmt="o-", capsize=3, color=PALETTE[0], label="verified")
             ax.plot(betas, o, "o--", mfc="none", color=PALETTE[0], label="outcome")
@@ -316,9 +317,7 @@ def fig_arm(ch: MidRL, arm: str):
 
 def samples_result(ch: MidRL, fresh: bool = False) -> Result:
     """The arms' own outputs with the verifier's report, paired with the base's sample (outputs.arms_samples)."""
-    work = ch.runs.data.get("arm_work", {})
-    return outputs.arms_samples(RECIPE, ch.recipe.scale.name, {a: work[a]["parent"] for a in ch.arms if a in work},
-                                fresh)
+    return outputs.arms_samples(RECIPE, ch.recipe.scale.name, outputs.arm_checkpoints(ch.runs, ch.arms), fresh)
 
 
 def example_arm(samples: Result) -> str | None:
@@ -386,6 +385,12 @@ def k_control(ch: MidRL):
                              guess_answers(ch.recipe.evaluation.problem_sets(ch.recipe.scale), cols))
 
 
+# What the live panel costs at the laptop scale, from the committed arms' own times (lab notes, session 12): the
+# mid-training replay up to the checkpoint is the long part.
+LIVE_RUN_TIME = ("the shared mid-training run replayed to (1 - beta) T (about 26 min for the whole run at two "
+                 "threads), GRPO for beta T (about 10 s a step), then the evaluation (about 5 min)")
+
+
 def new_point(ch: MidRL, beta: float, seed: int = 0, progress: bool = True) -> pd.DataFrame:
     """An RL share outside the grid, trained now: the shared mid-training run's checkpoint at (1 - beta) T (replayed
     from the run's start when the run has passed that step), then GRPO on the edge band for beta T, evaluated on the
@@ -402,8 +407,7 @@ def widget(ch: MidRL):
     import matplotlib.pyplot as plt
 
     pick = widgets.SelectMultiple(options=ch.arms, value=tuple(ch.arms), description="arms")
-    out = widgets.interactive_output(lambda arms: (fig_arm(ch, *arms) if len(arms) == 1 else fig6(ch), plt.show()),
-                                     {"arms": pick})
+    out = widgets.interactive_output(lambda arms: (fig6(ch, arms=list(arms)), plt.show()), {"arms": pick})
 
     def run(beta):
         table = new_point(ch, beta)
@@ -416,8 +420,3 @@ def widget(ch: MidRL):
     panel = run_panel("another split of the budget, now", beta, LIVE_RUN_TIME, run)
     return widgets.VBox([pick, out, panel])
 
-
-# What the live panel costs at the laptop scale, from the committed arms' own times (lab notes, session 12): the
-# mid-training replay up to the checkpoint is the long part.
-LIVE_RUN_TIME = ("the shared mid-training run replayed to (1 - beta) T (about 26 min for the whole run at two "
-                 "threads), GRPO for beta T (about 10 s a step), then the evaluation (about 5 min)")

@@ -160,6 +160,12 @@ def checkpoints_samples(name: str, fresh: bool, kind: str, checkpoints: dict[str
     return load_or_compute(name, fresh, compute)
 
 
+def arm_checkpoints(runs: Result, arms: list[str]) -> dict[str, str]:
+    """{arm: its final checkpoint (a portable path)} of the `arms` a recipe result records the work of (arm_work)."""
+    work = runs.data.get("arm_work", {})
+    return {a: work[a]["parent"] for a in arms if a in work}
+
+
 def arms_samples(recipe_id: str, scale: str, checkpoints: dict[str, str], fresh: bool = False) -> Result:
     """The committed samples "<recipe_id>-samples-<scale>" of RL arms' own outputs ({label: checkpoint, a portable
     path}), with the verifier's report on each, drawn on the problems and sampling seeds of the base's sample (the

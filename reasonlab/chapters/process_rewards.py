@@ -460,9 +460,7 @@ def recipe_verdict(ch: S6) -> str:
 
 def samples_result(ch: S6, fresh: bool = False) -> Result:
     """The arms' own outputs with the verifier's report, paired with the base's sample (outputs.arms_samples)."""
-    work = ch.runs.data.get("arm_work", {})
-    return outputs.arms_samples(RECIPE, ch.recipe.scale.name, {a: work[a]["parent"] for a in ch.arms if a in work},
-                                fresh)
+    return outputs.arms_samples(RECIPE, ch.recipe.scale.name, outputs.arm_checkpoints(ch.runs, ch.arms), fresh)
 
 
 def example_arm(samples: Result) -> str | None:

@@ -131,7 +131,7 @@ def samples_result(ch: S3, fresh: bool = False) -> Result:
 
 def _arm_checkpoints(ch: S3) -> dict[str, str]:
     """{label: checkpoint (portable path)} of every arm and rerun arm: "arm" for seed 0, "arm (RL seed N)"."""
-    out = {a: ch.runs.data["arm_work"][a]["parent"] for a in ch.arms if a in ch.runs.data.get("arm_work", {})}
+    out = outputs.arm_checkpoints(ch.runs, ch.arms)
     for rl_seed, run in ch.reruns.items():
         out |= {f"{a} (RL seed {rl_seed})": w["parent"] for a, w in run.data.get("arm_work", {}).items()}
     return out
