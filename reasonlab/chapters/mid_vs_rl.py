@@ -29,7 +29,7 @@ from ..widgets import run_panel, static_picker
 from . import ladder, outputs
 from .claims import (NOT_REPRODUCED, NOT_TESTABLE, NOT_TESTABLE_RULE, PARTLY, REPRODUCED, Claim, all_or_some, at_zero,
                      counts)
-from .rl_capability import plot_fig3
+from .rl_capability import plot_fig3, show_new_point
 
 # matplotlib.pyplot loads inside the figure functions: reading a chapter's numbers (the scoreboard, the tests) does
 # not need it.
@@ -410,11 +410,7 @@ def widget(ch: MidRL):
     out = widgets.interactive_output(lambda arms: (fig6(ch, arms=list(arms)), plt.show()), {"arms": pick})
 
     def run(beta):
-        table = new_point(ch, beta)
-        fig, axes = plt.subplots(1, len(BANDS), figsize=(14, 3.8), sharey=True)
-        plot_fig3(axes, pd.concat([ch.table, table]), ["base", table.model.iloc[0]])
-        axes[0].legend(fontsize=9)
-        plt.show()
+        show_new_point(ch.table, new_point(ch, beta))
 
     beta = widgets.FloatSlider(value=0.35, min=0.05, max=0.95, step=0.05, description="RL share beta")
     panel = run_panel("another split of the budget, now", beta, LIVE_RUN_TIME, run)

@@ -31,7 +31,7 @@ from ..widgets import run_panel, static_picker
 from . import outputs
 from .claims import (NOT_REPRODUCED, NOT_TESTABLE, NOT_TESTABLE_RULE, PARTLY, REPRODUCED, Claim, at_zero, counts,
                      gated, over_seeds)
-from .rl_capability import plot_fig3
+from .rl_capability import plot_fig3, show_new_point
 
 # matplotlib.pyplot and ipywidgets load inside the figure and widget functions: reading a chapter's numbers
 # (the scoreboard, the tests) needs neither, and they take most of a second to import.
@@ -507,11 +507,7 @@ def widget(ch: S6):
     out = widgets.interactive_output(lambda arms: (fig7(ch, list(arms)), plt.show()), {"arms": pick})
 
     def run(alpha):
-        table = new_point(ch, alpha)
-        fig, axes = plt.subplots(1, len(BANDS), figsize=(14, 3.8), sharey=True)
-        plot_fig3(axes, pd.concat([ch.table, table]), ["base", table.model.iloc[0]])
-        axes[0].legend(fontsize=9)
-        plt.show()
+        show_new_point(ch.table, new_point(ch, alpha))
 
     alpha = widgets.FloatSlider(value=0.3, min=0.0, max=1.0, step=0.05, description="outcome weight a")
     panel = run_panel("GRPO with another reward mix, now", alpha, "GRPO from the committed base with "

@@ -518,6 +518,16 @@ ROLE_STYLE = {"in-dist": "-", "mixed": "-", "edge": "-", "hard": "-", "edge-filt
 STYLE_WORDS = {"-": "solid", "--": "dashed", ":": "dotted", "-.": "dash-dotted"}
 
 
+def show_new_point(committed: pd.DataFrame, new: pd.DataFrame) -> None:
+    """A live panel's point, trained now (its tidy table), beside the committed base: Fig 3's panels, shown."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(BANDS), figsize=(14, 3.8), sharey=True)
+    plot_fig3(axes, pd.concat([committed, new]), ["base", new.model.iloc[0]])
+    axes[0].legend(fontsize=9)
+    plt.show()
+
+
 def plot_fig3(axes, t: pd.DataFrame, models: list[str], bands=BANDS, labels: dict | None = None,
               roles: dict | None = None) -> None:
     """pass@k curves (95% CI) of each model, one panel per eval band: the paper's Fig 3. A panel whose every
@@ -740,11 +750,7 @@ def new_point_panel(ch: S3):
     sc = ch.recipe.scale
 
     def run(ops):
-        table = new_point(ch, *ops)
-        fig, axes = plt.subplots(1, len(BANDS), figsize=(14, 3.8), sharey=True)
-        plot_fig3(axes, pd.concat([ch.table, table]), ["base", table.model.iloc[0]])
-        axes[0].legend()
-        plt.show()
+        show_new_point(ch.table, new_point(ch, *ops))
 
     ops = widgets.IntRangeSlider(value=sc.edge, min=sc.in_dist[0], max=sc.hard[1], description="RL on ops")
     return run_panel("GRPO on another op range, now", ops, "GRPO from the committed base, then the evaluation "
