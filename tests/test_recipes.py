@@ -210,7 +210,7 @@ def test_rl_recipe_changes_one_knob_per_arm_from_s6_strict():
     r, s6 = get_recipe("RL-recipe", "laptop"), get_recipe("S6", "laptop")
     arms, s6_arms = {a.name: a for a in r.arms}, {a.name: a for a in s6.arms}
     assert list(arms) == ["base", "strict", "strict-rollouts-16", "random-rollouts-16", "strict-lr-2e-05",
-                          "random-lr-2e-05", "strict-steps-150", "random-steps-150"]
+                          "random-lr-2e-05", "strict-steps-150", "random-steps-150", "strict-bf16"]
     # the base, the strict arm and the evaluation are S6's: their stages and evaluation are read from the cache
     assert arms["base"].stages == s6_arms["base"].stages and arms["strict"].stages == s6_arms["reward-strict"].stages
     assert r.evaluation == s6.evaluation
@@ -218,7 +218,7 @@ def test_rl_recipe_changes_one_knob_per_arm_from_s6_strict():
     for name, arm in arms.items():
         if arm.rl is None or name == "strict":
             continue
-        changed = {f for f in ("reward", "steps", "prompts_per_step", "rollouts", "mixture", "lr")
+        changed = {f for f in ("reward", "steps", "prompts_per_step", "rollouts", "mixture", "lr", "dtype")
                    if getattr(arm.rl, f) != getattr(strict, f)}
         knob = dict(arm.params)["knob"]
         assert changed - {"reward"} == set(RL_KNOBS[knob]), name
@@ -227,13 +227,16 @@ def test_rl_recipe_changes_one_knob_per_arm_from_s6_strict():
 
     assert grpo_config(arms["strict-lr-2e-05"].rl, r.scale).lr == 2e-5
     assert grpo_config(strict, r.scale).lr == r.scale.rl_lr  # lr None: the scale's, and the stage key unchanged
+    assert grpo_config(arms["strict-bf16"].rl, r.scale).dtype == "bf16" and grpo_config(strict, r.scale).dtype == "fp32"
+    with pytest.raises(ValueError, match="RL dtype"):
+        dataclasses.replace(strict, dtype="fp16")
     with pytest.raises(ValueError, match="RL lr"):
         dataclasses.replace(strict, lr=0.0)
     r16 = arms["strict-rollouts-16"].rl
     assert r16.prompts_per_step * r16.rollouts == strict.prompts_per_step * strict.rollouts  # ~192 rollouts a step
     assert [a.name for a in get_recipe("RL-recipe", "smoke", knobs=("steps-150",), random_control=False).arms] == \
         ["base", "strict", "strict-steps-150"]
-    with pytest.raises(ValueError, match="one of rollouts-16, lr-2e-05, steps-150"):
+    with pytest.raises(ValueError, match="one of rollouts-16, lr-2e-05, steps-150, bf16"):
         get_recipe("RL-recipe", "smoke", knobs=("lr-tiny",))
     with pytest.raises(ValueError, match="random_control must be True or False"):
         get_recipe("RL-recipe", "smoke", random_control=1)

@@ -27,6 +27,7 @@ from ..generator import (
     HELD_OUT_MIN_OP, Band, LabelledBand, Mixture, Problem, check_band, check_disjoint_bands, get_template, make_dataset,
 )
 from ..train.edge_filter import EdgeFilter, steps_at_equal_compute
+from ..train.grpo import DTYPES as GRPO_DTYPES
 from ..validation import (check_bool, check_choice, check_float, check_instance, check_int, check_name, check_optional, check_str,
                           check_tuple)
 from ..verify.score import REWARD_KINDS as REWARDS  # noqa: F401 (re-exported: "outcome", "process", "mix", "strict")
@@ -213,6 +214,7 @@ class RL:
     rollouts: int  # samples per prompt
     edge_filter: EdgeFilter | None = None  # prompts screened for the edge of competence instead of `mixture`
     lr: float | None = None  # the actor lr; None: the scale's rl_lr (a knob of RL-recipe)
+    dtype: str = "fp32"  # the policy and reference passes: "fp32" or "bf16" autocast (a knob of RL-recipe)
 
     def __post_init__(self):
         check_instance("RL mixture", self.mixture, Mixture)
@@ -222,6 +224,7 @@ class RL:
         check_int("RL rollouts", self.rollouts, lo=2, allowed="an integer >= 2 (GRPO's group baseline; not a bool)")
         check_optional("RL edge_filter", self.edge_filter, check_instance, EdgeFilter)
         check_optional("RL lr", self.lr, check_float, 0, 0.1, lo_open=True)
+        check_choice("RL dtype", self.dtype, GRPO_DTYPES)
 
     @property
     def n_prompts(self) -> int:
@@ -756,12 +759,15 @@ def a10(scale: Scale, betas=S5_BETAS, budget_multipliers=None, base=None):
 # The laptop RL recipe's knobs (issue 25, item 4): each arm changes one setting of S6's strict arm, in the order the
 # lab notes plan them. "rollouts-16": 16 samples for each of 12 prompts (~192 rollouts a step, as 32 x 6), so that
 # more groups hold a verified success; "lr-2e-05": the actor lr 2.5x smaller (the laptop's 5e-5 narrowed in-dist);
-# "steps-150": 2.5x the steps.
+# "steps-150": 2.5x the steps; "bf16": the same run with bf16 policy and reference passes (issue 24: the laptop uses
+# bf16 only if it moves no result of the strict arm; it has no random control, being no change of the signal).
 RL_KNOBS = {
     "rollouts-16": {"prompts_per_step": 12, "rollouts": 16},
     "lr-2e-05": {"lr": 2e-5},
     "steps-150": {"steps": 150},
+    "bf16": {"dtype": "bf16"},
 }
+UNCONTROLLED_KNOBS = ("bf16",)  # knobs that change the arithmetic, not the learning signal: no random-reward arm
 
 
 @_recipe("RL-recipe", "The laptop RL recipe (calibration, beyond the paper)", "Sec. 6 (paper); issue 25",
@@ -780,7 +786,8 @@ def rl_recipe(scale: Scale, knobs=tuple(RL_KNOBS), random_control: bool = True):
     arms = [Arm("base", pre, params=(("reward", None), ("knob", None))),
             Arm("strict", pre, rl=strict, params=(("reward", "strict"), ("knob", None)))]
     for knob in knobs:
-        for reward in [Reward("strict")] + ([Reward("random")] if random_control else []):
+        control = random_control and knob not in UNCONTROLLED_KNOBS
+        for reward in [Reward("strict")] + ([Reward("random")] if control else []):
             rl = dataclasses.replace(strict, reward=reward, **RL_KNOBS[knob])
             arms.append(Arm(f"{reward.name}-{knob}", pre, rl=rl, params=(("reward", reward.name), ("knob", knob))))
     return arms, _rl_eval(scale)  # = S6's evaluation: paired with its arms

@@ -168,7 +168,7 @@ def grpo_config(stage: RL, scale: Scale, seed: int = 0):
         rollouts=stage.rollouts, lr=scale.rl_lr if stage.lr is None else stage.lr, kl_coef=scale.rl_kl_coef,
         temperature=scale.rl_temperature,
         max_prompt_tokens=scale.rl_max_prompt_tokens, max_response_tokens=scale.rl_max_response_tokens,
-        minibatch_prompts=_minibatch_prompts(stage, scale),
+        minibatch_prompts=_minibatch_prompts(stage, scale), dtype=stage.dtype,
         seed=seed, ckpt_every=10,
     )
 
