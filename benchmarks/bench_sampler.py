@@ -214,9 +214,9 @@ def main(argv=None):
 
     from reasonlab.sampling import logprobs_of
     from reasonlab.model import load_checkpoint
-    from reasonlab.provenance import make_manifest, portable_path
+    from reasonlab.provenance import git_commit, make_manifest, portable_path
 
-    t_start = time.time()
+    t_start, commit = time.time(), git_commit()  # the code that runs is the code at the start
     torch.set_num_threads(args.threads)
     peak_kw = dict(n=256, reps=1) if args.smoke else {}  # a smoke run only checks that the steps run
     peaks = {"fp32": [matmul_peak(torch.float32, **peak_kw)], "bf16": [matmul_peak(torch.bfloat16, **peak_kw)]}
@@ -299,7 +299,8 @@ def main(argv=None):
         print("smoke run: no JSON written")
         return
     config = vars(args) | {"out": None, "variants": variants}
-    result = {"manifest": make_manifest("bench_sampler", config, wall_time_s=time.time() - t_start),
+    result = {"manifest": make_manifest("bench_sampler", config, wall_time_s=time.time() - t_start,
+                                           git_commit=commit),
               "settings": {"model": portable_path(BASE), "evaluation": "S6 laptop (the S3 arms' spec)",
                            "problems": len(sl.problems), "ops": sorted({p.op for p in sl.problems}),
                            "samples": sl.spec.samples, "temperature": sl.spec.temperature, "top_p": sl.spec.top_p,

@@ -18,7 +18,7 @@ from pathlib import PurePosixPath
 import pandas as pd
 
 from ..evaluate import pass_at_k
-from ..experiments.recipes import Recipe, get_recipe
+from ..experiments.recipes import UNCONTROLLED_KNOBS, Recipe, get_recipe
 from ..experiments.runner import COMMITTED_ARTIFACTS, result_name, run_point
 from ..experiments.scales import BANDS
 from ..generator import Band, LabelledBand, band_named
@@ -422,8 +422,8 @@ def _calibration_rows(ch: S6) -> list[dict]:
     runs = [("scale's settings", n, run, strict, ch.runs, random) for n, run in seeds.items() if strict in run.models]
     for n, cal in ch.calibration.items():
         for arm in cal.models:
-            if arm.startswith("strict-"):
-                knob = arm.removeprefix("strict-")
+            knob = arm.removeprefix("strict-")
+            if arm.startswith("strict-") and knob not in UNCONTROLLED_KNOBS:  # bf16: precision_table's
                 runs.append((knob, n, cal, arm, ch.calibration[0], f"random-{knob}"))
     rows = []
     for setting, n, run, arm, control_run, control in runs:
@@ -442,6 +442,28 @@ def _calibration_rows(ch: S6) -> list[dict]:
 def calibration_table(ch: S6) -> pd.DataFrame:
     """The laptop RL recipe's criterion (fixed before the runs), per setting and RL seed, computed."""
     return pd.DataFrame(_calibration_rows(ch))
+
+
+# Fixed before the bf16 arm ran (lab notes, session 13, 18:10 UTC): bf16 GRPO "agrees" with fp32 when the paired 95%
+# interval of (bf16 - fp32) contains 0 on each of these (band, k); k None is the evaluation's largest k.
+PRECISION_CHECKS = (("edge", 1), ("edge", None), ("in_dist", None))
+
+
+def precision_table(ch: S6) -> pd.DataFrame:
+    """The strict arm with bf16 policy and reference passes against the same arm in fp32 (RL-recipe's `strict-bf16`
+    and `strict`: same seed, stages and evaluation otherwise), paired per problem, with each arm's GRPO step time;
+    empty where the bf16 arm has not run."""
+    cal = ch.calibration.get(0)
+    if cal is None or "strict-bf16" not in cal.models or "strict" not in cal.models:
+        return pd.DataFrame()
+    rows = []
+    for band, k in PRECISION_CHECKS:
+        k = ch.k_max if k is None else k
+        d = paired_delta(cal.records("strict"), cal.records("strict-bf16"), ch.band(band), k)
+        rows.append({"band": band, "k": k, "fp32": round(_level(ch, "strict", band, k, cal), 3),
+                     "bf16": round(_level(ch, "strict-bf16", band, k, cal), 3), "bf16 - fp32": d.fmt(True),
+                     "agrees": d.lo <= 0 <= d.hi})
+    return pd.DataFrame(rows)
 
 
 def recipe_verdict(ch: S6) -> str:
