@@ -9,6 +9,7 @@ import pytest
 
 from reasonlab.chapters import claims as cl
 from reasonlab.chapters import process_rewards as s6
+from reasonlab.experiments.recipes import UNCONTROLLED_KNOBS
 from reasonlab.results import Result
 
 
@@ -112,7 +113,12 @@ def test_the_recipe_criterion_is_computed_and_needs_every_part(committed):
 
 
 def test_committed_calibration_runs_are_read(committed):
-    # RL-recipe-laptop.json is committed: each of its knobs' strict arms is a row of the criterion
+    # RL-recipe-laptop.json is committed: each of its knobs' strict arms is a row of the criterion, except the
+    # knobs that change only the arithmetic (bf16), which precision_table compares with the fp32 arm instead
     assert committed.calibration, "the committed RL-recipe result was not read"
     knobs = {a.removeprefix("strict-") for a in committed.calibration[0].models if a.startswith("strict-")}
-    assert knobs and knobs <= set(s6.calibration_table(committed).setting)
+    learning_knobs = knobs - set(UNCONTROLLED_KNOBS)
+    assert learning_knobs and learning_knobs <= set(s6.calibration_table(committed).setting)
+    assert not (knobs & set(UNCONTROLLED_KNOBS)) & set(s6.calibration_table(committed).setting)
+    if "bf16" in knobs:
+        assert len(s6.precision_table(committed)) > 0

@@ -12,6 +12,7 @@ from reasonlab.experiments import (
     s3_rl_bands,
 )
 from reasonlab.experiments.recipes import RL_KNOBS, NextToken, in_dist_thirds, thirds_pretrain, top_of_in_dist
+from reasonlab.experiments.runner import evaluation_key, stage_dirs
 from reasonlab.experiments.scales import PAPER, Scale
 from reasonlab.generator import Mixture, generate_problem, make_dataset
 from reasonlab.provenance import config_hash
@@ -276,6 +277,22 @@ def test_a7_and_a10_mappings_at_paper_scale():
     assert sorted({a.param("budget_tokens") for a in r.arms[1:]}) == [2_097_152_000, 4_194_304_000, 8_388_608_000]
     assert thirds(r.arms[0]) == pytest.approx({(2, 4): 0.2, (5, 7): 0.3, (8, 10): 0.5})
     assert bases[0.5].pretrain == r.arms[0].pretrain == get_recipe("S5", "paper").arms[0].pretrain
+
+
+@pytest.mark.parametrize("scale", ["smoke", "laptop", "gpu", "paper"])
+def test_s5_is_a10_at_its_first_budget(scale):
+    """The official code's budget runs all do RL on op 11-14 from one mid-training run per budget, so S5's arms are
+    A.10's 1x arms: same stages (same artifact keys) and the same evaluation, which lets the chapter read S5's
+    records for A.10 at 1x instead of training the same models again."""
+    s5, a10 = get_recipe("S5", scale), get_recipe("A.10", scale)
+    assert evaluation_key(s5) == evaluation_key(a10)
+    for arm in s5.arms:
+        twin = a10.arm(arm.name if arm.name == "base" else f"T1x-{arm.name}")
+        assert {k: p.name for k, (p, _) in stage_dirs(s5, arm).items()} == \
+            {k: p.name for k, (p, _) in stage_dirs(a10, twin).items()}
+    for arm in a10.arms[1:]:  # every budget's RL is on the edge band, as S5's
+        if arm.rl:
+            assert arm.rl.mixture == s5.arms[-1].rl.mixture
 
 
 def test_thirds_bases_keep_the_scales_edge_tail():

@@ -743,16 +743,19 @@ def a8(scale: Scale, shares=S4_SHARES):
          "pass@1 and pass@k on edge and hard across beta, for each budget")
 def a10(scale: Scale, betas=S5_BETAS, budget_multipliers=None, base=None):
     """Pre-train 20/30/50 over in-dist thirds (the ladder's base where the scale's failed its check: _mid_rl_pretrain);
-    mid = RL data = 20% in-dist + 80% edge; budgets x betas, one mid-training run per budget whose checkpoints the
-    arms take."""
+    mid-training on 20% in-dist + 80% edge, RL on the edge band; budgets x betas, one mid-training run per budget whose
+    checkpoints the arms take. The paper's text gives RL "the same mix as mid"; the official code's budget runs
+    (`cpt-rl-op11-14_uniform-<N>step`) all do RL on op 11-14, as S5 does, so S5 is exactly this recipe at 1x (same
+    stage keys and evaluation: the chapter reads S5's arms for it)."""
     betas = _check_values("beta (RL share of the budget)", betas)
     mults = tuple(scale.budget_multipliers if budget_multipliers is None else budget_multipliers)
     if not mults or any(not isinstance(m, (int, float)) or m <= 0 for m in mults):
         raise ValueError(f"budget_multipliers must be positive numbers, got {mults!r}")
     pre = _mid_rl_pretrain(scale, base)
-    mid_mix = mid_mixture(scale)  # RL data: "same mix as mid" (paper.md A.10)
+    rl_mix = mixture(across(BASE_TEMPLATES, *scale.edge), scale)  # op 11-14: the official code's (S5's) RL data
     arms = [_base_arm(pre, "beta", "budget_tokens", "budget_x")]
-    arms += [a for m in mults for a in _equal_compute_arms(scale, betas, pre, mid_mix, mid_mix, m, f"T{m:g}x-")]
+    arms += [a for m in mults for a in _equal_compute_arms(scale, betas, pre, mid_mixture(scale), rl_mix, m,
+                                                           f"T{m:g}x-")]
     return arms, _rl_eval(scale)
 
 
