@@ -4,6 +4,7 @@ same base. A null model gets no credit, a real gain does, a band where everythin
 claims wait for their arms."""
 
 import copy
+import dataclasses
 
 import matplotlib
 import pandas as pd
@@ -97,3 +98,49 @@ def test_tables_and_figures_read_cleanly(stand_in):
     for fig in (s5.fig6(ch), s5.fig_arm(ch, "beta-0.2")):
         assert check_legible(fig) == []
     assert "beta-0.2" in s5.reading(ch) and s5.numbers(ch)["n_arms"] == 5
+
+
+def _budgets(runs: Result, arms: dict[str, str], verified=None) -> Result:
+    """A stand-in A.10 result: the base and {A.10 arm: S6 model whose evaluation it copies}."""
+    return dataclasses.replace(_chapter(runs, arms, verified).runs, name="A.10-laptop")
+
+
+TWICE = {f"T2x-{a}": s for a, s in zip(BETAS, ["base", "reward-mix-0.2", "reward-strict", "reward-process",
+                                                "reward-outcome"])}
+
+
+def test_s5_is_a10_at_1x_until_a10_runs(stand_in):
+    """Without an A.10 result the 1x budget is S5 itself (the same models and problems) and 2x waits; A.10's claims
+    wait for every arm of every budget."""
+    ch = _chapter(stand_in, {a: "base" for a in BETAS})
+    views = s5.budget_views(ch)
+    assert list(views) == [1.0] and views[1.0] is ch
+    assert s5.budgets_missing(ch) == list(TWICE) and s5.budget_verdicts(ch) == {}
+    assert "1x from S5" in s5.budgets_waiting(ch) and "T2x-beta-1" in s5.budgets_waiting(ch)
+    ch.budgets = _budgets(stand_in, dict(list(TWICE.items())[:2]))  # 2x half run: still waiting
+    assert s5.budgets_missing(ch) == list(TWICE)[2:] and s5.budget_verdicts(ch) == {}
+
+
+def test_a10_claims_once_every_budget_has_run(stand_in):
+    """With 2x run, every A.10 claim is judged by S5's rules within each budget; at a scale without 4x the full-RL
+    claim is not testable, and a hard band at 0 everywhere makes the hard claims not testable."""
+    ch = _chapter(stand_in, {a: "base" for a in BETAS})
+    ch.budgets = _budgets(stand_in, TWICE)
+    views = s5.budget_views(ch)
+    assert views[1.0] is ch and views[2.0].runs is ch.budgets and views[2.0].arms == list(TWICE)
+    got = s5.budget_verdicts(ch)
+    assert set(got) == {"budgets_edge_light", "budgets_hard_heavy", "budgets_heavy_2x", "budgets_full_rl_4x"}
+    assert got["budgets_full_rl_4x"].verdict == cl.NOT_TESTABLE and "none reaches 4x" in got["budgets_full_rl_4x"].ours
+    assert got["budgets_edge_light"].verdict == cl.NOT_REPRODUCED  # 1x's light arm is the base: it gains nothing
+    assert got["budgets_hard_heavy"].verdict == got["budgets_heavy_2x"].verdict == cl.NOT_TESTABLE
+    assert not s5.budgets_changes_table(ch).isna().any().any()
+    assert check_legible(s5.fig18(ch)) == []
+
+
+def test_light_rl_at_every_budget_is_reproduced(stand_in):
+    gain = {"beta-0.2": lambda r: r["outcome"]}
+    ch = _chapter(stand_in, {a: "base" for a in BETAS}, verified=gain)
+    ch.budgets = _budgets(stand_in, {a: "base" for a in TWICE}, verified={"T2x-beta-0.2": lambda r: r["outcome"]})
+    assert s5.budget_verdicts(ch)["budgets_edge_light"].verdict == cl.REPRODUCED
+    ch.budgets = _budgets(stand_in, {a: "base" for a in TWICE})  # 2x gains nothing: partly
+    assert s5.budget_verdicts(ch)["budgets_edge_light"].verdict == cl.PARTLY

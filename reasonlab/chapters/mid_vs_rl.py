@@ -11,6 +11,7 @@ paired per problem.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -19,16 +20,16 @@ import pandas as pd
 from ..budget import rl_token_equivalent
 from ..evaluate import pass_at_k
 from ..experiments.recipes import MID_RL_BASE_OF_SCALE, Recipe, get_recipe
-from ..experiments.runner import run_point
+from ..experiments.runner import evaluation_key, run_point, stage_dirs
 from ..experiments.scales import BANDS
 from ..generator import Band, LabelledBand, band_named
 from ..k_control import columns, guess_answers, pass_at_k_control
-from ..plots import PALETTE
+from ..plots import PALETTE, caption, save_figure
 from ..results import Estimate, Result, estimate, k_max, load_or_run, paired_changes, paired_delta, rl_controls
 from ..widgets import run_panel, static_picker
 from . import ladder, outputs
 from .claims import (NOT_REPRODUCED, NOT_TESTABLE, NOT_TESTABLE_RULE, PARTLY, REPRODUCED, Claim, all_or_some, at_zero,
-                     counts)
+                     counts, some_seeds)
 from .rl_capability import plot_fig3, show_new_point
 
 # matplotlib.pyplot loads inside the figure functions: reading a chapter's numbers (the scoreboard, the tests) does
@@ -38,6 +39,8 @@ from .rl_capability import plot_fig3, show_new_point
 # == data ============================================================================================================
 
 RECIPE = "S5"
+BUDGETS_RECIPE = "A.10"  # the same split at several budgets (App. A.10); its arms are named T<m>x-beta-<beta>
+RECIPES = (RECIPE, BUDGETS_RECIPE)
 CHAPTER = "mid_vs_rl"
 
 
@@ -47,6 +50,7 @@ class MidRL:
 
     runs: Result
     recipe: Recipe
+    budgets: Result | None = None  # the A.10 result (its base and arms at every budget), where committed
 
     @cached_property
     def table(self) -> pd.DataFrame:
@@ -92,9 +96,40 @@ class MidRL:
 
 
 def load(scale: str = "laptop", seed: int = 0, fresh: bool = False) -> MidRL:
-    """The committed S5 result (fresh: run the base and every arm now; without fresh nothing trains, and a missing
-    result raises FileNotFoundError)."""
-    return MidRL(load_or_run(RECIPE, scale, seed, fresh), get_recipe(RECIPE, scale))
+    """The committed S5 result and, where committed, A.10's (fresh: run the base and every arm of both now; without
+    fresh nothing trains, and a missing S5 result raises FileNotFoundError)."""
+    try:
+        budgets = load_or_run(BUDGETS_RECIPE, scale, seed, fresh)
+    except FileNotFoundError:
+        budgets = None  # A.10 not yet run at this scale: its section says so
+    return MidRL(load_or_run(RECIPE, scale, seed, fresh), get_recipe(RECIPE, scale), budgets)
+
+
+def budget_views(ch: MidRL) -> dict[float, MidRL]:
+    """A.10 as one S5-shaped view per budget multiple ({multiple: MidRL}): the base and that budget's arms, so every
+    S5 table, figure and rule applies to each budget unchanged. A budget whose arms A.10's own result lacks but S5 holds
+    (the same models evaluated on the same problems: S5 is A.10 at 1x) is read from S5 rather than trained twice; a
+    budget with neither is left out."""
+    recipe = get_recipe(BUDGETS_RECIPE, ch.recipe.scale.name)
+    base = [a for a in recipe.arms if a.name == "base"]
+    views = {}
+    for m in recipe.scale.budget_multipliers:
+        budget = dataclasses.replace(recipe, arms=tuple(
+            base + [a for a in recipe.arms if a.name != "base" and a.param("budget_x") == m]))
+        own = None if ch.budgets is None else MidRL(ch.budgets, budget)
+        if (own is None or len(own.arms) < len(own.beta_of)) and _same_models(budget, ch.recipe):
+            views[m] = ch
+        elif own is not None and own.arms:
+            views[m] = own
+    return views
+
+
+def _same_models(budget: Recipe, s5: Recipe) -> bool:
+    """Whether one A.10 budget's arms are S5's arms, beta by beta: the same stage keys and the same evaluation."""
+    def keys(recipe):
+        return {a.param("beta"): [p.name for p, _ in stage_dirs(recipe, a).values()] for a in recipe.arms}
+
+    return evaluation_key(budget) == evaluation_key(s5) and keys(budget) == keys(s5)
 
 
 # == rules ===========================================================================================================
@@ -218,8 +253,60 @@ def verdicts(ch: MidRL) -> dict[str, Claim]:
     return out
 
 
+# A.10's rules, fixed with S5's before any arm ran (lab notes, session 11, 07:25 UTC): the light-RL edge claim and the
+# heavy-RL hard claim per budget, reproduced if at every budget and partly if at some (S5's rules within each
+# budget); heavy RL best hard pass@k at 2x in S5's form; full RL best hard pass@k at >= 4x, not testable without one.
+PAPER_A10 = ("light RL best edge pass@1 and heavy RL best hard pass@1 at all budgets; pass@128 on hard: heavy RL best "
+             "at 4.2B tokens (2x), full RL best at >= 8.4B (4x) (App. A.10, Fig 18, Table 3)")
+
+
+def _hard_best(view: MidRL, beta: float, k: int) -> tuple[str, str]:
+    """S5's hard-band rule for one arm at one k within one budget: (verdict, our numbers)."""
+    over_base = view.against(view.arm(beta), "base", "hard", k)
+    best, words = _best_is(view, beta, "hard", k)
+    ours = f"{words}; beta {beta:g} - base {over_base.fmt(True)}"
+    if _untestable(view, "hard"):
+        return NOT_TESTABLE, f"{ours}; the base and every arm: hard pass@1 and pass@{view.k_max} 0"
+    return (REPRODUCED if over_base.above_zero and best else NOT_REPRODUCED), ours
+
+
+def budget_verdicts(ch: MidRL) -> dict[str, Claim]:
+    """A.10's claims ({claim id: Claim}) once every arm of every budget has run (none before)."""
+    if budgets_missing(ch):
+        return {}
+    views = budget_views(ch)
+    km, out = ch.k_max, {}
+    light = {m: verdicts(v)["edge_light"] for m, v in views.items()}
+    out["budgets_edge_light"] = Claim(
+        CHAPTER, "At every budget, light RL gives the best edge pass@1", PAPER_A10,
+        "; ".join(f"{m:g}x: {c.verdict} ({c.headline})" for m, c in light.items()),
+        some_seeds([c.verdict for c in light.values()]),
+        "S5's light-RL rule within each budget; reproduced if at every budget, partly if at some; " + NOT_TESTABLE_RULE)
+    heavy = {m: _hard_best(v, HEAVY, 1) for m, v in views.items()}
+    out["budgets_hard_heavy"] = Claim(
+        CHAPTER, "At every budget, heavy RL gives the best hard pass@1", PAPER_A10,
+        "; ".join(f"{m:g}x: {v} ({o})" for m, (v, o) in heavy.items()), some_seeds([v for v, _ in heavy.values()]),
+        "beta 0.8 beats the base on verified hard pass@1 and is best among the budget's arms, or the paired (best - "
+        "beta 0.8) interval reaches zero; reproduced if at every budget, partly if at some; " + NOT_TESTABLE_RULE)
+    if 2.0 in views:
+        verdict, ours = _hard_best(views[2.0], HEAVY, km)
+        out["budgets_heavy_2x"] = Claim(CHAPTER, "At twice the budget, heavy RL gives the best hard pass@k", PAPER_A10,
+                                        ours, verdict, f"S5's form at 2x on verified hard pass@{km}; "
+                                        + NOT_TESTABLE_RULE, k=km)
+    big = [m for m in views if m >= 4.0]
+    if big:
+        verdict, ours = _hard_best(views[big[0]], FULL_RL, km)
+    else:
+        verdict, ours = NOT_TESTABLE, (f"this scale's budgets are {', '.join(f'{m:g}x' for m in views)} of T: none "
+                                       "reaches 4x")
+    out["budgets_full_rl_4x"] = Claim(CHAPTER, "At four times the budget or more, full RL gives the best hard pass@k",
+                                      PAPER_A10, ours, verdict, f"S5's form for beta 1 at the smallest budget >= 4x, "
+                                      f"on verified hard pass@{km}; not testable without such a budget", k=km)
+    return out
+
+
 def claims(ch: MidRL) -> list[Claim]:
-    return list(verdicts(ch).values())
+    return list(verdicts(ch).values()) + list(budget_verdicts(ch).values())
 
 
 def numbers(ch: MidRL) -> dict:
@@ -303,6 +390,79 @@ def fig6(ch: MidRL, bands=("edge", "hard"), arms: list[str] | None = None):
     return fig
 
 
+def fig18(ch: MidRL, bands=("edge", "hard")):
+    """The paper's Fig 18 for our budgets: verified pass@1 and pass@k_max (95% CI) against the RL share beta, one line
+    per budget (A.10), each budget's arms from its own mid-training run; the base dashed. None where A.10 has not run."""
+    import matplotlib.pyplot as plt
+
+    views = {m: v for m, v in budget_views(ch).items() if v.arms}
+    if not views:
+        return None
+    fig, axes = plt.subplots(len(bands), 2, figsize=(9, 3.0 * len(bands)), sharex=True, squeeze=False,
+                             layout="constrained")
+    for row, band in zip(axes, bands):
+        for ax, k in zip(row, (1, ch.k_max)):
+            for i, (m, v) in enumerate(views.items()):
+                e = [v.value(a, band, k) for a in v.arms]
+                ax.errorbar([v.beta_of[a] for a in v.arms], [x.value for x in e],
+                            yerr=[[x.value - x.lo for x in e], [x.hi - x.value for x in e]], fmt="o-", capsize=3,
+                            color=PALETTE[i], label=f"budget {m:g}x T")
+            ax.axhline(next(iter(views.values())).value("base", band, k).value, color="black", linestyle="--",
+                       linewidth=1, label="base")
+            ax.set(title=f"{band}: pass@{k}", ylim=(-0.02, 1.02))
+        row[0].set_ylabel("verified pass@k")
+    for ax in axes[-1]:
+        ax.set_xlabel("beta: RL share of the budget (0 = all mid-training)")
+    handles, names = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="outside lower center", ncol=len(names), fontsize=9)
+    return fig
+
+
+def show_fig18(ch: MidRL, name: str) -> None:
+    """Fig 18 saved as `name`, shown with the provenance of every result it reads; A.10's waiting list where some
+    budget has not run."""
+    from IPython.display import Markdown, display
+    import matplotlib.pyplot as plt
+
+    display(Markdown(budgets_waiting(ch)))
+    fig = fig18(ch)
+    if fig is not None:
+        save_figure(fig, name)
+        plt.show()
+        sources = {id(v.runs): v.runs for v in budget_views(ch).values()}.values()
+        display(Markdown("\n\n".join(caption(r.manifest) for r in sources)))
+
+
+def budgets_setup(ch: MidRL) -> pd.DataFrame:
+    """A.10's arms, budget by budget: mid-training tokens, RL steps and token-equivalents (budget_table)."""
+    return budget_table(get_recipe(BUDGETS_RECIPE, ch.recipe.scale.name))
+
+
+def budgets_changes_table(ch: MidRL) -> pd.DataFrame:
+    """A.10's paired changes against the base, one block of rows per budget (empty where A.10 has not run)."""
+    tables = {f"{m:g}x": changes_table(v) for m, v in budget_views(ch).items() if v.arms}
+    return pd.concat(tables, names=["budget"]) if tables else pd.DataFrame()
+
+
+def budgets_missing(ch: MidRL) -> list[str]:
+    """A.10's arms that no committed result holds at this scale (its claims wait for every one)."""
+    recipe = get_recipe(BUDGETS_RECIPE, ch.recipe.scale.name)
+    views = budget_views(ch)
+    return [a.name for a in recipe.arms[1:]
+            if (view := views.get(a.param("budget_x"))) is None or view.arm(a.param("beta")) is None]
+
+
+def budgets_waiting(ch: MidRL) -> str:
+    """Where each budget's arms come from, and which have not run."""
+    read = "; ".join(f"{m:g}x from {'S5 (the same models: S5 is A.10 at 1x)' if v is ch else BUDGETS_RECIPE}"
+                     for m, v in budget_views(ch).items())
+    missing = budgets_missing(ch)
+    return ((f"Budgets read: {read}. " if read else "") +
+            (f"Not yet run at this scale: {', '.join(missing)} (`python -m reasonlab run {BUDGETS_RECIPE} --scale "
+             f"{ch.recipe.scale.name}`). A.10's claims wait for every arm." if missing
+             else "Every arm of A.10 has run at this scale."))
+
+
 def fig_arm(ch: MidRL, arm: str):
     """Fig 3's panels for one arm beside the base (dashed): verified pass@k per band."""
     import matplotlib.pyplot as plt
@@ -364,16 +524,22 @@ def deviations(ch: MidRL) -> str:
         "outcome reward, lr 1e-6); the laptop RL recipe of the S6 chapter has no setting that meets its criterion yet.",
         f"- Evaluation: {ch.recipe.evaluation.problems_per_op} problems per op x {ch.recipe.evaluation.samples} "
         f"samples, so our largest k is {ch.k_max} (the paper: pass@128); the ladder's check of the base at that k.",
+        "- A.10: RL on the edge band at every budget, as the official code's budget runs do (`cpt-rl-op11-14_uniform-"
+        "<N>step`); the paper's text gives RL \"the same mix as mid\". So S5's arms are A.10's arms at 1x (the same "
+        "models and problems), read from S5's result. Budgets: this scale's "
+        f"{', '.join(f'{m:g}x' for m in sc.budget_multipliers)} of T (the paper: 1x, 2x, 4x).",
     ])
 
 
 # == controls ========================================================================================================
 
 def picker(ch: MidRL):
-    """The static book's control: pick an RL share beta to see that arm's verified pass@k per band beside the base.
-    Works in the built HTML without a kernel; it chooses among committed runs."""
-    return static_picker({f"beta {ch.beta_of[a]:g} ({a})": fig_arm(ch, a) for a in ch.arms},
-                         "RL share of the budget (verified pass@k of that arm and the base, dashed)")
+    """The static book's control: pick a budget and an RL share beta to see that arm's verified pass@k per band beside
+    the base. Works in the built HTML without a kernel; it chooses among committed runs (A.10's budgets where run)."""
+    views = budget_views(ch) or {1.0: ch}
+    return static_picker({f"budget {m:g}x T, beta {v.beta_of[a]:g} ({a})": fig_arm(v, a)
+                          for m, v in views.items() for a in v.arms},
+                         "budget and RL share (verified pass@k of that arm and the base, dashed)")
 
 
 def k_control(ch: MidRL):

@@ -39,42 +39,47 @@ def scoreboard(scale: str = "laptop", seed: int = 0) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def chapter_recipes() -> set[str]:
-    """The recipes whose results the chapters of CHAPTERS read (each module's RECIPE, or RECIPES where it reads
-    several)."""
-    out = set()
+def chapter_recipes() -> dict[str, str]:
+    """{recipe: chapter} of the recipes whose results the chapters of CHAPTERS read (each module's RECIPE, or RECIPES
+    where it reads several)."""
+    out = {}
     for name in CHAPTERS:
         module = chapter(name)
-        out |= set(getattr(module, "RECIPES", ())) | ({module.RECIPE} if hasattr(module, "RECIPE") else set())
+        for rid in (*getattr(module, "RECIPES", ()), *((module.RECIPE,) if hasattr(module, "RECIPE") else ())):
+            out.setdefault(rid, name)
     return out
 
 
-NOT_RUN, IN_PROGRESS = "not run", "in progress"  # how far a finding without a chapter is
+NOT_RUN, IN_PROGRESS = "not run", "in progress"  # how far a finding without its verdicts is
 
 
 def pending(scale: str = "laptop", seed: int = 0) -> pd.DataFrame:
-    """One row per finding of the paper that no chapter covers yet: every recipe of the registry that reproduces one
-    of the paper's figures with runs of its own (not a view of another recipe's runs) and whose results no chapter
-    reads, with its status at this scale: "not run" (no committed result) or "in progress" (the arms committed so
-    far, of the recipe's)."""
+    """One row per finding of the paper whose verdicts no chapter can give yet: every recipe of the registry that
+    reproduces one of the paper's figures with runs of its own (not a view of another recipe's runs) and that no
+    chapter reads, or that a chapter reads before all its arms are committed, with its status at this scale: "not
+    run" (no committed result) or "in progress" (the arms committed so far, of the recipe's), and its chapter ("" for
+    none yet)."""
     covered = chapter_recipes()
     rows = []
     for rid in list_recipes():
         info = recipe_info(rid)
-        if rid in covered or info.view_of or not info.paper_ref.startswith("Fig"):
+        if info.view_of or not info.paper_ref.startswith("Fig"):
             continue
         try:
             done = results.load(f"{rid}-{scale}" + (f"-seed{seed}" if seed else "")).models
         except FileNotFoundError:
             done = []
         arms = [a.name for a in get_recipe(rid, scale).arms]
+        if rid in covered and set(arms) <= set(done):
+            continue  # its chapter gives its verdicts
+        where = f"chapter {covered[rid]}" if rid in covered else "no chapter yet"
         again = "".join(f"; RL seed {n}: {', '.join(run.models)}"
                         for n, run in results.reruns(rid, scale, seed).items())
-        ours = (f"{len(done)} of {len(arms)} arms committed ({', '.join(done)}{again}); no chapter yet" if done else
-                f"not run at this scale (`python -m reasonlab run {rid} --scale {scale}`); no chapter yet")
+        ours = (f"{len(done)} of {len(arms)} arms committed ({', '.join(done)}{again}); {where}" if done else
+                f"not run at this scale (`python -m reasonlab run {rid} --scale {scale}`); {where}")
         rows.append({"recipe": rid, "claim": f"{info.title} ({rid})", "paper": f"{info.paper_ref}: {info.finding}",
-                     "ours": ours, "status": IN_PROGRESS if done else NOT_RUN})
-    return pd.DataFrame(rows, columns=["recipe", "claim", "paper", "ours", "status"])
+                     "ours": ours, "status": IN_PROGRESS if done else NOT_RUN, "chapter": covered.get(rid, "")})
+    return pd.DataFrame(rows, columns=["recipe", "claim", "paper", "ours", "status", "chapter"])
 
 
 def _cell(text: str) -> str:
@@ -88,7 +93,7 @@ def markdown(scale: str = "laptop", seed: int = 0) -> str:
              f"from the committed results (generated when the book is built; the rules are in each chapter). Where "
              f"an arm ran with several RL seeds, every seed's number is shown. *Not testable*: the base and every "
              f"arm sit at 0 on what the claim is about, so no rule can tell RL that learned from RL that did not. "
-             f"The last rows are the paper's findings that no chapter covers yet: *{NOT_RUN}* (no committed result) "
+             f"The last rows are the paper's findings without verdicts yet: *{NOT_RUN}* (no committed result) "
              f"or *{IN_PROGRESS}* (some of its arms committed).",
              "", "| claim | paper | ours (95% intervals) | k (ours / paper) | verdict | chapter |",
              "|---|---|---|---|---|---|"]
@@ -96,8 +101,10 @@ def markdown(scale: str = "laptop", seed: int = 0) -> str:
         verdict = f"**{r.verdict}**" if r.verdict else ""
         lines.append(f"| {_cell(r.claim)} | {_cell(r.paper)} | {_cell(r.ours)} | {_cell(r.k)} | {verdict} | "
                      f"{{doc}}`{r.title} </book/chapters/{r.chapter}>` |")
-    for r in pending(scale, seed).itertuples():  # the paper's findings whose chapter is not written yet
-        lines.append(f"| {_cell(r.claim)} | {_cell(r.paper)} | {_cell(r.ours)} | | *{r.status}* | not written yet |")
+    titles = dict(CHAPTERS)
+    for r in pending(scale, seed).itertuples():  # the paper's findings without verdicts yet
+        where = (f"{{doc}}`{titles[r.chapter]} </book/chapters/{r.chapter}>`" if r.chapter else "not written yet")
+        lines.append(f"| {_cell(r.claim)} | {_cell(r.paper)} | {_cell(r.ours)} | | *{r.status}* | {where} |")
     return "\n".join(lines) + "\n"
 
 
