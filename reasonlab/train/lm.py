@@ -60,9 +60,9 @@ from .fast import loss_module
 LOSS_ON = ("all", "solution")
 DTYPES = ("auto", "fp32", "bf16")
 # Measured by benchmarks/bench_train.py on the 2-core dev CPU (avx512_bf16, no AMX): bf16 autocast trains
-# the laptop presets ~2x faster than fp32 (smoke 1.5x), so "auto" means bf16 on CPU as on CUDA. Machines
-# without native bf16 may differ: run the benchmark and pass dtype="fp32" there.
-CPU_AUTO_DTYPE = "bf16"
+# the laptop presets ~2x faster than fp32 (smoke 1.5x), so "auto" means bf16 on such a CPU as on CUDA. A CPU
+# without native bf16 (AVX2 only) emulates it: a 1024^2 matmul ran at 0.65 GFLOP/s in bf16 against 32 in fp32
+# on a 2-core AVX2 EPYC (lab notes, session 14), a mid-training step 20x slower; "auto" is fp32 there.
 
 
 @dataclass(frozen=True)
@@ -231,9 +231,13 @@ def lr_factor(step: int, config: LMTrainConfig) -> float:
 
 
 def resolve_dtype(config: LMTrainConfig, device: torch.device) -> str:
+    """The arithmetic of a run: its config's, or for "auto" the faster on this device (bf16 where the hardware has
+    it). Not part of the run's identity, like `fast`: the manifest records which one trained it."""
     if config.dtype != "auto":
         return config.dtype
-    return "bf16" if device.type == "cuda" else CPU_AUTO_DTYPE
+    if device.type == "cuda":
+        return "bf16"
+    return "bf16" if torch.ops.mkldnn._is_mkldnn_bf16_supported() else "fp32"
 
 
 def _rng_state() -> dict:
