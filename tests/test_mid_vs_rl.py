@@ -144,3 +144,12 @@ def test_light_rl_at_every_budget_is_reproduced(stand_in):
     assert s5.budget_verdicts(ch)["budgets_edge_light"].verdict == cl.REPRODUCED
     ch.budgets = _budgets(stand_in, {a: "base" for a in TWICE})  # 2x gains nothing: partly
     assert s5.budget_verdicts(ch)["budgets_edge_light"].verdict == cl.PARTLY
+
+
+def test_deviations_say_when_budgets_trained_in_different_arithmetic(stand_in):
+    ch = _chapter(stand_in, {a: "base" for a in BETAS})
+    ch.budgets = _budgets(stand_in, TWICE)
+    assert "trained in" not in s5.deviations(ch)  # no mid-training manifests: nothing to say
+    ch.runs.data["training_manifests"] = {"beta-0": {"mid": {"dtype": "bf16"}}}
+    ch.budgets.data["training_manifests"] = {"T2x-beta-0": {"mid": {"dtype": "fp32"}}}
+    assert "bf16 (1x), fp32 (2x)" in s5.deviations(ch)

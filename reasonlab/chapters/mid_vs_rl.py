@@ -527,8 +527,22 @@ def deviations(ch: MidRL) -> str:
         "- A.10: RL on the edge band at every budget, as the official code's budget runs do (`cpt-rl-op11-14_uniform-"
         "<N>step`); the paper's text gives RL \"the same mix as mid\". So S5's arms are A.10's arms at 1x (the same "
         "models and problems), read from S5's result. Budgets: this scale's "
-        f"{', '.join(f'{m:g}x' for m in sc.budget_multipliers)} of T (the paper: 1x, 2x, 4x).",
+        f"{', '.join(f'{m:g}x' for m in sc.budget_multipliers)} of T (the paper: 1x, 2x, 4x)." + _mid_dtype_note(ch),
     ])
+
+
+def _mid_dtype_note(ch: MidRL) -> str:
+    """Where the budgets' mid-training runs used different arithmetic (the trainer picks bf16 only on hardware with
+    native bf16), which run used which, from their manifests; "" where they agree."""
+    dtypes = {}
+    for m, v in budget_views(ch).items():
+        mids = [st["mid"].get("dtype") for a in v.arms
+                if "mid" in (st := v.runs.data.get("training_manifests", {}).get(a, {}))]
+        dtypes[m] = mids[0] if mids else None
+    if len({d for d in dtypes.values() if d}) < 2:
+        return ""
+    return (" The mid-training runs trained in " + ", ".join(f"{d} ({m:g}x)" for m, d in dtypes.items() if d) +
+            ": each on the machine it ran on, bf16 only where the CPU has it natively.")
 
 
 # == controls ========================================================================================================
