@@ -183,6 +183,18 @@ def paired_delta(base: list[dict], model: list[dict], ops: tuple[int, int], k: i
     return _paired(a, b, ops, n_boot, seed)
 
 
+def paired_gain_gap(base: list[dict], model: list[dict], other_base: list[dict], other_model: list[dict],
+                    ops: tuple[int, int], k: int, n_boot: int = 2000, seed: int = 0) -> Estimate:
+    """(model - base) - (other_model - other_base) in verified pass@k on ops [lo, hi]: one change against another (e.g.
+    RL's gain from two bases), paired per problem when all four were evaluated on the same problems, with
+    paired_delta's bootstrap over problems."""
+    def gain(b, m):
+        before = _per_problem(b, *ops, k)
+        return {h: v - before[h] for h, v in _per_problem(m, *ops, k).items() if h in before}
+
+    return _paired(gain(other_base, other_model), gain(base, model), ops, n_boot, seed)
+
+
 def paired_field_delta(base: list[dict], model: list[dict], ops: tuple[int, int], field: str, n_boot: int = 2000,
                        seed: int = 0) -> Estimate:
     """Like paired_delta, for a number each record carries per problem (e.g. "nll", the gold solution's mean NLL per

@@ -294,15 +294,15 @@ def test_the_scoreboard_is_built_from_the_registry_only(monkeypatch):
 
 
 def test_the_scoreboard_lists_the_findings_without_a_chapter():
-    """A.7 has no chapter yet and A.10's chapter (mid_vs_rl) waits for its arms: each gets a row with its status and
-    chapter, computed from the recipe registry and the committed results, never a verdict; a finding whose chapter
-    gives its verdicts (S6 since process_rewards, S5 since mid_vs_rl) gets none."""
+    """A.7's chapter (pretrain_difficulty) and A.10's (mid_vs_rl) wait for their arms: each gets a row with its
+    status and chapter, computed from the recipe registry and the committed results, never a verdict; a finding whose
+    chapter gives its verdicts (S6 since process_rewards, S5 since mid_vs_rl) gets none."""
     from reasonlab.chapters import scoreboard
 
     rows = scoreboard.pending("laptop").set_index("recipe")
     assert "A.10" in rows.index and not {"S3", "S4", "S5", "S6", "A.6.1", "ladder"} & set(rows.index)
     assert set(rows.status) <= {scoreboard.NOT_RUN, scoreboard.IN_PROGRESS}
-    assert rows.chapter["A.10"] == "mid_vs_rl" and rows.chapter["A.7"] == ""
+    assert rows.chapter["A.10"] == "mid_vs_rl" and rows.chapter["A.7"] == "pretrain_difficulty"
     assert "*not run*" in scoreboard.markdown("laptop") or rows.status.eq(scoreboard.IN_PROGRESS).all()
 
 
@@ -341,7 +341,7 @@ def test_ladder_outcome_pass_at_k_has_the_blind_guesser_beside_it():
 
 # ------------------------------------------------------------------ pass@k at any k, without a kernel (issue 26)
 K_CHAPTERS = {"ladder": "ladder", "rl_capability": "s3", "exposure": "s4", "mid_vs_rl": "s5",
-              "process_rewards": "s6"}  # report pass@k
+              "process_rewards": "s6", "pretrain_difficulty": "a7"}  # report pass@k
 
 
 @pytest.mark.parametrize("name", list(K_CHAPTERS))

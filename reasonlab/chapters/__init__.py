@@ -27,6 +27,7 @@ CHAPTERS = {
     "replication": "Replication or creation?",
     "mid_vs_rl": "Mid-training or RL?",
     "process_rewards": "Process rewards and reward hacking",
+    "pretrain_difficulty": "How hard should pre-training be?",
     "theory_markov": "Why RL forgets rare reasoning paths (companion)",
 }
 

@@ -1,0 +1,207 @@
+"""The A.7 chapter's rules (fixed in the lab notes, session 14, 20:53, before any of its RL arms ran) on stand-in arms:
+A.7 evaluates on S6's evaluation (the same problems and sampling seeds), so the committed S6 models' records stand in
+for A.7's bases and RL arms. A null model gets no credit, a real gain does, a band where everything sits at 0 is not
+testable, the claims wait for their arms, and the RL gate refuses the committed 50% base."""
+
+import copy
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+from reasonlab.chapters import claims as cl
+from reasonlab.chapters import pretrain_difficulty as a7
+from reasonlab.chapters import process_rewards as s6
+from reasonlab.evaluate import pass_at_k
+from reasonlab.experiments.recipes import A7_HARD_SHARES, get_recipe
+from reasonlab.plots import check_legible
+from reasonlab.results import Result
+
+matplotlib.use("Agg")
+
+SHARES = {"0.1pct": 0.001, "1pct": 0.01, "5pct": 0.05, "20pct": 0.2, "50pct": 0.5}
+BASES = [f"base-hard-{p}" for p in SHARES]
+ARMS = [f"hard-{p}" for p in SHARES]
+EDGE, HARD = (10, 13), (14, 16)  # the laptop evaluation's bands (checked below)
+
+
+@pytest.fixture(scope="module")
+def stand_in():
+    return s6.load("laptop").runs
+
+
+def _band_rows(model: str, records: list[dict], like: list[dict]) -> list[dict]:
+    """The band-level pass@k rows of `like` (one model's table rows), recomputed from `records` where the stand-in
+    rewrote them (the value from the records, the interval collapsed onto it: only the gate and the figures read it)."""
+    out = []
+    for row in like:
+        row = row | {"model": model}
+        if row["group"] == "band" and row["metric"] == "pass@k":
+            lo, hi = {"in_dist": (2, 9), "edge": EDGE, "hard": HARD}[row["key"]]
+            v = float(np.mean([pass_at_k(r["n"], r["verified"], int(row["k"])) for r in records
+                               if lo <= r["op"] <= hi]))
+            row |= {"value": v, "lo": v, "hi": v}
+        out.append(row)
+    return out
+
+
+def _chapter(runs: Result, arms: dict[str, str], verified=None, logs=None) -> a7.PretrainDifficulty:
+    """An A.7 chapter whose arms are {A.7 arm: S6 model whose evaluation it copies}; `verified` ({arm: function of a
+    record}) rewrites an arm's verified counts, `logs` ({arm: [reward per GRPO step]}) its GRPO log."""
+    data = {"records": {}, "table": [], "training_logs": {}}
+    for arm, source in arms.items():
+        recs = copy.deepcopy(runs.data["records"][source])
+        for r in recs if verified and arm in verified else ():
+            r["verified"] = verified[arm](r)
+            r["outcome"] = max(r["outcome"], r["verified"])
+        data["records"][arm] = recs
+        data["table"] += _band_rows(arm, recs, [r for r in runs.data["table"] if r["model"] == source])
+        rewards = (logs or {}).get(arm)
+        data["training_logs"][arm] = {"rl": [{"step": i + 1, "reward_mean": v} for i, v in enumerate(rewards)]} \
+            if rewards is not None else copy.deepcopy(runs.data["training_logs"].get(source, {}))
+    manifest = copy.deepcopy(runs.manifest) | {"recipe": "A.7", "config": {"arms": list(arms)}}
+    return a7.PretrainDifficulty(Result("A.7-laptop", manifest, data), get_recipe("A.7", "laptop"))
+
+
+def _on(band, then):
+    """A rewrite of the verified counts on one band's problems only."""
+    return lambda r: then(r) if band[0] <= r["op"] <= band[1] else r["verified"]
+
+
+FLAT = [0.2] * 20  # a GRPO reward that does not move
+RISING = [0.2] * 10 + [0.6] * 10
+
+
+def _everything(**arms) -> dict[str, str]:
+    """Every base and RL arm, each a copy of the S6 base unless named."""
+    return {a: "base" for a in BASES + ARMS} | arms
+
+
+def test_the_recipe_is_the_chapters():
+    recipe = get_recipe("A.7", "laptop")
+    assert recipe.evaluation == get_recipe("S6", "laptop").evaluation  # why S6's records stand in
+    assert [b.label for b in recipe.evaluation.bands] == ["in_dist", "edge", "hard"]
+    assert [(b.lo, b.hi) for b in recipe.evaluation.bands][1:] == [EDGE, HARD]
+    assert tuple(SHARES.values()) == A7_HARD_SHARES
+
+
+def test_the_mapping_table_is_the_official_grid(stand_in):
+    t = a7.mapping_table(_chapter(stand_in, {}))
+    assert list(t.index) == ["0.1%", "1%", "5%", "20%", "50%"]
+    assert t["official file"]["0.1%"] == "id2-10_0.4995easy_0.4995medium_0.001hard"
+    assert t["official file"]["50%"] == "id2-10_0.2easy_0.3medium_0.5hard"  # the S5 / A.10 base's file
+    assert not t.isna().any().any() and t.filter(like="edge tail").iloc[:, 0].gt(0).all()
+    assert t["RL arm"].str.contains("waits for its base").all()
+
+
+def test_the_gate_refuses_the_committed_50pct_base():
+    """The committed 50% base verifies edge pass@64 below 0.1: no RL arm, nothing to judge yet, and the page says so."""
+    ch = a7.load("laptop")
+    assert ch.bases == ["base-hard-50pct"] and not ch.rl_arms
+    assert a7.gate_value(ch, "base-hard-50pct").value < a7.RL_GATE and not a7.rl_allowed(ch, "base-hard-50pct")
+    checks = a7.base_checks(ch)
+    assert checks.loc["base-hard-50pct"].criterion.iloc[-1].startswith("RL gate: edge pass@64")
+    assert not checks.loc["base-hard-50pct"].holds.iloc[-1]
+    assert a7.claims(ch) == [] and a7.numbers(ch)["n_gated_out"] == 1
+    assert "hard-50pct is not run" in a7.waiting(ch) and "base-hard-20pct" in a7.waiting(ch)
+    assert "fails the gate" in a7.mapping_table(ch)["RL arm"]["50%"]
+    assert a7.changes_table(ch).empty and a7.fig16(ch) is None
+
+
+def test_the_gate_allows_a_base_that_verifies_on_the_edge(stand_in):
+    ch = _chapter(stand_in, {"base-hard-20pct": "base", "base-hard-50pct": "base"},
+                  verified={"base-hard-50pct": _on(EDGE, lambda r: 0)})
+    assert a7.rl_allowed(ch, "base-hard-20pct") and not a7.rl_allowed(ch, "base-hard-50pct")
+    assert not a7.rl_allowed(ch, "base-hard-5pct")  # not run
+
+
+def test_a_null_model_gets_no_credit(stand_in):
+    """Every base and RL arm evaluated exactly as one model (on hard too, where it is made to verify some), and the
+    same GRPO reward everywhere: nothing is reproduced."""
+    some_hard = _on(HARD, lambda r: min(r["n"], r["outcome"]))
+    ch = _chapter(stand_in, _everything(), verified={a: some_hard for a in BASES + ARMS},
+                  logs={a: RISING for a in ARMS})
+    got = {c.text: c.verdict for c in a7.claims(ch)}
+    assert len(got) == 3 and set(got.values()) == {cl.NOT_REPRODUCED}
+
+
+def test_a_real_gain_is_credited(stand_in):
+    """The largest share's base and RL arm verify every sample the others answered right on the edge; the 20% RL arm
+    verifies half its hard samples (its base none); the 20% reward rises, the others stay flat."""
+    more = _on(EDGE, lambda r: r["outcome"])
+    half = _on(HARD, lambda r: r["n"] // 2)
+    ch = _chapter(stand_in, _everything(), verified={"base-hard-50pct": more, "hard-50pct": more, "hard-20pct": half},
+                  logs={a: RISING if a == "hard-20pct" else FLAT for a in ARMS})
+    got = a7.claims(ch)
+    assert [c.verdict for c in got] == [cl.REPRODUCED] * 3
+    assert "edge pass@64 gains" in got[1].ours and "minus the gain at 20%" in got[1].ours  # edge: the second reading
+
+
+def test_a_larger_gain_elsewhere_or_a_one_sided_gain_is_not_full_credit(stand_in):
+    """The 5% arm gains on every hard op, the 20% arm on the lowest only; only the bases differ on the edge; the
+    reward rises most at 1%."""
+    some, every = _on((HARD[0], HARD[0]), lambda r: r["n"] // 2), _on(HARD, lambda r: r["n"])
+    ch = _chapter(stand_in, _everything(), verified={"hard-20pct": some, "hard-5pct": every,
+                                                     "base-hard-50pct": _on(EDGE, lambda r: r["outcome"])},
+                  logs={a: RISING if a == "hard-1pct" else FLAT for a in ARMS})
+    got = a7.claims(ch)
+    assert got[0].verdict == cl.PARTLY  # the bases differ, the RL models do not
+    assert got[1].verdict == cl.NOT_REPRODUCED  # 5%'s gain exceeds 20%'s with an interval above zero
+    assert got[2].verdict == cl.NOT_REPRODUCED and "largest at 1%" in got[2].ours
+
+
+def test_a_band_at_zero_everywhere_is_not_testable(stand_in):
+    """The S6 models verify nothing on hard; rewritten to verify nothing on the edge either."""
+    nothing = _on(EDGE, lambda r: 0)
+    ch = _chapter(stand_in, _everything(), verified={a: nothing for a in BASES + ARMS}, logs={a: FLAT for a in ARMS})
+    first = a7.claims(ch)[0]
+    assert first.verdict == cl.NOT_TESTABLE and "every model verifies 0" in first.ours
+    ch = _chapter(stand_in, _everything(), logs={a: FLAT for a in ARMS})
+    second = a7.claims(ch)[1]
+    assert second.verdict == cl.NOT_TESTABLE and "verifies 0 on hard" in second.ours
+
+
+def test_claims_wait_for_their_arms(stand_in):
+    ch = _chapter(stand_in, {"base-hard-50pct": "base"})
+    assert a7.claims(ch) == [] and "waits for a second base" in a7.waiting(ch)
+    ch = _chapter(stand_in, {"base-hard-0.1pct": "base", "base-hard-50pct": "base",
+                             "hard-0.1pct": "reward-mix-0.2"})
+    got = a7.claims(ch)
+    assert len(got) == 1 and got[0].verdict in (cl.PARTLY, cl.NOT_REPRODUCED)  # the RL half cannot hold yet
+    assert "the RL half needs two" in got[0].ours
+    assert "hard-50pct" in a7.waiting(ch) and "claims 2" in a7.waiting(ch).lower()
+
+
+def test_claims_2_and_3_are_not_testable_when_the_gate_leaves_too_few_rl_arms(stand_in):
+    """Every base has run, three fail the gate: the two RL arms are all that can come, too few for claims 2 and 3."""
+    closed = _on(EDGE, lambda r: 0)
+    arms = {a: "base" for a in BASES} | {"hard-20pct": "reward-mix-0.2", "hard-50pct": "reward-mix-0.2"}
+    ch = _chapter(stand_in, arms, verified={b: closed for b in BASES[:3]})
+    assert a7.complete(ch) and a7.judged(ch) == ["hard-20pct", "hard-50pct"]
+    got = a7.claims(ch)
+    assert [c.verdict for c in got[1:]] == [cl.NOT_TESTABLE, cl.NOT_TESTABLE]
+    assert "No RL under the gate: base-hard-0.1pct" in a7.waiting(ch)
+
+
+def test_an_rl_arm_run_against_the_gate_is_shown_not_judged(stand_in):
+    ch = _chapter(stand_in, {"base-hard-50pct": "base", "hard-50pct": "reward-mix-0.2"},
+                  verified={"base-hard-50pct": _on(EDGE, lambda r: 0)})
+    assert ch.rl_arms == ["hard-50pct"] and a7.judged(ch) == []
+    assert "against the gate" in a7.waiting(ch) and list(a7.changes_table(ch).index) == ["hard-50pct"]
+
+
+def test_tables_and_figures_read_cleanly(stand_in):
+    sources = ["reward-outcome", "reward-mix-0.8", "reward-mix-0.2", "reward-strict", "reward-process"]
+    ch = _chapter(stand_in, _everything(**dict(zip(ARMS, sources))))
+    assert ch.bases == BASES and ch.rl_arms == ARMS
+    for t in (a7.changes_table(ch), a7.controls_table(ch), a7.mapping_table(ch), a7.base_checks(ch)):
+        assert len(t) and not pd.isna(t.to_numpy()).any()
+    assert list(a7.changes_table(ch).index) == ARMS
+    for fig in (a7.fig15(ch), a7.fig_ladders(ch), a7.fig16(ch), a7.fig_share(ch, 0.2), a7.fig15(ch, models=BASES)):
+        assert fig is not None and check_legible(fig) == []
+    html = a7.picker(ch).data
+    assert html.count("<img") == len(BASES) and "20% hard + hard-20pct" in html
+    assert all(m in a7.k_control(ch).data for m in BASES + ARMS)
+    n = a7.numbers(ch)
+    assert n["n_bases"] == n["n_rl_arms"] == 5 and n["n_claims"] == 3
