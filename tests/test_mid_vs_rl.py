@@ -119,6 +119,8 @@ def test_s5_is_a10_at_1x_until_a10_runs(stand_in):
     assert "1x from S5" in s5.budgets_waiting(ch) and "T2x-beta-1" in s5.budgets_waiting(ch)
     ch.budgets = _budgets(stand_in, dict(list(TWICE.items())[:2]))  # 2x half run: still waiting
     assert s5.budgets_missing(ch) == list(TWICE)[2:] and s5.budget_verdicts(ch) == {}
+    del ch.budgets.data["records"]["base"]  # arms without A.10's own base: nothing to pair them with yet
+    assert list(s5.budget_views(ch)) == [1.0] and s5.budgets_missing(ch) == list(TWICE)
 
 
 def test_a10_claims_once_every_budget_has_run(stand_in):

@@ -109,7 +109,7 @@ def budget_views(ch: MidRL) -> dict[float, MidRL]:
     """A.10 as one S5-shaped view per budget multiple ({multiple: MidRL}): the base and that budget's arms, so every
     S5 table, figure and rule applies to each budget unchanged. A budget whose arms A.10's own result lacks but S5 holds
     (the same models evaluated on the same problems: S5 is A.10 at 1x) is read from S5 rather than trained twice; a
-    budget with neither is left out."""
+    budget with neither, or whose result lacks the base its arms are paired with, is left out."""
     recipe = get_recipe(BUDGETS_RECIPE, ch.recipe.scale.name)
     base = [a for a in recipe.arms if a.name == "base"]
     views = {}
@@ -119,7 +119,7 @@ def budget_views(ch: MidRL) -> dict[float, MidRL]:
         own = None if ch.budgets is None else MidRL(ch.budgets, budget)
         if (own is None or len(own.arms) < len(own.beta_of)) and _same_models(budget, ch.recipe):
             views[m] = ch
-        elif own is not None and own.arms:
+        elif own is not None and own.arms and "base" in own.runs.models:  # changes are paired with A.10's base
             views[m] = own
     return views
 
