@@ -568,7 +568,8 @@ def k_control(ch: MidRL):
 # What the live panel costs at the laptop scale, from the committed arms' own times (lab notes, session 12): the
 # mid-training replay up to the checkpoint is the long part.
 LIVE_RUN_TIME = ("the shared mid-training run replayed to (1 - beta) T (about 26 min for the whole run at two "
-                 "threads), GRPO for beta T (about 10 s a step), then the evaluation (about 5 min)")
+                 "threads on a CPU with native bf16, ~45 min in fp32 on an AVX2-only one), GRPO for beta T (about "
+                 "10-16 s a step), then the evaluation (about 5 min)")
 
 
 def new_point(ch: MidRL, beta: float, seed: int = 0, progress: bool = True) -> pd.DataFrame:

@@ -566,10 +566,12 @@ def k_control(ch: PretrainDifficulty):
                              guess_answers(ch.problem_sets, cols))
 
 
-# What a new grid point costs (lab notes, sessions 11 and 14): pre-training dominates.
-LIVE_RUN_TIME = ("a base: about 90 min of pre-training at two threads on a 2-core AVX2 CPU (about 50 min on one with "
-                 "native bf16), then about 10 min of evaluation; its RL arm: the scale's GRPO steps and another "
-                 "evaluation")
+# What a new grid point costs (lab notes, sessions 11 and 14): pre-training dominates. 36M tokens took 52 min at two
+# threads in bf16 on a CPU with native bf16 (session 11); an AVX2-only CPU trains in fp32 at ~2.6K tokens/s (session
+# 14), about 4 hours.
+LIVE_RUN_TIME = ("a base: about 50 min of pre-training at two threads on a 2-core CPU with native bf16 (about 4 hours "
+                 "on an AVX2-only one, in fp32), then 5-10 min of evaluation; its RL arm: the scale's GRPO steps and "
+                 "another evaluation")
 
 
 def run_command(ch: PretrainDifficulty, share: float) -> str:
