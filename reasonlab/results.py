@@ -18,6 +18,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from .evaluate import UNSEEN, band_answers, guess_pass_at_k, pass_at_k, ratio_ci
 from .experiments.runner import result_name, run_recipe
@@ -247,6 +248,55 @@ def mean_log(rows: list[dict], key: str) -> float:
     """Mean of a training-log column over the rows that have it (nan without any)."""
     vals = [r[key] for r in rows if r.get(key) is not None and not (isinstance(r[key], float) and math.isnan(r[key]))]
     return float(np.mean(vals)) if vals else float("nan")
+
+
+# GRPO training logs: the reward's rise over a run (A.8's reward gain, A.7's reward rise)
+
+def reward_series(rows: list[dict], context: str | None = None) -> list[float]:
+    """Mean training reward per GRPO step: of the whole batch (A and B prompts), or of one context's prompts alone
+    (`reward_by_template`, logged by runs from session 5 on; an older log has none)."""
+    if context is None:
+        return [x["reward_mean"] for x in rows if x.get("reward_mean") is not None]
+    return [x["reward_by_template"][context] for x in rows
+            if (x.get("reward_by_template") or {}).get(context) is not None]
+
+
+def _windows(rows: list[dict], window: int, context: str | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """The rewards of the first and the last `window` GRPO steps (None when the log is shorter than two windows)."""
+    r = reward_series(rows, context)
+    return (np.array(r[:window]), np.array(r[-window:])) if len(r) >= 2 * window else None
+
+
+def _welch(groups: list[tuple[int, np.ndarray]]) -> Estimate:
+    """The sum of sign x mean over (sign, steps) groups, with a Welch 95% interval (Welch-Satterthwaite degrees of
+    freedom): the steps of each window are the samples, the windows independent."""
+    d = float(sum(sign * g.mean() for sign, g in groups))
+    var = [g.var(ddof=1) / len(g) for _, g in groups]
+    se = math.sqrt(sum(var))
+    if se == 0:
+        return Estimate(d, d, d)
+    dof = sum(var) ** 2 / sum(v ** 2 / (len(g) - 1) for v, (_, g) in zip(var, groups))
+    h = float(stats.t.ppf(0.975, dof)) * se
+    return Estimate(d, d - h, d + h)
+
+
+def reward_gain(rows: list[dict], window: int = 5, context: str | None = None) -> Estimate:
+    """Mean training reward of the last `window` GRPO steps minus the first `window`, with a Welch 95% interval
+    over steps (nan when the log is shorter than two windows); `context` restricts it to that context's prompts."""
+    w = _windows(rows, window, context)
+    if w is None:
+        return Estimate(math.nan, math.nan, math.nan)
+    first, last = w
+    return _welch([(-1, first), (1, last)])
+
+
+def reward_contrast(rows: list[dict], other: list[dict], window: int = 5) -> Estimate:
+    """One arm's reward gain minus another's, with a Welch 95% interval over the four windows' steps (nan when either
+    log is shorter than two windows): A.8's contrast between a >= 1% arm and a minimal-exposure arm."""
+    a, b = _windows(rows, window, None), _windows(other, window, None)
+    if a is None or b is None:
+        return Estimate(math.nan, math.nan, math.nan)
+    return _welch([(-1, a[0]), (1, a[1]), (1, b[0]), (-1, b[1])])
 
 
 def rl_controls(records: dict[str, list[dict]], problem_sets: dict, bands: Sequence[LabelledBand],

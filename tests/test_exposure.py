@@ -15,7 +15,7 @@ from reasonlab.chapters import replication as fig5
 from reasonlab.chapters.claims import NOT_REPRODUCED, NOT_TESTABLE, PARTLY, REPRODUCED
 from reasonlab.evaluate import band_answers, guess_pass_at_k, summarise
 from reasonlab.experiments.recipes import get_recipe
-from reasonlab.results import Result, change
+from reasonlab.results import Result, change, reward_contrast, reward_gain
 
 A, B = s4.A, s4.B
 N = 4  # samples per problem (the smoke scale's n)
@@ -116,11 +116,11 @@ def test_base_check_lists_each_base_once_with_how_it_saw_b():
 
 
 def test_reward_gain_interval():
-    g = s4.reward_gain([{"reward_mean": r} for r in [0.1, 0.12, 0.11, 0.1, 0.09, 0.5, 0.52, 0.48, 0.5, 0.51]])
+    g = reward_gain([{"reward_mean": r} for r in [0.1, 0.12, 0.11, 0.1, 0.09, 0.5, 0.52, 0.48, 0.5, 0.51]])
     assert g.value == pytest.approx(0.398) and g.above_zero
-    flat = s4.reward_gain([{"reward_mean": 0.3}] * 10)
+    flat = reward_gain([{"reward_mean": 0.3}] * 10)
     assert (flat.value, flat.lo, flat.hi) == (0.0, 0.0, 0.0) and not flat.above_zero
-    assert math.isnan(s4.reward_gain([{"reward_mean": 0.3}] * 9).value)  # fewer than two windows
+    assert math.isnan(reward_gain([{"reward_mean": 0.3}] * 9).value)  # fewer than two windows
 
 
 def test_per_context_reward_gain_and_outcome_against_verified():
@@ -373,9 +373,9 @@ def test_the_reward_claim_is_the_contrast_between_exposures():
     same = _verdicts(_exposure({0.0: (0, 0), 0.01: (0, 3)}, rewards={0.0: rising, 0.01: rising}))
     assert same[text] == NOT_REPRODUCED
     assert _verdicts(_exposure({0.0: (0, 0), 0.01: (0, 3)}, rewards={0.0: flat, 0.01: rising}))[text] == REPRODUCED
-    c = s4.reward_contrast([{"reward_mean": r} for r in rising], [{"reward_mean": r} for r in flat])
+    c = reward_contrast([{"reward_mean": r} for r in rising], [{"reward_mean": r} for r in flat])
     assert c.value == pytest.approx(0.300) and c.above_zero
-    assert math.isnan(s4.reward_contrast([{"reward_mean": 0.3}] * 9, [{"reward_mean": 0.3}] * 10).value)
+    assert math.isnan(reward_contrast([{"reward_mean": 0.3}] * 9, [{"reward_mean": 0.3}] * 10).value)
 
 
 def test_the_transfer_claim_shows_every_rl_seed_and_needs_each():

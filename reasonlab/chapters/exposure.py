@@ -17,7 +17,6 @@ from functools import cached_property
 import matplotlib.ticker
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..evaluate import guess_baseline
 from ..experiments.recipes import Recipe, get_recipe
@@ -26,7 +25,7 @@ from ..generator import Band, LabelledBand, band_named
 from ..k_control import columns, guess_answers, pass_at_k_control
 from ..plots import PALETTE, note_hidden
 from ..results import (COUNTS, Estimate, Result, change, k_max, load_or_run, paired_changes, paired_delta, reruns,
-                       select)
+                       reward_contrast, reward_gain, reward_series, select)
 from ..widgets import run_panel, static_picker
 from . import outputs
 from .claims import (NOT_REPRODUCED, NOT_TESTABLE, NOT_TESTABLE_RULE, PARTLY, REPRODUCED, Claim, all_or_some, at_zero,
@@ -240,57 +239,10 @@ def qualifying_shares(ch: Exposure) -> set[float]:
 
 # == verdicts ========================================================================================================
 
-def reward_series(rows: list[dict], context: str | None = None) -> list[float]:
-    """Mean training reward per GRPO step: of the whole batch (A and B prompts), or of one context's prompts alone
-    (`reward_by_template`, logged by runs from session 5 on; an older log has none)."""
-    if context is None:
-        return [x["reward_mean"] for x in rows if x.get("reward_mean") is not None]
-    return [x["reward_by_template"][context] for x in rows
-            if (x.get("reward_by_template") or {}).get(context) is not None]
-
-
-def _windows(rows: list[dict], window: int, context: str | None) -> tuple[np.ndarray, np.ndarray] | None:
-    """The rewards of the first and the last `window` GRPO steps (None when the log is shorter than two windows)."""
-    r = reward_series(rows, context)
-    return (np.array(r[:window]), np.array(r[-window:])) if len(r) >= 2 * window else None
-
-
-def _welch(groups: list[tuple[int, np.ndarray]]) -> Estimate:
-    """The sum of sign x mean over (sign, steps) groups, with a Welch 95% interval (Welch-Satterthwaite degrees of
-    freedom): the steps of each window are the samples, the windows independent."""
-    d = float(sum(sign * g.mean() for sign, g in groups))
-    var = [g.var(ddof=1) / len(g) for _, g in groups]
-    se = math.sqrt(sum(var))
-    if se == 0:
-        return Estimate(d, d, d)
-    dof = sum(var) ** 2 / sum(v ** 2 / (len(g) - 1) for v, (_, g) in zip(var, groups))
-    h = float(stats.t.ppf(0.975, dof)) * se
-    return Estimate(d, d - h, d + h)
-
-
-def reward_gain(rows: list[dict], window: int = REWARD_WINDOW, context: str | None = None) -> Estimate:
-    """Mean training reward of the last `window` GRPO steps minus the first `window`, with a Welch 95% interval
-    over steps (nan when the log is shorter than two windows); `context` restricts it to that context's prompts."""
-    w = _windows(rows, window, context)
-    if w is None:
-        return Estimate(math.nan, math.nan, math.nan)
-    first, last = w
-    return _welch([(-1, first), (1, last)])
-
-
-def reward_contrast(rows: list[dict], other: list[dict], window: int = REWARD_WINDOW) -> Estimate:
-    """One arm's reward gain minus another's, with a Welch 95% interval over the four windows' steps (nan when either
-    log is shorter than two windows): A.8's contrast between a >= 1% arm and a minimal-exposure arm."""
-    a, b = _windows(rows, window, None), _windows(other, window, None)
-    if a is None or b is None:
-        return Estimate(math.nan, math.nan, math.nan)
-    return _welch([(-1, a[0]), (1, a[1]), (1, b[0]), (-1, b[1])])
-
-
 def _gains(result: Result, pairs: dict, context: str | None) -> dict[float, Estimate]:
     """{label: reward gain} of the RL models in `pairs` ({label: (base, model or None)}) whose log has two windows of
     steps (a smoke run has fewer; with `context`, only models that logged that context's own reward)."""
-    gains = {s: reward_gain(result.logs(rl, "rl"), context=context) for s, (_, rl) in pairs.items() if rl}
+    gains = {s: reward_gain(result.logs(rl, "rl"), REWARD_WINDOW, context) for s, (_, rl) in pairs.items() if rl}
     return {s: g for s, g in gains.items() if not math.isnan(g.value)}
 
 
@@ -385,7 +337,7 @@ def reward_claims(ch: Exposure, qualified: set[float], note: str = "") -> list[C
         return []
     low = [s for s in gains if s < LOW_SHARE]
     logs = {s: ch.runs.logs(ch.pairs[s][1], "rl") for s in gains}
-    contrasts = {(h, lo): reward_contrast(logs[h], logs[lo]) for h in high for lo in low}
+    contrasts = {(h, lo): reward_contrast(logs[h], logs[lo], REWARD_WINDOW) for h in high for lo in low}
     held = [c.above_zero for c in contrasts.values()]
     if not low:  # nothing to contrast with: the gains alone
         verdict = PARTLY if any(gains[s].above_zero for s in high) else NOT_REPRODUCED

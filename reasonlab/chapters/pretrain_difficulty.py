@@ -24,8 +24,8 @@ from ..experiments.scales import BANDS
 from ..generator import Band, LabelledBand, band_named
 from ..k_control import columns, guess_answers, pass_at_k_control
 from ..plots import PALETTE, note_hidden
-from ..results import (Estimate, Result, estimate, k_max, load_or_run, mean_log, paired_changes, paired_delta,
-                       paired_gain_gap, rl_controls)
+from ..results import (Estimate, Result, estimate, k_max, load_or_run, paired_changes, paired_delta,
+                       paired_gain_gap, reward_gain, rl_controls)
 from ..widgets import static_picker
 from . import ladder
 from .claims import NOT_REPRODUCED, NOT_TESTABLE, PARTLY, REPRODUCED, Claim, all_or_some, counts
@@ -211,11 +211,9 @@ def gain_gap(ch: PretrainDifficulty, arm: str, than: str, band: str, k: int) -> 
 
 
 def reward_rise(ch: PretrainDifficulty, arm: str) -> float:
-    """Mean training reward over the last RISE_STEPS GRPO steps minus the first RISE_STEPS (nan without a log)."""
-    rows = sorted(ch.runs.logs(arm, "rl"), key=lambda r: r["step"])
-    if len(rows) < 2 * RISE_STEPS:
-        return float("nan")
-    return mean_log(rows[-RISE_STEPS:], "reward_mean") - mean_log(rows[:RISE_STEPS], "reward_mean")
+    """Mean training reward over the last RISE_STEPS GRPO steps minus the first RISE_STEPS (nan without two windows):
+    results.reward_gain's point value, the statistic A.8's reward claims use."""
+    return reward_gain(sorted(ch.runs.logs(arm, "rl"), key=lambda r: r["step"]), RISE_STEPS).value
 
 
 def _hard_data_claim(ch: PretrainDifficulty) -> Claim | None:
