@@ -121,6 +121,7 @@ def test_s5_is_a10_at_1x_until_a10_runs(stand_in):
     assert s5.budgets_missing(ch) == list(TWICE)[2:] and s5.budget_verdicts(ch) == {}
     del ch.budgets.data["records"]["base"]  # arms without A.10's own base: nothing to pair them with yet
     assert list(s5.budget_views(ch)) == [1.0] and s5.budgets_missing(ch) == list(TWICE)
+    assert "base, T2x-beta-0 (run; waits for the base), T2x-beta-0.2" in s5.budgets_waiting(ch)
 
 
 def test_a10_claims_once_every_budget_has_run(stand_in):

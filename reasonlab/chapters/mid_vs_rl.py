@@ -457,6 +457,9 @@ def budgets_waiting(ch: MidRL) -> str:
     read = "; ".join(f"{m:g}x from {'S5 (the same models: S5 is A.10 at 1x)' if v is ch else BUDGETS_RECIPE}"
                      for m, v in budget_views(ch).items())
     missing = budgets_missing(ch)
+    unpaired = [] if ch.budgets is None or "base" in ch.budgets.models else ch.budgets.models
+    if unpaired:  # run, but shown only once A.10's own base (their pair) is evaluated
+        missing = ["base"] + [a if a not in unpaired else f"{a} (run; waits for the base)" for a in missing]
     return ((f"Budgets read: {read}. " if read else "") +
             (f"Not yet run at this scale: {', '.join(missing)} (`python -m reasonlab run {BUDGETS_RECIPE} --scale "
              f"{ch.recipe.scale.name}`). A.10's claims wait for every arm." if missing
