@@ -22,7 +22,7 @@ from scipy import stats
 
 from .evaluate import UNSEEN, band_answers, guess_pass_at_k, pass_at_k, ratio_ci
 from .experiments.runner import result_name, run_recipe
-from .generator import LabelledBand
+from .generator import Band, LabelledBand, band_named
 from .provenance import load_result
 
 
@@ -173,6 +173,27 @@ def _per_problem(records: list[dict], lo: int, hi: int, k: int, count: str = "ve
     if count not in COUNTS:
         raise ValueError(f"count must be one of {', '.join(COUNTS)}, got {count!r}")
     return {r["text_hash"]: pass_at_k(r["n"], r[count], k) for r in records if lo <= r["op"] <= hi}
+
+
+class RecipeRuns:
+    """What a chapter object over one recipe result shares (S5/A.10, S6, A.7): its tidy table, its largest k and its
+    evaluation bands. The subclass holds `runs` (the Result) and `recipe` (the Recipe that made it)."""
+
+    @cached_property
+    def table(self) -> pd.DataFrame:
+        return self.runs.table
+
+    @cached_property
+    def k_max(self) -> int:
+        return k_max(self.table)
+
+    @property
+    def bands(self) -> tuple[LabelledBand, ...]:
+        return self.recipe.evaluation.bands
+
+    def band(self, label: str) -> Band:
+        """The op range (lo, hi) of the evaluation band labelled `label`."""
+        return band_named(self.bands, label).op_range
 
 
 def paired_delta(base: list[dict], model: list[dict], ops: tuple[int, int], k: int, n_boot: int = 2000,

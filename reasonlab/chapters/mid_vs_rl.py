@@ -22,10 +22,10 @@ from ..evaluate import pass_at_k
 from ..experiments.recipes import MID_RL_BASE_OF_SCALE, Recipe, get_recipe
 from ..experiments.runner import evaluation_key, run_point, stage_dirs
 from ..experiments.scales import BANDS
-from ..generator import Band, LabelledBand, band_named
 from ..k_control import columns, guess_answers, pass_at_k_control
 from ..plots import PALETTE, caption, save_figure
-from ..results import Estimate, Result, estimate, k_max, load_or_run, paired_changes, paired_delta, rl_controls
+from ..results import (Estimate, RecipeRuns, Result, estimate, load_or_run, paired_changes, paired_delta,
+                       rl_controls)
 from ..widgets import run_panel, static_picker
 from . import ladder, outputs
 from .claims import (NOT_REPRODUCED, NOT_TESTABLE, NOT_TESTABLE_RULE, PARTLY, REPRODUCED, Claim, all_or_some, at_zero,
@@ -45,20 +45,12 @@ CHAPTER = "mid_vs_rl"
 
 
 @dataclass
-class MidRL:
+class MidRL(RecipeRuns):
     """The chapter's data: the S5 result (the base and one arm per beta at one budget) and the recipe that made it."""
 
     runs: Result
     recipe: Recipe
     budgets: Result | None = None  # the A.10 result (its base and arms at every budget), where committed
-
-    @cached_property
-    def table(self) -> pd.DataFrame:
-        return self.runs.table
-
-    @cached_property
-    def k_max(self) -> int:
-        return k_max(self.table)
 
     @property
     def arms(self) -> list[str]:
@@ -73,13 +65,6 @@ class MidRL:
     def arm(self, beta: float) -> str | None:
         """The arm of RL share `beta` if it has run."""
         return next((a for a in self.arms if self.beta_of[a] == beta), None)
-
-    @property
-    def bands(self) -> tuple[LabelledBand, ...]:
-        return self.recipe.evaluation.bands
-
-    def band(self, label: str) -> Band:
-        return band_named(self.bands, label).op_range
 
     def against(self, arm: str, other: str, band: str, k: int) -> Estimate:
         """Paired change arm - other on one band (the same problems and sampling seeds)."""

@@ -21,10 +21,9 @@ import pandas as pd
 from ..experiments.recipes import Recipe, a7_weights, get_recipe, in_dist_thirds
 from ..experiments.runner import run_recipe
 from ..experiments.scales import BANDS
-from ..generator import Band, LabelledBand, band_named
 from ..k_control import columns, guess_answers, pass_at_k_control
 from ..plots import PALETTE, note_hidden
-from ..results import (Estimate, Result, estimate, k_max, load_or_run, paired_changes, paired_delta,
+from ..results import (Estimate, RecipeRuns, Result, estimate, k_max, load_or_run, paired_changes, paired_delta,
                        paired_gain_gap, reward_gain, rl_controls)
 from ..widgets import static_picker
 from . import ladder
@@ -43,19 +42,11 @@ BASE, RL = "base", "rl"  # the two stages of the recipe's arms (each arm's param
 
 
 @dataclass
-class PretrainDifficulty:
+class PretrainDifficulty(RecipeRuns):
     """The chapter's data: the A.7 result (the bases and RL arms run so far) and the recipe that made it."""
 
     runs: Result
     recipe: Recipe
-
-    @cached_property
-    def table(self) -> pd.DataFrame:
-        return self.runs.table
-
-    @cached_property
-    def k_max(self) -> int:
-        return k_max(self.table)
 
     @cached_property
     def share_of(self) -> dict[str, float]:
@@ -92,13 +83,6 @@ class PretrainDifficulty:
     def base_of(self, arm: str) -> str:
         """The base an RL arm starts from (the base of its share)."""
         return self.named(self.share_of[arm], BASE)
-
-    @property
-    def bands(self) -> tuple[LabelledBand, ...]:
-        return self.recipe.evaluation.bands
-
-    def band(self, label: str) -> Band:
-        return band_named(self.bands, label).op_range
 
     def value(self, model: str, band: str, k: int | str = "max") -> Estimate:
         return estimate(self.table, model, band, "pass@k", k)

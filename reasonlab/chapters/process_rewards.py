@@ -19,12 +19,11 @@ import pandas as pd
 
 from ..evaluate import pass_at_k
 from ..experiments.recipes import UNCONTROLLED_KNOBS, Recipe, get_recipe
-from ..experiments.runner import COMMITTED_ARTIFACTS, result_name, run_point
+from ..experiments.runner import COMMITTED_ARTIFACTS, run_point
 from ..experiments.scales import BANDS
-from ..generator import Band, LabelledBand, band_named
 from ..k_control import columns, guess_answers, pass_at_k_control
 from ..plots import PALETTE
-from ..results import (Estimate, Result, estimate, k_max, load_or_run, paired_changes, paired_delta, reruns,
+from ..results import (Estimate, RecipeRuns, Result, estimate, load_or_run, paired_changes, paired_delta, reruns,
                        rl_controls)
 from ..verify import Reward
 from ..widgets import run_panel, static_picker
@@ -48,7 +47,7 @@ CONTROL_KEYS = ("outcome_mean", "verified_mean", "hacked_share", "frac_groups_ve
 
 
 @dataclass
-class S6:
+class S6(RecipeRuns):
     """The chapter's data: the S6 result (the base and the reward arms), reruns of some arms with other RL seeds,
     and the recipe that made them."""
 
@@ -56,14 +55,6 @@ class S6:
     recipe: Recipe
     reruns: dict[int, Result]
     calibration: dict[int, Result] = field(default_factory=dict)  # {RL seed: RL-recipe result}, the knobs' arms
-
-    @cached_property
-    def table(self) -> pd.DataFrame:
-        return self.runs.table
-
-    @cached_property
-    def k_max(self) -> int:
-        return k_max(self.table)
 
     @property
     def arms(self) -> list[str]:
@@ -77,14 +68,6 @@ class S6:
 
     def arm(self, reward: str) -> str | None:
         return next((a for a, r in self.reward_of.items() if r == reward), None)
-
-    @property
-    def bands(self) -> tuple[LabelledBand, ...]:
-        return self.recipe.evaluation.bands
-
-    def band(self, label: str) -> Band:
-        """The op range (lo, hi) of the evaluation band labelled `label`."""
-        return band_named(self.bands, label).op_range
 
     def records(self, run: Result | None = None) -> dict[str, list[dict]]:
         """Per-problem records {model: [...]} of seed 0, or with a rerun's arms in place of seed 0's (an arm the rerun
