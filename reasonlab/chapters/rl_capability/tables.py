@@ -1,0 +1,187 @@
+"""The S3 chapter's tables and the prose computed from them: the setup, the paired changes, the RL controls
+(verified beside outcome-only pass@k and the blind guesser), the paper beside ours, and the reading of them."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ...experiments.scales import BANDS
+from ...plots import no_value
+from ...results import Result, rl_controls
+from .data import S3, _change, mean_reward
+from .figures import ROLE_STYLE, STYLE_WORDS
+from .rules import PAPER_EDGE_RUN
+
+
+def base_before_rl(ch: S3) -> str:
+    """One sentence: the base's verified pass@k per band with intervals, what RL has to work with."""
+    at = lambda band, k: ch.value("base", band, "pass@k", k).fmt()  # noqa: E731
+    km = ch.k_max
+    return (f"**The base model before RL** (verified, 95% intervals): in-dist pass@1 {at('in_dist', 1)}; edge pass@1 "
+            f"{at('edge', 1)} and pass@{km} {at('edge', km)}; hard pass@{km} {at('hard', km)}. "
+            f"An edge pass@{km} above zero is what lets edge-band RL be rewarded on verified solutions at all.")
+
+
+def setup_table(ch: S3) -> pd.DataFrame:
+    """One row per arm: its role, RL prompts, steps, batch, reward, rollout tokens and wall time."""
+    rows = []
+    for a in ch.recipe.arms:
+        if a.name not in ch.arms:
+            continue
+        m = ch.runs.data["training_manifests"][a.name]["rl"]
+        lo, hi = a.param("rl_band")
+        rows.append({"arm": a.name, "role": a.param("role"),
+                     "RL prompts (ops)": f"{lo}-{hi}" + (" screened" if a.rl.edge_filter else ""),
+                     "GRPO steps": a.rl.steps, "prompts x rollouts": f"{a.rl.prompts_per_step} x {a.rl.rollouts}",
+                     "reward": a.rl.reward.name, "rollout tokens": m.get("rollout_tokens"),
+                     "GRPO wall time (min)": round((m.get("wall_time_s") or 0) / 60, 1)})
+    return pd.DataFrame(rows)
+
+
+def setup_text(ch: S3) -> str:
+    sc, ev = ch.recipe.scale, ch.recipe.evaluation
+    text = (f"GRPO at this scale: actor lr {sc.rl_lr:g} (constant), KL coefficient {sc.rl_kl_coef:g} to the base "
+            f"model (low-variance estimator), clip 0.2, token-mean loss, rollout temperature {sc.rl_temperature}, "
+            f"{sc.rl_prompts_per_step // sc.rl_minibatch_prompts} PPO mini-batches per step, responses up to "
+            f"{sc.rl_max_response_tokens} tokens. Evaluation: {ev.problems_per_op} held-out problems per op "
+            f"x {ev.samples} samples at T = {sc.eval_temperature}; the bands are in-dist "
+            f"{sc.in_dist[0]}-{sc.in_dist[1]}, edge {sc.edge[0]}-{sc.edge[1]}, hard {sc.hard[0]}-{sc.hard[1]}.")
+    filt = [a for a in ch.recipe.arms if a.rl and a.rl.edge_filter and a.name in ch.arms]
+    if filt:
+        fm = ch.runs.data["training_manifests"][filt[0].name]["rl"]
+        f = filt[0].rl.edge_filter
+        text += (f"\n\nEdge filter: every {f.refresh_every} steps the current policy samples k = {f.k} completions "
+                 f"for each of {f.pool_size} fresh candidates and keeps those it solves sometimes but not always; "
+                 f"over the run it screened {fm.get('screened')} candidates and kept {fm.get('kept')}.")
+    return text
+
+
+def changes_table(ch: S3, run: Result | None = None) -> pd.DataFrame:
+    """The paired changes as a table: one row per arm, one column per (band, k), "change [95% CI]"."""
+    dt = ch.dt if run is None else ch.changes(run)
+    show = dt.assign(change=[_change(dt, r.arm, r.band, r.k).fmt(True) for r in dt.itertuples()])
+    order = {a: i for i, a in enumerate(dt.arm.unique())}
+    out = show.pivot_table(index="arm", columns=["band", "k"], values="change", aggfunc="first")
+    return out.loc[sorted(out.index, key=order.get), list(BANDS)]
+
+
+def outcome_table(ch: S3) -> pd.DataFrame:
+    """The RL controls per model and band (results.rl_controls): verified and outcome pass@1 and pass@k_max, the
+    share of right answers reached through wrong steps, and the blind guesser's outcome pass@k beside them."""
+    t = rl_controls(ch.records(), ch.recipe.evaluation.problem_sets(ch.recipe.scale), ch.bands, ch.k_max)
+    t = t.drop(columns="hacked share CI").set_index(["model", "band"]).round(3)
+    # the guesser writes no steps: no verified pass@k, no hacked share (shown as NO_VALUE; the page says why)
+    return no_value(t.unstack("band").swaplevel(axis=1).reindex(columns=list(BANDS), level=0).loc[
+        ["base"] + ch.arms + ["blind guess"]])
+
+
+def paper_beside_ours(ch: S3) -> pd.DataFrame:
+    edge = ch.arm("edge")
+    rows = []
+    for metric, (p_before, p_after) in PAPER_EDGE_RUN.items():
+        k = 1 if metric == "pass@1" else ch.k_max
+        rows.append({"edge band": metric if k == 1 else f"pass@{k} (paper: pass@128)", "paper: base": p_before,
+                     "paper: edge RL": p_after, "ours: base": ch.value("base", "edge", "pass@k", k).fmt(),
+                     "ours: edge RL": ch.value(edge, "edge", "pass@k", k).fmt() if edge else None})
+    return pd.DataFrame(rows)
+
+
+def reading(ch: S3) -> str:
+    """What the tables say, as bullet points computed from them (stays true when the results change)."""
+    dt, km, edge = ch.dt, ch.k_max, ch.arm("edge")
+    logs = ch.runs.data["training_logs"]
+    lines = []
+    if edge:
+        e1, ek = _change(dt, edge, "edge", 1), _change(dt, edge, "edge", km)
+        lines.append(f"- The edge-band run changed edge-band pass@1 by {e1.value:+.3f} and pass@{km} by "
+                     f"{ek.value:+.3f} (paper: +0.40 and +0.45).")
+    hard = ch.arm("hard")
+    if hard:
+        lines.append(f"- The hard-band run's mean training reward was {mean_reward(logs, hard):.4f}"
+                     + (f" (edge run: {mean_reward(logs, edge):.4f})." if edge else "."))
+    filt = ch.arm("edge-filter")
+    if filt and edge:
+        for band in ("edge", "hard"):
+            a, b = _change(dt, filt, band, km), _change(dt, edge, band, km)
+            lines.append(f"- Edge filter vs fixed edge band at equal compute, {band} band pass@{km} change: "
+                         f"{a.value:+.3f} vs {b.value:+.3f}.")
+    base_out = {k: ch.value("base", "edge", "outcome_pass@k", k).value for k in (1, km)}
+    for role in ("edge", "edge, 3x steps", "edge, process-aware reward", "edge-filter"):
+        arm = ch.arm(role)
+        if arm:
+            o1, ok = (ch.value(arm, "edge", "outcome_pass@k", k).value for k in (1, km))
+            shape = (" (pass@1 up and pass@k down: the outcome distribution was sharpened, not widened)"
+                     if o1 > base_out[1] + 0.02 and ok < base_out[km] - 0.02 else "")
+            lines.append(f"- {arm}: edge outcome-only pass@1 {base_out[1]:.3f} -> {o1:.3f}, pass@{km} "
+                         f"{base_out[km]:.3f} -> {ok:.3f}{shape}; edge process accuracy "
+                         f"{ch.value('base', 'edge', 'process_acc').value:.3f} -> "
+                         f"{ch.value(arm, 'edge', 'process_acc').value:.3f}; in-dist verified pass@1 change "
+                         f"{_change(dt, arm, 'in_dist', 1).value:+.3f}.")
+    nll = ch.nll_changes()
+    edge_nll = nll[nll.band == "edge"]
+    lines.append(f"- Gold-solution NLL on the edge band rose, its paired interval above zero, for "
+                 f"{int((edge_nll.lo > 0).sum())} of {len(edge_nll)} runs and fell for {int((edge_nll.hi < 0).sum())} "
+                 f"(the paper's Fig 10: RL lowers it on every range, most on the edge; its verdict is in the table).")
+    if not len(dt[(dt.band != "in_dist") & (dt.lo > 0)]):
+        lines += ["", "**At this scale no RL run raised verified pass@k on the edge or hard band with an interval "
+                      "above zero.** The reward moved answers, not verified solutions."]
+    for role in ("edge, 3x steps", "edge, process-aware reward"):
+        arm = ch.arm(role)
+        if arm and edge:
+            parts = [f"{band} pass@{k} {_change(dt, arm, band, k).value:+.3f} (edge arm "
+                     f"{_change(dt, edge, band, k).value:+.3f})" for band in ("edge", "hard") for k in (1, km)]
+            lines.append(f"- Follow-up, {role}: " + "; ".join(parts) + ".")
+    return "\n".join(lines)
+
+
+def repeated_steps(logs: dict, arms: list[str]) -> list[tuple[str, str, int]]:
+    """(arm, later arm, n) for each pair of arms whose GRPO logs agree, step for step, on their first n >= 2 steps:
+    a follow-up that starts from the same base with the same RL seed repeats the arm it changes one knob of, until
+    the knob matters (three times the steps: for the whole of the shorter run)."""
+    def rewards(arm):
+        return [(r["step"], r.get("reward_mean")) for r in logs.get(arm, {}).get("rl", [])]
+
+    out = []
+    for i, a in enumerate(arms):
+        for b in arms[i + 1:]:
+            n = next((j for j, (x, y) in enumerate(zip(rewards(a), rewards(b))) if x != y),
+                     min(len(rewards(a)), len(rewards(b))))
+            if n >= 2:
+                out.append((a, b, n))
+    return out
+
+
+def dynamics_text(ch: S3) -> str:
+    """Under Fig 10 and 11: which runs repeat another's first steps exactly, so the reader knows why two reward
+    curves coincide there (the later one is drawn dotted or dashed over the first, ROLE_STYLE)."""
+    pairs = repeated_steps(ch.runs.data["training_logs"], ch.arms)
+    if not pairs:
+        return ""
+    return " ".join(f"{b} repeats {a}'s first {n} GRPO steps exactly (the same base and RL seed; in Fig 11 {b} is "
+                    f"drawn {STYLE_WORDS[ROLE_STYLE.get(ch.roles.get(b), '-')]} over it)." for a, b, n in pairs)
+
+
+def deviations(ch: S3) -> str:
+    sc = ch.recipe.scale
+    train_min = sum((ch.runs.data["training_manifests"][a]["rl"].get("wall_time_s") or 0) for a in ch.arms) / 60
+    seeded = sorted(set().union(*(r.models for r in ch.reruns.values()))) if ch.reruns else []
+    notes = [
+        f"- The {len(ch.arms)} arms took {train_min:.0f} minutes of GRPO in all"
+        + (", one thread each, two at a time (lab notes). " if sc.name == "laptop" else ". ")
+        + (f"{', '.join(seeded)} ran with {len(ch.reruns) + 1} RL seeds; the other arms with one, so their "
+           f"intervals are over problems, not over training runs. " if seeded else
+           "One RL seed per arm: intervals are over problems, not over training runs. ")
+        + f"`python -m reasonlab run S3 --scale {sc.name} --rl-seed 1 --arm ARM` runs another from the same base.",
+        f"- {sc.rl_steps} GRPO steps of {sc.rl_prompts_per_step} prompts x {sc.rollouts} rollouts per arm (the paper: "
+        f"about 195 steps of 1,024 prompts: 200K prompts, one epoch), with the actor learning rate raised to "
+        f"{sc.rl_lr:g} (the paper: 1e-6).",
+        "- The reward is the outcome reward (the answer is right), as in the paper's Sec. 3; evaluation stays strict "
+        "(process-verified). The gap between the two is where reward hacking would show.",
+    ]
+    if sc.rl_eval_samples and sc.rl_eval_samples < sc.eval_samples:
+        notes.append(f"- RL arms are evaluated with {sc.rl_eval_samples} samples per problem, the base with "
+                     f"{sc.eval_samples}; every comparison uses pass@k for k <= {ch.k_max}, paired per problem.")
+    if sc.pretrain_tail:
+        notes.append(f"- The base model saw a {sc.pretrain_tail:.0%} long tail of edge-band problems in "
+                     f"pre-training (the ladder chapter says why).")
+    return "\n".join(notes)
