@@ -1,0 +1,93 @@
+"""The A.7 chapter's data: its names (the recipe, the two stages of its arms), the `PretrainDifficulty` object (the
+A.7 result and the recipe that made it), `load` and how a hard share is written."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from ...experiments.recipes import Recipe, get_recipe
+from ...experiments.runner import run_recipe
+from ...results import Estimate, RecipeRuns, Result, estimate, load_or_run, paired_delta
+from .rules import rl_allowed
+
+
+RECIPE = "A.7"
+CHAPTER = "pretrain_difficulty"
+BASE, RL = "base", "rl"  # the two stages of the recipe's arms (each arm's param "stage")
+
+
+@dataclass
+class PretrainDifficulty(RecipeRuns):
+    """The chapter's data: the A.7 result (the bases and RL arms run so far) and the recipe that made it."""
+
+    runs: Result
+    recipe: Recipe
+
+    @cached_property
+    def share_of(self) -> dict[str, float]:
+        """{arm: hard share} of every arm of the recipe (run or not)."""
+        return {a.name: a.param("hard_share") for a in self.recipe.arms}
+
+    @cached_property
+    def stage_of(self) -> dict[str, str]:
+        """{arm: "base" or "rl"} of every arm of the recipe."""
+        return {a.name: a.param("stage") for a in self.recipe.arms}
+
+    @property
+    def shares(self) -> list[float]:
+        """The recipe's hard shares, smallest first."""
+        return sorted(set(self.share_of.values()))
+
+    def named(self, share: float, stage: str) -> str:
+        """The recipe's arm of one share and stage (run or not)."""
+        return next(a for a, h in self.share_of.items() if h == share and self.stage_of[a] == stage)
+
+    def _run(self, stage: str) -> list[str]:
+        return [self.named(h, stage) for h in self.shares if self.named(h, stage) in self.runs.models]
+
+    @property
+    def bases(self) -> list[str]:
+        """The bases that have run, smallest hard share first."""
+        return self._run(BASE)
+
+    @property
+    def rl_arms(self) -> list[str]:
+        """The RL arms that have run, smallest hard share first."""
+        return self._run(RL)
+
+    def base_of(self, arm: str) -> str:
+        """The base an RL arm starts from (the base of its share)."""
+        return self.named(self.share_of[arm], BASE)
+
+    def value(self, model: str, band: str, k: int | str = "max") -> Estimate:
+        return estimate(self.table, model, band, "pass@k", k)
+
+    def against(self, arm: str, other: str, band: str, k: int) -> Estimate:
+        """Paired change arm - other on one band (the same problems and sampling seeds)."""
+        return paired_delta(self.runs.records(other), self.runs.records(arm), self.band(band), k)
+
+    @cached_property
+    def problem_sets(self) -> dict:
+        """The evaluation's own problems (generated once: the blind guesser's answer prior)."""
+        return self.recipe.evaluation.problem_sets(self.recipe.scale)
+
+
+def load(scale: str = "laptop", seed: int = 0, fresh: bool = False) -> PretrainDifficulty:
+    """The committed A.7 result (fresh: run every base now, then RL from each base the gate allows; without fresh
+    nothing trains, and a missing result raises FileNotFoundError)."""
+    recipe = get_recipe(RECIPE, scale)
+    if fresh:
+        # the gate decides which RL arms run, so the bases run first (a base the gate refuses gets no RL)
+        bases = [a.name for a in recipe.arms if a.param("stage") == BASE]
+        run_recipe(RECIPE, scale, arms=bases, seed=seed, progress=False)
+        ch = PretrainDifficulty(load_or_run(RECIPE, scale, seed), recipe)
+        allowed = [ch.named(ch.share_of[b], RL) for b in ch.bases if rl_allowed(ch, b)]
+        if allowed:
+            run_recipe(RECIPE, scale, arms=allowed, seed=seed, progress=False)
+    return PretrainDifficulty(load_or_run(RECIPE, scale, seed), recipe)
+
+
+def pct(share: float) -> str:
+    """A hard share as the page writes it: 0.001 -> "0.1%"."""
+    return f"{share * 100:g}%"
