@@ -1,6 +1,7 @@
 """Recipes and scales: every recipe builds at every scale; the paper scale gives the paper's numbers."""
 
 import dataclasses
+import math
 
 import pandas as pd
 import pytest
@@ -11,7 +12,7 @@ from reasonlab.experiments import (
     SCALES, Reward, deviations, get_recipe, get_scale, list_recipes, recipe_params, rl_token_equivalent,
     s3_rl_bands,
 )
-from reasonlab.experiments.recipes import RL_KNOBS, NextToken, in_dist_thirds, thirds_pretrain, top_of_in_dist
+from reasonlab.experiments.recipes import NextToken, in_dist_thirds, rl_knob_settings, thirds_pretrain, top_of_in_dist
 from reasonlab.experiments.runner import evaluation_key, stage_dirs
 from reasonlab.experiments.scales import PAPER, Scale
 from reasonlab.generator import Mixture, generate_problem, make_dataset
@@ -211,7 +212,8 @@ def test_rl_recipe_changes_one_knob_per_arm_from_s6_strict():
     r, s6 = get_recipe("RL-recipe", "laptop"), get_recipe("S6", "laptop")
     arms, s6_arms = {a.name: a for a in r.arms}, {a.name: a for a in s6.arms}
     assert list(arms) == ["base", "strict", "strict-rollouts-16", "random-rollouts-16", "strict-lr-2e-05",
-                          "random-lr-2e-05", "strict-steps-150", "random-steps-150", "strict-bf16"]
+                          "random-lr-2e-05", "strict-steps-150", "random-steps-150", "strict-bf16",
+                          "strict-edge-filter", "random-edge-filter"]
     # the base, the strict arm and the evaluation are S6's: their stages and evaluation are read from the cache
     assert arms["base"].stages == s6_arms["base"].stages and arms["strict"].stages == s6_arms["reward-strict"].stages
     assert r.evaluation == s6.evaluation
@@ -219,10 +221,9 @@ def test_rl_recipe_changes_one_knob_per_arm_from_s6_strict():
     for name, arm in arms.items():
         if arm.rl is None or name == "strict":
             continue
-        changed = {f for f in ("reward", "steps", "prompts_per_step", "rollouts", "mixture", "lr", "dtype")
-                   if getattr(arm.rl, f) != getattr(strict, f)}
+        changed = {f.name for f in dataclasses.fields(strict) if getattr(arm.rl, f.name) != getattr(strict, f.name)}
         knob = dict(arm.params)["knob"]
-        assert changed - {"reward"} == set(RL_KNOBS[knob]), name
+        assert changed - {"reward"} == set(rl_knob_settings(knob, strict)), name
         assert arm.rl.reward.name == dict(arm.params)["reward"]
     from reasonlab.experiments.runner import grpo_config
 
@@ -233,11 +234,19 @@ def test_rl_recipe_changes_one_knob_per_arm_from_s6_strict():
         dataclasses.replace(strict, dtype="fp16")
     with pytest.raises(ValueError, match="RL lr"):
         dataclasses.replace(strict, lr=0.0)
+    # the edge filter screens the strict arm's own prompts by verification (the random control too), and its
+    # screening plus GRPO steps cost no more than the strict arm's steps
+    for name in ("strict-edge-filter", "random-edge-filter"):
+        filt, rl = arms[name].rl.edge_filter, arms[name].rl
+        assert filt.pool == strict.mixture and filt.success == "verified"
+        cost = lambda steps: steps + math.ceil(steps / filt.refresh_every) * filt.screening_steps(  # noqa: E731
+            rl.prompts_per_step, rl.rollouts)
+        assert cost(rl.steps) <= strict.steps < cost(rl.steps + 1)
     r16 = arms["strict-rollouts-16"].rl
     assert r16.prompts_per_step * r16.rollouts == strict.prompts_per_step * strict.rollouts  # ~192 rollouts a step
     assert [a.name for a in get_recipe("RL-recipe", "smoke", knobs=("steps-150",), random_control=False).arms] == \
         ["base", "strict", "strict-steps-150"]
-    with pytest.raises(ValueError, match="one of rollouts-16, lr-2e-05, steps-150, bf16"):
+    with pytest.raises(ValueError, match="one of rollouts-16, lr-2e-05, steps-150, bf16, edge-filter"):
         get_recipe("RL-recipe", "smoke", knobs=("lr-tiny",))
     with pytest.raises(ValueError, match="random_control must be True or False"):
         get_recipe("RL-recipe", "smoke", random_control=1)

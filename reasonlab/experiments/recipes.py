@@ -759,18 +759,41 @@ def a10(scale: Scale, betas=S5_BETAS, budget_multipliers=None, base=None):
     return arms, _rl_eval(scale)
 
 
+RL_KNOB_FILTER_K = 8  # screening samples per candidate: at op 11-13's verified pass@1 (<= 0.006) k = 4 keeps ~2%
+
+
+def _edge_filter_knob(strict: RL) -> dict:
+    """The strict arm's own prompts (op 10-13), screened every 5 steps by the current policy for 0 < verified
+    successes < k, at the strict arm's compute (screening included). Both the strict arm and its random control
+    screen by verification, so they train on prompts chosen by one rule."""
+    refresh = min(EDGE_FILTER_REFRESH, strict.steps)
+    filt = EdgeFilter(strict.mixture, pool_size=refresh * strict.prompts_per_step, k=RL_KNOB_FILTER_K,
+                      refresh_every=refresh, success="verified")
+    return {"edge_filter": filt,
+            "steps": steps_at_equal_compute(strict.steps, filt, strict.prompts_per_step, strict.rollouts)}
+
+
 # The laptop RL recipe's knobs (issue 25, item 4): each arm changes one setting of S6's strict arm, in the order the
 # lab notes plan them. "rollouts-16": 16 samples for each of 12 prompts (~192 rollouts a step, as 32 x 6), so that
 # more groups hold a verified success; "lr-2e-05": the actor lr 2.5x smaller (the laptop's 5e-5 narrowed in-dist);
 # "steps-150": 2.5x the steps; "bf16": the same run with bf16 policy and reference passes (issue 24: the laptop uses
-# bf16 only if it moves no result of the strict arm; it has no random control, being no change of the signal).
+# bf16 only if it moves no result of the strict arm; it has no random control, being no change of the signal);
+# "edge-filter": GRPO only on the prompts the policy solves sometimes (verified), at equal compute. A knob is its
+# settings, or a function of the strict arm's stage giving them (where they depend on it).
 RL_KNOBS = {
     "rollouts-16": {"prompts_per_step": 12, "rollouts": 16},
     "lr-2e-05": {"lr": 2e-5},
     "steps-150": {"steps": 150},
     "bf16": {"dtype": "bf16"},
+    "edge-filter": _edge_filter_knob,
 }
 UNCONTROLLED_KNOBS = ("bf16",)  # knobs that change the arithmetic, not the learning signal: no random-reward arm
+
+
+def rl_knob_settings(knob: str, strict: RL) -> dict:
+    """The RL fields a knob of RL_KNOBS changes from the strict arm's stage `strict`."""
+    settings = RL_KNOBS[check_choice("RL knob", knob, tuple(RL_KNOBS))]
+    return settings(strict) if callable(settings) else dict(settings)
 
 
 @_recipe("RL-recipe", "The laptop RL recipe (calibration, beyond the paper)", "Sec. 6 (paper); issue 25",
@@ -791,7 +814,7 @@ def rl_recipe(scale: Scale, knobs=tuple(RL_KNOBS), random_control: bool = True):
     for knob in knobs:
         control = random_control and knob not in UNCONTROLLED_KNOBS
         for reward in [Reward("strict")] + ([Reward("random")] if control else []):
-            rl = dataclasses.replace(strict, reward=reward, **RL_KNOBS[knob])
+            rl = dataclasses.replace(strict, reward=reward, **rl_knob_settings(knob, strict))
             arms.append(Arm(f"{reward.name}-{knob}", pre, rl=rl, params=(("reward", reward.name), ("knob", knob))))
     return arms, _rl_eval(scale)  # = S6's evaluation: paired with its arms
 
