@@ -141,7 +141,7 @@ def token_accuracy(model, tokenizer, problems_by_op: dict[int, list]) -> list[di
 
     A model that memorised one template per graph shape is sure of every token inside its training band and
     loses the entity names first beyond it (the name must be copied from the question)."""
-    from ..sampling import logprobs_of
+    from ...sampling import logprobs_of
 
     rows = []
     for op, problems in sorted(problems_by_op.items()):
