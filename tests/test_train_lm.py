@@ -1,6 +1,7 @@
 """LM trainer: packing, loss masking, schedule, config validation, exact resume, mid-training."""
 
 import json
+import math
 
 import pytest
 import torch
@@ -9,6 +10,7 @@ from reasonlab.generator import Mixture
 from reasonlab.model import load_checkpoint
 from reasonlab.tokenizer import load_tokenizer
 from reasonlab.train import LMTrainConfig, PackedStream, greedy_exact_match, midtrain_config, train_lm
+from reasonlab.train import lm as lr_module
 from reasonlab.train.lm import lr_factor
 
 MIX = Mixture.band(2, 4)
@@ -102,6 +104,23 @@ def test_a_resumed_run_counts_the_wall_time_of_its_earlier_sessions(tmp_path):
     torch.save(state, stopped / "state.pt")
     manifest = json.loads((train_lm(cfg, tmp_path, progress=False) / "manifest.json").read_text())
     assert 5000 < manifest["wall_time_s"] < 5600
+
+
+def test_weights_that_turn_nan_are_never_saved_as_finished(tmp_path, monkeypatch):
+    """The known bug's shape (lab notes, 2026-12-06): every logged loss finite, the last update leaves NaN weights.
+    The run refuses to write final/ (nothing downstream can take it as a finished artifact), and a checkpoint
+    with NaN weights is refused the same way."""
+    cfg = tiny(total_tokens=3 * 2 * 64)
+    real = lr_module.lr_factor
+    monkeypatch.setattr(lr_module, "lr_factor", lambda s, c: float("nan") if s == 2 else real(s, c))  # the 3rd update
+    with pytest.raises(FloatingPointError, match="final weights at step 3: .* not finite"):
+        train_lm(cfg, tmp_path / "run", progress=False)
+    assert not (tmp_path / "run" / "final").exists()
+    losses = [json.loads(x)["loss"] for x in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    assert len(losses) == 3 and all(math.isfinite(x) for x in losses)
+    with pytest.raises(FloatingPointError, match="checkpoint at step 3"):
+        train_lm(tiny(total_tokens=5 * 2 * 64), tmp_path / "stopped", stop_at_step=3, progress=False)
+    assert not (tmp_path / "stopped" / "checkpoints").exists()
 
 
 def test_finished_run_returns_at_once_and_other_config_refused(tmp_path):

@@ -269,6 +269,18 @@ def trim_log(log_path: Path, step: int) -> None:
     log_path.write_text("".join(ln + "\n" for ln in kept))
 
 
+def check_finite_weights(model, where: str) -> None:
+    """Refuse to save weights that are not all finite: a NaN checkpoint would be cached and trained on downstream.
+
+    Guards the known bug of the lab notes (2026-12-06): on a CPU with native bf16, the compiled fast path has left
+    NaN weights after a run whose every logged loss was finite."""
+    bad = [name for name, p in model.named_parameters() if not torch.isfinite(p).all()]
+    if bad:
+        raise FloatingPointError(
+            f"{where}: {len(bad)} weight tensors are not finite ({', '.join(bad[:3])}{', ...' if len(bad) > 3 else ''}); "
+            "nothing was saved. Rerun with dtype='fp32' or the plain path (fast=False, REASONLAB_FAST=0).")
+
+
 def _load_latest_checkpoint(ckpt_root: Path) -> tuple[Path, dict] | tuple[None, None]:
     """(path, state) of the newest checkpoint that loads; an unreadable one (a truncated file: a kill or a full
     disk mid-write) is skipped with a warning, falling back to the one before it."""
@@ -367,6 +379,7 @@ def train_lm(config: LMTrainConfig, out_dir: Path | str, parent_dir: Path | str 
         data_states = _gather_objects(accelerator, stream.state_dict())
         rng_states = _gather_objects(accelerator, _rng_state())
         path = ckpt_root / f"step_{step:07d}"
+        check_finite_weights(model, f"checkpoint at step {step}")
         if accelerator.is_main_process:
             tmp = ckpt_root / f".tmp_step_{step:07d}"
             shutil.rmtree(tmp, ignore_errors=True)
@@ -438,6 +451,7 @@ def train_lm(config: LMTrainConfig, out_dir: Path | str, parent_dir: Path | str 
         return save_state()
 
     # Finished: transformers checkpoint + tokenizer, then the manifest (last: marks completion).
+    check_finite_weights(model, f"final weights at step {step}")
     if accelerator.is_main_process:
         save_checkpoint(model, tokenizer, final_dir)
         last = json.loads(log_path.read_text().splitlines()[-1]) if log_path.exists() else {}
