@@ -122,3 +122,16 @@ def test_committed_calibration_runs_are_read(committed):
     assert not (knobs & set(UNCONTROLLED_KNOBS)) & set(s6.calibration_table(committed).setting)
     if "bf16" in knobs:
         assert len(s6.precision_table(committed)) > 0
+
+
+def test_signal_table_reads_every_calibration_run_from_its_step_log(committed):
+    t = s6.signal_table(committed)
+    cal_arms = [a for a in committed.calibration[0].models if a != "base" and "-" in a]
+    assert list(t.arm) == ["reward-strict", "reward-random"] + cal_arms
+    assert not t.isna().to_numpy().any()
+    shares = t[["groups with reward variance", "groups with a verified success"]].to_numpy()
+    assert ((0 <= shares) & (shares <= 1)).all()
+    strict = t.set_index("arm").loc["reward-strict"]
+    # the strict reward pays only verified samples: a group varies iff it holds a verified success and a failure
+    assert strict["groups with reward variance"] <= strict["groups with a verified success"]
+    assert strict["GRPO steps"] == 60 and t.set_index("arm").loc["strict-steps-150", "GRPO steps"] == 150

@@ -28,7 +28,7 @@ from .verdicts import by_seed, claims, numbers, verdicts
 
 # == figures and tables ==============================================================================================
 from .tables import (calibration_table, changes_table, contrast_table, controls_table, deviations, precision_table,
-                     reading, recipe_verdict, setup_table, waiting)
+                     reading, recipe_verdict, setup_table, signal_table, waiting)
 from .figures import SMOOTH, fig7, fig_arm, fig_dynamics
 from .samples import example_arm, samples_result
 
@@ -44,7 +44,7 @@ __all__ = [
     "verdicts", "by_seed", "claims", "numbers",
     # figures and tables
     "setup_table", "changes_table", "contrast_table", "controls_table", "reading", "waiting", "deviations",
-    "calibration_table", "precision_table", "recipe_verdict", "fig7", "SMOOTH", "fig_dynamics", "fig_arm",
+    "calibration_table", "signal_table", "precision_table", "recipe_verdict", "fig7", "SMOOTH", "fig_dynamics", "fig_arm",
     "samples_result", "example_arm",
     # controls
     "picker", "k_control", "new_point", "widget",

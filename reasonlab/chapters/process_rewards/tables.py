@@ -143,6 +143,38 @@ def calibration_table(ch: S6) -> pd.DataFrame:
     return pd.DataFrame(_calibration_rows(ch))
 
 
+SIGNAL_WINDOW = 5  # GRPO steps averaged at the start and at the end of a run
+
+
+def _signal_row(setting: str, n: int, arm: str, reward: str, rows: list[dict]) -> dict:
+    """What GRPO saw in one run, from its per-step log: how often a group could teach anything."""
+    def mean(key, part=slice(None)):
+        vals = [r[key] for r in rows[part] if r.get(key) is not None]
+        return round(sum(vals) / len(vals), 3) if vals else None
+    w = SIGNAL_WINDOW
+    with_variance = mean("frac_zero_std")
+    return {"setting": setting, "reward": reward, "RL seed": n, "arm": arm, "GRPO steps": len(rows),
+            "groups with reward variance": None if with_variance is None else round(1 - with_variance, 3),
+            "groups with a verified success": mean("frac_groups_verified"),
+            f"training reward, first {w} steps": mean("reward_mean", slice(None, w)),
+            f"training reward, last {w} steps": mean("reward_mean", slice(-w, None)),
+            f"right answers through wrong steps, last {w} steps": mean("hacked_share", slice(-w, None))}
+
+
+def signal_table(ch: S6) -> pd.DataFrame:
+    """Per calibration run (S6's strict and random arms, each RL-recipe arm), the learning signal GRPO had: the
+    share of groups whose rewards vary (the only ones with a gradient), the share holding a verified success, the
+    training reward at the start and end, and the training right answers reached through wrong steps."""
+    rows = [_signal_row("scale's settings", 0, arm, ch.reward_of[arm], ch.step_log(arm))
+            for arm in (ch.arm("strict"), ch.arm("random")) if arm]
+    for n, cal in ch.calibration.items():
+        for arm in cal.models:
+            if arm != "base" and "-" in arm:  # "strict" is S6's reward-strict arm, shown above
+                reward, knob = arm.split("-", 1)
+                rows.append(_signal_row(knob, n, arm, reward, cal.logs(arm, "rl")))
+    return pd.DataFrame(rows)
+
+
 def precision_table(ch: S6) -> pd.DataFrame:
     """The strict arm with bf16 policy and reference passes against the same arm in fp32 (RL-recipe's `strict-bf16`
     and `strict`: same seed, stages and evaluation otherwise), paired per problem, with each arm's GRPO step time;
