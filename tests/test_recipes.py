@@ -213,7 +213,8 @@ def test_rl_recipe_changes_one_knob_per_arm_from_s6_strict():
     arms, s6_arms = {a.name: a for a in r.arms}, {a.name: a for a in s6.arms}
     assert list(arms) == ["base", "strict", "strict-rollouts-16", "random-rollouts-16", "strict-lr-2e-05",
                           "random-lr-2e-05", "strict-steps-150", "random-steps-150", "strict-bf16",
-                          "strict-edge-filter", "random-edge-filter"]
+                          "strict-edge-filter", "random-edge-filter", "strict-steps-150-lr-2e-05",
+                          "random-steps-150-lr-2e-05"]
     # the base, the strict arm and the evaluation are S6's: their stages and evaluation are read from the cache
     assert arms["base"].stages == s6_arms["base"].stages and arms["strict"].stages == s6_arms["reward-strict"].stages
     assert r.evaluation == s6.evaluation
@@ -246,7 +247,7 @@ def test_rl_recipe_changes_one_knob_per_arm_from_s6_strict():
     assert r16.prompts_per_step * r16.rollouts == strict.prompts_per_step * strict.rollouts  # ~192 rollouts a step
     assert [a.name for a in get_recipe("RL-recipe", "smoke", knobs=("steps-150",), random_control=False).arms] == \
         ["base", "strict", "strict-steps-150"]
-    with pytest.raises(ValueError, match="one of rollouts-16, lr-2e-05, steps-150, bf16, edge-filter"):
+    with pytest.raises(ValueError, match="one of rollouts-16, lr-2e-05, steps-150, bf16, edge-filter, steps-150-lr-2e-05"):
         get_recipe("RL-recipe", "smoke", knobs=("lr-tiny",))
     with pytest.raises(ValueError, match="random_control must be True or False"):
         get_recipe("RL-recipe", "smoke", random_control=1)

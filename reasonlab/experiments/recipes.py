@@ -778,7 +778,9 @@ def _edge_filter_knob(strict: RL) -> dict:
 # more groups hold a verified success; "lr-2e-05": the actor lr 2.5x smaller (the laptop's 5e-5 narrowed in-dist);
 # "steps-150": 2.5x the steps; "bf16": the same run with bf16 policy and reference passes (issue 24: the laptop uses
 # bf16 only if it moves no result of the strict arm; it has no random control, being no change of the signal);
-# "edge-filter": GRPO only on the prompts the policy solves sometimes (verified), at equal compute. A knob is its
+# "edge-filter": GRPO only on the prompts the policy solves sometimes (verified), at equal compute;
+# "steps-150-lr-2e-05": the two knobs that each met one part (steps: the largest edge gain; lr 2e-5: in-dist kept),
+# 2.5x the prompts at the same lr x steps as the strict arm (planned after every single knob failed). A knob is its
 # settings, or a function of the strict arm's stage giving them (where they depend on it).
 RL_KNOBS = {
     "rollouts-16": {"prompts_per_step": 12, "rollouts": 16},
@@ -786,6 +788,7 @@ RL_KNOBS = {
     "steps-150": {"steps": 150},
     "bf16": {"dtype": "bf16"},
     "edge-filter": _edge_filter_knob,
+    "steps-150-lr-2e-05": {"steps": 150, "lr": 2e-5},
 }
 UNCONTROLLED_KNOBS = ("bf16",)  # knobs that change the arithmetic, not the learning signal: no random-reward arm
 
