@@ -14,7 +14,8 @@ from reasonlab.chapters import claims as cl
 from reasonlab.chapters import pretrain_difficulty as a7
 from reasonlab.chapters import process_rewards as s6
 from reasonlab.evaluate import pass_at_k
-from reasonlab.experiments.recipes import A7_HARD_SHARES, get_recipe
+from reasonlab.experiments.recipes import A7_HARD_SHARES, get_recipe, in_dist_thirds
+from reasonlab.generator import Mixture
 from reasonlab.plots import check_legible
 from reasonlab.results import Result
 
@@ -205,3 +206,48 @@ def test_tables_and_figures_read_cleanly(stand_in):
     assert all(m in a7.k_control(ch).data for m in BASES + ARMS)
     n = a7.numbers(ch)
     assert n["n_bases"] == n["n_rl_arms"] == 5 and n["n_claims"] == 3
+
+
+def test_the_shape_census_is_each_base_mix_at_the_laptop_scale():
+    """One row per (hard share, op) of each base's mix (in-dist and the edge tail), shares summing to 1 per base, more
+    of the hardest third's problems (and draws of each of its shapes) the larger the hard share, the committed census
+    read where it counts (one shape at op 2) and "not counted" where it does not (the census stops at op 12)."""
+    ch = a7.load("laptop")
+    sc, t = ch.recipe.scale, a7.shape_census_table(ch)
+    ops = range(sc.in_dist[0], sc.edge[1] + 1)
+    assert list(t.index) == [(a7.pct(h), o) for h in A7_HARD_SHARES for o in ops]
+    assert np.allclose(t.groupby(level=0)["share of the mix"].sum(), 1, atol=1e-4)
+    edge = t[t["part"] == "edge tail"]
+    assert sorted(set(edge.index.get_level_values("op"))) == list(range(sc.edge[0], sc.edge[1] + 1))
+    assert np.allclose(edge["share of the mix"], sc.pretrain_tail / (sc.edge[1] - sc.edge[0] + 1))
+    lo, hi = in_dist_thirds(sc)[2]
+    for o in range(lo, hi + 1):
+        at_op = t.xs(o, level="op")
+        assert (at_op["part"] == "hard third").all()
+        assert at_op["share of the mix"].is_monotonic_increasing and at_op["share of the mix"].is_unique
+        assert pd.to_numeric(at_op["problems per shape"]).is_monotonic_increasing
+    assert (t.xs(2, level="op")["shapes trained on"] == 1).all()
+    assert (t.xs(13, level="op")[["shapes trained on", "problems per shape"]] == a7.tables.NOT_COUNTED).all().all()
+    assert "Every base draws each shape of op 2-" in a7.shape_census_reading(t)
+    wide = a7.shape_census_wide(t)  # what the chapter shows: the same cells, one row per op
+    assert len(wide) == len(t) // len(ch.shares) and wide.index.names == ["part", "op"]
+    largest = t.index.unique("hard share")[-1]
+    assert wide[("problems per shape", largest)].tolist() == t.xs(largest, level="hard share")["problems per shape"].tolist()
+
+
+def test_op_shares_follow_the_mixture_draw():
+    """A component's weight spreads over its ops as Mixture.draw spreads it: uniform, or op**op_tilt."""
+    mix = Mixture.of([("A", 2, 3, 3.0), ("B", 3, 4, 1.0)])
+    assert a7.op_shares(mix) == pytest.approx({2: 0.375, 3: 0.5, 4: 0.125})
+    assert a7.op_shares(Mixture.band(2, 4, op_tilt=1.0)) == pytest.approx({2: 2 / 9, 3: 3 / 9, 4: 4 / 9})
+
+
+def test_the_shape_census_says_not_counted_without_a_committed_census(monkeypatch):
+    """A scale without a testbed result (smoke's is not committed; stood in for here, since a local smoke run may
+    have left one): the shares still come from the recipe, nothing else is counted."""
+    monkeypatch.setattr(a7.tables, "_testbed", lambda scale: None)
+    ch = a7.PretrainDifficulty(Result("A.7-smoke", {}, {}), get_recipe("A.7", "smoke"))
+    t = a7.shape_census_table(ch)
+    assert np.allclose(t.groupby(level=0)["share of the mix"].sum(), 1)
+    assert (t[["problems (expected)", "shapes trained on"]] == a7.tables.NOT_COUNTED).all().all()
+    assert "nothing is counted" in a7.shape_census_reading(t)

@@ -13,8 +13,8 @@ The chapter is a package split by concern (design.md: a chapter module past ~400
 surface (the chapter protocol, in its five sections), and each name the notebook, the tests and the other chapters use
 is imported here from the file that defines it: data.py (`PretrainDifficulty`, `load`, the chapter's names), rules.py
 (the RL gate and the constants the claims use), verdicts.py (the base checks, the claims, `numbers`, what waits),
-tables.py (tables and the deviations), figures.py (fig_*), controls.py (picker, k control, widget). A lower file never
-imports this one.
+tables.py (tables, the shape census of each base's mix, and the deviations), figures.py (fig_*), controls.py (picker,
+k control, widget). A lower file never imports this one.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ from .rules import (GATE_RULE, MIN_RL_ARMS, PAPER_FIG15, PAPER_FIG16, RISE_SHARE
 from .verdicts import base_checks, claims, complete, gain, gain_gap, judged, numbers, reward_rise, waiting
 
 # == figures and tables ==============================================================================================
-from .tables import changes_table, controls_table, deviations, mapping_table
+from .tables import (changes_table, controls_table, deviations, mapping_table, op_shares, shape_census_reading,
+                     shape_census_table, shape_census_wide)
 from .figures import SMOOTH, fig15, fig16, fig_ladders, fig_share
 
 # == controls ========================================================================================================
@@ -45,8 +46,8 @@ __all__ = [
     # verdicts
     "base_checks", "judged", "complete", "gain", "gain_gap", "reward_rise", "claims", "numbers", "waiting",
     # figures and tables
-    "mapping_table", "changes_table", "controls_table", "deviations", "fig15", "fig_ladders", "SMOOTH", "fig16",
-    "fig_share",
+    "mapping_table", "shape_census_table", "shape_census_wide", "shape_census_reading", "op_shares", "changes_table",
+    "controls_table", "deviations", "fig15", "fig_ladders", "SMOOTH", "fig16", "fig_share",
     # controls
     "picker", "k_control", "LIVE_RUN_TIME", "run_command", "widget",
 ]

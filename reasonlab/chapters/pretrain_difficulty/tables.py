@@ -1,5 +1,5 @@
-"""The A.7 chapter's tables: the official grid beside our arms, each RL arm's paired change, the RL controls, and
-the deviations from the paper."""
+"""The A.7 chapter's tables: the official grid beside our arms, the shape census of each base's pre-training mix, each
+RL arm's paired change, the RL controls, and the deviations from the paper."""
 
 from __future__ import annotations
 
@@ -7,7 +7,11 @@ import pandas as pd
 
 from ...experiments.recipes import a7_weights, in_dist_thirds
 from ...experiments.scales import BANDS
-from ...results import Estimate, paired_changes, rl_controls
+from ...generator import Mixture
+from ...provenance import to_jsonable
+from ...results import Estimate, Result, paired_changes, rl_controls
+from ...results import load as load_result
+from .. import testbed
 from .data import BASE, RL, PretrainDifficulty, pct
 from .rules import GATE_RULE, rl_allowed
 from .verdicts import judged
@@ -37,6 +41,138 @@ def mapping_table(ch: PretrainDifficulty) -> pd.DataFrame:
                      "pre-training tokens": arms[base].pretrain.tokens,
                      "base": base + (" (run)" if base in ch.bases else " (not yet run)"), "RL arm": f"{arm} ({rl})"})
     return pd.DataFrame(rows).set_index("hard share")
+
+
+NOT_COUNTED = "not counted"  # a census cell the committed testbed result does not cover (never a guess)
+# Draws per shape from which the reading calls an op's shapes drilled. A reading threshold, not a measured boundary:
+# by this table's arithmetic the first laptop base (36M tokens of op 2-6, three templates) drew each of op 6's 49
+# shapes of the order of a thousand times, and it had memorised op 2-6's 74 shapes (lab notes, 2026-12-02).
+MANY_DRAWS = 1000
+
+
+def op_shares(mix: Mixture) -> dict[int, float]:
+    """{op: share of the mixture's problems}, each component's weight (Mixture.weights) spread over its ops as
+    Mixture.draw spreads it (uniform, or op**op_tilt): the mixture draws problems, not tokens, by these shares."""
+    out: dict[int, float] = {}
+    for c, w in zip(mix.components, mix.weights):
+        ops = range(c.op_lo, c.op_hi + 1)
+        odds = [o**c.op_tilt for o in ops]
+        for o, x in zip(ops, odds):
+            out[o] = out.get(o, 0.0) + w * x / sum(odds)
+    return dict(sorted(out.items()))
+
+
+def _testbed(scale: str) -> Result | None:
+    """The testbed chapter's committed statistics of this scale (None where there are none, e.g. smoke)."""
+    try:
+        return load_result(testbed.result_name(scale))
+    except FileNotFoundError:
+        return None
+
+
+def _shapes_trained(tb: Result | None, mix: Mixture) -> dict[int, int]:
+    """{op: distinct graph shapes the mix trains on} from the testbed's census (3,000 pre-training draws per op, the
+    scale's format): all shapes, less the held-out ones when the mix draws only seen shapes. Empty where the census
+    was taken in another format than the mix's, so no count is borrowed from another generator."""
+    if tb is None or tb.manifest["config"].get("shape_generator") != to_jsonable(mix.config):
+        return {}
+    keep = {"all": lambda r: r["shapes"], "seen": lambda r: r["shapes"] - r["held_out_shapes"],
+            "held-out": lambda r: r["held_out_shapes"]}[mix.shapes]
+    return {r["op"]: keep(r) for r in tb.data["shape_census"]}
+
+
+def _problems(tb: Result | None, shares: dict[int, float], tokens: int) -> dict[int, float]:
+    """{op: expected training problems}: share x the stage's tokens / the mix's mean document length, a document being
+    [BOS] problem [EOS] (the testbed's token count includes [BOS]; +1 for [EOS]). Empty without lengths for every op."""
+    lengths = {r["op"]: r["tokens_mean"] + 1 for r in tb.data["length_stats"] if "tokens_mean" in r} if tb else {}
+    if not set(shares) <= set(lengths):
+        return {}
+    n = tokens / sum(s * lengths[o] for o, s in shares.items())
+    return {o: s * n for o, s in shares.items()}
+
+
+def _sig(x: float) -> int | float:
+    """An estimate to three significant digits (whole from 100 up): the lengths behind it are good to ~25%."""
+    v = float(f"{x:.3g}")
+    return int(v) if v >= 100 else v
+
+
+def _parts(ch: PretrainDifficulty) -> dict[int, str]:
+    """{op: which part of the mix it is}: a third of in-dist or the scale's edge tail."""
+    sc = ch.recipe.scale
+    out = {o: f"{name} third" for name, (lo, hi) in zip(("easy", "medium", "hard"), in_dist_thirds(sc))
+           for o in range(lo, hi + 1)}
+    return out | {o: "edge tail" for o in range(sc.edge[0], sc.edge[1] + 1)}
+
+
+def shape_census_table(ch: PretrainDifficulty) -> pd.DataFrame:
+    """What each base's pre-training shows it of each op, before any model is asked: one row per (hard share, op) of
+    the base's mix, with the op's share of the mix, the expected problems at that op, the distinct graph shapes it
+    trains on and the expected draws of each shape. A base that sees every shape of an op thousands of times can
+    memorise one solution per shape instead of learning the step procedure (the laptop model memorised the 74
+    shapes of op 2-6: lab notes, 2026-12-02), so this is read before RL is spent on a base.
+
+    Shares come from the recipe's own pretrain mixtures. Problems are estimated, not counted from the stream (that
+    would tokenise the whole stage): the stage's tokens over the mix's mean document length, from the testbed's mean
+    tokens per op. Those lengths were measured in the paper's format (one template, distractors and copy steps), longer
+    than the laptop format (a spot check of 60 laptop documents per op: ~65 tokens at op 2 and ~250 at op 9, against
+    ~98 and ~302 here), so at the laptop scale the true problems, and draws per shape, are ~1.2-1.3 times these.
+    Shapes (graph hashes: template- and name-free) are the census's distinct shapes in 3,000 draws of the scale's
+    format, less the held-out fifth where the mix trains on seen shapes only: at the ops whose shapes 3,000 draws do
+    not exhaust (op 8 and up at the laptop scale) a lower bound, so draws per shape there is an upper bound. An op
+    the committed census does not cover is "not counted"."""
+    tb, part, rows = _testbed(ch.recipe.scale.name), _parts(ch), []
+    for h in ch.shares:
+        stage = next(a.pretrain for a in ch.recipe.arms if a.name == ch.named(h, BASE))
+        shares = op_shares(stage.mixture)
+        shapes, problems = _shapes_trained(tb, stage.mixture), _problems(tb, shares, stage.tokens)
+        for o, s in shares.items():
+            n, k = problems.get(o), shapes.get(o)
+            rows.append({"hard share": pct(h), "op": o, "part": part.get(o, "other"), "share of the mix": round(s, 6),
+                         "problems (expected)": NOT_COUNTED if n is None else _sig(n),
+                         "shapes trained on": NOT_COUNTED if k is None else k,
+                         "problems per shape": NOT_COUNTED if n is None or not k else _sig(n / k)})
+    return pd.DataFrame(rows).set_index(["hard share", "op"])
+
+
+def shape_census_wide(t: pd.DataFrame) -> pd.DataFrame:
+    """shape_census_table as the chapter shows it: one row per (part, op), one column per (measure, base)."""
+    shares = list(t.index.unique("hard share"))
+    wide = t[["share of the mix", "problems per shape"]].unstack("hard share").reindex(columns=shares, level=1)
+    part = t["part"].groupby(level="op").first()
+    return wide.set_index(pd.MultiIndex.from_arrays([part.loc[wide.index], wide.index], names=["part", "op"]))
+
+
+def _draws(x: float) -> str:
+    """A draws-per-shape figure as the reading writes it: whole numbers from 10 up, two digits below."""
+    return f"{x:,.0f}" if x >= 10 else f"{x:.2g}"
+
+
+def shape_census_reading(t: pd.DataFrame) -> str:
+    """One line read off shape_census_table: the ops whose every shape every base draws at least MANY_DRAWS times
+    (where one memorised solution per shape would do), then the range of draws per shape on the hardest third and the
+    most on the edge tail, each with the base it belongs to."""
+    per = pd.to_numeric(t["problems per shape"], errors="coerce")
+    if per.isna().all():
+        return "The committed testbed census does not cover this scale: nothing is counted."
+    fewest = per.groupby(level="op").min()
+    many = [o for o, x in fewest.items() if x >= MANY_DRAWS]
+    hard, edge = per[t["part"] == "hard third"].dropna(), per[t["part"] == "edge tail"].dropna()
+    out = [f"Every base draws each shape of op {_ops(many)} at least {_draws(fewest[many].min())} times"
+           if many else f"No op has every base draw each of its shapes {MANY_DRAWS:,} times"]
+    if len(hard):
+        (h0, o0), (h1, o1) = hard.idxmin(), hard.idxmax()
+        out.append(f"on the hardest in-dist third each shape is drawn from {_draws(hard.min())} times (the {h0} base,"
+                   f" op {o0}) to {_draws(hard.max())} (the {h1} base, op {o1})")
+    if len(edge):
+        out.append(f"on the edge tail at most {_draws(edge.max())} times")
+    return "; ".join(out) + "."
+
+
+def _ops(ops: list[int]) -> str:
+    """Ops as a range where they are contiguous ("2-5"), else listed."""
+    contiguous = ops == list(range(ops[0], ops[-1] + 1))
+    return f"{ops[0]}-{ops[-1]}" if contiguous and len(ops) > 1 else ", ".join(map(str, ops))
 
 
 def changes_table(ch: PretrainDifficulty) -> pd.DataFrame:
