@@ -14,8 +14,8 @@ controls.py (picker, k control, widget). A lower file never imports this one.
 from __future__ import annotations
 
 # == data ============================================================================================================
-from .data import (CHAPTER, RECIPE, TOKEN_CLASSES, TOKEN_PROBLEMS_PER_OP, TOKEN_RESULT, Ladder, base_checkpoint, load,
-                   token_accuracy, token_accuracy_result, token_classes)
+from ...experiments.analyses import TOKEN_CLASSES, TOKEN_PROBLEMS_PER_OP, token_accuracy, token_classes
+from .data import CHAPTER, RECIPE, TOKEN_RESULT, Ladder, base_checkpoint, load, token_accuracy_result
 
 # == rules ===========================================================================================================
 from .rules import CRITERIA, EDGE_CRITERION, NAME_JUMP, PAPER, RULE

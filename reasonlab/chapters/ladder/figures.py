@@ -7,11 +7,12 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from ...experiments.analyses import TOKEN_CLASSES
 from ...experiments.scales import BANDS
 from ...generator import LabelledBand
 from ...plots import plot_pass_at_k
 from ...results import Result, k_max, select
-from .data import TOKEN_CLASSES, Ladder
+from .data import Ladder
 
 # matplotlib.pyplot loads inside the figure functions: reading a chapter's numbers (the scoreboard, the tests) does not
 # need it, and it takes most of a second to import.

@@ -20,7 +20,7 @@ k control, widget). A lower file never imports this one.
 from __future__ import annotations
 
 # == data ============================================================================================================
-from .data import BASE, CHAPTER, RECIPE, RL, PretrainDifficulty, load, pct
+from .data import BASE, CHAPTER, RECIPE, RL, TOKEN_RESULT, PretrainDifficulty, load, pct, token_accuracy_results
 
 # == rules ===========================================================================================================
 from .rules import (GATE_RULE, MIN_RL_ARMS, PAPER_FIG15, PAPER_FIG16, RISE_SHARES, RISE_STEPS, RL_GATE, TARGET_SHARE,
@@ -31,7 +31,7 @@ from .verdicts import base_checks, claims, complete, gain, gain_gap, judged, num
 
 # == figures and tables ==============================================================================================
 from .tables import (changes_table, controls_table, deviations, mapping_table, op_shares, shape_census_reading,
-                     shape_census_table, shape_census_wide)
+                     shape_census_table, shape_census_wide, token_reading, token_table)
 from .figures import SMOOTH, fig15, fig16, fig_ladders, fig_share
 
 # == controls ========================================================================================================
@@ -39,15 +39,15 @@ from .controls import LIVE_RUN_TIME, k_control, picker, run_command, widget
 
 __all__ = [
     # data
-    "RECIPE", "CHAPTER", "BASE", "RL", "PretrainDifficulty", "load", "pct",
+    "RECIPE", "CHAPTER", "BASE", "RL", "PretrainDifficulty", "load", "pct", "TOKEN_RESULT", "token_accuracy_results",
     # rules
     "RL_GATE", "GATE_RULE", "PAPER_FIG15", "PAPER_FIG16", "TARGET_SHARE", "RISE_SHARES", "RISE_STEPS", "MIN_RL_ARMS",
     "gate_value", "rl_allowed",
     # verdicts
     "base_checks", "judged", "complete", "gain", "gain_gap", "reward_rise", "claims", "numbers", "waiting",
     # figures and tables
-    "mapping_table", "shape_census_table", "shape_census_wide", "shape_census_reading", "op_shares", "changes_table",
-    "controls_table", "deviations", "fig15", "fig_ladders", "SMOOTH", "fig16", "fig_share",
+    "mapping_table", "shape_census_table", "shape_census_wide", "shape_census_reading", "op_shares", "token_table",
+    "token_reading", "changes_table", "controls_table", "deviations", "fig15", "fig_ladders", "SMOOTH", "fig16", "fig_share",
     # controls
     "picker", "k_control", "LIVE_RUN_TIME", "run_command", "widget",
 ]

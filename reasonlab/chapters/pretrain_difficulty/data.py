@@ -1,14 +1,15 @@
 """The A.7 chapter's data: its names (the recipe, the two stages of its arms), the `PretrainDifficulty` object (the
-A.7 result and the recipe that made it), `load` and how a hard share is written."""
+A.7 result and the recipe that made it), `load`, each base's token-class accuracy and how a hard share is written."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
 
+from ...experiments.analyses import save_token_accuracy
 from ...experiments.recipes import Recipe, get_recipe
-from ...experiments.runner import run_recipe
-from ...results import Estimate, RecipeRuns, Result, estimate, load_or_run, paired_delta
+from ...experiments.runner import finished_stage, run_recipe
+from ...results import Estimate, RecipeRuns, Result, estimate, load_or_compute, load_or_run, paired_delta
 from .rules import rl_allowed
 
 
@@ -86,6 +87,30 @@ def load(scale: str = "laptop", seed: int = 0, fresh: bool = False) -> PretrainD
         if allowed:
             run_recipe(RECIPE, scale, arms=allowed, seed=seed, progress=False)
     return PretrainDifficulty(load_or_run(RECIPE, scale, seed), recipe)
+
+
+TOKEN_RESULT = "A.7-tokens-{base}-{scale}"  # one per base: committed where computed, else from its checkpoint
+
+
+def token_accuracy_results(ch: PretrainDifficulty, seed: int = 0, fresh: bool = False) -> dict[str, Result]:
+    """{base: token-class accuracy} (experiments.analyses) of every base whose result is committed or whose trained
+    checkpoint is here, smallest hard share first; a base not trained yet is left out (nothing trains here)."""
+    out = {}
+    for h in ch.shares:
+        base = ch.named(h, BASE)
+        name = TOKEN_RESULT.format(base=base, scale=ch.recipe.scale.name) + (f"-seed{seed}" if seed else "")
+        final = finished_stage(ch.recipe, base, "pretrain", seed)
+        try:
+            out[base] = load_or_compute(name, fresh and final is not None, lambda: _compute(name, final, ch, seed))
+        except FileNotFoundError:  # no committed result and no checkpoint
+            continue
+    return out
+
+
+def _compute(name: str, final, ch: PretrainDifficulty, seed: int) -> None:
+    if final is None:
+        raise FileNotFoundError(f"{name}: no committed result and its base is not trained")
+    save_token_accuracy(name, final, ch.recipe.scale, seed, recipe=RECIPE)
 
 
 def pct(share: float) -> str:

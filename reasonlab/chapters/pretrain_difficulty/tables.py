@@ -175,6 +175,34 @@ def _ops(ops: list[int]) -> str:
     return f"{ops[0]}-{ops[-1]}" if contiguous and len(ops) > 1 else ", ".join(map(str, ops))
 
 
+TOKEN_TABLE_CLASSES = ("entity name", "variable letter")  # the classes a memorised template loses first
+
+
+def token_table(ch: PretrainDifficulty, tokens: dict[str, Result]) -> pd.DataFrame:
+    """Per op (rows) and base (columns, by hard share), the share of gold tokens of each TOKEN_TABLE_CLASSES class the
+    base gives p < 0.5 (teacher-forced, experiments.analyses): where it would likely write something else. Empty
+    before any base's token accuracy exists."""
+    frames = {}
+    for base, result in tokens.items():
+        rows = pd.DataFrame(result.data["rows"])
+        frames[pct(ch.share_of[base])] = rows.pivot(index="op", columns="class", values="share_below_half")
+    if not frames:
+        return pd.DataFrame()
+    t = pd.concat(frames, axis=1, names=["hard share", "class"]).swaplevel(axis=1)
+    return t.reindex(columns=list(frames), level=1)[list(TOKEN_TABLE_CLASSES)].round(3)
+
+
+def token_reading(ch: PretrainDifficulty, t: pd.DataFrame) -> str:
+    """One line per base read off token_table: its entity-name tokens below p 0.5 at the top in-dist op and the
+    first edge op (the ladder's base: names go first past its band)."""
+    if t.empty:
+        return "No base's token accuracy exists yet at this scale: each waits for its base (nothing trains here)."
+    sc, names = ch.recipe.scale, t["entity name"]
+    top, edge = sc.in_dist[1], sc.edge[0]
+    return "\n".join(f"- the {share} base: entity-name tokens below p 0.5 {names.at[top, share]:.1%} at op {top}, "
+                     f"{names.at[edge, share]:.1%} at op {edge}" for share in names.columns)
+
+
 def changes_table(ch: PretrainDifficulty) -> pd.DataFrame:
     """Each RL arm minus its own base, paired per problem: one row per arm, one column per (band, k), "change [95%
     CI]" (empty before any RL arm has run)."""
