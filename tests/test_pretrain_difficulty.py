@@ -233,7 +233,8 @@ def test_the_shape_census_is_each_base_mix_at_the_laptop_scale():
     wide = a7.shape_census_wide(t)  # what the chapter shows: the same cells, one row per op
     assert len(wide) == len(t) // len(ch.shares) and wide.index.names == ["part", "op"]
     largest = t.index.unique("hard share")[-1]
-    assert wide[("problems per shape", largest)].tolist() == t.xs(largest, level="hard share")["problems per shape"].tolist()
+    at_largest = t.xs(largest, level="hard share")["problems per shape"]
+    assert wide[("problems per shape", largest)].tolist() == at_largest.tolist()
 
 
 def test_op_shares_follow_the_mixture_draw():

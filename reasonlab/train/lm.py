@@ -276,9 +276,9 @@ def check_finite_weights(model, where: str) -> None:
     NaN weights after a run whose every logged loss was finite."""
     bad = [name for name, p in model.named_parameters() if not torch.isfinite(p).all()]
     if bad:
-        raise FloatingPointError(
-            f"{where}: {len(bad)} weight tensors are not finite ({', '.join(bad[:3])}{', ...' if len(bad) > 3 else ''}); "
-            "nothing was saved. Rerun with dtype='fp32' or the plain path (fast=False, REASONLAB_FAST=0).")
+        shown = ", ".join(bad[:3]) + (", ..." if len(bad) > 3 else "")
+        raise FloatingPointError(f"{where}: {len(bad)} weight tensors are not finite ({shown}); nothing was saved. "
+                                 "Rerun with dtype='fp32' or the plain path (fast=False, REASONLAB_FAST=0).")
 
 
 def _load_latest_checkpoint(ckpt_root: Path) -> tuple[Path, dict] | tuple[None, None]:

@@ -44,7 +44,8 @@ __all__ = [
     "verdicts", "by_seed", "claims", "numbers",
     # figures and tables
     "setup_table", "changes_table", "contrast_table", "controls_table", "reading", "waiting", "deviations",
-    "calibration_table", "signal_table", "precision_table", "recipe_verdict", "fig7", "SMOOTH", "fig_dynamics", "fig_arm",
+    "calibration_table", "signal_table", "precision_table", "recipe_verdict", "fig7", "SMOOTH", "fig_dynamics",
+    "fig_arm",
     "samples_result", "example_arm",
     # controls
     "picker", "k_control", "new_point", "widget",
