@@ -160,6 +160,7 @@ TABLE = {
         "rollouts": ((*INT, 1), None),
         "edge_filter": (("yes", MIX), None),
         "lr": ((0, 1.0, -1e-3, *FLOAT), None),  # None: the scale's rl_lr
+        "kl_coef": ((-1e-3, 2.0, *FLOAT), None),  # None: the scale's rl_kl_coef
         "dtype": (("fp16", "", None, 32), "fp32"),
     },
     Arm: {

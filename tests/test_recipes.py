@@ -214,7 +214,7 @@ def test_rl_recipe_changes_one_knob_per_arm_from_s6_strict():
     assert list(arms) == ["base", "strict", "strict-rollouts-16", "random-rollouts-16", "strict-lr-2e-05",
                           "random-lr-2e-05", "strict-steps-150", "random-steps-150", "strict-bf16",
                           "strict-edge-filter", "random-edge-filter", "strict-steps-150-lr-2e-05",
-                          "random-steps-150-lr-2e-05"]
+                          "random-steps-150-lr-2e-05", "strict-kl-1e-02", "random-kl-1e-02"]
     # the base, the strict arm and the evaluation are S6's: their stages and evaluation are read from the cache
     assert arms["base"].stages == s6_arms["base"].stages and arms["strict"].stages == s6_arms["reward-strict"].stages
     assert r.evaluation == s6.evaluation
@@ -230,11 +230,15 @@ def test_rl_recipe_changes_one_knob_per_arm_from_s6_strict():
 
     assert grpo_config(arms["strict-lr-2e-05"].rl, r.scale).lr == 2e-5
     assert grpo_config(strict, r.scale).lr == r.scale.rl_lr  # lr None: the scale's, and the stage key unchanged
+    assert grpo_config(arms["strict-kl-1e-02"].rl, r.scale).kl_coef == 1e-2
+    assert grpo_config(strict, r.scale).kl_coef == r.scale.rl_kl_coef  # likewise for the KL coefficient
     assert grpo_config(arms["strict-bf16"].rl, r.scale).dtype == "bf16" and grpo_config(strict, r.scale).dtype == "fp32"
     with pytest.raises(ValueError, match="RL dtype"):
         dataclasses.replace(strict, dtype="fp16")
     with pytest.raises(ValueError, match="RL lr"):
         dataclasses.replace(strict, lr=0.0)
+    with pytest.raises(ValueError, match="RL kl_coef"):
+        dataclasses.replace(strict, kl_coef=-1e-3)
     # the edge filter screens the strict arm's own prompts by verification (the random control too), and its
     # screening plus GRPO steps cost no more than the strict arm's steps
     for name in ("strict-edge-filter", "random-edge-filter"):

@@ -214,6 +214,7 @@ class RL:
     rollouts: int  # samples per prompt
     edge_filter: EdgeFilter | None = None  # prompts screened for the edge of competence instead of `mixture`
     lr: float | None = None  # the actor lr; None: the scale's rl_lr (a knob of RL-recipe)
+    kl_coef: float | None = None  # the KL penalty's coefficient; None: the scale's rl_kl_coef (a knob of RL-recipe)
     dtype: str = "fp32"  # the policy and reference passes: "fp32" or "bf16" autocast (a knob of RL-recipe)
 
     def __post_init__(self):
@@ -224,6 +225,7 @@ class RL:
         check_int("RL rollouts", self.rollouts, lo=2, allowed="an integer >= 2 (GRPO's group baseline; not a bool)")
         check_optional("RL edge_filter", self.edge_filter, check_instance, EdgeFilter)
         check_optional("RL lr", self.lr, check_float, 0, 0.1, lo_open=True)
+        check_optional("RL kl_coef", self.kl_coef, check_float, 0, 1)
         check_choice("RL dtype", self.dtype, GRPO_DTYPES)
 
     @property
@@ -780,7 +782,8 @@ def _edge_filter_knob(strict: RL) -> dict:
 # bf16 only if it moves no result of the strict arm; it has no random control, being no change of the signal);
 # "edge-filter": GRPO only on the prompts the policy solves sometimes (verified), at equal compute;
 # "steps-150-lr-2e-05": the two knobs that each met one part (steps: the largest edge gain; lr 2e-5: in-dist kept),
-# 2.5x the prompts at the same lr x steps as the strict arm (planned after every single knob failed). A knob is its
+# 2.5x the prompts at the same lr x steps as the strict arm (planned after every single knob failed); "kl-1e-02": a
+# KL penalty 10x the scale's, to hold the policy near the base (in-dist narrowed in every strict arm). A knob is its
 # settings, or a function of the strict arm's stage giving them (where they depend on it).
 RL_KNOBS = {
     "rollouts-16": {"prompts_per_step": 12, "rollouts": 16},
@@ -789,6 +792,7 @@ RL_KNOBS = {
     "bf16": {"dtype": "bf16"},
     "edge-filter": _edge_filter_knob,
     "steps-150-lr-2e-05": {"steps": 150, "lr": 2e-5},
+    "kl-1e-02": {"kl_coef": 1e-2},
 }
 UNCONTROLLED_KNOBS = ("bf16",)  # knobs that change the arithmetic, not the learning signal: no random-reward arm
 

@@ -165,7 +165,8 @@ def grpo_config(stage: RL, scale: Scale, seed: int = 0):
     """The GRPO trainer config of an RL stage at `scale` (paper.md section 4 values at 'paper')."""
     return GRPORunConfig(
         mixture=stage.mixture, reward=stage.reward, steps=stage.steps, prompts_per_step=stage.prompts_per_step,
-        rollouts=stage.rollouts, lr=scale.rl_lr if stage.lr is None else stage.lr, kl_coef=scale.rl_kl_coef,
+        rollouts=stage.rollouts, lr=scale.rl_lr if stage.lr is None else stage.lr,
+        kl_coef=scale.rl_kl_coef if stage.kl_coef is None else stage.kl_coef,
         temperature=scale.rl_temperature,
         max_prompt_tokens=scale.rl_max_prompt_tokens, max_response_tokens=scale.rl_max_response_tokens,
         minibatch_prompts=_minibatch_prompts(stage, scale), dtype=stage.dtype,
