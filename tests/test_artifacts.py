@@ -457,3 +457,38 @@ def test_recount_restores_an_arms_provenance_from_its_manifests(tmp_path, monkey
     bad = json.loads(json.dumps(raw))
     bad["data"]["arm_work"][arm].update(git_commit="0dfd471336b4", train_wall_time_s=0.0)
     assert runner.recount_provenance(bad, use) == raw
+
+
+def test_a_committed_unfinished_run_seeds_the_cache_only_when_it_is_further_on(tmp_path, monkeypatch):
+    """A run longer than a session commits its newest checkpoint; on a fresh machine the runner copies it into the
+    cache so training goes on from there, but never over a cache that is further on or finished."""
+    committed, cache = tmp_path / "committed", tmp_path / "cache"
+    monkeypatch.setattr(runner, "COMMITTED_ARTIFACTS", committed)
+
+    def checkpoint(run: Path, step: int, text: str = "state") -> None:
+        (run / "checkpoints" / f"step_{step:07d}").mkdir(parents=True)
+        (run / "checkpoints" / f"step_{step:07d}" / "state.pt").write_text(text)
+
+    checkpoint(committed / "pretrain-abc", 300, "committed")
+    (committed / "pretrain-abc" / "log.jsonl").write_text('{"step": 300}\n')
+    out = cache / "pretrain-abc"
+    runner._seed_from_committed(out)  # an empty cache: seeded
+    assert (out / "checkpoints" / "step_0000300" / "state.pt").read_text() == "committed"
+    assert (out / "log.jsonl").exists()
+
+    other = cache / "pretrain-def"  # the cache is further on: kept as it is
+    checkpoint(committed / "pretrain-def", 300)
+    checkpoint(other, 400, "cache")
+    runner._seed_from_committed(other)
+    assert sorted(p.name for p in (other / "checkpoints").iterdir()) == ["step_0000400"]
+
+    behind = cache / "pretrain-ghi"  # the cache is behind: its checkpoints give way to the committed one
+    checkpoint(committed / "pretrain-ghi", 300, "committed")
+    checkpoint(behind, 100, "cache")
+    runner._seed_from_committed(behind)
+    assert sorted(p.name for p in (behind / "checkpoints").iterdir()) == ["step_0000300"]
+
+    half = committed / "pretrain-jkl" / "checkpoints" / "step_0000500"  # a checkpoint without its state: not one
+    half.mkdir(parents=True)
+    runner._seed_from_committed(cache / "pretrain-jkl")
+    assert not (cache / "pretrain-jkl").exists()

@@ -53,10 +53,24 @@ COMMITTED_ARTIFACTS = REPO_ROOT / "data" / "checkpoints"
 
 
 def _seed_from_committed(out: Path) -> None:
-    """Copy a committed copy of this exact stage (same key) into the cache, if there is one."""
+    """Copy a committed copy of this exact stage (same key) into the cache, if there is one: a finished stage, or an
+    unfinished run's checkpoint (committed so that a run longer than one session goes on where it stopped) when it
+    is further on than the cache's own."""
     committed = COMMITTED_ARTIFACTS / out.name
-    if (committed / "final" / "manifest.json").exists() and not (out / "final" / "manifest.json").exists():
+    if (out / "final" / "manifest.json").exists():
+        return
+    if (committed / "final" / "manifest.json").exists():
         shutil.copytree(committed, out, dirs_exist_ok=True)
+    elif _newest_checkpoint_step(committed) > _newest_checkpoint_step(out):
+        shutil.rmtree(out / "checkpoints", ignore_errors=True)  # the trainer resumes from the newest it finds
+        shutil.copytree(committed, out, dirs_exist_ok=True)
+
+
+def _newest_checkpoint_step(run_dir: Path) -> int:
+    """Step of a run directory's newest complete checkpoint (`checkpoints/step_N/state.pt`); -1 without one."""
+    steps = [int(d.name[len("step_"):]) for d in (run_dir / "checkpoints").glob("step_*")
+             if d.name[len("step_"):].isdigit() and (d / "state.pt").exists()]
+    return max(steps, default=-1)
 
 
 def _check_finished(out: Path) -> None:
@@ -284,6 +298,8 @@ def _next_token_stage(recipe: Recipe, name: str, out: Path, cfg, taken: TakenChe
     with _stage_lock(run_dir):
         _check_finished(out)
         _seed_from_committed(out)
+        if run_dir != out:
+            _seed_from_committed(run_dir)  # the shared run's own checkpoint, if one was committed unfinished
         if (out / "final" / "manifest.json").exists():
             return out / "final"
         for step, ck_dir in sorted(_checkpoints_of(recipe, name, run_dir, seed, rl_seed).items()):

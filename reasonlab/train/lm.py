@@ -368,6 +368,10 @@ def train_lm(config: LMTrainConfig, out_dir: Path | str, parent_dir: Path | str 
         _set_rng_state(state["rng"][rank])
         step, tokens_seen, train_seconds = state["step"], state["tokens"], state["train_seconds"]
         earlier_wall_s = state.get("wall_seconds", train_seconds)  # older checkpoints kept the training time only
+        # A run keeps the arithmetic it started in, so a run resumed on another kind of CPU (one session on an AVX2
+        # machine, the next on one with native bf16) is one run in one dtype; older checkpoints did not record it.
+        if config.dtype == "auto":
+            dtype = state.get("dtype", dtype)
         if accelerator.is_main_process and log_path.exists():  # drop lines logged after that checkpoint
             trim_log(log_path, step)
     # The loss module wraps the transformers model (same parameters); DDP wraps the loss module, so gradient
@@ -388,7 +392,7 @@ def train_lm(config: LMTrainConfig, out_dir: Path | str, parent_dir: Path | str 
                         "scheduler": scheduler.state_dict(), "data": data_states, "rng": rng_states,
                         "step": step, "tokens": tokens_seen, "train_seconds": train_seconds,
                         "wall_seconds": earlier_wall_s + time.time() - t_start,
-                        "config_hash": key, "config": config}, tmp / "state.pt")
+                        "config_hash": key, "config": config, "dtype": dtype}, tmp / "state.pt")
             shutil.rmtree(path, ignore_errors=True)
             tmp.rename(path)  # a step_* dir with state.pt is complete
             for old in sorted(ckpt_root.glob("step_*"))[:-keep_checkpoints]:
