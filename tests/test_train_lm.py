@@ -106,6 +106,18 @@ def test_a_resumed_run_counts_the_wall_time_of_its_earlier_sessions(tmp_path):
     assert 5000 < manifest["wall_time_s"] < 5600
 
 
+def test_a_run_resumed_on_another_kind_of_cpu_keeps_its_dtype(tmp_path, monkeypatch):
+    """dtype "auto" is the faster arithmetic of the machine at hand; a run that starts in fp32 on one machine and goes
+    on another with native bf16 (runs longer than a session do) stays one run in fp32, and its manifest says so."""
+    cfg = tiny()
+    monkeypatch.setattr(lr_module, "resolve_dtype", lambda config, device: "fp32")
+    stopped = train_lm(cfg, tmp_path, stop_at_step=3, progress=False)
+    assert torch.load(stopped / "state.pt", weights_only=False)["dtype"] == "fp32"
+    monkeypatch.setattr(lr_module, "resolve_dtype", lambda config, device: "bf16")  # the next machine's choice
+    manifest = json.loads((train_lm(cfg, tmp_path, progress=False) / "manifest.json").read_text())
+    assert manifest["dtype"] == "fp32" and manifest["steps"] == 6
+
+
 def test_weights_that_turn_nan_are_never_saved_as_finished(tmp_path, monkeypatch):
     """The known bug's shape (lab notes, 2026-12-06): every logged loss finite, the last update leaves NaN weights.
     The run refuses to write final/ (nothing downstream can take it as a finished artifact), and a checkpoint
