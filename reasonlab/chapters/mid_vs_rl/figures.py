@@ -38,11 +38,7 @@ def fig6(ch: MidRL, bands=("edge", "hard"), arms: list[str] | None = None):
                 ax.axhline(float(g.iloc[0]), color="grey", linestyle=":", label="blind guess (outcome)")
             ax.set(title=f"{band}: pass@{k}", ylim=(-0.02, 1.02))
         row[0].set_ylabel("pass@k")
-    for ax in axes[-1]:
-        ax.set_xlabel("beta: RL share of the budget (0 = all mid-training)")
-    handles, names = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, names, loc="outside lower center", ncol=len(names), fontsize=9)
-    return fig
+    return _beta_axes_finished(fig, axes)
 
 
 def fig18(ch: MidRL, bands=("edge", "hard")):
@@ -70,6 +66,11 @@ def fig18(ch: MidRL, bands=("edge", "hard")):
         for ax in row:
             ax.set_ylim(-0.02 * top, min(1.02, top))
         row[0].set_ylabel("verified pass@k")
+    return _beta_axes_finished(fig, axes)
+
+
+def _beta_axes_finished(fig, axes):
+    """Fig 6 and Fig 18 end alike: the RL share beta on the bottom row's x axes, one legend below the panels."""
     for ax in axes[-1]:
         ax.set_xlabel("beta: RL share of the budget (0 = all mid-training)")
     handles, names = axes[0][0].get_legend_handles_labels()
