@@ -47,6 +47,13 @@ class S6(RecipeRuns):
     def arm(self, reward: str) -> str | None:
         return next((a for a, r in self.reward_of.items() if r == reward), None)
 
+    @cached_property
+    def setting_of(self) -> dict[str, tuple[str, str]]:
+        """{RL-recipe arm: (reward, knob)} of the calibration's RL arms, read from the recipe's arm params (its
+        "strict" arm, the scale's settings, has no knob and is S6's own strict arm: not listed)."""
+        recipe = get_recipe(CALIBRATION, self.recipe.scale.name)
+        return {a.name: (a.param("reward"), a.param("knob")) for a in recipe.arms if a.param("knob") is not None}
+
     def records(self, run: Result | None = None) -> dict[str, list[dict]]:
         """Per-problem records {model: [...]} of seed 0, or with a rerun's arms in place of seed 0's (an arm the rerun
         does not have stays seed 0's: the same problems and sampling seeds, so still paired)."""

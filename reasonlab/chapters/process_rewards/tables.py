@@ -121,9 +121,10 @@ def _calibration_rows(ch: S6) -> list[dict]:
     runs = [("scale's settings", n, run, strict, ch.runs, random) for n, run in seeds.items() if strict in run.models]
     for n, cal in ch.calibration.items():
         for arm in cal.models:
-            knob = arm.removeprefix("strict-")
-            if arm.startswith("strict-") and knob not in UNCONTROLLED_KNOBS:  # bf16: precision_table's
-                runs.append((knob, n, cal, arm, ch.calibration[0], f"random-{knob}"))
+            reward, knob = ch.setting_of.get(arm, (None, None))
+            if reward == "strict" and knob not in UNCONTROLLED_KNOBS:  # bf16: precision_table's
+                control = next((a for a, setting in ch.setting_of.items() if setting == ("random", knob)), None)
+                runs.append((knob, n, cal, arm, ch.calibration[0], control))
     rows = []
     for setting, n, run, arm, control_run, control in runs:
         recs = run.records(arm)
@@ -169,8 +170,8 @@ def signal_table(ch: S6) -> pd.DataFrame:
             for arm in (ch.arm("strict"), ch.arm("random")) if arm]
     for n, cal in ch.calibration.items():
         for arm in cal.models:
-            if arm != "base" and "-" in arm:  # "strict" is S6's reward-strict arm, shown above
-                reward, knob = arm.split("-", 1)
+            if arm in ch.setting_of:  # the base and "strict" (S6's reward-strict arm, shown above) are not
+                reward, knob = ch.setting_of[arm]
                 rows.append(_signal_row(knob, n, arm, reward, cal.logs(arm, "rl")))
     return pd.DataFrame(rows)
 
