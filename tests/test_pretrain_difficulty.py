@@ -275,3 +275,13 @@ def test_token_accuracy_of_each_trained_base_and_none_of_the_others(tmp_path, mo
     assert ((t >= 0) & (t <= 1)).all().all()
     assert a7.token_reading(ch, t).startswith(f"- the {a7.pct(ch.shares[0])} base: entity-name tokens below p 0.5")
     assert "waits" in a7.token_reading(ch, a7.token_table(ch, {}))
+
+
+def test_the_deviations_name_each_bases_arithmetic_where_they_differ(stand_in):
+    """A base trained on a CPU with native bf16 and one trained in fp32 elsewhere are different arithmetic: the page
+    says which base used which, from the manifests; where all agree it says nothing."""
+    ch = _chapter(stand_in, {"base-hard-20pct": "base", "base-hard-50pct": "base"})
+    assert "arithmetic" not in a7.deviations(ch) and "in fp32" not in a7.deviations(ch)
+    ch.runs.data["training_manifests"] = {"base-hard-20pct": {"pretrain": {"dtype": "fp32"}},
+                                          "base-hard-50pct": {"pretrain": {"dtype": "bf16"}}}
+    assert "20% in fp32, 50% in bf16" in a7.deviations(ch)

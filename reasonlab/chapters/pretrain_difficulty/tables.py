@@ -245,4 +245,16 @@ def deviations(ch: PretrainDifficulty) -> str:
         f"samples, so our largest k is {ch.k_max} (the paper: pass@128).",
         "- One seed per arm (the rules plan a second RL seed for the 20% arm; not run yet).",
         f"- The RL gate is ours: {GATE_RULE}. The paper runs RL from every base.",
-    ])
+    ] + _base_dtype_note(ch))
+
+
+def _base_dtype_note(ch: PretrainDifficulty) -> list[str]:
+    """Where the bases trained in different arithmetic (the trainer picks bf16 only on a CPU with native bf16, and a
+    base resumed on another machine keeps its first dtype), which base used which, from their manifests."""
+    manifests = ch.runs.data.get("training_manifests", {})
+    dtypes = {a: manifests.get(a, {}).get("pretrain", {}).get("dtype") for a in ch.bases}
+    if len({d for d in dtypes.values() if d}) < 2:
+        return []
+    shown = ", ".join(f"{pct(ch.share_of[a])} in {d}" for a, d in dtypes.items() if d)
+    return [f"- The bases trained on the machine each ran on: {shown} (bf16 only where the CPU has it natively; "
+            "the paper trains in bf16 on GPUs)."]
