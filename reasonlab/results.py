@@ -166,6 +166,20 @@ def reruns(recipe_id: str, scale: str = "laptop", seed: int = 0, max_rl_seed: in
     return out
 
 
+
+def with_rerun(runs: Result, rerun: Result) -> Result:
+    """Seed 0's recipe result with a rerun's arms in place of its own (records, table rows, training logs and
+    manifests; `python -m reasonlab run RECIPE --rl-seed N --arm ...`). An arm the rerun does not have stays seed 0's:
+    every arm is evaluated on the same problems and sampling seeds, so the mix is still paired."""
+    arms = set(rerun.models)
+    data = dict(runs.data)
+    data["records"] = runs.data["records"] | rerun.data["records"]
+    data["table"] = [r for r in runs.data.get("table", []) if r["model"] not in arms] + rerun.data.get("table", [])
+    for part in ("training_logs", "training_manifests", "arm_work"):
+        data[part] = runs.data.get(part, {}) | rerun.data.get(part, {})
+    return Result(f"{runs.name}+{rerun.name}", runs.manifest, data)
+
+
 COUNTS = ("verified", "outcome")  # what a sample must get right: the process-verified solution, or the answer alone
 
 

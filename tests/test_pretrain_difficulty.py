@@ -4,6 +4,7 @@ for A.7's bases and RL arms. A null model gets no credit, a real gain does, a ba
 testable, the claims wait for their arms, and the RL gate refuses the committed 50% base."""
 
 import copy
+import dataclasses
 
 import matplotlib
 import numpy as np
@@ -19,7 +20,7 @@ from reasonlab import provenance
 from reasonlab.experiments.runner import finished_stage, run_recipe
 from reasonlab.generator import Mixture
 from reasonlab.plots import check_legible
-from reasonlab.results import Result
+from reasonlab.results import Result, with_rerun
 
 matplotlib.use("Agg")
 
@@ -98,18 +99,61 @@ def test_the_mapping_table_is_the_official_grid(stand_in):
     assert t["RL arm"].str.contains("waits for its base").all()
 
 
-def test_the_gate_refuses_the_committed_50pct_base():
-    """The committed 50% base verifies edge pass@64 below 0.1: no RL arm, nothing to judge yet, and the page says so."""
+def test_the_gate_on_the_committed_bases():
+    """The committed 50% base verifies edge pass@64 below 0.1 (no RL arm), the 20% base above it (RL, two seeds); the
+    page says so, and claim 1 is judged on the two bases (its RL half needs a second base given RL)."""
     ch = a7.load("laptop")
-    assert ch.bases == ["base-hard-50pct"] and not ch.rl_arms
+    assert ch.bases == ["base-hard-20pct", "base-hard-50pct"] and ch.rl_arms == ["hard-20pct"]
     assert a7.gate_value(ch, "base-hard-50pct").value < a7.RL_GATE and not a7.rl_allowed(ch, "base-hard-50pct")
+    assert a7.rl_allowed(ch, "base-hard-20pct")
     checks = a7.base_checks(ch)
     assert checks.loc["base-hard-50pct"].criterion.iloc[-1].startswith("RL gate: edge pass@64")
-    assert not checks.loc["base-hard-50pct"].holds.iloc[-1]
-    assert a7.claims(ch) == [] and a7.numbers(ch)["n_gated_out"] == 1
-    assert "hard-50pct is not run" in a7.waiting(ch) and "base-hard-20pct" in a7.waiting(ch)
+    assert not checks.loc["base-hard-50pct"].holds.iloc[-1] and checks.loc["base-hard-20pct"].holds.iloc[-1]
+    assert [c.text for c in a7.claims(ch)] == ["More hard data in pre-training raises the base's (and the RL model's) "
+                                               "edge pass@k"]
+    assert "the RL half needs two" in a7.claims(ch)[0].ours and a7.numbers(ch)["n_gated_out"] == 1
+    assert "hard-50pct is not run" in a7.waiting(ch) and "base-hard-5pct" in a7.waiting(ch)
     assert "fails the gate" in a7.mapping_table(ch)["RL arm"]["50%"]
-    assert a7.changes_table(ch).empty and a7.fig16(ch) is None
+    assert list(ch.reruns) == [1] and list(a7.changes_table(ch).index) == [
+        "hard-20pct (RL seed 0)", "hard-20pct (RL seed 1)"]
+    assert "RL seed 1 of hard-20pct" in a7.deviations(ch)
+
+
+def test_a_rerun_replaces_its_arms_and_nothing_else(stand_in):
+    runs = _chapter(stand_in, {"base-hard-20pct": "base", "hard-20pct": "base"}, logs={"hard-20pct": FLAT}).runs
+    rerun = _chapter(stand_in, {"hard-20pct": "reward-strict"}, logs={"hard-20pct": RISING}).runs
+    mixed = with_rerun(runs, rerun)
+    assert mixed.records("hard-20pct") == rerun.records("hard-20pct")
+    assert mixed.records("base-hard-20pct") == runs.records("base-hard-20pct")
+    assert mixed.logs("hard-20pct", "rl") == rerun.logs("hard-20pct", "rl")
+    assert mixed.table.query("model == 'hard-20pct'").equals(rerun.table.query("model == 'hard-20pct'").reset_index(
+        drop=True).set_axis(mixed.table.query("model == 'hard-20pct'").index))
+    assert len(mixed.table) == len(runs.table) and mixed.models == runs.models
+    assert runs.records("hard-20pct") != rerun.records("hard-20pct")  # the inputs are left as they were
+
+
+def test_a_claim_holds_over_rl_seeds_only_as_far_as_it_holds_in_each(stand_in):
+    """Seed 0 reproduces every claim; a second seed of the 20% arm that learns nothing (its base's own evaluation, a
+    flat reward) takes claims 2 and 3, which read that arm, to not reproduced, and leaves claim 1 (which reads the
+    smallest and largest shares only) as it was; every table and figure shows both seeds. The 0.1% base verifies a
+    quarter of its hard samples, so that the hard band is off the floor in both seeds."""
+    more = _on(EDGE, lambda r: r["outcome"])
+    half, quarter = _on(HARD, lambda r: r["n"] // 2), _on(HARD, lambda r: r["n"] // 4)
+    ch = _chapter(stand_in, _everything(), verified={"base-hard-50pct": more, "hard-50pct": more, "hard-20pct": half,
+                                                     "base-hard-0.1pct": quarter},
+                  logs={a: RISING if a == "hard-20pct" else FLAT for a in ARMS})
+    assert [c.verdict for c in a7.claims(ch)] == [cl.REPRODUCED] * 3
+    null_seed = _chapter(stand_in, {"hard-20pct": "base"}, logs={"hard-20pct": FLAT}).runs
+    two = dataclasses.replace(ch, reruns={1: null_seed})
+    got = a7.claims(two)
+    assert [c.verdict for c in got] == [cl.REPRODUCED, cl.NOT_REPRODUCED, cl.NOT_REPRODUCED]
+    assert got[0].ours == a7.claims(ch)[0].ours  # not read by claim 1: no seed column
+    assert all("RL seed 0" in c.ours and "RL seed 1" in c.ours for c in got[1:])
+    assert "hard-20pct (RL seed 1)" in a7.changes_table(two).index
+    assert "hard-20pct (RL seed 1)" in a7.controls_table(two).index
+    assert "hard-20pct (RL seed 1)" in a7.k_control(two).data
+    fig = a7.fig16(two)
+    assert check_legible(fig) == [] and any("RL seed 1" in t.get_text() for t in fig.axes[0].get_legend().get_texts())
 
 
 def test_the_gate_allows_a_base_that_verifies_on_the_edge(stand_in):

@@ -26,17 +26,17 @@ def k_control(ch: PretrainDifficulty):
     """The k control (reasonlab.k_control): verified and outcome pass@k per band of every base and RL arm, and the
     blind guesser's, at any k a reader picks, computed in the page from the committed per-problem counts."""
     cols = columns(ch.bands)
-    records = {m: ch.runs.records(m) for m in ch.bases + ch.rl_arms}
+    records = ch.records_by_seed(ch.bases + ch.rl_arms)
     return pass_at_k_control(records, cols, "pass@k of each base and RL arm per band, at k",
                              guess_answers(ch.problem_sets, cols))
 
 
-# What a new grid point costs (lab notes, sessions 11 and 14): pre-training dominates. 36M tokens took 52 min at two
-# threads in bf16 on a CPU with native bf16 (session 11); an AVX2-only CPU trains in fp32 at ~2.6K tokens/s (session
-# 14), about 4 hours.
-LIVE_RUN_TIME = ("a base: about 50 min of pre-training at two threads on a 2-core CPU with native bf16 (about 4 hours "
-                 "on an AVX2-only one, in fp32), then 5-10 min of evaluation; its RL arm: the scale's GRPO steps and "
-                 "another evaluation")
+# What a new grid point costs (lab notes, sessions 11 and 18): pre-training dominates. 36M tokens took 52 min at two
+# threads in bf16 on a CPU with native bf16 (session 11) and 107 min in fp32 on an AVX2-only one (the 20% base,
+# session 18); the S6 evaluation 6 min; an RL arm (20 GRPO steps) 7 min, then its evaluation.
+LIVE_RUN_TIME = ("a base: about 50 min of pre-training at two threads on a 2-core CPU with native bf16 (about 110 min "
+                 "on an AVX2-only one, in fp32), then about 6 min of evaluation; its RL arm: about 7 min of GRPO at "
+                 "the scale's settings and another evaluation")
 
 
 def run_command(ch: PretrainDifficulty, share: float) -> str:

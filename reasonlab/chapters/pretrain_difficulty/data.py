@@ -3,13 +3,14 @@ A.7 result and the recipe that made it), `load`, each base's token-class accurac
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from ...experiments.analyses import save_token_accuracy
 from ...experiments.recipes import Recipe, get_recipe
 from ...experiments.runner import finished_stage, run_recipe
-from ...results import Estimate, RecipeRuns, Result, estimate, load_or_compute, load_or_run, paired_delta
+from ...results import (Estimate, RecipeRuns, Result, estimate, load_or_compute, load_or_run, paired_delta, reruns,
+                        with_rerun)
 from .rules import rl_allowed
 
 
@@ -20,10 +21,31 @@ BASE, RL = "base", "rl"  # the two stages of the recipe's arms (each arm's param
 
 @dataclass
 class PretrainDifficulty(RecipeRuns):
-    """The chapter's data: the A.7 result (the bases and RL arms run so far) and the recipe that made it."""
+    """The chapter's data: the A.7 result (the bases and RL arms run so far), the recipe that made it, and reruns of
+    some RL arms with other RL seeds ({RL seed: result}; the rules ask two seeds of the 20% arm)."""
 
     runs: Result
     recipe: Recipe
+    reruns: dict[int, Result] = field(default_factory=dict)
+
+    def by_seed(self) -> dict[int, PretrainDifficulty]:
+        """{RL seed: the chapter with that seed's RL arms}: seed 0 (this one), and each rerun's arms in place of seed
+        0's (an arm the rerun does not have stays seed 0's; same problems and sampling seeds, so still paired)."""
+        return {0: self, **{n: replace(self, runs=with_rerun(self.runs, r), reruns={}) for n, r in self.reruns.items()}}
+
+    def seed_label(self, arm: str, seed: int) -> str:
+        """An arm as a table row names it: its name, with the RL seed where the arm ran with several."""
+        return f"{arm} (RL seed {seed})" if any(arm in r.models for r in self.reruns.values()) else arm
+
+    def records_by_seed(self, models: list[str]) -> dict[str, list[dict]]:
+        """{row label: per-problem records} of `models`, each RL seed of an arm that ran with several its own row."""
+        return {self.seed_label(m, n): view.runs.records(m) for m in models for n, view in self.by_seed().items()
+                if n == 0 or m in self.reruns[n].models}
+
+    def logs_by_seed(self, arms: list[str]) -> dict[str, list[dict]]:
+        """{row label: GRPO log, by step} of `arms`, each RL seed of an arm that ran with several its own line."""
+        return {self.seed_label(a, n): sorted(view.runs.logs(a, "rl"), key=lambda r: r["step"]) for a in arms
+                for n, view in self.by_seed().items() if n == 0 or a in self.reruns[n].models}
 
     @cached_property
     def share_of(self) -> dict[str, float]:
@@ -75,8 +97,8 @@ class PretrainDifficulty(RecipeRuns):
 
 
 def load(scale: str = "laptop", seed: int = 0, fresh: bool = False) -> PretrainDifficulty:
-    """The committed A.7 result (fresh: run every base now, then RL from each base the gate allows; without fresh
-    nothing trains, and a missing result raises FileNotFoundError)."""
+    """The committed A.7 result with its committed reruns (fresh: run every base now, then RL from each base the gate
+    allows, seed 0 only; without fresh nothing trains, and a missing result raises FileNotFoundError)."""
     recipe = get_recipe(RECIPE, scale)
     if fresh:
         # the gate decides which RL arms run, so the bases run first (a base the gate refuses gets no RL)
@@ -86,7 +108,8 @@ def load(scale: str = "laptop", seed: int = 0, fresh: bool = False) -> PretrainD
         allowed = [ch.named(ch.share_of[b], RL) for b in ch.bases if rl_allowed(ch, b)]
         if allowed:
             run_recipe(RECIPE, scale, arms=allowed, seed=seed, progress=False)
-    return PretrainDifficulty(load_or_run(RECIPE, scale, seed), recipe)
+        return PretrainDifficulty(load_or_run(RECIPE, scale, seed), recipe)
+    return PretrainDifficulty(load_or_run(RECIPE, scale, seed), recipe, reruns(RECIPE, scale, seed))
 
 
 TOKEN_RESULT = "A.7-tokens-{base}-{scale}"  # one per base: committed where computed, else from its checkpoint

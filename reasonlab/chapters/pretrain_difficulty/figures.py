@@ -4,6 +4,7 @@ reward per GRPO step) and Fig 3's panels for one hard share."""
 from __future__ import annotations
 
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from ...experiments.scales import BANDS
 from ...plots import PALETTE, note_hidden
@@ -94,23 +95,28 @@ def fig16(ch: PretrainDifficulty):
     the first and last RISE_STEPS steps (what claim 3 reads) shaded; None when no RL arm has run."""
     import matplotlib.pyplot as plt
 
-    logs = {a: sorted(ch.runs.logs(a, "rl"), key=lambda r: r["step"]) for a in ch.rl_arms}
-    logs = {a: [r for r in rows if r.get("reward_mean") is not None] for a, rows in logs.items()}
-    logs = {a: rows for a, rows in logs.items() if rows}
+    arm_of = {ch.seed_label(a, n): a for a in ch.rl_arms for n in ch.by_seed()}
+    logs = {label: [r for r in rows if r.get("reward_mean") is not None]
+            for label, rows in ch.logs_by_seed(ch.rl_arms).items()}
+    logs = {label: rows for label, rows in logs.items() if rows}
     if not logs:
         return None
     fig, ax = plt.subplots(figsize=(7, 3.8), layout="constrained")
     last = max(r["step"] for rows in logs.values() for r in rows)
     ax.axvspan(0.5, RISE_STEPS + 0.5, color="grey", alpha=0.1, linewidth=0)
     ax.axvspan(last - RISE_STEPS + 0.5, last + 0.5, color="grey", alpha=0.1, linewidth=0)
-    for arm, rows in logs.items():
-        colour = PALETTE[ch.shares.index(ch.share_of[arm]) % len(PALETTE)]
+    seen: set[str] = set()  # an arm's later RL seeds are dashed, in its colour
+    for label, rows in logs.items():
+        arm = arm_of[label]
+        colour, style = PALETTE[ch.shares.index(ch.share_of[arm]) % len(PALETTE)], "--" if arm in seen else "-"
+        seen.add(arm)
         steps, values = [r["step"] for r in rows], pd.Series([r["reward_mean"] for r in rows])
-        ax.plot(steps, values, color=colour, linewidth=0.6, alpha=0.45)
-        ax.plot(steps, values.rolling(SMOOTH, min_periods=1).mean(), color=colour, linewidth=2,
-                label=f"{pct(ch.share_of[arm])} hard ({arm})")
+        ax.plot(steps, values, color=colour, linewidth=0.6, alpha=0.45, linestyle=style)
+        ax.plot(steps, values.rolling(SMOOTH, min_periods=1).mean(), color=colour, linewidth=2, linestyle=style,
+                label=f"{pct(ch.share_of[arm])} hard: {label}")
     ax.set(xlabel="GRPO step (shaded: the first and last 5 steps the rise compares)", ylabel="training reward",
            ylim=(-0.02, 1.02))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # steps are whole
     note_hidden(ax)
     ax.legend(loc="upper left", fontsize=9, title=f"thin: per step; thick: {SMOOTH}-step mean", title_fontsize=9)
     return fig

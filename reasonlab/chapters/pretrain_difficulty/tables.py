@@ -204,23 +204,25 @@ def token_reading(ch: PretrainDifficulty, t: pd.DataFrame) -> str:
 
 
 def changes_table(ch: PretrainDifficulty) -> pd.DataFrame:
-    """Each RL arm minus its own base, paired per problem: one row per arm, one column per (band, k), "change [95%
-    CI]" (empty before any RL arm has run)."""
+    """Each RL arm minus its own base, paired per problem: one row per arm and RL seed, one column per (band, k),
+    "change [95% CI]" (empty before any RL arm has run)."""
     arms = [a for a in ch.rl_arms if ch.base_of(a) in ch.bases]
     if not arms:
         return pd.DataFrame()
-    pairs = {a: (ch.runs.records(ch.base_of(a)), ch.runs.records(a)) for a in arms}
+    base_of = {ch.seed_label(a, n): ch.base_of(a) for a in arms for n in ch.by_seed()}
+    pairs = {label: (ch.runs.records(base_of[label]), recs) for label, recs in ch.records_by_seed(arms).items()}
     dt = paired_changes(pairs, ch.bands, (1, ch.k_max))
     dt = dt.assign(change=[Estimate(r.delta, r.lo, r.hi).fmt(True) for r in dt.itertuples()])
     t = dt.pivot_table(index="arm", columns=["band", "k"], values="change", aggfunc="first")
-    return t.loc[arms, list(BANDS)]
+    return t.loc[list(pairs), list(BANDS)]
 
 
 def controls_table(ch: PretrainDifficulty) -> pd.DataFrame:
     """The RL controls per model and band (results.rl_controls): verified and outcome pass@1 and pass@k_max, the
     share of right answers through wrong steps, and the blind guesser's outcome pass@k beside them."""
-    models = ch.bases + ch.rl_arms
-    t = rl_controls({m: ch.runs.records(m) for m in models}, ch.problem_sets, ch.bands, ch.k_max)
+    records = ch.records_by_seed(ch.bases + ch.rl_arms)
+    models = list(records)
+    t = rl_controls(records, ch.problem_sets, ch.bands, ch.k_max)
     t = t.drop(columns="hacked share CI").set_index(["model", "band"]).round(3)
     t = t.unstack("band").swaplevel(axis=1).reindex(columns=list(BANDS), level=0).loc[[*models, "blind guess"]]
     return t.astype(object).where(t.notna(), "—")  # what does not apply (the guesser has no steps) is a dash
@@ -243,9 +245,16 @@ def deviations(ch: PretrainDifficulty) -> str:
         "chapter has no setting that meets its criterion yet.",
         f"- Evaluation: {ch.recipe.evaluation.problems_per_op} problems per op x {ch.recipe.evaluation.samples} "
         f"samples, so our largest k is {ch.k_max} (the paper: pass@128).",
-        "- One seed per arm (the rules plan a second RL seed for the 20% arm; not run yet).",
+        _seeds_note(ch),
         f"- The RL gate is ours: {GATE_RULE}. The paper runs RL from every base.",
     ] + _base_dtype_note(ch))
+
+
+def _seeds_note(ch: PretrainDifficulty) -> str:
+    """How many RL seeds each arm ran with (the rules ask one per arm, two for the 20% arm)."""
+    again = [f"RL seed {n} of {', '.join(r.models)}" for n, r in ch.reruns.items()]
+    return ("- One RL seed per arm" + (f", and {'; '.join(again)}" if again else " (the rules plan a second RL seed "
+            "for the 20% arm; not run yet)") + "; intervals are over problems, not training runs.")
 
 
 def _base_dtype_note(ch: PretrainDifficulty) -> list[str]:
