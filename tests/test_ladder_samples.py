@@ -1,11 +1,13 @@
-"""The sample of the base model's own outputs (reasonlab.chapters.outputs.samples_result and
-its tables): the committed laptop result, the arithmetic of the tables on hand-made records, and a smoke run."""
+"""The sample of the base model's own outputs (reasonlab.chapters.outputs.samples_result and its tables, drawn by
+reasonlab.experiments.samples): the committed laptop result, the arithmetic of the tables on hand-made records, and a
+smoke run."""
 
 import json
 
 import pytest
 
 from reasonlab.chapters import ladder, outputs
+from reasonlab.experiments.samples import SAMPLES_PER_PROBLEM, SAMPLES_PROBLEMS_PER_OP, example_role
 from reasonlab.provenance import RESULTS_DIR
 from reasonlab.results import Result, load
 from reasonlab.verify import RULES, STEP_KINDS
@@ -74,7 +76,7 @@ def test_committed_laptop_samples():
         assert x["process_acc"] == pytest.approx(x["correct"] / x["n_gold"])
         assert x["verified"] <= x["answer_right"] and x["after_missing"] <= x["wrong dependency"]
     shown = [x for x in d if "example" in x]
-    assert all(x["example"] == outputs.example_role(x["verified"], x["answer_right"]) for x in shown)
+    assert all(x["example"] == example_role(x["verified"], x["answer_right"]) for x in shown)
     assert max(sum(x["op"] == op for x in shown) for op in ops) <= 3
     # the verified share estimates the ladder evaluation's pass@1 on the same problems (its 128 samples each)
     n = outputs.samples_numbers(r, ladder.load("laptop").result)
@@ -103,7 +105,7 @@ def test_smoke_samples_from_a_fresh_base(tmp_path, monkeypatch):
     assert r.manifest["scale"] == "smoke" and r.manifest["parents"]
     t = outputs.error_table(r)
     assert list(t.op) == recipe.evaluation.ops
-    assert len(r.data["samples"]) == len(t) * outputs.SAMPLES_PROBLEMS_PER_OP * outputs.SAMPLES_PER_PROBLEM
+    assert len(r.data["samples"]) == len(t) * SAMPLES_PROBLEMS_PER_OP * SAMPLES_PER_PROBLEM
     outputs.fig_error_kinds(r, recipe)
     assert isinstance(outputs.example_outputs(r), str)
     assert json.loads(json.dumps(outputs.samples_numbers(r)))  # glue takes plain values
@@ -129,7 +131,8 @@ def test_sample_models_keeps_committed_samples_whose_checkpoints_are_gone(tmp_pa
     """RL checkpoints are not committed: a fresh sample keeps a gone model's committed samples when they were drawn
     with the same config (same problems and seeds), lists it as kept, and lists a model it never had as missing."""
     from reasonlab import provenance
-    from reasonlab.chapters.outputs import coverage_note, sample_models
+    from reasonlab.chapters.outputs import coverage_note
+    from reasonlab.experiments.samples import sample_models
 
     monkeypatch.setattr(provenance, "RESULTS_DIR", tmp_path / "results")
     monkeypatch.setenv("REASONLAB_HOME", str(tmp_path / "home"))
@@ -156,7 +159,8 @@ def test_sample_models_reuses_committed_samples_of_the_same_checkpoint(tmp_path,
     not sampled again (sampling is deterministic given weights and seeds); under other rules, or of another checkpoint,
     it is sampled again."""
     from reasonlab import provenance
-    from reasonlab.chapters.outputs import coverage_note, sample_models
+    from reasonlab.chapters.outputs import coverage_note
+    from reasonlab.experiments.samples import sample_models
     from reasonlab.provenance import verifier_rules_at
 
     monkeypatch.setattr(provenance, "RESULTS_DIR", tmp_path / "results")

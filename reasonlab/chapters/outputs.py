@@ -1,163 +1,40 @@
 """The model's own outputs with the verifier's report on each, and an error analysis by kind (issue 13 item 5):
 what a researcher reads before trusting a pass@k. Sampled as the evaluation samples, from the ladder's base
 model; the same tables and figures serve any checkpoint's samples.
+
+This module reads the samples and presents them (tables, figures, example text, the prose's numbers). Drawing and
+saving them is the computing layer's (reasonlab.experiments.samples), which the entries here call on `fresh`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import re
-import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
-from ..evaluate import encode_prompt, stop_token_ids
-from ..experiments.recipes import get_recipe
+from ..experiments.samples import EXAMPLE_ROLES, example_role, save_arms_samples, save_samples
 from ..experiments.scales import BANDS
-from ..generator import make_dataset
-from ..model import load_checkpoint
-from ..provenance import (check_artifact, load_result, local_path, make_manifest, save_result, stable_seed,
-                          verifier_rules_at)
 from ..results import Result, load_or_compute
-from ..verify import RULES, STEP_KINDS, error_kinds, step_detail
+from ..verify import STEP_KINDS
 from .ladder import base_checkpoint
 
-# matplotlib.pyplot (figures), reasonlab.sampling and transformers (sampling: they import torch) load inside the
-# functions that use them: reading the samples needs none of them, and they take seconds to import.
-
-RECIPE = "ladder"
+# matplotlib.pyplot loads inside the figure: reading the samples needs none of it, and it takes seconds to import.
 
 
 SAMPLES_RESULT = "ladder-samples-{scale}"  # committed for laptop; computed from the base checkpoint otherwise
-SAMPLES_PROBLEMS_PER_OP = 6  # eval problems per op (the first ones of the ladder's own eval set)
-SAMPLES_PER_PROBLEM = 8
-EXAMPLE_ROLES = ("solved", "reward-hacked", "failed")  # verified; answer right but not verified; answer wrong
 KIND_COLOURS = {"correct": "#009E73", "wrong value": "#E69F00", "wrong dependency": "#CC79A7",
                 "missing quantity": "#999999"}
 BAND_SHADES = {"in_dist": "#0072B2", "edge": "#E69F00", "hard": "#D55E00"}
 
 
-def example_role(verified: bool, answer_right: bool) -> str:
-    """solved (verified), reward-hacked (the answer is right, the process does not verify) or failed."""
-    return "solved" if verified else "reward-hacked" if answer_right else "failed"
-
-
-def sample_records(problems: list, texts: list[list[str]], band_of: dict[int, str]) -> list[dict]:
-    """One record per sample: op, band, problem hash, the verifier's outcome and its error kinds (counts); the
-    first sample of each role per op (EXAMPLE_ROLES) also keeps its question, completion and step-by-step report."""
-    records, shown = [], set()
-    for p, comps in zip(problems, texts):
-        for j, text in enumerate(comps):
-            e = error_kinds(p, text)
-            rec = {"op": p.op, "band": band_of[p.op], "text_hash": p.text_hash, "sample": j,
-                   "verified": e["verified"], "answer_right": e["answer_right"], "process_acc": e["process_acc"],
-                   "n_gold": e["n_gold"], "extra_steps": e["extra_steps"], "after_missing": e["after_missing"],
-                   **{k: e["counts"][k] for k in STEP_KINDS}}
-            role = example_role(e["verified"], e["answer_right"])
-            if (p.op, role) not in shown:
-                shown.add((p.op, role))
-                rec.update(example=role, question=p.prompt, completion=text, answer=e["answer"],
-                           gold_answer=e["gold_answer"], extra=e["extra"],
-                           steps=[{"quantity": s["quantity"], "kind": s["kind"], "detail": step_detail(s)}
-                                  for s in e["steps"]])
-            records.append(rec)
-    return records
-
-
 def samples_result(scale: str = "laptop", seed: int = 0, fresh: bool = False, progress: bool = False) -> Result:
     """The committed sample of the ladder base model's own outputs with the verifier's report on each, or (fresh,
-    or none committed) sampled now from the base checkpoint (smoke trains it in seconds): SAMPLES_PROBLEMS_PER_OP
-    eval problems per op of every band, SAMPLES_PER_PROBLEM samples each, as the evaluation samples them."""
+    or none committed) sampled now from the base checkpoint (smoke trains it in seconds) by
+    experiments.samples.save_samples: SAMPLES_PROBLEMS_PER_OP eval problems per op of every band, SAMPLES_PER_PROBLEM
+    samples each, as the evaluation samples them."""
     name = SAMPLES_RESULT.format(scale=scale) + (f"-seed{seed}" if seed else "")
-    return load_or_compute(name, fresh, lambda: _compute_samples(name, scale, seed, progress))
-
-
-def _compute_samples(name: str, scale: str, seed: int, progress: bool) -> None:
-    final = base_checkpoint(scale, seed)
-    recipe = get_recipe(RECIPE, scale)
-    t0 = time.perf_counter()
-    records = sample_checkpoint(final, recipe, seed, progress)
-    manifest = make_manifest("ladder-samples", samples_config(recipe, seed),
-                             parents=(check_artifact(final)["config_hash"],), wall_time_s=time.perf_counter() - t0,
-                             recipe=RECIPE, scale=scale)
-    save_result(name, {"samples": records}, manifest)
-
-
-def samples_evaluation(recipe):
-    """The recipe's evaluation at SAMPLES_PROBLEMS_PER_OP problems per op x SAMPLES_PER_PROBLEM samples."""
-    return dataclasses.replace(recipe.evaluation, problems_per_op=SAMPLES_PROBLEMS_PER_OP, samples=SAMPLES_PER_PROBLEM)
-
-
-def samples_config(recipe, seed: int) -> dict:
-    """What the samples draw, as their manifests record it (its keys and values are hashed into committed manifests:
-    keep them), read off the one evaluation, samples_evaluation, and its spec."""
-    ev = samples_evaluation(recipe)
-    spec = ev.eval_spec(recipe.scale, seed)
-    return {"scale": recipe.scale.name, "seed": seed, "problems_per_op": ev.problems_per_op, "samples": spec.samples,
-            "temperature": spec.temperature, "top_p": spec.top_p, "max_new_tokens": spec.max_new_tokens,
-            "bands": [list(b) for b in spec.bands], "templates": list(recipe.evaluation.templates)}
-
-
-def sample_models(name: str, checkpoints: dict[str, str], config: dict, sample, models_key: str = "models") -> dict:
-    """{models_key: {label: samples}, "missing": [...], "kept": [...], "reused": [...], "parent_of": {label: stage},
-    "parents": [...]} for the checkpoints {label: portable path}. The committed result `name`, if drawn with the same
-    `config` (the same problems and seeds, so still paired), serves twice: a label whose committed samples came from
-    this very checkpoint is reused, not sampled again (sampling is deterministic given weights and seeds), listed as
-    reused; a label whose checkpoint this machine no longer has keeps its committed samples, listed as kept. Every
-    other checkpoint this machine has is sampled now by `sample(final_dir)`; the rest are listed as missing."""
-    try:
-        committed = load_result(name)
-        same = committed["manifest"]["config"] == config
-        before = committed["data"].get(models_key, {}) if same else {}
-        # the verifier's report in each record is reused only under the same rules (recorded since "verifier" is)
-        rules = committed["data"].get("verifier") or verifier_rules_at(committed["manifest"].get("git_commit", ""))
-        # which checkpoint each committed label came from: recorded since "parent_of" exists; before that, a label
-        # whose checkpoint is among the manifest's parents came from it (a stage key hashes the arm's whole config,
-        # so no other arm of the recipe has it)
-        recorded = committed["data"].get("parent_of")
-        parents_before = set(committed["manifest"].get("parents") or ())
-        came_from = (lambda label, stage: recorded.get(label) == stage) if recorded else (
-            lambda label, stage: stage in parents_before)
-    except FileNotFoundError:
-        before, came_from, rules = {}, None, None
-    samples, missing, kept, reused, parent_of = {}, [], [], [], {}
-    for label, path in checkpoints.items():
-        stage = Path(path).parent.name  # the stage directory: its kind and artifact key
-        final = local_path(path)
-        if label in before and rules == RULES and came_from(label, stage):
-            samples[label] = before[label]
-            reused.append(label)
-        elif final is not None and (final / "manifest.json").exists():
-            samples[label] = sample(final)
-        elif label in before:
-            samples[label] = before[label]
-            kept.append(label)
-        else:
-            missing.append(label)
-            continue
-        parent_of[label] = stage
-    return {models_key: samples, "missing": missing, "kept": kept, "reused": reused, "parent_of": parent_of,
-            "verifier": RULES, "parents": list(parent_of.values())}
-
-
-def checkpoints_samples(name: str, fresh: bool, kind: str, checkpoints: dict[str, str], config: dict, sample,
-                        recipe_id: str, scale: str, models_key: str = "models") -> Result:
-    """The committed samples `name` of several models, or (fresh, or none committed) sampled now by `sample(final_dir)`
-    from the checkpoints {label: portable path} this machine has (sample_models), saved with a manifest of `kind`
-    whose parents are the sampled checkpoints. The S3 and S4 chapters' samples of their RL arms. Where committed
-    samples are reused or kept, the wall time adds the committed sample's (the work that drew them)."""
-    def compute() -> None:
-        t0 = time.perf_counter()
-        data = sample_models(name, checkpoints, config, sample, models_key=models_key)
-        earlier = load_result(name)["manifest"].get("wall_time_s") or 0.0 if data["reused"] or data["kept"] else 0.0
-        manifest = make_manifest(kind, config, parents=tuple(data.pop("parents")),
-                                 wall_time_s=time.perf_counter() - t0 + earlier, recipe=recipe_id, scale=scale)
-        save_result(name, data, manifest)
-
-    return load_or_compute(name, fresh, compute)
+    return load_or_compute(name, fresh, lambda: save_samples(name, base_checkpoint(scale, seed), scale, seed, progress))
 
 
 def arm_checkpoints(runs: Result, arms: list[str]) -> dict[str, str]:
@@ -170,11 +47,9 @@ def arms_samples(recipe_id: str, scale: str, checkpoints: dict[str, str], fresh:
     """The committed samples "<recipe_id>-samples-<scale>" of RL arms' own outputs ({label: checkpoint, a portable
     path}), with the verifier's report on each, drawn on the problems and sampling seeds of the base's sample (the
     ladder's evaluation, so every arm pairs with the base), or (fresh, or none committed) sampled now from the
-    checkpoints this machine has (checkpoints_samples: the others are listed as missing)."""
-    recipe = get_recipe(RECIPE, scale)
-    return checkpoints_samples(f"{recipe_id}-samples-{scale}", fresh, f"{recipe_id}-samples", checkpoints,
-                               samples_config(recipe, 0), lambda final: sample_checkpoint(final, recipe, 0), recipe_id,
-                               scale, models_key="arms")
+    checkpoints this machine has (experiments.samples.save_arms_samples: the others are listed as missing)."""
+    name = f"{recipe_id}-samples-{scale}"
+    return load_or_compute(name, fresh, lambda: save_arms_samples(name, recipe_id, scale, checkpoints))
 
 
 def coverage_note(samples: Result) -> str:
@@ -191,34 +66,6 @@ def coverage_note(samples: Result) -> str:
         notes.append("Not sampled, because their checkpoints were no longer on the machine that took the sample: "
                      + ", ".join(samples.data["missing"]) + ".")
     return " ".join(notes)
-
-
-def sample_checkpoint(final, recipe, seed: int = 0, progress: bool = False, template: str | None = None) -> list[dict]:
-    """SAMPLES_PER_PROBLEM samples of the checkpoint `final` on the first SAMPLES_PROBLEMS_PER_OP problems of each op
-    of `recipe`'s evaluation, as the evaluation samples them, each with the verifier's report (sample_records);
-    of one `template` (a context) if given, else of the evaluation's templates pooled. The same problems and
-    sampling seeds for every checkpoint, so that two models' samples are paired."""
-    from ..sampling import sample
-
-    if not progress:  # no transformers loading bar in an executed page either
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()
-    model, tokenizer = load_checkpoint(final)
-    model.eval()
-    sc, ev = recipe.scale, samples_evaluation(recipe)
-    spec = ev.eval_spec(sc, seed)
-    band_of = {op: band.label for band in ev.bands for op in band.ops}
-    records = []
-    for op in tqdm(ev.ops, desc="samples", disable=not progress):
-        # the eval set's first n problems
-        problems = make_dataset(ev.mixture(op, template, sc), "eval", ev.problems_per_op, seed)
-        labels = ("ladder-samples", op) + ((template,) if template else ())
-        out = sample(model, [encode_prompt(tokenizer, p) for p in problems], spec.samples,
-                     temperature=spec.temperature, top_p=spec.top_p, max_new_tokens=spec.max_new_tokens,
-                     stop_ids=stop_token_ids(tokenizer), seed=stable_seed(seed, *labels))
-        records += sample_records(problems, out.decode(tokenizer), band_of)
-    return records
 
 
 def kinds_by_band(samples: dict[str, list[dict]]) -> pd.DataFrame:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ...results import Result
+from ...experiments.samples import sample_checkpoint, samples_config, save_checkpoints_samples
+from ...results import Result, load_or_compute
 from .. import outputs
 from .core import B, RECIPE, a6_pairs
 from .data import Exposure
@@ -16,13 +17,15 @@ SAMPLES_RESULT = "S4-samples-{scale}"
 
 
 def samples_result(ch: Exposure, fresh: bool = False) -> Result:
-    """Every S4 and A.6 model's own outputs on context B with the verifier's report (outputs.sample_checkpoint: the same
+    """Every S4 and A.6 model's own outputs on context B with the verifier's report (experiments.samples: the same
     problems and sampling seeds for every model): the committed result, or (fresh, or none committed) sampled now
     from the checkpoints this machine has (the others are listed as missing)."""
-    config = outputs.samples_config(ch.recipe, ch.seed) | {"template": B}
-    return outputs.checkpoints_samples(
-        SAMPLES_RESULT.format(scale=ch.recipe.scale.name), fresh, "S4-samples", sample_checkpoints(ch), config,
-        lambda final: outputs.sample_checkpoint(final, ch.recipe, ch.seed, template=B), RECIPE, ch.recipe.scale.name)
+    scale = ch.recipe.scale.name
+    name = SAMPLES_RESULT.format(scale=scale)
+    config = samples_config(ch.recipe, ch.seed) | {"template": B}
+    return load_or_compute(name, fresh, lambda: save_checkpoints_samples(
+        name, "S4-samples", sample_checkpoints(ch), config,
+        lambda final: sample_checkpoint(final, ch.recipe, ch.seed, template=B), RECIPE, scale))
 
 
 def sample_checkpoints(ch: Exposure) -> dict[str, str]:
