@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 
 from reasonlab.chapters import exposure as s4
-from reasonlab.chapters import replication as fig5
 from reasonlab.chapters.claims import NOT_REPRODUCED, NOT_TESTABLE, PARTLY, REPRODUCED
 from reasonlab.evaluate import band_answers, guess_pass_at_k, summarise
 from reasonlab.experiments.recipes import get_recipe
@@ -142,6 +141,7 @@ def test_per_context_reward_gain_and_outcome_against_verified():
 
 
 def test_wl_similarity_ignores_names_and_sees_structure():
+    from reasonlab.experiments.analyses import max_similarity, wl_features
     from reasonlab.generator import make_dataset
     from reasonlab.experiments.recipes import mixture
     from reasonlab.experiments.scales import LAPTOP
@@ -151,12 +151,12 @@ def test_wl_similarity_ignores_names_and_sees_structure():
     for p in ps:
         by_hash.setdefault(p.graph_hash, []).append(p)
     twins = next(g for g in by_hash.values() if len({p.template for p in g}) == 2)
-    fa, fb = (fig5.wl_features(p.graph) for p in twins[:2])
+    fa, fb = (wl_features(p.graph) for p in twins[:2])
     assert fa == fb  # one shape told in two contexts: the same features
     other = next(g[0] for h, g in by_hash.items() if h != twins[0].graph_hash)
-    sims = fig5.max_similarity([fa, fig5.wl_features(other.graph)], [fb])
+    sims = max_similarity([fa, wl_features(other.graph)], [fb])
     assert sims[0] == pytest.approx(1.0) and sims[1] < 1.0
-    assert list(fig5.max_similarity([fa], [])) == [0.0]
+    assert list(max_similarity([fa], [])) == [0.0]
 
 
 def test_trained_problems_replays_the_stream():

@@ -61,7 +61,7 @@ def test_committed_laptop_base_is_still_found_by_its_key():
 
 
 def test_shape_census_counts_what_the_generator_draws():
-    from reasonlab.chapters.testbed import shape_census
+    from reasonlab.experiments.analyses import shape_census
 
     rows = {r["op"]: r for r in shape_census(ops=(2, 3, 6, 8), n_per_op=300, config=CFG)}
     assert rows[2]["shapes"] == 1 and rows[2]["top10_share"] == 1.0  # one way to wire two operations

@@ -1,36 +1,26 @@
 """The "Replication or creation?" chapter (the paper's Fig 5): are the context-B problems a model solves copies
 of graph shapes it was trained on in context A, or structures it never saw?
 
-A verified solution reproduces its problem's gold graph step by step, so a solved problem's shape is the shape the
-model built. For every B problem of S4's evaluation this compares that shape with the shapes of A's pre-training,
-replayed exactly from the base's data stream: exactly (is the graph hash among them?) and graded (the largest
-normalised Weisfeiler-Lehman subtree-kernel similarity to an A training graph of the same op, networkx).
+The comparison (exact graph hash, and graded Weisfeiler-Lehman similarity to A's training shapes) is computed in
+reasonlab.experiments.analyses.similarity; this chapter reads its result and decides the claim.
 """
 
 from __future__ import annotations
 
-import time
-import warnings
-from collections import Counter
 from dataclasses import dataclass
 
-import networkx as nx
-import numpy as np
 import pandas as pd
-from scipy.sparse import csr_matrix
 
 from .. import results
+from ..experiments.analyses import save_graph_similarity
 from ..experiments.recipes import get_recipe
-from ..experiments.runner import stage_dirs
 from ..plots import no_value
-from ..provenance import make_manifest, save_result
 from ..results import Result
 from . import exposure
 from .claims import NOT_REPRODUCED, NOT_TESTABLE, PARTLY, REPRODUCED, Claim
-from .exposure import B, LOW_SHARE, Exposure, pct
+from .exposure import B, LOW_SHARE, pct
 
-# matplotlib.pyplot loads inside the figure function, reasonlab.train.lm inside the function that reads what a
-# base trained on (it imports torch, ~2 s): reading the chapter's numbers needs neither.
+# matplotlib.pyplot loads inside the figure function: reading the chapter's numbers needs no plotting.
 
 
 # == data ============================================================================================================
@@ -52,81 +42,13 @@ class Replication:
 
 def load(scale: str = "laptop", seed: int = 0, fresh: bool = False) -> Replication:
     """The committed shape comparison (fresh: run S4, whose finished stages are reused, then compare the shapes now:
-    a minute or two, the bases' data is replayed). Without fresh nothing is computed, and a missing result raises
+    minutes, the bases' data is replayed). Without fresh nothing is computed, and a missing result raises
     FileNotFoundError."""
     name = RESULT.format(scale=scale)
     if fresh:
-        _compute(exposure.load(scale, seed, fresh=True), name)
+        ex = exposure.load(scale, seed, fresh=True)
+        save_graph_similarity(name, ex.recipe, ex.runs, ex.pairs, ex.seed, context=B)
     return Replication(results.load(name))
-
-
-def _compute(ch: Exposure, name: str) -> None:
-    from ..train.lm import trained_problems
-
-    t0 = time.perf_counter()
-    sc, ev = ch.recipe.scale, ch.recipe.evaluation
-    problems = {p.text_hash: p for ps in ev.problem_sets(sc, ch.seed).values() for p in ps if p.template == B}
-    half = {op: band.label for band in ev.bands for op in band.ops}
-    rows, train = [], {}
-    for share, (base, rl) in ch.pairs.items():  # the pair that stands for each share
-        config = stage_dirs(ch.recipe, ch.recipe.arm(base), ch.seed)["pretrain"][1]
-        seen: dict[int, dict[str, object]] = {}  # op -> {graph hash: graph} of A's pre-training
-        for p in trained_problems(config):
-            shapes = seen.setdefault(p.op, {})
-            if p.template != B and p.graph_hash not in shapes:
-                shapes[p.graph_hash] = p.graph
-        train[pct(share)] = {str(op): len(s) for op, s in sorted(seen.items())}
-        refs = {op: [wl_features(g) for g in s.values()] for op, s in seen.items()}
-        for model, stage in ((base, "base"), (rl, "rl")):
-            if model is None:
-                continue
-            recs = [r for r in ch.runs.records(model) if r["template"] == B]
-            for op in sorted({r["op"] for r in recs}):
-                at = [r for r in recs if r["op"] == op]
-                sims = max_similarity([wl_features(problems[r["text_hash"]].graph) for r in at], refs.get(op, []))
-                rows += [{"share": share, "stage": stage, "model": model, "op": op, "half": half[op],
-                          "text_hash": r["text_hash"], "verified": r["verified"], "n": r["n"],
-                          "seen_in_A": problems[r["text_hash"]].graph_hash in seen.get(op, {}),
-                          "held_out_shape": bool(r.get("held_out_shape")), "max_similarity": float(s)}
-                         for r, s in zip(at, sims)]
-    parent = f"{ch.runs.name}:{ch.runs.manifest.get('config_hash', '')}"
-    manifest = make_manifest("Fig5", {"recipe": ch.recipe.id, "scale": sc.name, "wl_iterations": WL_ITERATIONS},
-                             parents=(parent,), wall_time_s=time.perf_counter() - t0, recipe="Fig5", scale=sc.name)
-    save_result(name, {"problems": rows, "a_training_shapes": train}, manifest)
-
-
-def wl_features(graph) -> Counter:
-    """Weisfeiler-Lehman subtree features of a gold graph: node labels (step kind, stated or implicit) refined over
-    the node's parents, WL_ITERATIONS times; names and numbers play no part, as in the graph hash."""
-    g = nx.DiGraph()
-    for n, d in graph.nodes(data=True):
-        g.add_node(n, label=f"{d['kind']}{'/implicit' if d['implicit'] else ''}")
-    g.add_edges_from((v, u) for u, v in graph.edges())  # neighbours = parents: a step is what it is computed from
-    feats = Counter(d["label"] for _, d in g.nodes(data=True))
-    with warnings.catch_warnings():  # networkx 3.5 notes that directed hashes changed; ours are computed in one version
-        warnings.filterwarnings("ignore", message="The hashes produced for directed graphs")
-        subtrees = nx.weisfeiler_lehman_subgraph_hashes(g, node_attr="label", iterations=WL_ITERATIONS)
-    for hashes in subtrees.values():
-        feats.update(f"{i}:{h}" for i, h in enumerate(hashes))
-    return feats
-
-
-def max_similarity(queries: list[Counter], references: list[Counter]) -> np.ndarray:
-    """For each query, its largest normalised WL kernel k(G, H) / sqrt(k(G, G) k(H, H)) over the references."""
-    if not queries or not references:
-        return np.zeros(len(queries))
-    vocab = {f: i for i, f in enumerate({f for c in queries + references for f in c})}
-
-    def matrix(counters):
-        rows, cols, vals = [], [], []
-        for r, c in enumerate(counters):
-            for f, v in c.items():
-                rows.append(r), cols.append(vocab[f]), vals.append(float(v))
-        m = csr_matrix((vals, (rows, cols)), shape=(len(counters), len(vocab)))
-        norms = np.sqrt(np.asarray(m.multiply(m).sum(1)).ravel())
-        return csr_matrix(m.multiply(1 / norms[:, None]))
-
-    return np.asarray((matrix(queries) @ matrix(references).T).max(1).todense()).ravel()
 
 
 def frame(ch: Replication) -> pd.DataFrame:
@@ -147,8 +69,6 @@ def label(ch: Replication, share: float, stage: str, model: str) -> str:
 
 
 # == rules ===========================================================================================================
-
-WL_ITERATIONS = 3  # subtree depth of the Weisfeiler-Lehman features
 
 PAPER = "simple ops (2-10) copy A's patterns; hard ops (11-20) produce novel structures, more so with more B " \
         "exposure (Fig 5)"

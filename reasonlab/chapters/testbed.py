@@ -1,28 +1,25 @@
 """The "testbed" chapter: statistics of the generator and demonstrations of the verifier.
 
-Everything the chapter shows is computed here, so the notebook holds only calls and plots.
+The statistics (lengths, shape census) are computed in reasonlab.experiments.analyses.testbed_stats and only read
+here; the demonstrations (a graph in every template, hand-made wrong completions) are drawn here, so the notebook
+holds only calls and plots.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import time
-from collections import Counter
 
 import networkx as nx
-import numpy as np
 import pandas as pd
 
 from .. import results
-from ..experiments.scales import get_scale
-from ..generator import (TEMPLATES, GeneratorConfig, Mixture, Problem, generate_problem, make_dataset, problem_at,
-                         shape_held_out)
+from ..experiments.analyses import save_testbed_stats, testbed_result_name
+from ..generator import TEMPLATES, GeneratorConfig, Problem, generate_problem
 from ..generator.dag import TOTAL
 from ..plots import NO_VALUE, no_value
-from ..provenance import REPO_ROOT, make_manifest, save_result
+from ..provenance import REPO_ROOT
 from ..results import Result
-from ..tokenizer import load_tokenizer
 from ..verify import reward, verify
 from .claims import Claim
 
@@ -32,97 +29,16 @@ from .claims import Claim
 
 # == data ============================================================================================================
 
-RESULT_NAME = "testbed-{scale}"  # one committed result per scale; smoke results are not committed
-
-# Problems per op value for the length statistics, by scale.
-STATS_PER_OP = {"smoke": 10, "laptop": 200, "gpu": 500, "paper": 1000}
-STATS_OPS = tuple(range(2, 31))
-
-# Draws of the pre-training split per op for the shape census (issue 11 measured op 2-6 in 3,000 draws each).
-SHAPE_DRAWS = {"smoke": 200, "laptop": 3000, "gpu": 3000, "paper": 3000}
-SHAPE_OPS = tuple(range(2, 13))
-
-
-def result_name(scale: str, seed: int = 0) -> str:
-    """One committed result per (scale, seed)."""
-    return RESULT_NAME.format(scale=scale) + (f"-seed{seed}" if seed else "")
-
-
 def load(scale: str = "laptop", seed: int = 0, fresh: bool = False) -> Result:
     """The chapter's data: the committed statistics of (scale, seed), or (fresh) computed now (seconds to a few
     minutes; nothing trains). Without fresh a missing result raises FileNotFoundError."""
     if fresh:
-        return run(scale, seed)
+        save_testbed_stats(scale, seed)
     try:
-        return results.load(result_name(scale, seed))
+        return results.load(testbed_result_name(scale, seed))
     except FileNotFoundError:
-        raise FileNotFoundError(f"no committed result {result_name(scale, seed)!r}; run the testbed notebook with "
-                                f"fresh=True to compute it") from None
-
-
-def run(scale: str = "laptop", seed: int = 0) -> Result:
-    """Compute the chapter's statistics and save them as a result with a manifest."""
-    if scale not in STATS_PER_OP:
-        raise ValueError(f"unknown scale {scale!r}; allowed: {', '.join(STATS_PER_OP)}")
-    t0 = time.perf_counter()
-    stats = length_stats(n_per_op=STATS_PER_OP[scale], seed=seed)
-    shape_config = get_scale(scale).generator  # the format the scale's models train on
-    shapes = shape_census(n_per_op=SHAPE_DRAWS[scale], seed=seed, config=shape_config)
-    wall = time.perf_counter() - t0
-    manifest = make_manifest("testbed-stats", {"ops": STATS_OPS, "n_per_op": STATS_PER_OP[scale], "seed": seed,
-                                               "shape_ops": SHAPE_OPS, "shape_draws": SHAPE_DRAWS[scale],
-                                               "shape_generator": shape_config},
-                             wall_time_s=wall, recipe="testbed", scale=scale)
-    save_result(result_name(scale, seed), {"length_stats": stats, "shape_census": shapes}, manifest)
-    return results.load(result_name(scale, seed))
-
-
-def _token_counter():
-    """Token counts with the project's tokenizer when it is there; else None (characters only)."""
-    try:
-        tok = load_tokenizer()
-        return lambda texts: [len(ids) for ids in tok(texts)["input_ids"]]
-    except Exception:  # noqa: BLE001 - the chapter works without a tokenizer
-        return None
-
-
-def length_stats(ops=STATS_OPS, n_per_op: int = 200, seed: int = 0, template: str = "animals-zoo",
-                 config: GeneratorConfig = GeneratorConfig()) -> list[dict]:
-    """Per op value: mean/std characters, tokens (if a tokenizer exists), nodes, implicit edges."""
-    count_tokens = _token_counter()
-    rows = []
-    for op in ops:
-        probs = make_dataset(Mixture.band(op, op, template, config), "eval", n_per_op, seed)
-        chars = np.array([len(p.text) for p in probs])
-        nodes = np.array([len(p.nodes) for p in probs])
-        implicit = np.array([sum(len(n.parents) for n in p.nodes if n.kind == TOTAL) for p in probs])
-        row = {"op": op, "n": len(probs), "chars_mean": chars.mean(), "chars_std": chars.std(),
-               "nodes_mean": nodes.mean(), "implicit_edge_share": (implicit / op).mean(),
-               "distinct_structures": len({p.graph_hash for p in probs})}
-        if count_tokens:
-            toks = np.array(count_tokens([p.text for p in probs]))
-            row.update(tokens_mean=toks.mean(), tokens_std=toks.std(), chars_per_token=chars.sum() / toks.sum())
-        rows.append(row)
-    return rows
-
-
-def shape_census(ops=SHAPE_OPS, n_per_op: int = 3000, seed: int = 0, template: str = "animals-zoo",
-                 config: GeneratorConfig = GeneratorConfig()) -> list[dict]:
-    """Per op value, in `n_per_op` draws of the pre-training split: distinct graph shapes (graph hash), the
-    share of draws the 10 commonest cover, and the share of shapes (and of draws) the unseen-shape test holds out.
-
-    A small model sees every shape of a band with few shapes thousands of times and can memorise one solution
-    template per shape instead of learning the step procedure (issue 11, lab notes)."""
-    rows = []
-    for op in ops:
-        mix = Mixture.band(op, op, template, config)
-        probs = [problem_at(mix, "pretrain", i, seed) for i in range(n_per_op)]
-        counts = Counter(p.graph_hash for p in probs)
-        held = {p.graph_hash for p in probs if shape_held_out(p)}
-        rows.append({"op": op, "draws": n_per_op, "shapes": len(counts),
-                     "top10_share": sum(c for _, c in counts.most_common(10)) / n_per_op,
-                     "held_out_shapes": len(held), "held_out_draw_share": sum(counts[h] for h in held) / n_per_op})
-    return rows
+        raise FileNotFoundError(f"no committed result {testbed_result_name(scale, seed)!r}; run the testbed notebook "
+                                f"with fresh=True to compute it") from None
 
 
 def same_graph_all_templates(op: int, seed: int) -> dict[str, Problem]:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ...experiments.analyses import testbed_result_name
 from ...experiments.recipes import a7_weights, in_dist_thirds
 from ...experiments.scales import BANDS
 from ...generator import Mixture
 from ...provenance import to_jsonable
 from ...results import Estimate, Result, paired_changes, rl_controls
 from ...results import load as load_result
-from .. import testbed
 from .data import BASE, RL, PretrainDifficulty, pct
 from .rules import GATE_RULE, rl_allowed
 from .verdicts import judged
@@ -65,7 +65,7 @@ def op_shares(mix: Mixture) -> dict[int, float]:
 def _testbed(scale: str) -> Result | None:
     """The testbed chapter's committed statistics of this scale (None where there are none, e.g. smoke)."""
     try:
-        return load_result(testbed.result_name(scale))
+        return load_result(testbed_result_name(scale))
     except FileNotFoundError:
         return None
 

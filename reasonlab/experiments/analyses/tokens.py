@@ -1,10 +1,7 @@
-"""Derived results that need a trained model (design.md: `analyses`, beside the runner): computed from a finished
-checkpoint, saved as a result with the checkpoint's key among its parents, read by the chapters.
-
-Token-class accuracy: teacher-forced on gold solutions, per op and token class, the probability the model gives the
-gold token. It tells a model that learned the step procedure from one that memorised a solution per graph shape: the
-latter is sure of every token inside its training band and loses the entity names first beyond it (a name must be
-copied from the question). The ladder chapter reads it for its base; A.7 for each of its bases."""
+"""Token-class accuracy of a trained base: teacher-forced on gold solutions, per op and token class, the probability
+the model gives the gold token. It tells a model that learned the step procedure from one that memorised a solution
+per graph shape: the latter is sure of every token inside its training band and loses the entity names first beyond
+it (a name must be copied from the question). The ladder chapter reads it for its base; A.7 for each of its bases."""
 
 from __future__ import annotations
 
@@ -14,11 +11,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..evaluate import encode_prompt
-from ..generator import Mixture, make_dataset
-from ..model import load_checkpoint
-from ..provenance import check_artifact, make_manifest, save_result
-from .scales import Scale
+from ...evaluate import encode_prompt
+from ...generator import Mixture, make_dataset
+from ...model import load_checkpoint
+from ...provenance import check_artifact, make_manifest, save_result
+from ..scales import Scale
 
 # reasonlab.sampling loads inside the function that scores tokens: it imports torch (~2 s); reading needs no torch.
 
@@ -56,7 +53,7 @@ def token_classes(pieces: list[str]) -> list[str]:
 def token_accuracy(model, tokenizer, problems_by_op: dict[int, list]) -> list[dict]:
     """Teacher-forced on gold solutions: per op and token class, the mean probability the model gives the gold
     token and the share of tokens it gives less than 0.5 (where it would likely sample something else)."""
-    from ..sampling import logprobs_of
+    from ...sampling import logprobs_of
 
     rows = []
     for op, problems in sorted(problems_by_op.items()):
