@@ -144,6 +144,18 @@ def test_views_reuse_the_same_runs():
         assert get_recipe(view, "laptop").view_of == base
 
 
+@pytest.mark.parametrize("view, base", [("Fig5", "S4"), ("A.8", "S4"), ("A.5", "S3")])
+def test_running_a_view_is_refused_before_anything_trains(view, base, tmp_path, monkeypatch):
+    """A view's result name is its chapter's (Fig5-laptop holds the graph similarity): running the view would replace
+    it with a copy of the viewed recipe's runs. The runner refuses, naming the recipe to run, and writes nothing."""
+    from reasonlab.experiments.runner import run_recipe
+
+    monkeypatch.setenv("REASONLAB_HOME", str(tmp_path))
+    with pytest.raises(ValueError, match=f"re-reads the runs of {base}: run {base} instead"):
+        run_recipe(view, "smoke")
+    assert not any(tmp_path.rglob("*.json"))
+
+
 def test_s5_equal_compute_at_paper_scale():
     """Mid-training runs once per budget (the beta = 0 arm's T tokens); the arms with 0 < beta < 1 take its checkpoints
     at (1 - beta) T, 80/50/20% of it (paper.md section 9), and mid + RL = T for every arm."""

@@ -463,6 +463,10 @@ def run_recipe(recipe_id: str, scale: str = "laptop", arms: list[str] | None = N
     With rl_seed, the RL stages run with that seed from the same (seed) base, and are evaluated on the same
     problems as the seed run (so changes stay paired); the result is saved as <id>-<scale>[-seedN]-rlseedM."""
     recipe = get_recipe(recipe_id, scale)
+    if recipe.view_of:  # its arms are another recipe's; a result saved under its name would replace its chapter's own
+        raise ValueError(f"{recipe.id} re-reads the runs of {recipe.view_of}: run {recipe.view_of} instead "
+                         f"(python -m reasonlab run {recipe.view_of} --scale {recipe.scale.name}); what {recipe.id} "
+                         "adds is computed by its chapter from those runs")
     chosen = [recipe.arm(a) for a in arms] if arms else list(recipe.arms)
     if not progress:  # quiet in notebooks: no transformers load/save bars either
         from transformers.utils import logging as hf_logging
