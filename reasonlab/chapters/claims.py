@@ -78,6 +78,19 @@ def over_seeds(verdicts: list[str]) -> str:
     return max(testable, key=VERDICTS.index) if testable else NOT_TESTABLE
 
 
+def claim_over_seeds(seeds: dict[int, Claim]) -> Claim:
+    """One claim as several RL seeds decided it ({RL seed: that seed's claim}, seed 0 first): seed 0's, with the
+    weakest verdict over the seeds (over_seeds) and every seed's number beside it; seed 0's unchanged when only it
+    decides."""
+    first = seeds[0]
+    if len(seeds) == 1:
+        return first
+    each = "; ".join(f"RL seed {n}: {c.headline or c.ours} ({c.verdict})" for n, c in seeds.items())
+    return Claim(first.chapter, first.text, first.paper, f"{first.ours} (RL seed 0); {each}",
+                 over_seeds([c.verdict for c in seeds.values()]), f"{first.rule}; over RL seeds, the weakest verdict "
+                 "(a rerun's arms in place of seed 0's)", each, first.k)
+
+
 def some_seeds(verdicts: list[str]) -> str:
     """One claim decided by several RL seeds under an "every seed / some seeds" rule: reproduced when it is in every
     testable seed, partly when in some, not reproduced when in none (not testable when no seed can test it)."""

@@ -9,7 +9,7 @@ import pandas as pd
 
 from ...results import Estimate, k_max, paired_gain_gap, reward_gain
 from .. import ladder
-from ..claims import NOT_REPRODUCED, NOT_TESTABLE, PARTLY, REPRODUCED, Claim, all_or_some, counts, over_seeds
+from ..claims import NOT_REPRODUCED, NOT_TESTABLE, PARTLY, REPRODUCED, Claim, all_or_some, claim_over_seeds, counts
 from .data import BASE, CHAPTER, RECIPE, RL, PretrainDifficulty, pct
 from .rules import (GATE_RULE, MIN_RL_ARMS, PAPER_FIG15, PAPER_FIG16, RISE_SHARES, RISE_STEPS, RL_GATE, TARGET_SHARE,
                     gate_value, rl_allowed)
@@ -162,16 +162,8 @@ def claims(ch: PretrainDifficulty) -> list[Claim]:
     each verdict the weakest over the RL seeds where a rerun changes what the claim reads (a claim holds over seeds
     only as far as it holds in each), with every seed's number beside it."""
     seeds = {n: _seed_claims(view) for n, view in ch.by_seed().items()}
-    out = []
-    for i, c in enumerate(seeds[0]):
-        decided = {n: s[i] for n, s in seeds.items() if s[i].ours != c.ours or n == 0}
-        if len(decided) > 1:
-            each = "; ".join(f"RL seed {n}: {s.headline or s.ours} ({s.verdict})" for n, s in decided.items())
-            c = Claim(c.chapter, c.text, c.paper, f"{c.ours} (RL seed 0); {each}",
-                      over_seeds([s.verdict for s in decided.values()]), f"{c.rule}; over RL seeds, the weakest "
-                      "verdict (a rerun's arms in place of seed 0's)", each, c.k)
-        out.append(c)
-    return out
+    return [claim_over_seeds({n: s[i] for n, s in seeds.items() if n == 0 or s[i].ours != c.ours})
+            for i, c in enumerate(seeds[0])]
 
 
 def numbers(ch: PretrainDifficulty) -> dict:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from ...evaluate import pass_at_k
 from ...results import Result
-from ..claims import (NOT_REPRODUCED, NOT_TESTABLE, NOT_TESTABLE_RULE, PARTLY, REPRODUCED, Claim, at_zero, counts,
-                      gated, over_seeds)
+from ..claims import (NOT_REPRODUCED, NOT_TESTABLE, NOT_TESTABLE_RULE, PARTLY, REPRODUCED, Claim, at_zero,
+                      claim_over_seeds, counts, gated)
 from .data import CHAPTER, S6
 from .rules import LINEAR, MIN_LINEAR, PAPER_FIG7, PROCESS_AWARE
 
@@ -74,16 +74,7 @@ def claims(ch: S6) -> list[Claim]:
     """Seed 0's claims, each verdict the weakest over the RL seeds (a claim holds over seeds only as far as it holds in
     each), with every seed's number beside it."""
     seeds = by_seed(ch)
-    out = []
-    for cid, c in seeds[0].items():
-        decided = {n: s[cid] for n, s in seeds.items() if cid in s}
-        if len(decided) > 1:
-            each = "; ".join(f"RL seed {n}: {s.headline or s.ours} ({s.verdict})" for n, s in decided.items())
-            c = Claim(c.chapter, c.text, c.paper, f"{c.ours} (RL seed 0); {each}",
-                      over_seeds([s.verdict for s in decided.values()]), f"{c.rule}; over RL seeds, the weakest "
-                      "verdict (a rerun's arms in place of seed 0's)", each, c.k)
-        out.append(c)
-    return out
+    return [claim_over_seeds({n: s[cid] for n, s in seeds.items() if cid in s}) for cid in seeds[0]]
 
 
 def numbers(ch: S6) -> dict:
