@@ -166,7 +166,6 @@ def reruns(recipe_id: str, scale: str = "laptop", seed: int = 0, max_rl_seed: in
     return out
 
 
-
 def with_rerun(runs: Result, rerun: Result) -> Result:
     """Seed 0's recipe result with a rerun's arms in place of its own (records, table rows, training logs and
     manifests; `python -m reasonlab run RECIPE --rl-seed N --arm ...`). An arm the rerun does not have stays seed 0's:

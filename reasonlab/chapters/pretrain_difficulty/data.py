@@ -37,15 +37,16 @@ class PretrainDifficulty(RecipeRuns):
         """An arm as a table row names it: its name, with the RL seed where the arm ran with several."""
         return f"{arm} (RL seed {seed})" if any(arm in r.models for r in self.reruns.values()) else arm
 
+    def seed_rows(self, models: list[str]) -> list[tuple[str, str, PretrainDifficulty]]:
+        """(row label, model, the chapter with that row's RL seed) for each of `models` and each RL seed it ran with:
+        what a table row or a figure line per seed reads."""
+        views = self.by_seed()
+        return [(self.seed_label(m, n), m, view) for m in models for n, view in views.items()
+                if n == 0 or m in self.reruns[n].models]
+
     def records_by_seed(self, models: list[str]) -> dict[str, list[dict]]:
         """{row label: per-problem records} of `models`, each RL seed of an arm that ran with several its own row."""
-        return {self.seed_label(m, n): view.runs.records(m) for m in models for n, view in self.by_seed().items()
-                if n == 0 or m in self.reruns[n].models}
-
-    def logs_by_seed(self, arms: list[str]) -> dict[str, list[dict]]:
-        """{row label: GRPO log, by step} of `arms`, each RL seed of an arm that ran with several its own line."""
-        return {self.seed_label(a, n): sorted(view.runs.logs(a, "rl"), key=lambda r: r["step"]) for a in arms
-                for n, view in self.by_seed().items() if n == 0 or a in self.reruns[n].models}
+        return {label: view.runs.records(m) for label, m, view in self.seed_rows(models)}
 
     @cached_property
     def share_of(self) -> dict[str, float]:

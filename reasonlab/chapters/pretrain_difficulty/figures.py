@@ -95,10 +95,9 @@ def fig16(ch: PretrainDifficulty):
     the first and last RISE_STEPS steps (what claim 3 reads) shaded; None when no RL arm has run."""
     import matplotlib.pyplot as plt
 
-    arm_of = {ch.seed_label(a, n): a for a in ch.rl_arms for n in ch.by_seed()}
-    logs = {label: [r for r in rows if r.get("reward_mean") is not None]
-            for label, rows in ch.logs_by_seed(ch.rl_arms).items()}
-    logs = {label: rows for label, rows in logs.items() if rows}
+    logs = {(label, arm): sorted((r for r in view.runs.logs(arm, "rl") if r.get("reward_mean") is not None),
+                                 key=lambda r: r["step"]) for label, arm, view in ch.seed_rows(ch.rl_arms)}
+    logs = {key: rows for key, rows in logs.items() if rows}
     if not logs:
         return None
     fig, ax = plt.subplots(figsize=(7, 3.8), layout="constrained")
@@ -106,8 +105,7 @@ def fig16(ch: PretrainDifficulty):
     ax.axvspan(0.5, RISE_STEPS + 0.5, color="grey", alpha=0.1, linewidth=0)
     ax.axvspan(last - RISE_STEPS + 0.5, last + 0.5, color="grey", alpha=0.1, linewidth=0)
     seen: set[str] = set()  # an arm's later RL seeds are dashed, in its colour
-    for label, rows in logs.items():
-        arm = arm_of[label]
+    for (label, arm), rows in logs.items():
         colour, style = PALETTE[ch.shares.index(ch.share_of[arm]) % len(PALETTE)], "--" if arm in seen else "-"
         seen.add(arm)
         steps, values = [r["step"] for r in rows], pd.Series([r["reward_mean"] for r in rows])

@@ -209,8 +209,7 @@ def changes_table(ch: PretrainDifficulty) -> pd.DataFrame:
     arms = [a for a in ch.rl_arms if ch.base_of(a) in ch.bases]
     if not arms:
         return pd.DataFrame()
-    base_of = {ch.seed_label(a, n): ch.base_of(a) for a in arms for n in ch.by_seed()}
-    pairs = {label: (ch.runs.records(base_of[label]), recs) for label, recs in ch.records_by_seed(arms).items()}
+    pairs = {label: (ch.runs.records(ch.base_of(a)), view.runs.records(a)) for label, a, view in ch.seed_rows(arms)}
     dt = paired_changes(pairs, ch.bands, (1, ch.k_max))
     dt = dt.assign(change=[Estimate(r.delta, r.lo, r.hi).fmt(True) for r in dt.itertuples()])
     t = dt.pivot_table(index="arm", columns=["band", "k"], values="change", aggfunc="first")

@@ -13,7 +13,8 @@ import pandas as pd
 
 from ...experiments.recipes import Recipe, get_recipe
 from ...experiments.runner import COMMITTED_ARTIFACTS
-from ...results import Estimate, RecipeRuns, Result, estimate, load_or_run, paired_changes, paired_delta, reruns
+from ...results import (Estimate, RecipeRuns, Result, estimate, load_or_run, paired_changes, paired_delta, reruns,
+                        with_rerun)
 
 
 RECIPE = "S6"
@@ -57,8 +58,8 @@ class S6(RecipeRuns):
     def records(self, run: Result | None = None) -> dict[str, list[dict]]:
         """Per-problem records {model: [...]} of seed 0, or with a rerun's arms in place of seed 0's (an arm the rerun
         does not have stays seed 0's: the same problems and sampling seeds, so still paired)."""
-        out = {m: self.runs.records(m) for m in self.runs.models}
-        return out | ({m: run.records(m) for m in run.models} if run else {})
+        runs = with_rerun(self.runs, run) if run else self.runs
+        return {m: runs.records(m) for m in runs.models}
 
     def changes(self, run: Result | None = None) -> pd.DataFrame:
         """Paired pass@1 and pass@k_max changes against the base, per arm and band."""
