@@ -108,7 +108,7 @@ def test_the_recipe_criterion_is_computed_and_needs_every_part(committed):
         for r in data["records"]["reward-strict"]]
     ch = s6.S6(Result(committed.runs.name, committed.runs.manifest, data), committed.recipe, {})
     row = s6.calibration_table(ch).iloc[0]
-    assert row["(3) in-dist pass@64 vs base"].startswith("+0.000") and row.met
+    assert row["(3) in-dist pass@64 vs start"].startswith("+0.000") and row.met
     assert "No setting meets" in s6.recipe_verdict(ch)  # one seed is not two
 
 
@@ -135,3 +135,22 @@ def test_signal_table_reads_every_calibration_run_from_its_step_log(committed):
     # the strict reward pays only verified samples: a group varies iff it holds a verified success and a failure
     assert strict["groups with reward variance"] <= strict["groups with a verified success"]
     assert strict["GRPO steps"] == 60 and t.set_index("arm").loc["strict-steps-150", "GRPO steps"] == 150
+
+
+def test_a_from_mid_arm_is_judged_against_the_mid_model_not_the_base(committed):
+    # A calibration result whose mid model verifies every edge sample and whose strict-from-mid arm evaluates like
+    # the base: against the base it would change nothing; against its start it falls, so part (1) is not met.
+    cal = committed.calibration[0]
+    data = copy.deepcopy(cal.data)
+    lo, hi = committed.band("edge")
+    base = committed.runs.records("base")
+    data["records"]["mid"] = [(r | {"verified": r["n"], "outcome": r["n"]}) if lo <= r["op"] <= hi else r for r in base]
+    data["records"]["strict-from-mid"] = copy.deepcopy(base)
+    data["records"]["random-from-mid"] = copy.deepcopy(base)
+    manifest = copy.deepcopy(cal.manifest)
+    manifest["config"]["arms"] = [*cal.models, "mid", "strict-from-mid", "random-from-mid"]
+    ch = s6.S6(committed.runs, committed.recipe, {}, {0: Result(cal.name, manifest, data)})
+    row = s6.calibration_table(ch).set_index("setting").loc["from-mid"]
+    assert row["(1) edge pass@64 vs start"].startswith("-") and not row.met
+    assert row["(2) vs its random control"].startswith("+0.000")
+    assert row["(3) in-dist pass@64 vs start"].startswith("+0.000")

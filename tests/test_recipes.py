@@ -226,13 +226,14 @@ def test_rl_recipe_changes_one_knob_per_arm_from_s6_strict():
     assert list(arms) == ["base", "strict", "strict-rollouts-16", "random-rollouts-16", "strict-lr-2e-05",
                           "random-lr-2e-05", "strict-steps-150", "random-steps-150", "strict-bf16",
                           "strict-edge-filter", "random-edge-filter", "strict-steps-150-lr-2e-05",
-                          "random-steps-150-lr-2e-05", "strict-kl-1e-02", "random-kl-1e-02"]
+                          "random-steps-150-lr-2e-05", "strict-kl-1e-02", "random-kl-1e-02", "mid",
+                          "strict-from-mid", "random-from-mid", "outcome-from-mid"]
     # the base, the strict arm and the evaluation are S6's: their stages and evaluation are read from the cache
     assert arms["base"].stages == s6_arms["base"].stages and arms["strict"].stages == s6_arms["reward-strict"].stages
     assert r.evaluation == s6.evaluation
     strict = arms["strict"].rl
     for name, arm in arms.items():
-        if arm.rl is None or name == "strict":
+        if arm.rl is None or name == "strict" or arm.param("start") == "mid":
             continue
         changed = {f.name for f in dataclasses.fields(strict) if getattr(arm.rl, f.name) != getattr(strict, f.name)}
         knob = dict(arm.params)["knob"]
@@ -259,10 +260,24 @@ def test_rl_recipe_changes_one_knob_per_arm_from_s6_strict():
         cost = lambda steps: steps + math.ceil(steps / filt.refresh_every) * filt.screening_steps(  # noqa: E731
             rl.prompts_per_step, rl.rollouts)
         assert cost(rl.steps) <= strict.steps < cost(rl.steps + 1)
+    # the mid start is S5's all-mid model (the same stages, so the same artifact) and its arms change only the start
+    # and the reward from the strict arm
+    s5_all_mid = get_recipe("S5", "laptop").arm("beta-0")
+    assert arms["mid"].stages == s5_all_mid.stages and arms["mid"].param("start") == "mid"
+    for reward in ("strict", "random", "outcome"):
+        arm = arms[f"{reward}-from-mid"]
+        assert (arm.pretrain, arm.mid) == (s5_all_mid.pretrain, s5_all_mid.mid)
+        assert arm.rl == dataclasses.replace(strict, reward=Reward(reward)) and arm.param("reward") == reward
+        assert (arm.param("knob"), arm.param("start")) == ("from-mid", "mid")
+    assert {arms[a].param("start") for a in arms if not a.endswith("mid")} == {"base"}
     r16 = arms["strict-rollouts-16"].rl
     assert r16.prompts_per_step * r16.rollouts == strict.prompts_per_step * strict.rollouts  # ~192 rollouts a step
     assert [a.name for a in get_recipe("RL-recipe", "smoke", knobs=("steps-150",), random_control=False).arms] == \
-        ["base", "strict", "strict-steps-150"]
+        ["base", "strict", "strict-steps-150", "mid", "strict-from-mid", "outcome-from-mid"]
+    assert [a.name for a in get_recipe("RL-recipe", "smoke", knobs=("lr-2e-05",), mid_start=False).arms] == \
+        ["base", "strict", "strict-lr-2e-05", "random-lr-2e-05"]
+    with pytest.raises(ValueError, match="mid_start"):
+        get_recipe("RL-recipe", "smoke", mid_start="no")
     with pytest.raises(ValueError, match="one of rollouts-16, lr-2e-05, steps-150, bf16, edge-filter, steps-150-lr-2"):
         get_recipe("RL-recipe", "smoke", knobs=("lr-tiny",))
     with pytest.raises(ValueError, match="random_control must be True or False"):

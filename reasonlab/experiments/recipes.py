@@ -795,6 +795,13 @@ RL_KNOBS = {
     "kl-1e-02": {"kl_coef": 1e-2},
 }
 UNCONTROLLED_KNOBS = ("bf16",)  # knobs that change the arithmetic, not the learning signal: no random-reward arm
+# Where an arm's RL starts. "base": S6's base, the start of every knob above. "mid": S5's all-mid model (that base
+# mid-trained on 20% in-dist + 80% edge for S5's whole 1x budget: S5's beta-0 stage), whose verified edge is wide
+# (laptop edge pass@1 0.25 against the base's 0.04), so that most groups hold a verified success: the paper's RL
+# widens what mid-training has put within reach. From it, the strict arm's settings with each of these rewards
+# (the strict reward, its random control, the paper's outcome reward), judged against the mid model itself.
+MID_START_KNOB = "from-mid"
+MID_START_REWARDS = ("strict", "random", "outcome")
 
 
 def rl_knob_settings(knob: str, strict: RL) -> dict:
@@ -807,23 +814,44 @@ def rl_knob_settings(knob: str, strict: RL) -> dict:
          "Which RL settings raise the verified edge against a random-reward control and keep in-dist?",
          "(calibration) the strict reward widens verified edge pass@64 in two seeds, beats random, keeps in-dist",
          "verified and outcome pass@k per band: base, the strict arm at the scale's settings, one knob changed per arm")
-def rl_recipe(scale: Scale, knobs=tuple(RL_KNOBS), random_control: bool = True):
+def rl_recipe(scale: Scale, knobs=tuple(RL_KNOBS), random_control: bool = True, mid_start: bool = True):
     """S6's base and strict arm (the same stages and evaluation, so they are cached once), then one arm per knob of
     RL_KNOBS changed from the strict arm; with random_control, each knob's random-reward arm beside it (an effect
-    counts only against its own control: same rollouts, steps and batch)."""
+    counts only against its own control: same rollouts, steps and batch). With mid_start, the mid model as an arm
+    (the start its RL arms are paired against) and the strict arm's settings from it, one arm per MID_START_REWARDS
+    (the random one only with random_control). Every arm's params name its reward, knob and start."""
     check_bool("random_control", random_control)
+    check_bool("mid_start", mid_start)
     knobs = _check_values("RL knobs", knobs, lambda k, v: check_choice(k, v, tuple(RL_KNOBS)))
     pre = _pretrain(scale, base_pretrain(scale))
     rl_mix = mixture(across(BASE_TEMPLATES, *scale.edge), scale)
     strict = _rl(scale, rl_mix, Reward("strict"), steps=scale.process_rl_steps or scale.rl_steps)
-    arms = [Arm("base", pre, params=(("reward", None), ("knob", None))),
-            Arm("strict", pre, rl=strict, params=(("reward", "strict"), ("knob", None)))]
+
+    def params(reward, knob, start="base"):
+        return ("reward", reward), ("knob", knob), ("start", start)
+
+    arms = [Arm("base", pre, params=params(None, None)), Arm("strict", pre, rl=strict, params=params("strict", None))]
     for knob in knobs:
         control = random_control and knob not in UNCONTROLLED_KNOBS
         for reward in [Reward("strict")] + ([Reward("random")] if control else []):
             rl = dataclasses.replace(strict, reward=reward, **rl_knob_settings(knob, strict))
-            arms.append(Arm(f"{reward.name}-{knob}", pre, rl=rl, params=(("reward", reward.name), ("knob", knob))))
+            arms.append(Arm(f"{reward.name}-{knob}", pre, rl=rl, params=params(reward.name, knob)))
+    if mid_start:
+        mid = _full_mid_stage(scale, pre)
+        arms.append(Arm("mid", pre, mid, params=params(None, None, "mid")))
+        for reward in MID_START_REWARDS:
+            if reward != "random" or random_control:
+                rl = dataclasses.replace(strict, reward=Reward(reward))
+                arms.append(Arm(f"{reward}-{MID_START_KNOB}", pre, mid, rl, params(reward, MID_START_KNOB, "mid")))
     return arms, _rl_eval(scale)  # = S6's evaluation: paired with its arms
+
+
+def _full_mid_stage(scale: Scale, pre: NextToken) -> NextToken:
+    """Mid-training from `pre` for the whole 1x budget, made by S5's own code (its beta-0 stage where `pre` is S5's
+    base, as at the laptop scale: the same stage key, so the same artifact)."""
+    rl_mix = mixture(across(BASE_TEMPLATES, *scale.edge), scale)  # unused by a beta-0 arm; S5's, for one call
+    (all_mid,) = _equal_compute_arms(scale, (0.0,), pre, mid_mixture(scale), rl_mix)
+    return all_mid.mid
 
 
 # ------------------------------------------------------------------------------------ public API

@@ -52,8 +52,18 @@ class S6(RecipeRuns):
     def setting_of(self) -> dict[str, tuple[str, str]]:
         """{RL-recipe arm: (reward, knob)} of the calibration's RL arms, read from the recipe's arm params (its
         "strict" arm, the scale's settings, has no knob and is S6's own strict arm: not listed)."""
-        recipe = get_recipe(CALIBRATION, self.recipe.scale.name)
-        return {a.name: (a.param("reward"), a.param("knob")) for a in recipe.arms if a.param("knob") is not None}
+        return {a.name: (a.param("reward"), a.param("knob")) for a in self.calibration_recipe.arms
+                if a.param("knob") is not None}
+
+    @cached_property
+    def calibration_recipe(self) -> Recipe:
+        return get_recipe(CALIBRATION, self.recipe.scale.name)
+
+    def start_records(self, arm: str) -> list[dict]:
+        """The per-problem records of the model a calibration arm's RL started from, which it is judged against: the
+        base (S6's), or RL-recipe's mid model (evaluated in its seed-0 result on the same problems)."""
+        start = self.calibration_recipe.arm(arm).param("start")
+        return self.runs.records("base") if start == "base" else self.calibration[0].records(start)
 
     def records(self, run: Result | None = None) -> dict[str, list[dict]]:
         """Per-problem records {model: [...]} of seed 0, or with a rerun's arms in place of seed 0's (an arm the rerun

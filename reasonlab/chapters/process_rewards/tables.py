@@ -114,28 +114,33 @@ def deviations(ch: S6) -> str:
 
 def _calibration_rows(ch: S6) -> list[dict]:
     """One row per (setting, RL seed) the criterion reads: S6's strict arm (the scale's settings, against S6's
-    random arm), and each knob's strict arm of RL-recipe (against that knob's random arm, where it has run)."""
+    random arm), and each knob's strict arm of RL-recipe (against that knob's random arm, where it has run), each
+    judged against the model its RL started from (the base, or the mid model for the from-mid knob). The hard band
+    is shown beside the criterion, not in it (the base verifies no hard problem)."""
     km, base = ch.k_max, ch.runs.records("base")
     strict, random = ch.arm("strict"), ch.arm("random")
     seeds = {0: ch.runs, **ch.reruns}
-    runs = [("scale's settings", n, run, strict, ch.runs, random) for n, run in seeds.items() if strict in run.models]
+    runs = [("scale's settings", n, run, strict, base, ch.runs, random)
+            for n, run in seeds.items() if strict in run.models]
     for n, cal in ch.calibration.items():
         for arm in cal.models:
             reward, knob = ch.setting_of.get(arm, (None, None))
             if reward == "strict" and knob not in UNCONTROLLED_KNOBS:  # bf16: precision_table's
                 control = next((a for a, setting in ch.setting_of.items() if setting == ("random", knob)), None)
-                runs.append((knob, n, cal, arm, ch.calibration[0], control))
+                runs.append((knob, n, cal, arm, ch.start_records(arm), ch.calibration[0], control))
     rows = []
-    for setting, n, run, arm, control_run, control in runs:
+    for setting, n, run, arm, start, control_run, control in runs:
         recs = run.records(arm)
-        edge = paired_delta(base, recs, ch.band("edge"), km)
-        keep = paired_delta(base, recs, ch.band("in_dist"), km)
+        edge = paired_delta(start, recs, ch.band("edge"), km)
+        keep = paired_delta(start, recs, ch.band("in_dist"), km)
+        hard = paired_delta(start, recs, ch.band("hard"), km)
         has_control = control is not None and control in control_run.models
         vs = paired_delta(control_run.records(control), recs, ch.band("edge"), km) if has_control else None
-        rows.append({"setting": setting, "RL seed": n, f"(1) edge pass@{km} vs base": edge.fmt(True),
+        rows.append({"setting": setting, "RL seed": n, f"(1) edge pass@{km} vs start": edge.fmt(True),
                      "(2) vs its random control": vs.fmt(True) if vs else "control not run",
-                     f"(3) in-dist pass@{km} vs base": keep.fmt(True),
-                     "met": edge.above_zero and bool(vs and vs.above_zero) and keep.hi >= 0})
+                     f"(3) in-dist pass@{km} vs start": keep.fmt(True),
+                     "met": edge.above_zero and bool(vs and vs.above_zero) and keep.hi >= 0,
+                     f"hard pass@{km} vs start (beside)": hard.fmt(True)})
     return rows
 
 
