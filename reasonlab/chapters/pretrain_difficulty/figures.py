@@ -26,21 +26,25 @@ def _share_axis(ax, ch: PretrainDifficulty) -> None:
 
 def fig15(ch: PretrainDifficulty, bands=("edge", "hard"), models: list[str] | None = None):
     """The paper's Fig 15 for our runs (or those of `models`): verified pass@1 and pass@k_max (95% CI) against the hard
-    share of pre-training, the bases dashed with hollow markers, the RL arms solid."""
+    share of pre-training, the bases dashed with hollow markers, the RL arms solid, one line per RL seed (a rerun's
+    line has a point only where that arm ran with that seed)."""
     import matplotlib.pyplot as plt
 
     models = ch.bases + ch.rl_arms if models is None else models
+    lines = [(ch.bases, "base (pre-training only)", ch, {"fmt": "o--", "mfc": "none", "color": PALETTE[0]})]
+    for n, view in ch.by_seed().items():
+        arms = [a for a in ch.rl_arms if n == 0 or a in ch.reruns[n].models]
+        label = "after RL on the edge band" + (f" (RL seed {n})" if ch.reruns else "")
+        lines.append((arms, label, view, {"fmt": "s-" if n == 0 else "D:", "color": PALETTE[(3 + n) % len(PALETTE)]}))
     fig, axes = plt.subplots(len(bands), 2, figsize=(9, 3.0 * len(bands)), sharex=True, squeeze=False,
                              layout="constrained")
     for row, band in zip(axes, bands):
         for ax, k in zip(row, (1, ch.k_max)):
             tops = []
-            for names, label, style in ((ch.bases, "base (pre-training only)", {"fmt": "o--", "mfc": "none",
-                                                                                "color": PALETTE[0]}),
-                                        (ch.rl_arms, "after RL on the edge band", {"fmt": "s-", "color": PALETTE[3]})):
+            for names, label, view, style in lines:
                 names = [a for a in names if a in models]
                 if names:
-                    e = [ch.value(a, band, k) for a in names]
+                    e = [view.value(a, band, k) for a in names]
                     tops += [x.hi for x in e]
                     ax.errorbar([ch.share_of[a] for a in names], [x.value for x in e],
                                 yerr=[[x.value - x.lo for x in e], [x.hi - x.value for x in e]], capsize=3,
