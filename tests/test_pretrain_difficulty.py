@@ -100,23 +100,29 @@ def test_the_mapping_table_is_the_official_grid(stand_in):
 
 
 def test_the_gate_on_the_committed_bases():
-    """The committed 50% base verifies edge pass@64 below 0.1 (no RL arm), the 20% base above it (RL, two seeds); the
-    page says so, and claim 1 is judged on the two bases (its RL half needs a second base given RL)."""
+    """The committed 5% and 50% bases verify edge pass@64 below 0.1 (no RL arm), the 20% base above it (RL, two
+    seeds); the page says so, and claim 1 is judged on the bases (its RL half needs a second base given RL)."""
     ch = a7.load("laptop")
-    assert ch.bases == ["base-hard-20pct", "base-hard-50pct"] and ch.rl_arms == ["hard-20pct"]
-    assert a7.gate_value(ch, "base-hard-50pct").value < a7.RL_GATE and not a7.rl_allowed(ch, "base-hard-50pct")
-    assert a7.rl_allowed(ch, "base-hard-20pct")
+    assert ch.bases == ["base-hard-5pct", "base-hard-20pct", "base-hard-50pct"] and ch.rl_arms == ["hard-20pct"]
     checks = a7.base_checks(ch)
-    assert checks.loc["base-hard-50pct"].criterion.iloc[-1].startswith("RL gate: edge pass@64")
-    assert not checks.loc["base-hard-50pct"].holds.iloc[-1] and checks.loc["base-hard-20pct"].holds.iloc[-1]
+    for gated in ("base-hard-5pct", "base-hard-50pct"):
+        assert a7.gate_value(ch, gated).value < a7.RL_GATE and not a7.rl_allowed(ch, gated)
+        assert checks.loc[gated].criterion.iloc[-1].startswith("RL gate: edge pass@64")
+        assert not checks.loc[gated].holds.iloc[-1]
+        assert f"{gated.removeprefix('base-')} is not run" in a7.waiting(ch)
+    assert a7.rl_allowed(ch, "base-hard-20pct") and checks.loc["base-hard-20pct"].holds.iloc[-1]
     assert [c.text for c in a7.claims(ch)] == ["More hard data in pre-training raises the base's (and the RL model's) "
                                                "edge pass@k"]
-    assert "the RL half needs two" in a7.claims(ch)[0].ours and a7.numbers(ch)["n_gated_out"] == 1
-    assert "hard-50pct is not run" in a7.waiting(ch) and "base-hard-5pct" in a7.waiting(ch)
-    assert "fails the gate" in a7.mapping_table(ch)["RL arm"]["50%"]
+    assert "50% - 5%" in a7.claims(ch)[0].ours and "the RL half needs two" in a7.claims(ch)[0].ours
+    assert a7.numbers(ch)["n_gated_out"] == 2 and "base-hard-1pct" in a7.waiting(ch)
+    assert a7.mapping_table(ch)["RL arm"][["5%", "50%"]].str.contains("fails the gate").all()
     assert list(ch.reruns) == [1] and list(a7.changes_table(ch).index) == [
         "hard-20pct (RL seed 0)", "hard-20pct (RL seed 1)"]
     assert "RL seed 1 of hard-20pct" in a7.deviations(ch)
+    # the 5% base's in-dist steps fail in one template (entity names not copied: lab notes, session 19)
+    t = a7.template_table(ch)
+    assert t.loc[("base-hard-5pct", "animals-zoo"), "verified pass@1"] < 0.05
+    assert t.loc[("base-hard-20pct", "animals-zoo"), "verified pass@1"] > 0.5
 
 
 def test_a_rerun_replaces_its_arms_and_nothing_else(stand_in):
@@ -242,8 +248,10 @@ def test_tables_and_figures_read_cleanly(stand_in):
     sources = ["reward-outcome", "reward-mix-0.8", "reward-mix-0.2", "reward-strict", "reward-process"]
     ch = _chapter(stand_in, _everything(**dict(zip(ARMS, sources))))
     assert ch.bases == BASES and ch.rl_arms == ARMS
-    for t in (a7.changes_table(ch), a7.controls_table(ch), a7.mapping_table(ch), a7.base_checks(ch)):
+    for t in (a7.changes_table(ch), a7.controls_table(ch), a7.mapping_table(ch), a7.base_checks(ch),
+              a7.template_table(ch)):
         assert len(t) and not pd.isna(t.to_numpy()).any()
+    assert len(a7.template_table(ch)) == 3 * len(BASES)  # one row per base and template
     assert list(a7.changes_table(ch).index) == ARMS
     for fig in (a7.fig15(ch), a7.fig_ladders(ch), a7.fig16(ch), a7.fig_share(ch, 0.2), a7.fig15(ch, models=BASES)):
         assert fig is not None and check_legible(fig) == []
@@ -329,3 +337,12 @@ def test_the_deviations_name_each_bases_arithmetic_where_they_differ(stand_in):
     ch.runs.data["training_manifests"] = {"base-hard-20pct": {"pretrain": {"dtype": "fp32"}},
                                           "base-hard-50pct": {"pretrain": {"dtype": "bf16"}}}
     assert "20% in fp32, 50% in bf16" in a7.deviations(ch)
+
+
+def test_the_template_table_shows_a_template_that_never_verifies(stand_in):
+    # a base that writes wrong steps in one template only: verified 0 there, its answers still right
+    only_a = lambda r: 0 if r["template"] == "animals-zoo" else r["verified"]  # noqa: E731
+    ch = _chapter(stand_in, {"base-hard-20pct": "base"}, verified={"base-hard-20pct": only_a})
+    t = a7.template_table(ch).loc["base-hard-20pct"]
+    assert t.loc["animals-zoo", "verified pass@1"] == 0 and t.loc["animals-zoo", "hacked share"].startswith("1.000")
+    assert (t.drop(index="animals-zoo")["verified pass@1"] > 0.5).all()

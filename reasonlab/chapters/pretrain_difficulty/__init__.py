@@ -31,7 +31,7 @@ from .verdicts import base_checks, claims, complete, gain, gain_gap, judged, num
 
 # == figures and tables ==============================================================================================
 from .tables import (changes_table, controls_table, deviations, mapping_table, op_shares, shape_census_reading,
-                     shape_census_table, shape_census_wide, token_reading, token_table)
+                     shape_census_table, shape_census_wide, template_table, token_reading, token_table)
 from .figures import SMOOTH, fig15, fig16, fig_ladders, fig_share
 
 # == controls ========================================================================================================
@@ -47,7 +47,7 @@ __all__ = [
     "base_checks", "judged", "complete", "gain", "gain_gap", "reward_rise", "claims", "numbers", "waiting",
     # figures and tables
     "mapping_table", "shape_census_table", "shape_census_wide", "shape_census_reading", "op_shares", "token_table",
-    "token_reading", "changes_table", "controls_table", "deviations", "fig15", "fig_ladders", "SMOOTH", "fig16",
+    "token_reading", "template_table", "changes_table", "controls_table", "deviations", "fig15", "fig_ladders", "SMOOTH", "fig16",
     "fig_share",
     # controls
     "picker", "k_control", "LIVE_RUN_TIME", "run_command", "widget",

@@ -203,6 +203,25 @@ def token_reading(ch: PretrainDifficulty, t: pd.DataFrame) -> str:
                      f"{names.at[edge, share]:.1%} at op {edge}" for share in names.columns)
 
 
+def template_table(ch: PretrainDifficulty) -> pd.DataFrame:
+    """Each base's in-dist controls per template (the evaluation pools three): verified and outcome pass@1 and the
+    share of right answers reached through wrong steps, with its 95% interval. A base that does not copy one
+    template's entity names verifies nothing there while its answers stay right, which pooled numbers hide."""
+    in_dist = [b for b in ch.bands if b.label == "in_dist"]
+    parts = []
+    for base in ch.bases:
+        recs = ch.runs.records(base)
+        by_template = {t: [r for r in recs if r["template"] == t] for t in sorted({r["template"] for r in recs})}
+        t = rl_controls(by_template, ch.problem_sets, in_dist, ch.k_max)
+        parts.append(t[t.model != "blind guess"].assign(base=base).rename(columns={"model": "template"}))
+    if not parts:
+        return pd.DataFrame()
+    t = pd.concat(parts, ignore_index=True)
+    t["hacked share"] = [Estimate(v, *ci).fmt() for v, ci in zip(t["hacked share"], t["hacked share CI"])]
+    cols = ["verified pass@1", "outcome pass@1", "hacked share"]
+    return t.set_index(["base", "template"])[cols].round(3)
+
+
 def changes_table(ch: PretrainDifficulty) -> pd.DataFrame:
     """Each RL arm minus its own base, paired per problem: one row per arm and RL seed, one column per (band, k),
     "change [95% CI]" (empty before any RL arm has run)."""
