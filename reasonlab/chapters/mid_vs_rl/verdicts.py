@@ -41,8 +41,8 @@ def base_note(ch: MidRL) -> str:
     except FileNotFoundError:
         return words
     c = ladder.criteria_table(thirds.table, THIRDS_BASE[1])
-    return words + " The thirds base: " + "; ".join(f"{r.criterion} {r.ours:.3f} {r['95% CI']} "
-                                                    f"({'holds' if r.holds else 'fails'})" for _, r in c.iterrows()) + "."
+    checks = [f"{r.criterion} {r.ours:.3f} {r['95% CI']} ({'holds' if r.holds else 'fails'})" for _, r in c.iterrows()]
+    return words + " The thirds base: " + "; ".join(checks) + "."
 
 
 def _untestable(ch: MidRL, band: str) -> bool:
