@@ -837,7 +837,7 @@ def rl_recipe(scale: Scale, knobs=tuple(RL_KNOBS), random_control: bool = True, 
             rl = dataclasses.replace(strict, reward=reward, **rl_knob_settings(knob, strict))
             arms.append(Arm(f"{reward.name}-{knob}", pre, rl=rl, params=params(reward.name, knob)))
     if mid_start:
-        mid = _full_mid_stage(scale, pre)
+        mid = _full_mid_stage(scale, pre, rl_mix)
         arms.append(Arm("mid", pre, mid, params=params(None, None, "mid")))
         for reward in MID_START_REWARDS:
             if reward != "random" or random_control:
@@ -846,10 +846,10 @@ def rl_recipe(scale: Scale, knobs=tuple(RL_KNOBS), random_control: bool = True, 
     return arms, _rl_eval(scale)  # = S6's evaluation: paired with its arms
 
 
-def _full_mid_stage(scale: Scale, pre: NextToken) -> NextToken:
+def _full_mid_stage(scale: Scale, pre: NextToken, rl_mix: Mixture) -> NextToken:
     """Mid-training from `pre` for the whole 1x budget, made by S5's own code (its beta-0 stage where `pre` is S5's
-    base, as at the laptop scale: the same stage key, so the same artifact)."""
-    rl_mix = mixture(across(BASE_TEMPLATES, *scale.edge), scale)  # unused by a beta-0 arm; S5's, for one call
+    base, as at the laptop scale: the same stage key, so the same artifact; a beta-0 arm has no RL, so `rl_mix` is
+    not used)."""
     (all_mid,) = _equal_compute_arms(scale, (0.0,), pre, mid_mixture(scale), rl_mix)
     return all_mid.mid
 

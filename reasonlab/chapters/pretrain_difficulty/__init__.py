@@ -47,8 +47,8 @@ __all__ = [
     "base_checks", "judged", "complete", "gain", "gain_gap", "reward_rise", "claims", "numbers", "waiting",
     # figures and tables
     "mapping_table", "shape_census_table", "shape_census_wide", "shape_census_reading", "op_shares", "token_table",
-    "token_reading", "template_table", "changes_table", "controls_table", "deviations", "fig15", "fig_ladders", "SMOOTH", "fig16",
-    "fig_share",
+    "token_reading", "template_table", "changes_table", "controls_table", "deviations", "fig15", "fig_ladders",
+    "SMOOTH", "fig16", "fig_share",
     # controls
     "picker", "k_control", "LIVE_RUN_TIME", "run_command", "widget",
 ]
