@@ -148,7 +148,7 @@ def test_a_from_mid_arm_is_judged_against_the_mid_model_not_the_base(committed):
     data["records"]["strict-from-mid"] = copy.deepcopy(base)
     data["records"]["random-from-mid"] = copy.deepcopy(base)
     manifest = copy.deepcopy(cal.manifest)
-    manifest["config"]["arms"] = [*cal.models, "mid", "strict-from-mid", "random-from-mid"]
+    manifest["config"]["arms"] = list(dict.fromkeys([*cal.models, "mid", "strict-from-mid", "random-from-mid"]))
     ch = s6.S6(committed.runs, committed.recipe, {}, {0: Result(cal.name, manifest, data)})
     row = s6.calibration_table(ch).set_index("setting").loc["from-mid"]
     assert row["(1) edge pass@64 vs start"].startswith("-") and not row.met
