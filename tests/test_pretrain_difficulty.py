@@ -346,3 +346,9 @@ def test_the_template_table_shows_a_template_that_never_verifies(stand_in):
     t = a7.template_table(ch).loc["base-hard-20pct"]
     assert t.loc["animals-zoo", "verified pass@1"] == 0 and t.loc["animals-zoo", "hacked share"].startswith("1.000")
     assert (t.drop(index="animals-zoo")["verified pass@1"] > 0.5).all()
+
+
+def test_the_template_table_gives_a_dash_where_no_answer_is_right():
+    # the committed smoke bases answer nothing right: no share of right answers to give, and the page still renders
+    t = a7.template_table(a7.load("smoke"))
+    assert len(t) and (t["outcome pass@1"] == 0).all() and (t["hacked share"] == "—").all()

@@ -217,7 +217,9 @@ def template_table(ch: PretrainDifficulty) -> pd.DataFrame:
     if not parts:
         return pd.DataFrame()
     t = pd.concat(parts, ignore_index=True)
-    t["hacked share"] = [Estimate(v, *ci).fmt() for v, ci in zip(t["hacked share"], t["hacked share CI"])]
+    # no right answer at all in a template: no share to give (a dash, as in controls_table)
+    t["hacked share"] = [Estimate(v, *ci).fmt() if isinstance(ci, tuple) else "—"
+                         for v, ci in zip(t["hacked share"], t["hacked share CI"])]
     cols = ["verified pass@1", "outcome pass@1", "hacked share"]
     return t.set_index(["base", "template"])[cols].round(3)
 
