@@ -348,7 +348,11 @@ def test_the_template_table_shows_a_template_that_never_verifies(stand_in):
     assert (t.drop(index="animals-zoo")["verified pass@1"] > 0.5).all()
 
 
-def test_the_template_table_gives_a_dash_where_no_answer_is_right():
-    # the committed smoke bases answer nothing right: no share of right answers to give, and the page still renders
-    t = a7.template_table(a7.load("smoke"))
+def test_the_template_table_gives_a_dash_where_no_answer_is_right(stand_in):
+    # a base that answers nothing right (as the smoke bases do): no share of right answers to give, and the page
+    # still renders (stood in for: smoke results are not committed, so CI's clean clone has none)
+    ch = _chapter(stand_in, {"base-hard-20pct": "base"})
+    for r in ch.runs.records("base-hard-20pct"):
+        r["verified"] = r["outcome"] = 0
+    t = a7.template_table(ch)
     assert len(t) and (t["outcome pass@1"] == 0).all() and (t["hacked share"] == "—").all()
