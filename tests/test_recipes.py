@@ -19,7 +19,7 @@ from reasonlab.generator import Mixture, generate_problem, make_dataset
 from reasonlab.provenance import config_hash
 
 PAPER_IDS = ["ladder", "S3", "S4", "Fig5", "S5", "S6", "A.5", "A.6.1", "A.6.2", "A.7", "A.8", "A.10"]
-CALIBRATION_IDS = ["RL-recipe"]  # beyond the paper: the laptop RL recipe (issue 25)
+CALIBRATION_IDS = ["RL-recipe", "RL-recheck"]  # beyond the paper: the laptop RL recipe and its edge re-check (issue 25)
 
 
 def bands_of(mixture):
@@ -282,6 +282,24 @@ def test_rl_recipe_changes_one_knob_per_arm_from_s6_strict():
         get_recipe("RL-recipe", "smoke", knobs=("lr-tiny",))
     with pytest.raises(ValueError, match="random_control must be True or False"):
         get_recipe("RL-recipe", "smoke", random_control=1)
+
+
+def test_rl_recheck_reads_rl_recipes_models_on_four_times_the_edge():
+    r, cal = get_recipe("RL-recheck", "laptop"), get_recipe("RL-recipe", "laptop")
+    assert [a.name for a in r.arms] == ["base", "strict", "strict-lr-2e-05", "random-lr-2e-05"]
+    assert all(a.stages == cal.arm(a.name).stages for a in r.arms)  # the trained models are RL-recipe's (cached)
+    assert [b.label for b in r.evaluation.bands] == ["edge"] and r.evaluation.bands[0] == cal.evaluation.bands[1]
+    assert r.evaluation.problems_per_op == 4 * cal.evaluation.problems_per_op
+    assert r.evaluation.samples == cal.evaluation.samples and r.evaluation.templates == cal.evaluation.templates
+    ours, theirs = (e.problem_sets(r.scale, ops=[10]) for e in (r.evaluation, cal.evaluation))
+    n = cal.evaluation.problems_per_op
+    assert [p.to_dict() for p in ours["all", 10][:n]] == [p.to_dict() for p in theirs["all", 10]]  # a superset
+    assert [a.name for a in get_recipe("RL-recheck", "smoke", knob="kl-1e-02").arms][2:] == \
+        ["strict-kl-1e-02", "random-kl-1e-02"]
+    with pytest.raises(ValueError, match="knob must be one of rollouts-16, lr-2e-05"):
+        get_recipe("RL-recheck", "smoke", knob="bf16")  # no random control: nothing to beat
+    with pytest.raises(ValueError, match="problems .*integer >= 2"):
+        get_recipe("RL-recheck", "smoke", problems=1)
 
 
 def test_a6_pretrain_mixtures():

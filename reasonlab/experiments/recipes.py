@@ -846,6 +846,29 @@ def rl_recipe(scale: Scale, knobs=tuple(RL_KNOBS), random_control: bool = True, 
     return arms, _rl_eval(scale)  # = S6's evaluation: paired with its arms
 
 
+# The edge re-measured on RECHECK_PROBLEMS x the problems: the strict settings moved verified edge pass@64 by -0.02
+# to +0.07 with intervals of about +-0.07 from 136 edge problems, as wide as the effects. The rule was fixed in the
+# lab notes (session 20) before any of it ran.
+RECHECK_PROBLEMS = 4
+
+
+@_recipe("RL-recheck", "The laptop RL recipe's edge on four times the problems (calibration, beyond the paper)",
+         "Sec. 6 (paper); issue 25",
+         "Does a strict setting that keeps in-dist widen the verified edge once the edge has four times the problems?",
+         "(calibration) the strict reward widens verified edge pass@64 in two seeds, beats random, keeps in-dist",
+         "verified and outcome pass@k on the edge band alone, 4x its problems: the base, the strict arm, one knob's "
+         "strict and random arms")
+def rl_recheck(scale: Scale, knob: str = "lr-2e-05", problems: int = RECHECK_PROBLEMS):
+    """RL-recipe's base, strict arm and one knob's strict and random arms (the same stages, so their trained models
+    are read from the cache), evaluated on the edge band only with `problems` x its problems per op. Problem i is a
+    function of its index, so the first of them are RL-recipe's own edge problems."""
+    check_choice("knob", knob, tuple(k for k in RL_KNOBS if k not in UNCONTROLLED_KNOBS))
+    check_int("problems", problems, lo=2, allowed="an integer >= 2 (times the scale's edge problems; not a bool)")
+    arms, ev = rl_recipe(scale, knobs=(knob,), random_control=True, mid_start=False)
+    edge = tuple(b for b in ev.bands if b.label == "edge")
+    return arms, dataclasses.replace(ev, bands=edge, problems_per_op=ev.problems_per_op * problems)
+
+
 def _full_mid_stage(scale: Scale, pre: NextToken, rl_mix: Mixture) -> NextToken:
     """Mid-training from `pre` for the whole 1x budget, made by S5's own code (its beta-0 stage where `pre` is S5's
     base, as at the laptop scale: the same stage key, so the same artifact; a beta-0 arm has no RL, so `rl_mix` is
