@@ -154,3 +154,46 @@ def test_a_from_mid_arm_is_judged_against_the_mid_model_not_the_base(committed):
     assert row["(1) edge pass@64 vs start"].startswith("-") and not row.met
     assert row["(2) vs its random control"].startswith("+0.000")
     assert row["(3) in-dist pass@64 vs start"].startswith("+0.000")
+
+
+def _recheck(committed, arms: dict[str, str], name="RL-recheck-laptop") -> Result:
+    """A stand-in RL-recheck result: the committed base's edge records, each arm either "same" (the base's) or
+    "solved" (every edge sample verified)."""
+    lo, hi = committed.band("edge")
+    edge = [r for r in committed.runs.records("base") if lo <= r["op"] <= hi]
+    solved = [r | {"verified": r["n"], "outcome": r["n"]} for r in edge]
+    records = {"base": copy.deepcopy(edge)} | {a: copy.deepcopy(solved if how == "solved" else edge)
+                                               for a, how in arms.items()}
+    return Result(name, {"recipe": "RL-recheck", "config": {"arms": list(records)}}, {"records": records, "table": []})
+
+
+def test_the_edge_recheck_follows_its_rule(committed):
+    """Step 1 (seed 0 minus the base on the wider edge) decides whether step 2 runs; the criterion needs all of step
+    2: seed 1 above the base, seed 0 above its random control, seed 1's in-dist kept."""
+    assert s6.recheck_table(committed).empty or len(s6.recheck_table(committed)) >= 4
+    no_gain = s6.S6(committed.runs, committed.recipe, {}, committed.calibration,
+                    {0: _recheck(committed, {"strict-lr-2e-05": "same"})})
+    assert s6.recheck_verdict(no_gain).startswith("**Step 1 fails:**")
+    assert s6.recheck_table(no_gain).measure[0] == "verified edge pass@64, 136 problems"  # the stand-in's edge
+
+    gain = {0: _recheck(committed, {"strict-lr-2e-05": "solved"})}
+    ch = s6.S6(committed.runs, committed.recipe, {}, {0: committed.calibration[0]}, gain)
+    t = s6.recheck_table(ch)
+    assert list(t.step) == ["1", "2", "2", "2"] and t.passes[0] and t.passes[1:].isna().all()
+    assert "step 2 waits for" in s6.recheck_verdict(ch)
+
+    # step 2 complete: seed 1 solves the edge, the random control is the base, seed 1 keeps in-dist (base records)
+    gain[0] = _recheck(committed, {"strict-lr-2e-05": "solved", "random-lr-2e-05": "same"})
+    gain[1] = _recheck(committed, {"strict-lr-2e-05": "solved"}, "RL-recheck-laptop-rlseed1")
+    cal1 = Result("RL-recipe-laptop-rlseed1", {"recipe": "RL-recipe", "config": {"arms": ["strict-lr-2e-05"]}},
+                  {"records": {"strict-lr-2e-05": copy.deepcopy(committed.runs.records("base"))}, "table": []})
+    ch = s6.S6(committed.runs, committed.recipe, {}, {0: committed.calibration[0], 1: cal1}, gain)
+    assert s6.recheck_table(ch).passes[:4].all()
+    assert s6.recheck_verdict(ch).startswith("**The criterion is met on the re-check:** strict-lr-2e-05")
+    controls = s6.recheck_controls_table(ch)
+    assert {"blind guess", "strict-lr-2e-05 (RL seed 1)"} <= set(controls.index.get_level_values("model"))
+
+    # a random control as good as the strict arm fails step 2
+    gain[0] = _recheck(committed, {"strict-lr-2e-05": "solved", "random-lr-2e-05": "solved"})
+    ch = s6.S6(committed.runs, committed.recipe, {}, {0: committed.calibration[0], 1: cal1}, gain)
+    assert "**but step 2 fails:** strict-lr-2e-05, RL seed 0, minus random-lr-2e-05" in s6.recheck_verdict(ch)

@@ -18,7 +18,7 @@ computed prose and the RL recipe's calibration), figures.py (fig_*), samples.py 
 from __future__ import annotations
 
 # == data ============================================================================================================
-from .data import CALIBRATION, CHAPTER, CONTROL_KEYS, RECIPE, S6, load
+from .data import CALIBRATION, CHAPTER, CONTROL_KEYS, RECHECK, RECIPE, S6, load
 
 # == rules ===========================================================================================================
 from .rules import CRITERION_SEEDS, LINEAR, MIN_LINEAR, PAPER_FIG7, PRECISION_CHECKS, PROCESS_AWARE
@@ -28,7 +28,8 @@ from .verdicts import by_seed, claims, numbers, verdicts
 
 # == figures and tables ==============================================================================================
 from .tables import (calibration_table, changes_table, contrast_table, controls_table, deviations, precision_table,
-                     reading, recipe_verdict, setup_table, signal_table, waiting)
+                     reading, recheck_controls_table, recheck_table, recheck_verdict, recipe_verdict, setup_table,
+                     signal_table, waiting)
 from .figures import SMOOTH, fig7, fig_arm, fig_dynamics
 from .samples import example_arm, samples_result
 
@@ -37,14 +38,15 @@ from .controls import k_control, new_point, picker, widget
 
 __all__ = [
     # data
-    "RECIPE", "CALIBRATION", "CHAPTER", "CONTROL_KEYS", "S6", "load",
+    "RECIPE", "CALIBRATION", "RECHECK", "CHAPTER", "CONTROL_KEYS", "S6", "load",
     # rules
     "PAPER_FIG7", "PROCESS_AWARE", "LINEAR", "MIN_LINEAR", "CRITERION_SEEDS", "PRECISION_CHECKS",
     # verdicts
     "verdicts", "by_seed", "claims", "numbers",
     # figures and tables
     "setup_table", "changes_table", "contrast_table", "controls_table", "reading", "waiting", "deviations",
-    "calibration_table", "signal_table", "precision_table", "recipe_verdict", "fig7", "SMOOTH", "fig_dynamics",
+    "calibration_table", "signal_table", "precision_table", "recipe_verdict", "recheck_table",
+    "recheck_controls_table", "recheck_verdict", "fig7", "SMOOTH", "fig_dynamics",
     "fig_arm",
     "samples_result", "example_arm",
     # controls

@@ -19,6 +19,7 @@ from ...results import (Estimate, RecipeRuns, Result, estimate, load_or_run, pai
 
 RECIPE = "S6"
 CALIBRATION = "RL-recipe"  # the laptop RL recipe's knobs (issue 25), read beside S6 where committed
+RECHECK = "RL-recheck"  # one knob's arms on 4x the edge problems (issue 25's re-check), read where committed
 CHAPTER = "process_rewards"
 # The GRPO log's per-step controls (issue 25); results collected before the runner kept them read them from the
 # committed log of the same stage (data/checkpoints/<key>/log.jsonl).
@@ -34,6 +35,7 @@ class S6(RecipeRuns):
     recipe: Recipe
     reruns: dict[int, Result]
     calibration: dict[int, Result] = field(default_factory=dict)  # {RL seed: RL-recipe result}, the knobs' arms
+    recheck: dict[int, Result] = field(default_factory=dict)  # {RL seed: RL-recheck result}, on 4x the edge
 
     @property
     def arms(self) -> list[str]:
@@ -58,6 +60,10 @@ class S6(RecipeRuns):
     @cached_property
     def calibration_recipe(self) -> Recipe:
         return get_recipe(CALIBRATION, self.recipe.scale.name)
+
+    @cached_property
+    def recheck_recipe(self) -> Recipe:
+        return get_recipe(RECHECK, self.recipe.scale.name)
 
     def start_records(self, arm: str) -> list[dict]:
         """The per-problem records of the model a calibration arm's RL started from, which it is judged against: the
@@ -106,13 +112,14 @@ def load(scale: str = "laptop", seed: int = 0, fresh: bool = False) -> S6:
     runs = load_or_run(RECIPE, scale, seed, fresh)
     if fresh:
         return S6(runs, get_recipe(RECIPE, scale), {})
-    return S6(runs, get_recipe(RECIPE, scale), reruns(RECIPE, scale, seed), _calibration(scale, seed))
+    return S6(runs, get_recipe(RECIPE, scale), reruns(RECIPE, scale, seed), _committed(CALIBRATION, scale, seed),
+              _committed(RECHECK, scale, seed))
 
 
-def _calibration(scale: str, seed: int) -> dict[int, Result]:
-    """The committed RL-recipe results ({RL seed: result}; empty when none is committed at this scale)."""
+def _committed(recipe: str, scale: str, seed: int) -> dict[int, Result]:
+    """A calibration recipe's committed results ({RL seed: result}; empty when none is committed at this scale)."""
     try:
-        first = {0: load_or_run(CALIBRATION, scale, seed)}
+        first = {0: load_or_run(recipe, scale, seed)}
     except FileNotFoundError:
         return {}
-    return first | reruns(CALIBRATION, scale, seed)
+    return first | reruns(recipe, scale, seed)

@@ -210,3 +210,83 @@ def recipe_verdict(ch: S6) -> str:
                 "(lab notes).")
     return (f"**No setting meets the criterion in {CRITERION_SEEDS} RL seeds yet**, so the scale keeps its RL "
             "settings; each row says which part fails.")
+
+
+def _recheck_arms(ch: S6) -> tuple[str, str]:
+    """The re-checked knob's (strict arm, random arm), from RL-recheck's arm params."""
+    by_reward = {a.param("reward"): a.name for a in ch.recheck_recipe.arms if a.param("knob") is not None}
+    return by_reward["strict"], by_reward["random"]
+
+
+def recheck_table(ch: S6) -> pd.DataFrame:
+    """The edge re-check's rule (lab notes, session 20, fixed before it ran), one row per comparison: verified edge
+    pass@k_max on RL-recheck's edge problems (4x RL-recipe's), paired per problem, with the outcome change beside it;
+    then seed 1's in-dist change on RL-recipe's evaluation (part 3); then the strict arm at the scale's settings,
+    described only (its in-dist narrowing already fails part 3). "passes" is None where the run has not been made."""
+    if not ch.recheck:
+        return pd.DataFrame()
+    km, edge, wide, seed1 = ch.k_max, ch.band("edge"), ch.recheck[0], ch.recheck.get(1)
+    strict, random = _recheck_arms(ch)
+    n = len({r["text_hash"] for r in wide.records("base") if edge[0] <= r["op"] <= edge[1]}) \
+        if "base" in wide.models else 0
+
+    def on_wide_edge(step, what, run, arm, other_run, other):
+        ran = run is not None and arm in run.models and other in other_run.models
+        d, out = ((paired_delta(other_run.records(other), run.records(arm), edge, km, count=c)
+                   for c in ("verified", "outcome")) if ran else (None, None))
+        return {"step": step, "comparison": what, "measure": f"verified edge pass@{km}, {n} problems",
+                "change [95% CI]": d.fmt(True) if d else "waits for its run", "passes": d.above_zero if d else None,
+                f"outcome edge pass@{km} (beside)": out.fmt(True) if out else ""}
+
+    cal1 = ch.calibration.get(1)
+    if cal1 is not None and strict in cal1.models:
+        keep = paired_delta(ch.runs.records("base"), cal1.records(strict), ch.band("in_dist"), km)
+        in_dist = {"change [95% CI]": keep.fmt(True), "passes": keep.hi >= 0}
+    else:
+        in_dist = {"change [95% CI]": "waits for its run", "passes": None}
+    rows = [on_wide_edge("1", f"{strict}, RL seed 0, minus the base", wide, strict, wide, "base"),
+            on_wide_edge("2", f"{strict}, RL seed 1, minus the base", seed1, strict, wide, "base"),
+            on_wide_edge("2", f"{strict}, RL seed 0, minus {random}", wide, strict, wide, random),
+            {"step": "2", "comparison": f"{strict}, RL seed 1, minus the base",
+             "measure": f"verified in-dist pass@{km} (RL-recipe's evaluation), hi >= 0", **in_dist,
+             f"outcome edge pass@{km} (beside)": ""}]
+    rows += [on_wide_edge("beside", f"strict (the scale's settings), RL seed {s}, minus the base", run, "strict",
+                          wide, "base") | {"passes": None}
+             for s, run in ((0, wide), (1, seed1)) if run is not None and "strict" in run.models]
+    return pd.DataFrame(rows)
+
+
+def recheck_controls_table(ch: S6) -> pd.DataFrame:
+    """The RL controls on the re-check's edge problems, per model and RL seed, the blind guesser last."""
+    if not ch.recheck:
+        return pd.DataFrame()
+    records = {(m if n == 0 else f"{m} (RL seed {n})"): run.records(m)
+               for n, run in ch.recheck.items() for m in run.models if n == 0 or m != "base"}
+    problems = ch.recheck_recipe.evaluation.problem_sets(ch.recipe.scale)
+    t = rl_controls(records, problems, ch.recheck_recipe.evaluation.bands, ch.k_max)
+    return t.drop(columns="hacked share CI").set_index(["model", "band"]).round(3)
+
+
+def recheck_verdict(ch: S6) -> str:
+    """The re-check's rule applied: step 1 decides whether step 2 runs; the criterion is met only if every row of
+    step 2 passes."""
+    t = recheck_table(ch)
+    if t.empty:
+        return "The edge re-check (`RL-recheck`) has not run at this scale."
+    first, second = t.iloc[0], t[t.step == "2"]
+    if first.passes is None:
+        return "The edge re-check waits for its step 1 (the seed-0 arm and the base on the wider edge)."
+    if not first.passes:
+        return (f"**Step 1 fails:** {first.comparison} is {first['change [95% CI]']} in {first.measure}, so no setting "
+                "meets the criterion at this evaluation size either, and the laptop RL calibration stops here.")
+    waiting = second[second.passes.isna()]
+    if len(waiting):
+        return (f"**Step 1 clears** ({first['change [95% CI]']}); step 2 waits for: "
+                + "; ".join(f"{r.comparison} ({r.measure})" for r in waiting.itertuples()) + ".")
+    if second.passes.all():
+        return (f"**The criterion is met on the re-check:** {first.comparison.split(',')[0]} is the laptop's RL "
+                "setting. It was chosen after nine settings had been seen; its RL seed 1 and its random control, "
+                "which confirm it, had not.")
+    failed = second[~second.passes.astype(bool)]
+    return (f"**Step 1 clears** ({first['change [95% CI]']}) **but step 2 fails:** "
+            + "; ".join(f"{r.comparison}, {r.measure}: {r['change [95% CI]']}" for _, r in failed.iterrows()) + ".")
