@@ -100,12 +100,13 @@ def test_the_mapping_table_is_the_official_grid(stand_in):
 
 
 def test_the_gate_on_the_committed_bases():
-    """The committed 5% and 50% bases verify edge pass@64 below 0.1 (no RL arm), the 20% base above it (RL, two
+    """The committed 1%, 5% and 50% bases verify edge pass@64 below 0.1 (no RL arm), the 20% base above it (RL, two
     seeds); the page says so, and claim 1 is judged on the bases (its RL half needs a second base given RL)."""
     ch = a7.load("laptop")
-    assert ch.bases == ["base-hard-5pct", "base-hard-20pct", "base-hard-50pct"] and ch.rl_arms == ["hard-20pct"]
+    assert ch.bases == ["base-hard-1pct", "base-hard-5pct", "base-hard-20pct", "base-hard-50pct"]
+    assert ch.rl_arms == ["hard-20pct"]
     checks = a7.base_checks(ch)
-    for gated in ("base-hard-5pct", "base-hard-50pct"):
+    for gated in ("base-hard-1pct", "base-hard-5pct", "base-hard-50pct"):
         assert a7.gate_value(ch, gated).value < a7.RL_GATE and not a7.rl_allowed(ch, gated)
         assert checks.loc[gated].criterion.iloc[-1].startswith("RL gate: edge pass@64")
         assert not checks.loc[gated].holds.iloc[-1]
@@ -113,9 +114,11 @@ def test_the_gate_on_the_committed_bases():
     assert a7.rl_allowed(ch, "base-hard-20pct") and checks.loc["base-hard-20pct"].holds.iloc[-1]
     assert [c.text for c in a7.claims(ch)] == ["More hard data in pre-training raises the base's (and the RL model's) "
                                                "edge pass@k"]
-    assert "50% - 5%" in a7.claims(ch)[0].ours and "the RL half needs two" in a7.claims(ch)[0].ours
-    assert a7.numbers(ch)["n_gated_out"] == 2 and "base-hard-1pct" in a7.waiting(ch)
-    assert a7.mapping_table(ch)["RL arm"][["5%", "50%"]].str.contains("fails the gate").all()
+    # the rule reads the largest share run minus the smallest: 50% - 1%, the same 5 of 136 edge problems verified
+    assert "50% - 1% +0.000" in a7.claims(ch)[0].ours and "the RL half needs two" in a7.claims(ch)[0].ours
+    assert a7.claims(ch)[0].verdict == cl.NOT_REPRODUCED
+    assert a7.numbers(ch)["n_gated_out"] == 3 and "base-hard-0.1pct" in a7.waiting(ch)
+    assert a7.mapping_table(ch)["RL arm"][["1%", "5%", "50%"]].str.contains("fails the gate").all()
     assert list(ch.reruns) == [1] and list(a7.changes_table(ch).index) == [
         "hard-20pct (RL seed 0)", "hard-20pct (RL seed 1)"]
     assert "RL seed 1 of hard-20pct" in a7.deviations(ch)
