@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from reasonlab.experiments import runner
+from reasonlab.experiments import get_recipe, runner
 from reasonlab.model import make_model, save_checkpoint
 from reasonlab.provenance import CorruptArtifact, check_artifact, make_manifest, write_manifest
 from reasonlab.tokenizer import load_tokenizer
@@ -492,3 +492,21 @@ def test_a_committed_unfinished_run_seeds_the_cache_only_when_it_is_further_on(t
     half.mkdir(parents=True)
     runner._seed_from_committed(cache / "pretrain-jkl")
     assert not (cache / "pretrain-jkl").exists()
+
+
+def test_a_committed_rl_stage_is_read_not_trained_again(tmp_path, monkeypatch):
+    """On a fresh machine (an empty cache) an arm whose base and RL stage are committed in data/checkpoints takes
+    both from there: the RL trainer finds the stage finished and trains nothing (RL-recipe's lr arm, committed)."""
+    monkeypatch.setenv("REASONLAB_HOME", str(tmp_path))
+    recipe = get_recipe("RL-recipe", "laptop")
+    arm = recipe.arm("strict-lr-2e-05")
+    rl_dir, _ = runner.stage_dirs(recipe, arm)["rl"]
+    assert (runner.COMMITTED_ARTIFACTS / rl_dir.name / "final" / "manifest.json").exists(), "the arm is committed"
+
+    def no_training(cfg, out, parent_dir, max_minutes=None, progress=True):
+        assert (out / "final" / "manifest.json").exists(), f"{out.name} would be trained again"
+        return out / "final"
+
+    monkeypatch.setattr(runner, "train_grpo", no_training)
+    paths = runner.run_arm(recipe, arm, progress=False)
+    assert paths["rl"] == rl_dir / "final" and rl_dir.parent == tmp_path / "artifacts"

@@ -262,6 +262,7 @@ def run_arm(recipe: Recipe, arm: Arm, seed: int = 0, max_minutes: float | None =
         if name == "rl":
             with _stage_lock(out):
                 _check_finished(out)
+                _seed_from_committed(out)  # a committed RL stage is read, never trained again on a fresh machine
                 if stage.edge_filter is None:
                     final = train_grpo(cfg, out, parent_dir=parent, max_minutes=max_minutes, progress=progress)
                 else:
