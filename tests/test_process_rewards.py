@@ -190,6 +190,7 @@ def test_the_edge_recheck_follows_its_rule(committed):
     ch = s6.S6(committed.runs, committed.recipe, {}, {0: committed.calibration[0], 1: cal1}, gain)
     assert s6.recheck_table(ch).passes[:4].all()
     assert s6.recheck_verdict(ch).startswith("**The criterion is met on the re-check:** strict-lr-2e-05")
+    assert s6.recipe_verdict(ch) == s6.recheck_verdict(ch)  # the calibration's verdict follows the re-check
     controls = s6.recheck_controls_table(ch)
     assert {"blind guess", "strict-lr-2e-05 (RL seed 1)"} <= set(controls.index.get_level_values("model"))
 
