@@ -98,7 +98,10 @@ def test_step_log_has_the_controls(committed):
 def test_the_recipe_criterion_is_computed_and_needs_every_part(committed):
     t = s6.calibration_table(committed)
     assert len(t) >= 2 and not t.met.any()  # the strict arm at the scale's settings narrows in-dist (lab notes)
-    assert "No setting meets" in s6.recipe_verdict(committed)
+    # on RL-recipe's evaluation no setting meets it; the committed re-check on 4x the edge problems does (lab notes)
+    without_recheck = s6.S6(committed.runs, committed.recipe, committed.reruns, committed.calibration)
+    assert "No setting meets" in s6.recipe_verdict(without_recheck)
+    assert s6.recipe_verdict(committed).startswith("**The criterion is met on the re-check:** strict-lr-2e-05")
     # an arm that keeps in-dist exactly (the base's records) and verifies every edge sample meets all three parts
     data = copy.deepcopy(committed.runs.data)
     lo, hi = committed.band("edge")
@@ -126,8 +129,8 @@ def test_committed_calibration_runs_are_read(committed):
 
 def test_signal_table_reads_every_calibration_run_from_its_step_log(committed):
     t = s6.signal_table(committed)
-    cal_arms = [a for a in committed.calibration[0].models if a != "base" and "-" in a]
-    assert list(t.arm) == ["reward-strict", "reward-random"] + cal_arms
+    cal_arms = [a for run in committed.calibration.values() for a in run.models if a != "base" and "-" in a]
+    assert list(t.arm) == ["reward-strict", "reward-random"] + cal_arms  # each RL seed's arms, seed 0 first
     assert not t.isna().to_numpy().any()
     shares = t[["groups with reward variance", "groups with a verified success"]].to_numpy()
     assert ((0 <= shares) & (shares <= 1)).all()

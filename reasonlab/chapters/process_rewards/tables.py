@@ -294,9 +294,9 @@ def recheck_verdict(ch: S6) -> str:
         return (f"**Step 1 clears** ({first['change [95% CI]']}); step 2 waits for: "
                 + "; ".join(f"{r.comparison} ({r.measure})" for r in waiting.itertuples()) + ".")
     if _recheck_met(t):
-        return (f"**The criterion is met on the re-check:** {first.comparison.split(',')[0]} is the laptop's RL "
-                "setting. It was chosen after nine settings had been seen; its RL seed 1 and its random control, "
-                "which confirm it, had not.")
+        return (f"**The criterion is met on the re-check:** {first.comparison.split(',')[0]} is the calibrated "
+                "laptop RL recipe. It was chosen after nine settings had been seen; its RL seed 1 and its random "
+                "control, which confirm it, had not.")
     failed = second[~second.passes.astype(bool)]
     return (f"**Step 1 clears** ({first['change [95% CI]']}) **but step 2 fails:** "
             + "; ".join(f"{r.comparison}, {r.measure}: {r['change [95% CI]']}" for _, r in failed.iterrows()) + ".")
