@@ -261,8 +261,8 @@ def deviations(ch: PretrainDifficulty) -> str:
         f"{ch.band('hard')[0]}-{ch.band('hard')[1]}).",
         f"- RL: the scale's settings ({rl.steps if rl else '-'} GRPO steps of {sc.rl_prompts_per_step} prompts x "
         f"{sc.rollouts} rollouts, reward {rl.reward.name if rl else '-'}, actor lr {sc.rl_lr:g}; the paper: ~195 steps "
-        "of 1024 prompts, lr 1e-6), not yet the calibrated laptop RL recipe: the RL-recipe calibration of the S6 "
-        "chapter has no setting that meets its criterion yet.",
+        "of 1024 prompts, lr 1e-6), not the laptop RL recipe that the S6 chapter's calibration found later (the "
+        "strict reward at actor lr 2e-5, its edge re-check; lab notes, session 20).",
         f"- Evaluation: {ch.recipe.evaluation.problems_per_op} problems per op x {ch.recipe.evaluation.samples} "
         f"samples, so our largest k is {ch.k_max} (the paper: pass@128).",
         _seeds_note(ch),
