@@ -216,6 +216,13 @@ def recipe_verdict(ch: S6) -> str:
             "settings; each row says which part fails." + again)
 
 
+WAITS, BESIDE = "waits", "beside the rule"  # the re-check table's "passes" where no rule is applied
+
+
+def _yes(passes: bool) -> str:
+    return "yes" if passes else "no"
+
+
 def _recheck_arms(ch: S6) -> tuple[str, str]:
     """The re-checked knob's (strict arm, random arm), from RL-recheck's arm params."""
     by_reward = {a.param("reward"): a.name for a in ch.recheck_recipe.arms if a.param("knob") is not None}
@@ -226,7 +233,8 @@ def recheck_table(ch: S6) -> pd.DataFrame:
     """The edge re-check's rule (lab notes, session 20, fixed before it ran), one row per comparison: verified edge
     pass@k_max on RL-recheck's edge problems (4x RL-recipe's), paired per problem, with the outcome change beside it;
     then seed 1's in-dist change on RL-recipe's evaluation (part 3); then the strict arm at the scale's settings,
-    described only (its in-dist narrowing already fails part 3). "passes" is None where the run has not been made."""
+    described only (its in-dist narrowing already fails part 3). "passes" reads yes or no, WAITS where the run has
+    not been made, and BESIDE for the described rows."""
     if not ch.recheck:
         return pd.DataFrame()
     km, edge, wide, seed1 = ch.k_max, ch.band("edge"), ch.recheck[0], ch.recheck.get(1)
@@ -239,15 +247,16 @@ def recheck_table(ch: S6) -> pd.DataFrame:
         d, out = ((paired_delta(other_run.records(other), run.records(arm), edge, km, count=c)
                    for c in ("verified", "outcome")) if ran else (None, None))
         return {"step": step, "comparison": what, "measure": f"verified edge pass@{km}, {n} problems",
-                "change [95% CI]": d.fmt(True) if d else "waits for its run", "passes": d.above_zero if d else None,
+                "change [95% CI]": d.fmt(True) if d else "waits for its run",
+                "passes": _yes(d.above_zero) if d else WAITS,
                 f"outcome edge pass@{km} (beside)": out.fmt(True) if out else ""}
 
     cal1 = ch.calibration.get(1)
     if cal1 is not None and strict in cal1.models:
         keep = paired_delta(ch.runs.records("base"), cal1.records(strict), ch.band("in_dist"), km)
-        in_dist = {"change [95% CI]": keep.fmt(True), "passes": keep.hi >= 0}
+        in_dist = {"change [95% CI]": keep.fmt(True), "passes": _yes(keep.hi >= 0)}
     else:
-        in_dist = {"change [95% CI]": "waits for its run", "passes": None}
+        in_dist = {"change [95% CI]": "waits for its run", "passes": WAITS}
     rows = [on_wide_edge("1", f"{strict}, RL seed 0, minus the base", wide, strict, wide, "base"),
             on_wide_edge("2", f"{strict}, RL seed 1, minus the base", seed1, strict, wide, "base"),
             on_wide_edge("2", f"{strict}, RL seed 0, minus {random}", wide, strict, wide, random),
@@ -255,7 +264,7 @@ def recheck_table(ch: S6) -> pd.DataFrame:
              "measure": f"verified in-dist pass@{km} (RL-recipe's evaluation), hi >= 0", **in_dist,
              f"outcome edge pass@{km} (beside)": ""}]
     rows += [on_wide_edge("beside", f"strict (the scale's settings), RL seed {s}, minus the base", run, "strict",
-                          wide, "base") | {"passes": None}
+                          wide, "base") | {"passes": BESIDE}
              for s, run in ((0, wide), (1, seed1)) if run is not None and "strict" in run.models]
     return pd.DataFrame(rows)
 
@@ -268,13 +277,13 @@ def recheck_controls_table(ch: S6) -> pd.DataFrame:
                for n, run in ch.recheck.items() for m in run.models if n == 0 or m != "base"}
     problems = ch.recheck_recipe.evaluation.problem_sets(ch.recipe.scale)
     t = rl_controls(records, problems, ch.recheck_recipe.evaluation.bands, ch.k_max)
-    return t.drop(columns="hacked share CI").set_index(["model", "band"]).round(3)
+    t = t.drop(columns="hacked share CI").set_index(["model", "band"]).round(3)
+    return t.astype(object).where(t.notna(), "—")  # what does not apply (the guesser has no steps) is a dash
 
 
 def _recheck_met(t: pd.DataFrame) -> bool:
     """Every row of the re-check's rule (step 1 and all of step 2) has run and passes."""
-    rule = t[t.step.isin(["1", "2"])] if len(t) else t
-    return bool(len(rule)) and rule.passes.notna().all() and rule.passes.astype(bool).all()
+    return bool(len(t)) and bool((t[t.step.isin(["1", "2"])].passes == "yes").all())
 
 
 def recheck_verdict(ch: S6) -> str:
@@ -284,12 +293,12 @@ def recheck_verdict(ch: S6) -> str:
     if t.empty:
         return "The edge re-check (`RL-recheck`) has not run at this scale."
     first, second = t.iloc[0], t[t.step == "2"]
-    if first.passes is None:
+    if first.passes == WAITS:
         return "The edge re-check waits for its step 1 (the seed-0 arm and the base on the wider edge)."
-    if not first.passes:
+    if first.passes == "no":
         return (f"**Step 1 fails:** {first.comparison} is {first['change [95% CI]']} in {first.measure}, so no setting "
                 "meets the criterion at this evaluation size either, and the laptop RL calibration stops here.")
-    waiting = second[second.passes.isna()]
+    waiting = second[second.passes == WAITS]
     if len(waiting):
         return (f"**Step 1 clears** ({first['change [95% CI]']}); step 2 waits for: "
                 + "; ".join(f"{r.comparison} ({r.measure})" for r in waiting.itertuples()) + ".")
@@ -297,6 +306,6 @@ def recheck_verdict(ch: S6) -> str:
         return (f"**The criterion is met on the re-check:** {first.comparison.split(',')[0]} is the calibrated "
                 "laptop RL recipe. It was chosen after nine settings had been seen; its RL seed 1 and its random "
                 "control, which confirm it, had not.")
-    failed = second[~second.passes.astype(bool)]
+    failed = second[second.passes == "no"]
     return (f"**Step 1 clears** ({first['change [95% CI]']}) **but step 2 fails:** "
             + "; ".join(f"{r.comparison}, {r.measure}: {r['change [95% CI]']}" for _, r in failed.iterrows()) + ".")
