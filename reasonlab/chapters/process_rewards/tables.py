@@ -208,8 +208,9 @@ def recipe_verdict(ch: S6) -> str:
     if winners:
         return (f"**Met in {CRITERION_SEEDS} RL seeds:** {', '.join(winners)}: the laptop's RL setting follows it "
                 "(lab notes).")
-    if _recheck_met(recheck_table(ch)):
-        return recheck_verdict(ch)
+    recheck = recheck_table(ch)
+    if _recheck_met(recheck):
+        return _recheck_verdict(recheck)
     again = (" These rows use RL-recipe's evaluation; the re-check below measures the edge again on four times the "
              "problems.") if ch.recheck else ""
     return (f"**No setting meets the criterion in {CRITERION_SEEDS} RL seeds yet**, so the scale keeps its RL "
@@ -289,7 +290,11 @@ def _recheck_met(t: pd.DataFrame) -> bool:
 def recheck_verdict(ch: S6) -> str:
     """The re-check's rule applied: step 1 decides whether step 2 runs; the criterion is met only if every row of
     step 2 passes."""
-    t = recheck_table(ch)
+    return _recheck_verdict(recheck_table(ch))
+
+
+def _recheck_verdict(t: pd.DataFrame) -> str:
+    """recheck_verdict of a computed recheck_table."""
     if t.empty:
         return "The edge re-check (`RL-recheck`) has not run at this scale."
     first, second = t.iloc[0], t[t.step == "2"]
