@@ -173,7 +173,8 @@ def _recheck(committed, arms: dict[str, str], name="RL-recheck-laptop") -> Resul
 def test_the_edge_recheck_follows_its_rule(committed):
     """Step 1 (seed 0 minus the base on the wider edge) decides whether step 2 runs; the criterion needs all of step
     2: seed 1 above the base, seed 0 above its random control, seed 1's in-dist kept."""
-    assert s6.recheck_table(committed).empty or len(s6.recheck_table(committed)) >= 4
+    # committed: the rule's four rows, then the strict arm at the scale's settings in two RL seeds, beside the rule
+    assert list(s6.recheck_table(committed).passes) == ["yes"] * 4 + ["beside the rule"] * 2
     no_gain = s6.S6(committed.runs, committed.recipe, {}, committed.calibration,
                     {0: _recheck(committed, {"strict-lr-2e-05": "same"})})
     assert s6.recheck_verdict(no_gain).startswith("**Step 1 fails:**")
