@@ -382,7 +382,7 @@ class Recipe:
             if a.rl:
                 r = a.rl
                 lines.append(f"    rl        {r.steps:>6} steps x {r.prompts_per_step} prompts x {r.rollouts} rollouts"
-                             f"  reward={r.reward.name}  {r.mixture.name}")
+                             f"  reward={r.reward.name}{f'  lr={r.lr:g}' if r.lr is not None else ''}  {r.mixture.name}")
         ev = self.evaluation
         bands = ", ".join(f"{b.label} {b.lo}-{b.hi}" for b in ev.bands)
         how = "per template" if ev.by_template else "pooled"
@@ -523,6 +523,22 @@ def s3(scale: Scale, rl_bands=None, edge_filter: bool = True, follow_ups: bool =
         arms.append(Arm(f"rl-op{lo}-{hi}-process-reward", pre, rl=_rl(scale, edge_mix, Reward("mix", 0.2)),
                         params=(("rl_band", (lo, hi)), ("role", "edge, process-aware reward"))))
     return arms, _eval(scale, samples=scale.rl_eval_samples or None)  # same problems as the ladder's evaluation
+
+
+@_recipe("S3-calibrated", "When does RL add capability? The laptop's calibrated RL recipe (beyond the paper)",
+         "Fig 3 (paper, Sec. 3); issue 25",
+         "With a reward that pays only for verified steps, does RL on ops of a given difficulty raise verified pass@k "
+         "beyond the base model, in and out of distribution?",
+         "ID: pass@1 up, pass@128 flat. Only edge-calibrated RL (11-14, also 9-12) raises OOD pass@128; "
+         "17-20 RL learns nothing.",
+         "verified pass@1 and pass@k per eval band: base model vs RL on each of S3's bands with the calibrated recipe")
+def s3_calibrated(scale: Scale, rl_bands=None):
+    """S3's four RL ranges from the same base, each with the scale's calibrated RL recipe (calibrated_rl) instead of
+    the paper's outcome reward; the same evaluation as S3, so every arm pairs with the base per problem. The edge arm
+    is RL-recipe's calibrated arm (one stage), so its RL-recheck evaluation on 4x the edge problems is this arm's."""
+    arms, ev = s3(scale, rl_bands, edge_filter=False, follow_ups=False)
+    return [dataclasses.replace(a, name=a.name.replace("rl-", "calibrated-", 1),
+                                rl=calibrated_rl(scale, a.rl.mixture)) for a in arms], ev
 
 
 EDGE_FILTER_K = 4  # samples per screened candidate (kept iff 0 < successes < k)
@@ -850,6 +866,26 @@ def rl_recipe(scale: Scale, knobs=tuple(RL_KNOBS), random_control: bool = True, 
 # to +0.07 with intervals of about +-0.07 from 136 edge problems, as wide as the effects. The rule was fixed in the
 # lab notes (session 20) before any of it ran.
 RECHECK_PROBLEMS = 4
+
+
+# The calibrated RL recipe of a scale (issue 25): the RL-recipe knob that met the criterion on RL-recheck's wide edge
+# (lab notes, session 20), applied to S6's strict arm. At the laptop: the strict reward, actor lr 2e-5, 60 steps of 32
+# prompts x 6 rollouts. A scale without one has only the paper's outcome-reward setting; smoke takes the laptop's knob
+# so that CI runs the calibrated chapters' code.
+CALIBRATED_RL_KNOB_OF_SCALE = {"laptop": "lr-2e-05", "smoke": "lr-2e-05"}
+
+
+def has_calibrated_rl(scale: str | Scale) -> bool:
+    return get_scale(scale).name in CALIBRATED_RL_KNOB_OF_SCALE
+
+
+def calibrated_rl(scale: Scale, mix: Mixture) -> RL:
+    """The scale's calibrated RL stage on the prompts `mix` (on the edge band: RL-recipe's winning arm, one stage)."""
+    if not has_calibrated_rl(scale):
+        raise ValueError(f"scale {scale.name!r} has no calibrated RL recipe; scales with one: "
+                         f"{', '.join(CALIBRATED_RL_KNOB_OF_SCALE)}")
+    strict = _rl(scale, mix, Reward("strict"), steps=scale.process_rl_steps or scale.rl_steps)
+    return dataclasses.replace(strict, **rl_knob_settings(CALIBRATED_RL_KNOB_OF_SCALE[scale.name], strict))
 
 
 @_recipe("RL-recheck", "The laptop RL recipe's edge on four times the problems (calibration, beyond the paper)",
