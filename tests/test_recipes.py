@@ -12,14 +12,16 @@ from reasonlab.experiments import (
     SCALES, Reward, deviations, get_recipe, get_scale, list_recipes, recipe_params, rl_token_equivalent,
     s3_rl_bands,
 )
-from reasonlab.experiments.recipes import NextToken, in_dist_thirds, rl_knob_settings, thirds_pretrain, top_of_in_dist
+from reasonlab.experiments.recipes import (NextToken, has_calibrated_rl, in_dist_thirds, rl_knob_settings, thirds_pretrain,
+                                         top_of_in_dist)
 from reasonlab.experiments.runner import evaluation_key, stage_dirs
 from reasonlab.experiments.scales import PAPER, Scale
 from reasonlab.generator import Mixture, generate_problem, make_dataset
 from reasonlab.provenance import config_hash
 
 PAPER_IDS = ["ladder", "S3", "S4", "Fig5", "S5", "S6", "A.5", "A.6.1", "A.6.2", "A.7", "A.8", "A.10"]
-CALIBRATION_IDS = ["RL-recipe", "RL-recheck"]  # beyond the paper: the laptop RL recipe and its edge re-check (issue 25)
+CALIBRATION_IDS = ["RL-recipe", "RL-recheck", "S3-calibrated"]  # beyond the paper: the laptop RL recipe, its edge
+# re-check, and S3 with it (issue 25)
 
 
 def bands_of(mixture):
@@ -34,6 +36,10 @@ def test_list_recipes_covers_the_paper_in_order():
 @pytest.mark.parametrize("scale", list(SCALES))
 @pytest.mark.parametrize("rid", PAPER_IDS + CALIBRATION_IDS)
 def test_every_recipe_builds_at_every_scale(rid, scale):
+    if rid == "S3-calibrated" and not has_calibrated_rl(scale):
+        with pytest.raises(ValueError, match="no calibrated RL recipe; scales with one: laptop"):
+            get_recipe(rid, scale)
+        return
     r = get_recipe(rid, scale)
     s = get_scale(scale)
     assert r.arms and len({a.name for a in r.arms}) == len(r.arms)
@@ -300,6 +306,22 @@ def test_rl_recheck_reads_rl_recipes_models_on_four_times_the_edge():
         get_recipe("RL-recheck", "smoke", knob="bf16")  # no random control: nothing to beat
     with pytest.raises(ValueError, match="problems .*integer >= 2"):
         get_recipe("RL-recheck", "smoke", problems=1)
+
+
+def test_s3_calibrated_is_s3s_bands_with_the_calibrated_recipe():
+    r, s3, cal = (get_recipe(i, "laptop") for i in ("S3-calibrated", "S3", "RL-recipe"))
+    paper = [a for a in s3.arms if a.param("role") in ("in-dist", "mixed", "edge", "hard")]
+    assert [a.name for a in r.arms] == [a.name.replace("rl-", "calibrated-") for a in paper]
+    assert [a.params for a in r.arms] == [a.params for a in paper] and r.evaluation == s3.evaluation
+    for ours, theirs in zip(r.arms, paper):
+        assert ours.pretrain == theirs.pretrain and ours.rl.mixture == theirs.rl.mixture
+        assert (ours.rl.reward.name, ours.rl.lr, ours.rl.steps) == ("strict", 2e-5, 60)
+    # the edge arm is RL-recipe's winning arm, one stage: its weights and its RL-recheck evaluation are this arm's
+    edge = next(a for a in r.arms if a.param("role") == "edge")
+    assert edge.stages == cal.arm("strict-lr-2e-05").stages
+    assert stage_dirs(r, edge)["rl"][0] == stage_dirs(cal, cal.arm("strict-lr-2e-05"))["rl"][0]
+    with pytest.raises(ValueError, match="scale 'gpu' has no calibrated RL recipe"):
+        get_recipe("S3-calibrated", "gpu")
 
 
 def test_a6_pretrain_mixtures():

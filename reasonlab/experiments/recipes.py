@@ -525,22 +525,6 @@ def s3(scale: Scale, rl_bands=None, edge_filter: bool = True, follow_ups: bool =
     return arms, _eval(scale, samples=scale.rl_eval_samples or None)  # same problems as the ladder's evaluation
 
 
-@_recipe("S3-calibrated", "When does RL add capability? The laptop's calibrated RL recipe (beyond the paper)",
-         "Fig 3 (paper, Sec. 3); issue 25",
-         "With a reward that pays only for verified steps, does RL on ops of a given difficulty raise verified pass@k "
-         "beyond the base model, in and out of distribution?",
-         "ID: pass@1 up, pass@128 flat. Only edge-calibrated RL (11-14, also 9-12) raises OOD pass@128; "
-         "17-20 RL learns nothing.",
-         "verified pass@1 and pass@k per eval band: base model vs RL on each of S3's bands with the calibrated recipe")
-def s3_calibrated(scale: Scale, rl_bands=None):
-    """S3's four RL ranges from the same base, each with the scale's calibrated RL recipe (calibrated_rl) instead of
-    the paper's outcome reward; the same evaluation as S3, so every arm pairs with the base per problem. The edge arm
-    is RL-recipe's calibrated arm (one stage), so its RL-recheck evaluation on 4x the edge problems is this arm's."""
-    arms, ev = s3(scale, rl_bands, edge_filter=False, follow_ups=False)
-    return [dataclasses.replace(a, name=a.name.replace("rl-", "calibrated-", 1),
-                                rl=calibrated_rl(scale, a.rl.mixture)) for a in arms], ev
-
-
 EDGE_FILTER_K = 4  # samples per screened candidate (kept iff 0 < successes < k)
 EDGE_FILTER_REFRESH = 5  # GRPO steps per screened pool
 
@@ -903,6 +887,22 @@ def rl_recheck(scale: Scale, knob: str = "lr-2e-05", problems: int = RECHECK_PRO
     arms, ev = rl_recipe(scale, knobs=(knob,), random_control=True, mid_start=False)
     edge = tuple(b for b in ev.bands if b.label == "edge")
     return arms, dataclasses.replace(ev, bands=edge, problems_per_op=ev.problems_per_op * problems)
+
+
+@_recipe("S3-calibrated", "When does RL add capability? The laptop's calibrated RL recipe (beyond the paper)",
+         "Fig 3 (paper, Sec. 3); issue 25",
+         "With a reward that pays only for verified steps, does RL on ops of a given difficulty raise verified pass@k "
+         "beyond the base model, in and out of distribution?",
+         "ID: pass@1 up, pass@128 flat. Only edge-calibrated RL (11-14, also 9-12) raises OOD pass@128; "
+         "17-20 RL learns nothing.",
+         "verified pass@1 and pass@k per eval band: base model vs RL on each of S3's bands with the calibrated recipe")
+def s3_calibrated(scale: Scale, rl_bands=None):
+    """S3's four RL ranges from the same base, each with the scale's calibrated RL recipe (calibrated_rl) instead of
+    the paper's outcome reward; the same evaluation as S3, so every arm pairs with the base per problem. The edge arm
+    is RL-recipe's calibrated arm (one stage), so its RL-recheck evaluation on 4x the edge problems is this arm's."""
+    arms, ev = s3(scale, rl_bands, edge_filter=False, follow_ups=False)
+    return [dataclasses.replace(a, name=a.name.replace("rl-", "calibrated-", 1),
+                                rl=calibrated_rl(scale, a.rl.mixture)) for a in arms], ev
 
 
 def _full_mid_stage(scale: Scale, pre: NextToken, rl_mix: Mixture) -> NextToken:
