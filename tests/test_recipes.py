@@ -333,6 +333,25 @@ def test_a6_pretrain_mixtures():
     assert full_b.rl.mixture.name == "B2-20"  # a 0% share drops the component
 
 
+def test_a7_gives_each_base_a_calibrated_arm_where_the_scale_has_the_recipe():
+    laptop, gpu = get_recipe("A.7", "laptop"), get_recipe("A.7", "gpu")
+    cal = [a for a in laptop.arms if a.param("stage") == "calibrated"]
+    assert [a.name for a in cal] == ["calibrated-hard-0.1pct", "calibrated-hard-1pct", "calibrated-hard-5pct",
+                                     "calibrated-hard-20pct", "calibrated-hard-50pct"]
+    strict = get_recipe("RL-recipe", "laptop").arm("strict-lr-2e-05").rl
+    for a in cal:
+        paper = laptop.arm(a.name.replace("calibrated-", ""))
+        assert a.pretrain == paper.pretrain and a.param("hard_share") == paper.param("hard_share")
+        assert a.rl == strict  # the calibrated recipe on the edge band, from this share's base
+    assert not [a for a in gpu.arms if a.param("stage") == "calibrated"]
+    assert [a.name for a in get_recipe("A.7", "laptop", calibrated=False).arms] == \
+        [a.name for a in laptop.arms if a.param("stage") != "calibrated"]
+    with pytest.raises(ValueError, match="calibrated must be True or False"):
+        get_recipe("A.7", "laptop", calibrated="yes")
+    with pytest.raises(ValueError, match="scale 'gpu' has no calibrated RL recipe"):
+        get_recipe("A.7", "gpu", calibrated=True)
+
+
 def test_a7_and_a10_mappings_at_paper_scale():
     """A.7 follows the official grid (paper.md section 9): the hardest in-dist third at 0.1-50%, the rest split
     evenly, except the 50% point, the 0.2/0.3/0.5 base that S5 and A.10 share (trained once)."""

@@ -717,16 +717,23 @@ def a7_weights(hard_share: float) -> tuple[float, float, float]:
          "How does the share of harder in-dist data in pre-training change the base model and RL's gain?",
          "more hard data helps base and RL; RL's relative gain largest at ~20% hard (+22 points pass@128 on hard)",
          "base and post-RL pass@k per band across the hard share; reward curves")
-def a7(scale: Scale, hard_shares=A7_HARD_SHARES):
+def a7(scale: Scale, hard_shares=A7_HARD_SHARES, calibrated: bool | None = None):
     """One base per share h of the hardest in-dist third (the rest split evenly; thirds_pretrain, with the scale's
-    edge tail), each evaluated, then RL on edge from each; bases and arms on one evaluation, paired per problem."""
+    edge tail), each evaluated, then RL on edge from each; bases and arms on one evaluation, paired per problem.
+
+    With calibrated (None: where the scale has a calibrated RL recipe), each base also gets an arm with that recipe
+    (calibrated_rl) beside the paper's outcome-reward arm: the laptop's reproduction (issue 28, item 2)."""
     shares = _check_values("hard shares of pre-training", hard_shares)
+    calibrated = has_calibrated_rl(scale) if calibrated is None else check_bool("calibrated", calibrated)
     rl_mix = mixture(across(BASE_TEMPLATES, *scale.edge), scale)  # op 11-14 (paper.md A.7)
     arms = []
     for h in shares:
         pre = _pretrain(scale, thirds_pretrain(scale, a7_weights(h)))
         arms += [Arm(f"base-hard-{_pct(h)}", pre, params=(("hard_share", h), ("stage", "base"))),
                  Arm(f"hard-{_pct(h)}", pre, rl=_rl(scale, rl_mix), params=(("hard_share", h), ("stage", "rl")))]
+        if calibrated:
+            arms.append(Arm(f"calibrated-hard-{_pct(h)}", pre, rl=calibrated_rl(scale, rl_mix),
+                            params=(("hard_share", h), ("stage", "calibrated"))))
     return arms, _rl_eval(scale)
 
 

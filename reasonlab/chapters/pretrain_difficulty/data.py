@@ -16,7 +16,9 @@ from .rules import rl_allowed
 
 RECIPE = "A.7"
 CHAPTER = "pretrain_difficulty"
-BASE, RL = "base", "rl"  # the two stages of the recipe's arms (each arm's param "stage")
+# The stages of the recipe's arms (each arm's param "stage"): the base, RL with the paper's outcome reward, and RL with
+# the scale's calibrated recipe (where the scale has one)
+BASE, RL, CALIBRATED = "base", "rl", "calibrated"
 
 
 @dataclass
@@ -63,12 +65,18 @@ class PretrainDifficulty(RecipeRuns):
         """The recipe's hard shares, smallest first."""
         return sorted(set(self.share_of.values()))
 
-    def named(self, share: float, stage: str) -> str:
-        """The recipe's arm of one share and stage (run or not)."""
-        return next(a for a, h in self.share_of.items() if h == share and self.stage_of[a] == stage)
+    def named(self, share: float, stage: str) -> str | None:
+        """The recipe's arm of one share and stage (run or not; None where the recipe has none, e.g. no calibrated
+        arm at a scale without a calibrated RL recipe)."""
+        return next((a for a, h in self.share_of.items() if h == share and self.stage_of[a] == stage), None)
 
     def _run(self, stage: str) -> list[str]:
         return [self.named(h, stage) for h in self.shares if self.named(h, stage) in self.runs.models]
+
+    @property
+    def calibrated_arms(self) -> list[str]:
+        """The arms with the calibrated RL recipe that have run, smallest hard share first."""
+        return self._run(CALIBRATED)
 
     @property
     def bases(self) -> list[str]:
@@ -106,7 +114,8 @@ def load(scale: str = "laptop", seed: int = 0, fresh: bool = False) -> PretrainD
         bases = [a.name for a in recipe.arms if a.param("stage") == BASE]
         run_recipe(RECIPE, scale, arms=bases, seed=seed, progress=False)
         ch = PretrainDifficulty(load_or_run(RECIPE, scale, seed), recipe)
-        allowed = [ch.named(ch.share_of[b], RL) for b in ch.bases if rl_allowed(ch, b)]
+        allowed = [a for a in recipe.arms if a.param("stage") != BASE and rl_allowed(ch, ch.base_of(a.name))]
+        allowed = [a.name for a in allowed]
         if allowed:
             run_recipe(RECIPE, scale, arms=allowed, seed=seed, progress=False)
         return PretrainDifficulty(load_or_run(RECIPE, scale, seed), recipe)
