@@ -359,3 +359,34 @@ def test_the_template_table_gives_a_dash_where_no_answer_is_right(stand_in):
         r["verified"] = r["outcome"] = 0
     t = a7.template_table(ch)
     assert len(t) and (t["outcome pass@1"] == 0).all() and (t["hacked share"] == "—").all()
+
+
+CALIBRATED_ARMS = [f"calibrated-hard-{p}" for p in SHARES]
+
+
+def test_the_calibrated_arms_are_judged_apart_by_the_same_rules(stand_in):
+    """The paper-setting arms learn nothing; the calibrated arms gain as in test_a_real_gain_is_credited: the
+    calibrated claims are reproduced, the paper's not, and neither setting reads the other's arms."""
+    more = _on(EDGE, lambda r: r["outcome"])
+    half = _on(HARD, lambda r: r["n"] // 2)
+    arms = _everything() | {a: "base" for a in CALIBRATED_ARMS}
+    ch = _chapter(stand_in, arms, verified={"base-hard-50pct": more, "calibrated-hard-50pct": more,
+                                            "calibrated-hard-20pct": half},
+                  logs={a: FLAT for a in ARMS} | {a: RISING if "20pct" in a else FLAT for a in CALIBRATED_ARMS})
+    cal = ch.calibrated()
+    assert ch.rl_arms == ARMS and cal.rl_arms == CALIBRATED_ARMS and cal.bases == ch.bases
+    got = a7.claims(ch)
+    paper, calibrated = got[:3], got[3:]
+    assert [c.text for c in calibrated] == [a7.CALIBRATED_PREFIX + c.text for c in paper]
+    assert [c.verdict for c in calibrated] == [cl.REPRODUCED] * 3
+    # the paper's arms: only the bases' half of claim 1; every paper-setting model verifies 0 on hard; a flat reward
+    assert [c.verdict for c in paper] == [cl.PARTLY, cl.NOT_TESTABLE, cl.NOT_REPRODUCED]
+    assert list(a7.changes_table(cal).index) == CALIBRATED_ARMS
+    assert a7.mapping_table(ch)["calibrated RL arm"].str.endswith("(run)").all()
+    assert check_legible(a7.fig_share(ch, 0.2)) == []
+
+
+def test_without_a_calibrated_arm_run_there_is_no_calibrated_view(stand_in):
+    ch = _chapter(stand_in, _everything())
+    assert ch.calibrated() is None and not any(c.text.startswith(a7.CALIBRATED_PREFIX) for c in a7.claims(ch))
+    assert a7.mapping_table(ch)["calibrated RL arm"].str.contains("calibrated-hard-").all()

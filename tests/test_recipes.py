@@ -12,8 +12,8 @@ from reasonlab.experiments import (
     SCALES, Reward, deviations, get_recipe, get_scale, list_recipes, recipe_params, rl_token_equivalent,
     s3_rl_bands,
 )
-from reasonlab.experiments.recipes import (NextToken, has_calibrated_rl, in_dist_thirds, rl_knob_settings, thirds_pretrain,
-                                         top_of_in_dist)
+from reasonlab.experiments.recipes import (NextToken, has_calibrated_rl, in_dist_thirds, rl_knob_settings,
+                                          thirds_pretrain, top_of_in_dist)
 from reasonlab.experiments.runner import evaluation_key, stage_dirs
 from reasonlab.experiments.scales import PAPER, Scale
 from reasonlab.generator import Mixture, generate_problem, make_dataset

@@ -196,3 +196,52 @@ def test_repeated_steps_are_found_and_said():
     logs = {"edge": {"rl": steps}, "3x": {"rl": steps + [{"step": 20 + i, "reward_mean": 0.5} for i in range(40)]},
             "other": {"rl": [{"step": i, "reward_mean": 0.3} for i in range(20)]}}
     assert s3.repeated_steps(logs, ["edge", "3x", "other"]) == [("edge", "3x", 20)]
+
+
+def _log(rewards: list[float]) -> dict:
+    return {"rl": [{"step": i + 1, "reward_mean": r} for i, r in enumerate(rewards)]}
+
+
+FLAT, RISING = [0.10, 0.12] * 4, [0.10, 0.12, 0.11, 0.10, 0.30, 0.32, 0.31, 0.30]
+FIG11_ARMS = {"in-dist": "rl-in", "mixed": "rl-mixed", "edge": "rl-edge", "hard": "rl-hard"}
+
+
+@pytest.mark.parametrize("rewards,verdict", [
+    ({"in-dist": FLAT, "mixed": RISING, "edge": RISING, "hard": FLAT}, "reproduced"),
+    ({"in-dist": RISING, "mixed": RISING, "edge": RISING, "hard": FLAT}, "partly"),  # in-dist rises too
+    ({"in-dist": FLAT, "mixed": FLAT, "edge": RISING, "hard": FLAT}, "partly"),  # mixed does not rise
+    ({"in-dist": FLAT, "mixed": RISING, "edge": FLAT, "hard": FLAT}, "not reproduced"),  # the edge run must rise
+    ({role: [0.0] * 8 for role in FIG11_ARMS}, "not testable"),  # no reward anywhere: nothing can rise
+])
+def test_fig11_reward_claim_follows_its_rule(rewards, verdict):
+    logs = {FIG11_ARMS[role]: _log(r) for role, r in rewards.items()}
+    claim = s3.reward_claim(logs, FIG11_ARMS)
+    assert claim.verdict == verdict and claim.rule == s3.REWARD_RULE
+
+
+def test_reward_rise_is_the_last_quarter_minus_the_first():
+    rise = s3.reward_rise(_log(RISING)["rl"][::-1])  # the log's order does not matter: by step
+    assert rise.value == pytest.approx((0.31 + 0.30) / 2 - (0.10 + 0.12) / 2) and rise.above_zero  # 2 of 8 steps each
+    assert not s3.reward_rise(_log(FLAT)["rl"]).above_zero
+
+
+def test_the_fig11_claim_needs_all_four_of_the_papers_runs():
+    logs = {"rl-hard": _log(FLAT), "rl-edge": _log(RISING)}
+    assert "reward" not in s3.verdicts(_table(edge_gain=0.3), logs, ROLES, 128)  # no mixed run: not decided
+
+
+def test_the_calibrated_edge_claim_reads_the_wide_edge_of_the_same_model():
+    """The committed results: the calibrated chapter's edge arm is RL-recheck's strict-lr-2e-05 (one stage), and its
+    edge claim is that model's paired change on the wide edge; the paper's setting keeps S3's own edge problems."""
+    ch = s3.load("laptop")
+    cal = ch.calibrated
+    assert cal is not None and cal.wide_edge_arm == "strict-lr-2e-05" and set(cal.wide_edge) >= {0, 1}
+    recheck = cal.wide_edge[0]
+    direct = paired_delta(recheck.records("base"), recheck.records("strict-lr-2e-05"), (10, 13), cal.k_max)
+    claim = s3.by_seed(cal)[0]["edge_edge"]
+    assert claim.rule == s3.WIDE_EDGE_RULE and claim.headline == direct.fmt(True)
+    assert claim.verdict == ("reproduced" if direct.above_zero else "not reproduced")
+    assert s3.by_seed(ch)[0]["edge_edge"].rule != s3.WIDE_EDGE_RULE
+    assert [c.text for c in s3.claims(ch)][len(s3.setting_claims(ch)):] == \
+        [s3.CALIBRATED_PREFIX + c.text for c in s3.setting_claims(cal)]
+    assert len(s3.wide_edge_table(cal)) == len(cal.wide_edge) and not s3.wide_edge_table(cal).isna().any().any()

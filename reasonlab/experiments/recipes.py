@@ -381,8 +381,9 @@ class Recipe:
                 lines.append(f"    mid       {a.mid.tokens:>14,} tokens  {a.mid.mixture.name}{of_run}")
             if a.rl:
                 r = a.rl
+                lr = f"  lr={r.lr:g}" if r.lr is not None else ""
                 lines.append(f"    rl        {r.steps:>6} steps x {r.prompts_per_step} prompts x {r.rollouts} rollouts"
-                             f"  reward={r.reward.name}{f'  lr={r.lr:g}' if r.lr is not None else ''}  {r.mixture.name}")
+                             f"  reward={r.reward.name}{lr}  {r.mixture.name}")
         ev = self.evaluation
         bands = ", ".join(f"{b.label} {b.lo}-{b.hi}" for b in ev.bands)
         how = "per template" if ev.by_template else "pooled"

@@ -20,14 +20,16 @@ k control, widget). A lower file never imports this one.
 from __future__ import annotations
 
 # == data ============================================================================================================
-from .data import BASE, CHAPTER, RECIPE, RL, TOKEN_RESULT, PretrainDifficulty, load, pct, token_accuracy_results
+from .data import (BASE, CALIBRATED, CHAPTER, RECIPE, RL, TOKEN_RESULT, PretrainDifficulty, load, pct,
+                   token_accuracy_results)
 
 # == rules ===========================================================================================================
 from .rules import (GATE_RULE, MIN_RL_ARMS, PAPER_FIG15, PAPER_FIG16, RISE_SHARES, RISE_STEPS, RL_GATE, TARGET_SHARE,
                     gate_value, rl_allowed)
 
 # == verdicts ========================================================================================================
-from .verdicts import base_checks, claims, complete, gain, gain_gap, judged, numbers, reward_rise, waiting
+from .verdicts import (CALIBRATED_PREFIX, base_checks, claims, complete, gain, gain_gap, judged, numbers, reward_rise,
+                       setting_claims, waiting)
 
 # == figures and tables ==============================================================================================
 from .tables import (changes_table, controls_table, deviations, mapping_table, op_shares, shape_census_reading,
@@ -39,12 +41,14 @@ from .controls import LIVE_RUN_TIME, k_control, picker, run_command, widget
 
 __all__ = [
     # data
-    "RECIPE", "CHAPTER", "BASE", "RL", "PretrainDifficulty", "load", "pct", "TOKEN_RESULT", "token_accuracy_results",
+    "RECIPE", "CHAPTER", "BASE", "RL", "CALIBRATED", "PretrainDifficulty", "load", "pct", "TOKEN_RESULT",
+    "token_accuracy_results",
     # rules
     "RL_GATE", "GATE_RULE", "PAPER_FIG15", "PAPER_FIG16", "TARGET_SHARE", "RISE_SHARES", "RISE_STEPS", "MIN_RL_ARMS",
     "gate_value", "rl_allowed",
     # verdicts
-    "base_checks", "judged", "complete", "gain", "gain_gap", "reward_rise", "claims", "numbers", "waiting",
+    "CALIBRATED_PREFIX", "base_checks", "judged", "complete", "gain", "gain_gap", "reward_rise", "claims",
+    "setting_claims", "numbers", "waiting",
     # figures and tables
     "mapping_table", "shape_census_table", "shape_census_wide", "shape_census_reading", "op_shares", "token_table",
     "token_reading", "template_table", "changes_table", "controls_table", "deviations", "fig15", "fig_ladders",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ...k_control import columns, guess_answers, pass_at_k_control
 from ...widgets import static_picker
-from .data import BASE, RECIPE, RL, PretrainDifficulty, pct
+from .data import BASE, RECIPE, PretrainDifficulty, pct
 from .figures import fig15, fig_share
 from .rules import RL_GATE
 
@@ -16,8 +16,8 @@ from .rules import RL_GATE
 def picker(ch: PretrainDifficulty):
     """The static book's control: pick a hard share to see its base's verified pass@k per band (dashed) and, where
     run, its RL arm's. Works in the built HTML without a kernel; it chooses among committed runs."""
-    return static_picker({f"{pct(ch.share_of[b])} hard" + (f" + {ch.named(ch.share_of[b], RL)}"
-                                                           if ch.named(ch.share_of[b], RL) in ch.rl_arms else ""):
+    return static_picker({f"{pct(ch.share_of[b])} hard" + (f" + {ch.rl_arm(ch.share_of[b])}"
+                                                           if ch.rl_arm(ch.share_of[b]) in ch.rl_arms else ""):
                           fig_share(ch, ch.share_of[b]) for b in ch.bases},
                          "hard share of pre-training (verified pass@k of its base, dashed, and its RL arm)")
 
@@ -42,7 +42,7 @@ LIVE_RUN_TIME = ("a base: about 50 min of pre-training at two threads on a 2-cor
 def run_command(ch: PretrainDifficulty, share: float) -> str:
     """The command that runs one share's base (and, once the gate allows it, its RL arm)."""
     return (f"python -m reasonlab run {RECIPE} --scale {ch.recipe.scale.name} --arm {ch.named(share, BASE)}"
-            f"  # then, if its edge pass@k_max >= {RL_GATE:g}: --arm {ch.named(share, RL)}")
+            f"  # then, if its edge pass@k_max >= {RL_GATE:g}: --arm {ch.rl_arm(share)}")
 
 
 def widget(ch: PretrainDifficulty):

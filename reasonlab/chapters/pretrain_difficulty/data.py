@@ -29,6 +29,12 @@ class PretrainDifficulty(RecipeRuns):
     runs: Result
     recipe: Recipe
     reruns: dict[int, Result] = field(default_factory=dict)
+    rl_stage: str = RL  # the RL arms this view reads: the paper's setting (RL) or the calibrated recipe (CALIBRATED)
+
+    def calibrated(self) -> PretrainDifficulty | None:
+        """The same chapter reading the calibrated recipe's RL arms (None before any of them has run)."""
+        view = replace(self, rl_stage=CALIBRATED)
+        return view if view.rl_arms else None
 
     def by_seed(self) -> dict[int, PretrainDifficulty]:
         """{RL seed: the chapter with that seed's RL arms}: seed 0 (this one), and each rerun's arms in place of seed
@@ -73,10 +79,7 @@ class PretrainDifficulty(RecipeRuns):
     def _run(self, stage: str) -> list[str]:
         return [self.named(h, stage) for h in self.shares if self.named(h, stage) in self.runs.models]
 
-    @property
-    def calibrated_arms(self) -> list[str]:
-        """The arms with the calibrated RL recipe that have run, smallest hard share first."""
-        return self._run(CALIBRATED)
+
 
     @property
     def bases(self) -> list[str]:
@@ -85,8 +88,12 @@ class PretrainDifficulty(RecipeRuns):
 
     @property
     def rl_arms(self) -> list[str]:
-        """The RL arms that have run, smallest hard share first."""
-        return self._run(RL)
+        """The RL arms of this view's setting (rl_stage) that have run, smallest hard share first."""
+        return self._run(self.rl_stage)
+
+    def rl_arm(self, share: float) -> str | None:
+        """The RL arm of this view's setting at one share (run or not)."""
+        return self.named(share, self.rl_stage)
 
     def base_of(self, arm: str) -> str:
         """The base an RL arm starts from (the base of its share)."""

@@ -9,7 +9,7 @@ from matplotlib.ticker import MaxNLocator
 from ...experiments.scales import BANDS
 from ...plots import PALETTE, note_hidden
 from ..rl_capability import plot_fig3
-from .data import BASE, RL, PretrainDifficulty, pct
+from .data import BASE, PretrainDifficulty, pct
 from .rules import RISE_STEPS
 
 # matplotlib.pyplot loads inside the figure functions: reading a chapter's numbers (the scoreboard, the tests) does not
@@ -125,15 +125,17 @@ def fig16(ch: PretrainDifficulty):
 
 
 def fig_share(ch: PretrainDifficulty, share: float):
-    """Fig 3's panels for one hard share: the base's verified pass@k per band (dashed) and, where run, its RL arm."""
+    """Fig 3's panels for one hard share: the base's verified pass@k per band (dashed) and, where run, its RL arms (the
+    paper's setting, then the calibrated recipe)."""
     import matplotlib.pyplot as plt
 
-    base, arm = ch.named(share, BASE), ch.named(share, RL)
+    base, cal = ch.named(share, BASE), ch.calibrated()
+    arms = [a for view in (ch, cal) if view for a in [view.rl_arm(share)] if a in view.rl_arms]  # paper's, calibrated
     table = ch.table.assign(model=ch.table.model.replace({base: "base"}))  # plot_fig3 draws "base" dashed
-    models = ["base"] + ([arm] if arm in ch.rl_arms else [])
+    models = ["base"] + arms
     fig, axes = plt.subplots(1, len(BANDS), figsize=(2.3 * len(BANDS), 2.7), sharey=True, squeeze=False,
                              layout="constrained")
-    plot_fig3(axes[0], table, models, BANDS, {arm: arm, "base": f"{base} (dashed)"})
+    plot_fig3(axes[0], table, models, BANDS, {a: a for a in arms} | {"base": f"{base} (dashed)"})
     handles, names = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, names, loc="outside lower center", ncol=2, fontsize=9)
     return fig

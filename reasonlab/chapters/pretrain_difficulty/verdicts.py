@@ -4,13 +4,15 @@ for."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
 from ...results import Estimate, k_max, paired_gain_gap, reward_gain
 from .. import ladder
 from ..claims import NOT_REPRODUCED, NOT_TESTABLE, PARTLY, REPRODUCED, Claim, all_or_some, claim_over_seeds, counts
-from .data import BASE, CHAPTER, RECIPE, RL, PretrainDifficulty, pct
+from .data import BASE, CHAPTER, RECIPE, PretrainDifficulty, pct
 from .rules import (GATE_RULE, MIN_RL_ARMS, PAPER_FIG15, PAPER_FIG16, RISE_SHARES, RISE_STEPS, RL_GATE, TARGET_SHARE,
                     gate_value, rl_allowed)
 
@@ -36,7 +38,7 @@ def judged(ch: PretrainDifficulty) -> list[str]:
 def complete(ch: PretrainDifficulty) -> bool:
     """Every base has run and every RL arm the gate allows has run: nothing more can come at this scale."""
     return all(ch.named(h, BASE) in ch.bases for h in ch.shares) and all(
-        ch.named(ch.share_of[b], RL) in ch.rl_arms for b in ch.bases if rl_allowed(ch, b))
+        ch.rl_arm(ch.share_of[b]) in ch.rl_arms for b in ch.bases if rl_allowed(ch, b))
 
 
 def _at_zero(ch: PretrainDifficulty, models: list[str], band: str) -> bool:
@@ -157,10 +159,21 @@ def _seed_claims(ch: PretrainDifficulty) -> list[Claim]:
     return [c for c in (_hard_data_claim(ch), _largest_gain_claim(ch), _reward_claim(ch)) if c is not None]
 
 
+CALIBRATED_PREFIX = "Calibrated recipe: "  # how a claim read on the calibrated arms reads beside the paper's setting's
+
+
 def claims(ch: PretrainDifficulty) -> list[Claim]:
-    """The paper's A.7 claims whose inputs exist at this scale (`waiting` says what the others wait for): seed 0's,
-    each verdict the weakest over the RL seeds where a rerun changes what the claim reads (a claim holds over seeds
-    only as far as it holds in each), with every seed's number beside it."""
+    """The paper's A.7 claims whose inputs exist at this scale (`waiting` says what the others wait for), read on the
+    paper's setting's RL arms, then (once any has run) on the calibrated recipe's, the text prefixed with
+    CALIBRATED_PREFIX; by the same rules."""
+    cal = ch.calibrated()
+    return setting_claims(ch) + ([replace(c, text=CALIBRATED_PREFIX + c.text) for c in setting_claims(cal)]
+                                 if cal else [])
+
+
+def setting_claims(ch: PretrainDifficulty) -> list[Claim]:
+    """One setting's claims: seed 0's, each verdict the weakest over the RL seeds where a rerun changes what the claim
+    reads (a claim holds over seeds only as far as it holds in each), with every seed's number beside it."""
     seeds = {n: _seed_claims(view) for n, view in ch.by_seed().items()}
     return [claim_over_seeds({n: s[i] for n, s in seeds.items() if n == 0 or s[i].ours != c.ours})
             for i, c in enumerate(seeds[0])]
@@ -185,11 +198,11 @@ def waiting(ch: PretrainDifficulty) -> str:
                      "its RL arm runs).")
     blocked = [b for b in ch.bases if not rl_allowed(ch, b)]
     for b in blocked:
-        e, arm = gate_value(ch, b), ch.named(ch.share_of[b], RL)
+        e, arm = gate_value(ch, b), ch.rl_arm(ch.share_of[b])
         then = "ran against the gate: it is shown, never judged" if arm in ch.rl_arms else "is not run"
         lines.append(f"- No RL under the gate: {b} verifies edge pass@{k_max(ch.table, b)} {e.fmt()}, below "
                      f"{RL_GATE:g}, so {arm} {then}.")
-    due = [ch.named(ch.share_of[b], RL) for b in ch.bases if rl_allowed(ch, b)]
+    due = [ch.rl_arm(ch.share_of[b]) for b in ch.bases if rl_allowed(ch, b)]
     due = [a for a in due if a not in ch.rl_arms]
     if due:
         lines.append(f"- RL arms not yet run, their bases pass the gate: {', '.join(due)}.")

@@ -13,32 +13,38 @@ the chapter's surface: load, claims and numbers, and every name the notebook, th
 
 from __future__ import annotations
 
-from ...experiments.recipes import get_recipe
+from contextlib import suppress
+from dataclasses import replace
+
+from ...experiments.recipes import get_recipe, has_calibrated_rl
 from ...experiments.scales import BANDS
-from ...results import load_or_run, reruns
+from ...results import Result, load_or_run, reruns
 from .. import ladder
 from ..claims import NOT_REPRODUCED, NOT_TESTABLE, PARTLY, REPRODUCED, Claim, counts, over_seeds, some_seeds
 from .controls import NEW_POINT, k_control, new_point, new_point_panel, picker, widget
-from .data import CHAPTER, PAPER_ROLES, RECIPE, S3, mean_reward
+from .data import CALIBRATED, CHAPTER, PAPER_ROLES, RECIPE, RECIPES, S3, WIDE_EDGE, mean_reward
 from .figures import (ROLE_STYLE, STYLE_WORDS, fig3, fig_arm, fig_deltas, fig_dynamics, plot_fig3, plot_nll_change,
                       plot_rl_log, show_new_point)
-from .rules import (EDGE_REWARD_MIN, FLAT_TOL, HARD_REWARD_MAX, NLL_RULE, NOT_RUN, PAPER_EDGE_RUN, SEED_RULES, by_seed,
-                    claims_by_seed, nll_claim, seeds_note, verdicts)
+from .rules import (EDGE_REWARD_MIN, FLAT_TOL, HARD_REWARD_MAX, NLL_RULE, NOT_RUN, PAPER_EDGE_RUN, REWARD_RULE,
+                    SEED_RULES, WIDE_EDGE_RULE, by_seed, claims_by_seed, nll_claim, reward_claim, reward_rise,
+                    seeds_note, verdicts, wide_edge_claim)
 from .samples import example_arm, same_as_base, samples_result, samples_text
-from .tables import (base_before_rl, changes_table, deviations, dynamics_text, outcome_table, paper_beside_ours,
-                     reading, repeated_steps, setup_table, setup_text)
+from .tables import (base_before_rl, calibrated_note, changes_table, deviations, dynamics_text, outcome_table,
+                     paper_beside_ours, reading, repeated_steps, setup_table, setup_text, wide_edge_table)
 
 __all__ = [
     # data
-    "BANDS", "CHAPTER", "PAPER_ROLES", "RECIPE", "S3", "load", "mean_reward",
+    "BANDS", "CALIBRATED", "CHAPTER", "PAPER_ROLES", "RECIPE", "RECIPES", "S3", "WIDE_EDGE", "load", "mean_reward",
     # rules and verdicts
-    "EDGE_REWARD_MIN", "FLAT_TOL", "HARD_REWARD_MAX", "NLL_RULE", "NOT_RUN", "PAPER_EDGE_RUN", "SEED_RULES",
-    "by_seed", "claims", "claims_by_seed", "nll_claim", "numbers", "seeds_note", "verdicts",
+    "CALIBRATED_PREFIX", "EDGE_REWARD_MIN", "FLAT_TOL", "HARD_REWARD_MAX", "NLL_RULE", "NOT_RUN", "PAPER_EDGE_RUN",
+    "REWARD_RULE", "SEED_RULES", "WIDE_EDGE_RULE", "by_seed", "claims", "claims_by_seed", "nll_claim", "numbers",
+    "reward_claim", "reward_rise", "seeds_note", "setting_claims", "verdicts", "wide_edge_claim",
     # figures and tables
-    "ROLE_STYLE", "STYLE_WORDS", "base_before_rl", "changes_table", "deviations", "dynamics_text", "example_arm",
+    "ROLE_STYLE", "STYLE_WORDS", "base_before_rl", "calibrated_note", "changes_table", "deviations", "dynamics_text",
+    "example_arm",
     "fig3", "fig_arm", "fig_deltas", "fig_dynamics", "outcome_table", "paper_beside_ours", "plot_fig3",
     "plot_nll_change", "plot_rl_log", "reading", "repeated_steps", "same_as_base", "samples_result", "samples_text",
-    "setup_table", "setup_text", "show_new_point",
+    "setup_table", "setup_text", "show_new_point", "wide_edge_table",
     # controls
     "NEW_POINT", "k_control", "new_point", "new_point_panel", "picker", "widget",
 ]
@@ -48,11 +54,29 @@ __all__ = [
 # S3, the chapter's data, and the helpers its parts share: data.py. The RL arms' example outputs: samples.py.
 
 def load(scale: str = "laptop", seed: int = 0, fresh: bool = False) -> S3:
-    """The committed base and S3 results, with the committed reruns of some arms with other RL seeds (fresh: run
-    the base and the arms now; without fresh nothing trains, and a missing result raises FileNotFoundError)."""
+    """The committed base and S3 results, with the committed reruns of some arms with other RL seeds, and, where the
+    scale has a calibrated RL recipe, the same bands with it (`S3.calibrated`; None while its result is not
+    committed) with its edge arm's wide-edge results (fresh: run the base and the arms now; without fresh nothing
+    trains, and a missing S3 result raises FileNotFoundError)."""
     base = ladder.load(scale, seed, fresh).result
     runs = load_or_run(RECIPE, scale, seed, fresh)
-    return S3(base, runs, get_recipe(RECIPE, scale), reruns(RECIPE, scale, seed) if not fresh else {})
+    return S3(base, runs, get_recipe(RECIPE, scale), reruns(RECIPE, scale, seed) if not fresh else {},
+              _calibrated(base, scale, seed, fresh))
+
+
+def _calibrated(base: Result, scale: str, seed: int, fresh: bool) -> S3 | None:
+    """S3's bands with the scale's calibrated RL recipe, or None (no such recipe; or, without fresh, not committed)."""
+    if not has_calibrated_rl(scale):
+        return None
+    try:
+        runs = load_or_run(CALIBRATED, scale, seed, fresh)
+    except FileNotFoundError:
+        return None
+    wide = {}
+    with suppress(FileNotFoundError):  # the wide edge is read where committed (or run fresh)
+        wide = {0: load_or_run(WIDE_EDGE, scale, seed, fresh)} | (reruns(WIDE_EDGE, scale, seed) if not fresh else {})
+    return S3(base, runs, get_recipe(CALIBRATED, scale), reruns(CALIBRATED, scale, seed) if not fresh else {},
+              wide_edge=wide)
 
 
 # == rules ===========================================================================================================
@@ -62,9 +86,20 @@ def load(scale: str = "laptop", seed: int = 0, fresh: bool = False) -> S3:
 # == verdicts ========================================================================================================
 # The verdicts of one RL seed (verdicts), of each seed (by_seed, claims_by_seed): rules.py. Here, combined over seeds.
 
+CALIBRATED_PREFIX = "Calibrated recipe: "  # how a claim of the calibrated setting reads beside the paper's
+
+
 def claims(ch: S3) -> list[Claim]:
-    """The chapter's claims: seed 0's, each verdict combined over the RL seeds that decide it, with every seed's
-    number beside it."""
+    """The chapter's claims: the paper's setting's, then (where committed) the calibrated recipe's, each claim's text
+    prefixed with CALIBRATED_PREFIX; each verdict combined over the RL seeds that decide it, with every seed's number
+    beside it."""
+    calibrated = [replace(c, text=CALIBRATED_PREFIX + c.text) for c in setting_claims(ch.calibrated)] \
+        if ch.calibrated else []
+    return setting_claims(ch) + calibrated
+
+
+def setting_claims(ch: S3) -> list[Claim]:
+    """One setting's claims (the paper's, or the calibrated recipe's), combined over RL seeds."""
     seeds = by_seed(ch)
     out = []
     for cid, c in seeds[0].items():

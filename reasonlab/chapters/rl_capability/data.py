@@ -3,16 +3,20 @@ helpers the verdicts and the tables share."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import pandas as pd
 
-from ...experiments.recipes import Recipe
+from ...experiments.recipes import Recipe, get_recipe
 from ...generator import LabelledBand
-from ...results import Estimate, Result, change, estimate, k_max, mean_log, paired_changes, paired_field_delta
+from ...results import (Estimate, Result, change, estimate, k_max, mean_log, paired_changes, paired_delta,
+                        paired_field_delta)
 
 RECIPE = "S3"
+CALIBRATED = "S3-calibrated"  # S3's four bands with the scale's calibrated RL recipe (issue 25), where it has one
+WIDE_EDGE = "RL-recheck"  # the calibrated edge arm's model evaluated on 4x the edge problems (the same stage)
+RECIPES = (RECIPE, CALIBRATED, WIDE_EDGE)
 CHAPTER = "rl_capability"
 PAPER_ROLES = ("in-dist", "mixed", "edge", "hard")  # the paper's four arms; the others are ours
 
@@ -26,6 +30,11 @@ class S3:
     runs: Result
     recipe: Recipe
     reruns: dict[int, Result]
+    # the same four bands with the scale's calibrated RL recipe (an S3 of its own, on the same base), or None where
+    # the scale has no calibrated recipe or its result is not committed
+    calibrated: S3 | None = None
+    # {RL seed: RL-recheck result}: of a calibrated chapter, its edge arm's model on 4x the edge problems
+    wide_edge: dict[int, Result] = field(default_factory=dict)
 
     @cached_property
     def table(self) -> pd.DataFrame:
@@ -82,6 +91,29 @@ class S3:
 
     def value(self, model: str, band: str, metric: str = "pass@k", k=None) -> Estimate:
         return estimate(self.table, model, band, metric, k)
+
+    @cached_property
+    def wide_edge_arm(self) -> str | None:
+        """The arm of the wide-edge result (RL-recheck) that is this chapter's edge arm: the one with the same
+        stages, so the same trained model (None without a wide-edge result, or where no arm is the same model)."""
+        edge = self.arm("edge")
+        if not self.wide_edge or edge is None:
+            return None
+        ours = next(a for a in self.recipe.arms if a.name == edge).stages
+        return next((a.name for a in self.wide_edge_recipe.arms if a.rl is not None and a.stages == ours), None)
+
+    @cached_property
+    def wide_edge_recipe(self) -> Recipe:
+        return get_recipe(WIDE_EDGE, self.recipe.scale.name)
+
+    def wide_edge_change(self, rl_seed: int, k: int, count: str = "verified") -> Estimate | None:
+        """The edge arm's paired change against the base on the wide edge (RL-recheck's 4x the edge problems), of
+        one RL seed (None where that seed's wide-edge result lacks the arm); the base is the seed-0 result's."""
+        arm, run = self.wide_edge_arm, self.wide_edge.get(rl_seed)
+        if arm is None or run is None or arm not in run.models:
+            return None
+        (edge,) = self.wide_edge_recipe.evaluation.bands  # RL-recheck evaluates the edge band alone
+        return paired_delta(self.wide_edge[0].records("base"), run.records(arm), edge.op_range, k, count=count)
 
 
 def _change(dt: pd.DataFrame, arm: str, band: str, k: int) -> Estimate:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ...results import Estimate, estimate
+from ...results import Estimate, estimate, reward_gain
 from ..claims import (NOT_REPRODUCED, NOT_TESTABLE, NOT_TESTABLE_RULE, PARTLY, REPRODUCED, Claim, all_or_some,
                       at_zero, direction, over_seeds, some_seeds)
 from .data import CHAPTER, PAPER_ROLES, S3, _change, mean_reward
@@ -31,6 +31,18 @@ NLL_RULE = ("the paired 95% interval of the gold-solution NLL change (RL minus b
             "every band for every arm of the paper's four; partly when it does on the edge band for every such arm "
             "but not on every band; rule fixed after these results were seen (issue 26), when the page was found to "
             "show Fig 10 without a verdict")
+
+# Fig 11's claim, "the reward rises for the mixed and edge runs only", had no verdict until issue 25 (item 5): its
+# rule was fixed in the lab notes (session 21) before it was computed on any result. A run's reward "rises" when the
+# mean training reward of the last quarter of its GRPO steps minus the first quarter's has a 95% interval
+# (results.reward_gain: Welch over the steps of the two windows) above zero. The edge run rising is the
+# discriminating part.
+REWARD_RULE = ("the reward rises (last quarter of the GRPO steps minus the first, Welch 95% interval over steps above "
+               "zero) for the mixed and edge runs and not for the in-dist and hard runs; partly when the edge run "
+               "rises but the rest of that pattern does not hold; not reproduced when the edge run does not rise; not "
+               "testable when every run's reward is 0 at every step; rule fixed before it was computed (lab notes, "
+               "session 21)")
+RISES_FOR = ("mixed", "edge")  # the paper's runs whose reward rises (Fig 11); the in-dist and hard runs' does not
 
 # Over RL seeds a claim takes the weakest verdict (lab notes, session 2), except where its own rule, fixed before its
 # replicate, says otherwise: the edge filter's is "every seed: reproduced, some seeds: partly" (session 3).
@@ -130,7 +142,34 @@ def verdicts(dt: pd.DataFrame, logs: dict, roles: dict[str, str], k_max: int, ta
                             + (f"moved: {', '.join(moved)}" if moved else "no band moved"), k=k_max)
     if nll is not None and fixed:
         out["nll"] = nll_claim(nll, fixed)
+    if set(PAPER_ROLES) <= set(by_role):
+        out["reward"] = reward_claim(logs, {role: by_role[role] for role in PAPER_ROLES})
     return out
+
+
+def reward_rise(rows: list[dict]) -> Estimate:
+    """A GRPO log's reward change, the last quarter of its steps minus the first (results.reward_gain): REWARD_RULE."""
+    rows = sorted(rows, key=lambda r: r["step"])
+    return reward_gain(rows, max(2, len(rows) // 4))
+
+
+def reward_claim(logs: dict, arm_of: dict[str, str]) -> Claim:
+    """The paper's Fig 11 claim from the GRPO logs of its four runs ({role: arm}), by REWARD_RULE."""
+    rows = {role: logs.get(arm, {}).get("rl", []) for role, arm in arm_of.items()}
+    rise = {role: reward_rise(r) for role, r in rows.items()}
+    rises = {role: r.above_zero for role, r in rise.items()}
+    if all(not x.get("reward_mean") for r in rows.values() for x in r):
+        verdict = NOT_TESTABLE
+    elif not rises["edge"]:
+        verdict = NOT_REPRODUCED
+    else:
+        verdict = REPRODUCED if all(rises[role] == (role in RISES_FOR) for role in rises) else PARTLY
+    ours = "; ".join(f"{arm_of[role]}: {rise[role].fmt(True)}" for role in rise)
+    up = [arm_of[role] for role, r in rises.items() if r]
+    return Claim(CHAPTER, "The training reward rises for the mixed and edge runs only (Fig 11)",
+                 "reward rises for the mixed (9-12) and edge (11-14) runs; flat for 7-10 and 17-20 (App. A.5, Fig 11)",
+                 f"reward change, last quarter of the steps minus the first: {ours}", verdict, REWARD_RULE,
+                 f"rose: {', '.join(up) if up else 'none'}")
 
 
 def nll_claim(nll: pd.DataFrame, arms: list[str]) -> Claim:
@@ -153,13 +192,36 @@ def nll_claim(nll: pd.DataFrame, arms: list[str]) -> Claim:
                  f"NLL fell on {len(fell)}, rose on {len(rose)} of {len(d)} (arm, band) pairs")
 
 
+# The calibrated recipe's edge claim is decided on the wide edge where its edge arm has one (fixed before the
+# S3-calibrated runs, lab notes session 21): the recipe's effect (+0.06) is below what S3's 136 edge problems resolve.
+WIDE_EDGE_RULE = ("decided on the wide edge (the same model on 4x the edge problems, RL-recheck's evaluation): the "
+                  "paired 95% interval of the change lies above zero; S3's own edge problems shown beside; this is the "
+                  "measurement that chose the recipe, not new evidence (lab notes, session 21)")
+
+
+def wide_edge_claim(ch: S3, rl_seed: int, narrow: Claim) -> Claim:
+    """The edge claim of one RL seed decided on the wide edge (WIDE_EDGE_RULE), S3's own reading (`narrow`) beside;
+    `narrow` unchanged where that seed has no wide-edge result of the edge arm."""
+    wide = ch.wide_edge_change(rl_seed, ch.k_max)
+    if wide is None:
+        return narrow
+    n = len(ch.wide_edge[0].records("base"))
+    return Claim(CHAPTER, narrow.text, narrow.paper,
+                 f"{wide.fmt(True)} on {n} edge problems; on S3's own edge problems {narrow.ours}",
+                 REPRODUCED if wide.above_zero else NOT_REPRODUCED, WIDE_EDGE_RULE, wide.fmt(True), narrow.k)
+
+
 def by_seed(ch: S3) -> dict[int, dict[str, Claim]]:
-    """{RL seed: {claim id: Claim}}: seed 0's claims, and each rerun's for the arms it covers."""
+    """{RL seed: {claim id: Claim}}: seed 0's claims, and each rerun's for the arms it covers; the edge claim on the
+    wide edge where the chapter has one (a calibrated chapter: WIDE_EDGE_RULE)."""
     out = {0: verdicts(ch.dt, ch.runs.data["training_logs"], ch.roles, ch.k_max, ch.levels(), nll=ch.nll_changes())}
     for rl_seed, run in ch.reruns.items():
         roles = {a: ch.roles[a] for a in run.models if a in ch.roles}
         out[rl_seed] = verdicts(ch.changes(run), run.data["training_logs"], roles, ch.k_max, ch.levels(run),
                                 nll=ch.nll_changes(run))
+    for rl_seed, claims in out.items():
+        if "edge_edge" in claims:
+            claims["edge_edge"] = wide_edge_claim(ch, rl_seed, claims["edge_edge"])
     return out
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ...experiments.scales import BANDS
-from ...plots import no_value
+from ...plots import NO_VALUE, no_value
 from ...results import Result, rl_controls
 from .data import S3, _change, mean_reward
 from .figures import ROLE_STYLE, STYLE_WORDS
@@ -33,14 +33,17 @@ def setup_table(ch: S3) -> pd.DataFrame:
         rows.append({"arm": a.name, "role": a.param("role"),
                      "RL prompts (ops)": f"{lo}-{hi}" + (" screened" if a.rl.edge_filter else ""),
                      "GRPO steps": a.rl.steps, "prompts x rollouts": f"{a.rl.prompts_per_step} x {a.rl.rollouts}",
-                     "reward": a.rl.reward.name, "rollout tokens": m.get("rollout_tokens"),
+                     "reward": a.rl.reward.name, "actor lr": f"{a.rl.lr or ch.recipe.scale.rl_lr:g}",
+                     "rollout tokens": m.get("rollout_tokens"),
                      "GRPO wall time (min)": round((m.get("wall_time_s") or 0) / 60, 1)})
     return pd.DataFrame(rows)
 
 
 def setup_text(ch: S3) -> str:
     sc, ev = ch.recipe.scale, ch.recipe.evaluation
-    text = (f"GRPO at this scale: actor lr {sc.rl_lr:g} (constant), KL coefficient {sc.rl_kl_coef:g} to the base "
+    lrs = sorted({a.rl.lr or sc.rl_lr for a in ch.recipe.arms if a.rl and a.name in ch.arms})
+    text = (f"GRPO at this scale: actor lr {' or '.join(f'{lr:g}' for lr in lrs)} (constant), KL coefficient "
+            f"{sc.rl_kl_coef:g} to the base "
             f"model (low-variance estimator), clip 0.2, token-mean loss, rollout temperature {sc.rl_temperature}, "
             f"{sc.rl_prompts_per_step // sc.rl_minibatch_prompts} PPO mini-batches per step, responses up to "
             f"{sc.rl_max_response_tokens} tokens. Evaluation: {ev.problems_per_op} held-out problems per op "
@@ -185,3 +188,56 @@ def deviations(ch: S3) -> str:
         notes.append(f"- The base model saw a {sc.pretrain_tail:.0%} long tail of edge-band problems in "
                      f"pre-training (the ladder chapter says why).")
     return "\n".join(notes)
+
+
+
+def _edge_controls(ch: S3, arm: str | None) -> dict[str, dict]:
+    """{model: its RL controls on the edge band} of the base, one arm and the blind guesser (outcome_table's)."""
+    records = ch.records()
+    t = rl_controls({m: records[m] for m in ("base", arm) if m}, ch.recipe.evaluation.problem_sets(ch.recipe.scale),
+                    ch.bands, ch.k_max)
+    return t[t.band == "edge"].set_index("model").to_dict("index")
+
+
+def calibrated_note(ch: S3) -> str:
+    """The deviation note of the calibrated setting: which knobs changed from the paper's setting and why, with the
+    hacking numbers of the paper's setting that are the reason (computed from the committed results)."""
+    cal, sc = ch.calibrated, ch.recipe.scale
+    if cal is None:
+        return ""
+    ours = next(a.rl for a in cal.recipe.arms if a.rl)
+    paper_edge = ch.arm("edge")
+    c, km = _edge_controls(ch, paper_edge), ch.k_max
+    base, guess = c["base"], c["blind guess"]
+    knobs = [("reward", "outcome", ours.reward.name), ("actor lr", f"{sc.rl_lr:g}", f"{ours.lr or sc.rl_lr:g}"),
+             ("GRPO steps", str(sc.rl_steps), str(ours.steps))]
+    changed = "; ".join(f"{k} {a} -> {b}" for k, a, b in knobs if a != b)
+    edge = f" and the paper-setting edge arm's {c[paper_edge]['hacked share']:.2f}" if paper_edge else ""
+    return (f"**The calibrated recipe (a deviation from the paper's setting, beyond the paper).** Changed: {changed}; "
+            f"the same bands, base, prompts per step ({ours.prompts_per_step}), rollouts ({ours.rollouts}) and "
+            f"evaluation. Why: the paper's outcome reward pays for a right answer whatever the steps, and at this "
+            f"scale most right answers on the edge come through wrong steps: the base's hacked share on the edge band "
+            f"is {base['hacked share']:.2f}{edge}, and a blind guesser that never reads the question reaches outcome "
+            f"pass@{km} {guess[f'outcome pass@{km}']:.3f} (the base: {base[f'outcome pass@{km}']:.3f}). The strict "
+            f"reward pays only for a fully verified solution. The lr and the steps are the setting that met the laptop "
+            f"RL recipe's criterion, fixed before its runs: the process-rewards chapter's calibration and its "
+            f"re-check on 4x the edge problems, in two RL seeds and against a random-reward control.")
+
+
+def wide_edge_table(ch: S3) -> pd.DataFrame:
+    """The calibrated edge arm on the wide edge (RL-recheck's evaluation of the same model), per RL seed: verified
+    and outcome pass@1 and pass@k_max changes against the base, and the verified pass@k_max change on the chapter's
+    own edge problems beside them."""
+    rows = []
+    edge, km = ch.arm("edge"), ch.k_max
+    for rl_seed in sorted(ch.wide_edge):
+        if ch.wide_edge_change(rl_seed, km) is None:
+            continue
+        run = ch.runs if rl_seed == 0 else ch.reruns.get(rl_seed)
+        narrow = (_change(ch.changes(None if rl_seed == 0 else run), edge, "edge", km).fmt(True)
+                  if run is not None and edge in run.models else NO_VALUE)
+        rows.append({"RL seed": rl_seed,
+                     **{f"{count} pass@{k} (wide edge)": ch.wide_edge_change(rl_seed, k, count).fmt(True)
+                        for count in ("verified", "outcome") for k in (1, km)},
+                     f"verified pass@{km} (the chapter's edge problems)": narrow})
+    return pd.DataFrame(rows).set_index("RL seed") if rows else pd.DataFrame()
