@@ -245,3 +245,9 @@ def test_the_calibrated_edge_claim_reads_the_wide_edge_of_the_same_model():
     assert [c.text for c in s3.claims(ch)][len(s3.setting_claims(ch)):] == \
         [s3.CALIBRATED_PREFIX + c.text for c in s3.setting_claims(cal)]
     assert len(s3.wide_edge_table(cal)) == len(cal.wide_edge) and not s3.wide_edge_table(cal).isna().any().any()
+
+
+def test_a_log_too_short_for_two_windows_is_not_testable():
+    logs = {arm: _log([0.1, 0.3, 0.5]) for arm in FIG11_ARMS.values()}  # a smoke run's 3 steps
+    claim = s3.reward_claim(logs, FIG11_ARMS)
+    assert claim.verdict == "not testable" and "too few for two windows" in claim.ours and "nan" not in claim.ours

@@ -3,6 +3,8 @@ seed, and over the seeds that decide each claim."""
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from ...results import Estimate, estimate, reward_gain
@@ -40,8 +42,8 @@ NLL_RULE = ("the paired 95% interval of the gold-solution NLL change (RL minus b
 REWARD_RULE = ("the reward rises (last quarter of the GRPO steps minus the first, Welch 95% interval over steps above "
                "zero) for the mixed and edge runs and not for the in-dist and hard runs; partly when the edge run "
                "rises but the rest of that pattern does not hold; not reproduced when the edge run does not rise; not "
-               "testable when every run's reward is 0 at every step; rule fixed before it was computed (lab notes, "
-               "session 21)")
+               "testable when every run's reward is 0 at every step, or a run has too few steps for two windows; rule "
+               "fixed before it was computed (lab notes, session 21)")
 RISES_FOR = ("mixed", "edge")  # the paper's runs whose reward rises (Fig 11); the in-dist and hard runs' does not
 
 # Over RL seeds a claim takes the weakest verdict (lab notes, session 2), except where its own rule, fixed before its
@@ -148,7 +150,8 @@ def verdicts(dt: pd.DataFrame, logs: dict, roles: dict[str, str], k_max: int, ta
 
 
 def reward_rise(rows: list[dict]) -> Estimate:
-    """A GRPO log's reward change, the last quarter of its steps minus the first (results.reward_gain): REWARD_RULE."""
+    """A GRPO log's reward change, the last quarter of its steps minus the first (results.reward_gain): REWARD_RULE;
+    nan with fewer than four steps (two windows of two)."""
     rows = sorted(rows, key=lambda r: r["step"])
     return reward_gain(rows, max(2, len(rows) // 4))
 
@@ -158,13 +161,17 @@ def reward_claim(logs: dict, arm_of: dict[str, str]) -> Claim:
     rows = {role: logs.get(arm, {}).get("rl", []) for role, arm in arm_of.items()}
     rise = {role: reward_rise(r) for role, r in rows.items()}
     rises = {role: r.above_zero for role, r in rise.items()}
-    if all(not x.get("reward_mean") for r in rows.values() for x in r):
+    if any(math.isnan(r.value) for r in rise.values()):  # a log too short for two windows (a smoke run)
+        verdict = NOT_TESTABLE
+    elif all(not x.get("reward_mean") for r in rows.values() for x in r):
         verdict = NOT_TESTABLE
     elif not rises["edge"]:
         verdict = NOT_REPRODUCED
     else:
         verdict = REPRODUCED if all(rises[role] == (role in RISES_FOR) for role in rises) else PARTLY
-    ours = "; ".join(f"{arm_of[role]}: {rise[role].fmt(True)}" for role in rise)
+    ours = "; ".join(f"{arm_of[role]}: " + (rise[role].fmt(True) if not math.isnan(rise[role].value)
+                                             else f"{len(rows[role])} GRPO steps, too few for two windows")
+                     for role in rise)
     up = [arm_of[role] for role, r in rises.items() if r]
     return Claim(CHAPTER, "The training reward rises for the mixed and edge runs only (Fig 11)",
                  "reward rises for the mixed (9-12) and edge (11-14) runs; flat for 7-10 and 17-20 (App. A.5, Fig 11)",
