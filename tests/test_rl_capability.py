@@ -251,3 +251,11 @@ def test_a_log_too_short_for_two_windows_is_not_testable():
     logs = {arm: _log([0.1, 0.3, 0.5]) for arm in FIG11_ARMS.values()}  # a smoke run's 3 steps
     claim = s3.reward_claim(logs, FIG11_ARMS)
     assert claim.verdict == "not testable" and "too few for two windows" in claim.ours and "nan" not in claim.ours
+
+
+def test_the_settings_table_sets_the_two_settings_side_by_side():
+    ch = s3.load("laptop")
+    t = s3.settings_table(ch)
+    assert list(t.index) == list(s3.PAPER_ROLES)
+    assert set(t.columns.get_level_values(0)) == {"paper's setting (outcome reward)", "calibrated recipe"}
+    assert t[("calibrated recipe", "arm")]["edge"] == "calibrated-op10-13" and not t.isna().any().any()

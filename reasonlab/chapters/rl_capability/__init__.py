@@ -30,7 +30,8 @@ from .rules import (EDGE_REWARD_MIN, FLAT_TOL, HARD_REWARD_MAX, NLL_RULE, NOT_RU
                     seeds_note, verdicts, wide_edge_claim)
 from .samples import example_arm, same_as_base, samples_result, samples_text
 from .tables import (base_before_rl, calibrated_note, changes_table, deviations, dynamics_text, outcome_table,
-                     paper_beside_ours, reading, repeated_steps, setup_table, setup_text, wide_edge_table)
+                     paper_beside_ours, reading, repeated_steps, settings_table, setup_table, setup_text,
+                     wide_edge_table)
 
 __all__ = [
     # data
@@ -44,7 +45,7 @@ __all__ = [
     "example_arm",
     "fig3", "fig_arm", "fig_deltas", "fig_dynamics", "outcome_table", "paper_beside_ours", "plot_fig3",
     "plot_nll_change", "plot_rl_log", "reading", "repeated_steps", "same_as_base", "samples_result", "samples_text",
-    "setup_table", "setup_text", "show_new_point", "wide_edge_table",
+    "settings_table", "setup_table", "setup_text", "show_new_point", "wide_edge_table",
     # controls
     "NEW_POINT", "k_control", "new_point", "new_point_panel", "picker", "widget",
 ]

@@ -8,7 +8,7 @@ import pandas as pd
 from ...experiments.scales import BANDS
 from ...plots import NO_VALUE, no_value
 from ...results import Result, rl_controls
-from .data import S3, _change, mean_reward
+from .data import PAPER_ROLES, S3, _change, mean_reward
 from .figures import ROLE_STYLE, STYLE_WORDS
 from .rules import PAPER_EDGE_RUN
 
@@ -241,3 +241,34 @@ def wide_edge_table(ch: S3) -> pd.DataFrame:
                         for count in ("verified", "outcome") for k in (1, km)},
                      f"verified pass@{km} (the chapter's edge problems)": narrow})
     return pd.DataFrame(rows).set_index("RL seed") if rows else pd.DataFrame()
+
+
+def settings_table(ch: S3) -> pd.DataFrame:
+    """The paper's setting beside the calibrated recipe, one row per band of RL prompts (RL seed 0): in-dist verified
+    pass@1 change, edge verified pass@k_max change (S3's own edge problems), and the edge arm's outcome pass@k_max
+    and hacked share, the controls that tell a procedure from answers. Empty without a calibrated setting."""
+    cal, km = ch.calibrated, ch.k_max
+    if cal is None:
+        return pd.DataFrame()
+    sets = ch.recipe.evaluation.problem_sets(ch.recipe.scale)
+    rows = {}
+    for role in PAPER_ROLES:
+        row = {}
+        for setting, view in (("paper's setting (outcome reward)", ch), ("calibrated recipe", cal)):
+            arm = view.arm(role)
+            if arm is None:
+                continue
+            c = rl_controls({arm: view.records()[arm]}, sets, view.bands, km).set_index(["model", "band"])
+            row |= {(setting, "arm"): arm,
+                    (setting, "in-dist pass@1 change"): _change(view.dt, arm, "in_dist", 1).fmt(True),
+                    (setting, f"edge pass@{km} change"): _change(view.dt, arm, "edge", km).fmt(True),
+                    (setting, f"edge outcome pass@{km}"): round(c.at[(arm, "edge"), f"outcome pass@{km}"], 3),
+                    (setting, "edge hacked share"): _share(c.at[(arm, "edge"), "hacked share"])}
+        rows[role] = row
+    t = pd.DataFrame.from_dict(rows, orient="index")
+    t.columns = pd.MultiIndex.from_tuples(t.columns)
+    return no_value(t.rename_axis("RL prompts"))
+
+
+def _share(x) -> float | None:
+    return None if x is None or pd.isna(x) else round(float(x), 2)
