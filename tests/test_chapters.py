@@ -304,6 +304,8 @@ def test_the_scoreboard_lists_the_findings_without_a_chapter():
     assert set(rows.status) <= {scoreboard.NOT_RUN, scoreboard.IN_PROGRESS}
     assert rows.chapter["A.10"] == "mid_vs_rl" and rows.chapter["A.7"] == "pretrain_difficulty"
     assert "*not run*" in scoreboard.markdown("laptop") or rows.status.eq(scoreboard.IN_PROGRESS).all()
+    # a scale without a calibrated RL recipe does not define S3-calibrated: no row, and no error
+    assert not scoreboard.pending("gpu").recipe.str.startswith("S3-calibrated").any()
 
 
 def test_committed_verdicts_after_issue_14():

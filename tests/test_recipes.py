@@ -20,8 +20,8 @@ from reasonlab.generator import Mixture, generate_problem, make_dataset
 from reasonlab.provenance import config_hash
 
 PAPER_IDS = ["ladder", "S3", "S4", "Fig5", "S5", "S6", "A.5", "A.6.1", "A.6.2", "A.7", "A.8", "A.10"]
-CALIBRATION_IDS = ["RL-recipe", "RL-recheck", "S3-calibrated"]  # beyond the paper: the laptop RL recipe, its edge
-# re-check, and S3 with it (issue 25)
+CALIBRATION_IDS = ["RL-recipe", "RL-recheck", "S3-calibrated", "S3-calibrated-wide"]  # beyond the paper: the laptop
+# RL recipe, its edge re-check, and S3 with it, its arms also on the re-check's wide edge (issue 25)
 
 
 def bands_of(mixture):
@@ -36,7 +36,7 @@ def test_list_recipes_covers_the_paper_in_order():
 @pytest.mark.parametrize("scale", list(SCALES))
 @pytest.mark.parametrize("rid", PAPER_IDS + CALIBRATION_IDS)
 def test_every_recipe_builds_at_every_scale(rid, scale):
-    if rid == "S3-calibrated" and not has_calibrated_rl(scale):
+    if rid.startswith("S3-calibrated") and not has_calibrated_rl(scale):
         with pytest.raises(ValueError, match="no calibrated RL recipe; scales with one: laptop"):
             get_recipe(rid, scale)
         return
@@ -322,6 +322,11 @@ def test_s3_calibrated_is_s3s_bands_with_the_calibrated_recipe():
     assert stage_dirs(r, edge)["rl"][0] == stage_dirs(cal, cal.arm("strict-lr-2e-05"))["rl"][0]
     with pytest.raises(ValueError, match="scale 'gpu' has no calibrated RL recipe"):
         get_recipe("S3-calibrated", "gpu")
+    # its arms but the edge one on RL-recheck's wide edge: the same problems, so they pair with RL-recheck's base
+    wide, recheck = get_recipe("S3-calibrated-wide", "laptop"), get_recipe("RL-recheck", "laptop")
+    assert [a for a in r.arms if a.param("role") != "edge"] == list(wide.arms)
+    assert wide.evaluation == recheck.evaluation
+    assert evaluation_key(wide) == evaluation_key(recheck)
 
 
 def test_a6_pretrain_mixtures():

@@ -244,7 +244,8 @@ def test_the_calibrated_edge_claim_reads_the_wide_edge_of_the_same_model():
     assert s3.by_seed(ch)[0]["edge_edge"].rule != s3.WIDE_EDGE_RULE
     assert [c.text for c in s3.claims(ch)][len(s3.setting_claims(ch)):] == \
         [s3.CALIBRATED_PREFIX + c.text for c in s3.setting_claims(cal)]
-    assert len(s3.wide_edge_table(cal)) == len(cal.wide_edge) and not s3.wide_edge_table(cal).isna().any().any()
+    t = s3.wide_edge_table(cal)
+    assert len(t.xs("edge", level="RL prompts")) == len(cal.wide_edge) and not t.isna().any().any()
 
 
 def test_a_log_too_short_for_two_windows_is_not_testable():

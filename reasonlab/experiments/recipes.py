@@ -913,6 +913,23 @@ def s3_calibrated(scale: Scale, rl_bands=None):
                                 rl=calibrated_rl(scale, a.rl.mixture)) for a in arms], ev
 
 
+@_recipe("S3-calibrated-wide", "S3's calibrated arms on four times the edge problems (a description, beyond the paper)",
+         "Fig 3 (paper, Sec. 3); issue 25",
+         "Which bands of RL prompts widen the verified edge, measured where an edge gain of +0.06 can be resolved?",
+         "Only edge-calibrated RL (11-14, also 9-12) raises OOD pass@128",
+         "verified and outcome pass@k on the edge band alone, 4x its problems: S3-calibrated's in-dist, mixed and hard "
+         "arms (its edge arm and the base: RL-recheck, the same models on the same problems)")
+def s3_calibrated_wide(scale: Scale, problems: int = RECHECK_PROBLEMS):
+    """S3-calibrated's arms but its edge arm, evaluated as RL-recheck evaluates (the edge band alone, `problems` x
+    its problems per op: the same problems, so each arm pairs per problem with RL-recheck's base; its edge arm is
+    RL-recheck's strict-lr-2e-05, already evaluated there)."""
+    arms, ev = s3_calibrated(scale)
+    _, wide = rl_recheck(scale, problems=problems)
+    if dataclasses.replace(ev, bands=wide.bands, problems_per_op=wide.problems_per_op) != wide:
+        raise ValueError("S3-calibrated's evaluation is no longer RL-recheck's at the edge: its arms would not pair")
+    return [a for a in arms if a.param("role") != "edge"], wide
+
+
 def _full_mid_stage(scale: Scale, pre: NextToken, rl_mix: Mixture) -> NextToken:
     """Mid-training from `pre` for the whole 1x budget, made by S5's own code (its beta-0 stage where `pre` is S5's
     base, as at the laptop scale: the same stage key, so the same artifact; a beta-0 arm has no RL, so `rl_mix` is

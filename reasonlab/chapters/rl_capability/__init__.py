@@ -13,7 +13,6 @@ the chapter's surface: load, claims and numbers, and every name the notebook, th
 
 from __future__ import annotations
 
-from contextlib import suppress
 from dataclasses import replace
 
 from ...experiments.recipes import get_recipe, has_calibrated_rl
@@ -22,7 +21,7 @@ from ...results import Result, load_or_run, reruns
 from .. import ladder
 from ..claims import NOT_REPRODUCED, NOT_TESTABLE, PARTLY, REPRODUCED, Claim, counts, over_seeds, some_seeds
 from .controls import NEW_POINT, k_control, new_point, new_point_panel, picker, widget
-from .data import CALIBRATED, CHAPTER, PAPER_ROLES, RECIPE, RECIPES, S3, WIDE_EDGE, mean_reward
+from .data import CALIBRATED, CHAPTER, PAPER_ROLES, RECIPE, RECIPES, S3, WIDE_ARMS, WIDE_EDGE, mean_reward
 from .figures import (ROLE_STYLE, STYLE_WORDS, fig3, fig_arm, fig_deltas, fig_dynamics, plot_fig3, plot_nll_change,
                       plot_rl_log, show_new_point)
 from .rules import (EDGE_REWARD_MIN, FLAT_TOL, HARD_REWARD_MAX, NLL_RULE, NOT_RUN, PAPER_EDGE_RUN, REWARD_RULE,
@@ -35,7 +34,8 @@ from .tables import (base_before_rl, calibrated_note, changes_table, deviations,
 
 __all__ = [
     # data
-    "BANDS", "CALIBRATED", "CHAPTER", "PAPER_ROLES", "RECIPE", "RECIPES", "S3", "WIDE_EDGE", "load", "mean_reward",
+    "BANDS", "CALIBRATED", "CHAPTER", "PAPER_ROLES", "RECIPE", "RECIPES", "S3", "WIDE_ARMS", "WIDE_EDGE", "load",
+    "mean_reward",
     # rules and verdicts
     "CALIBRATED_PREFIX", "EDGE_REWARD_MIN", "FLAT_TOL", "HARD_REWARD_MAX", "NLL_RULE", "NOT_RUN", "PAPER_EDGE_RUN",
     "REWARD_RULE", "SEED_RULES", "WIDE_EDGE_RULE", "by_seed", "claims", "claims_by_seed", "nll_claim", "numbers",
@@ -73,11 +73,17 @@ def _calibrated(base: Result, scale: str, seed: int, fresh: bool) -> S3 | None:
         runs = load_or_run(CALIBRATED, scale, seed, fresh)
     except FileNotFoundError:
         return None
-    wide = {}
-    with suppress(FileNotFoundError):  # the wide edge is read where committed (or run fresh)
-        wide = {0: load_or_run(WIDE_EDGE, scale, seed, fresh)} | (reruns(WIDE_EDGE, scale, seed) if not fresh else {})
+    wide = {recipe: _seeds(recipe, scale, seed, fresh) for recipe in (WIDE_EDGE, WIDE_ARMS)}
     return S3(base, runs, get_recipe(CALIBRATED, scale), reruns(CALIBRATED, scale, seed) if not fresh else {},
-              wide_edge=wide)
+              wide_edge=wide[WIDE_EDGE], wide_arms=wide[WIDE_ARMS])
+
+
+def _seeds(recipe: str, scale: str, seed: int, fresh: bool) -> dict[int, Result]:
+    """{RL seed: result} of a recipe the calibrated chapter reads where committed (or runs, fresh); {} without one."""
+    try:
+        return {0: load_or_run(recipe, scale, seed, fresh)} | (reruns(recipe, scale, seed) if not fresh else {})
+    except FileNotFoundError:
+        return {}
 
 
 # == rules ===========================================================================================================

@@ -15,8 +15,9 @@ from ...results import (Estimate, Result, change, estimate, k_max, mean_log, pai
 
 RECIPE = "S3"
 CALIBRATED = "S3-calibrated"  # S3's four bands with the scale's calibrated RL recipe (issue 25), where it has one
-WIDE_EDGE = "RL-recheck"  # the calibrated edge arm's model evaluated on 4x the edge problems (the same stage)
-RECIPES = (RECIPE, CALIBRATED, WIDE_EDGE)
+WIDE_EDGE = "RL-recheck"  # the calibrated edge arm's model and the base on 4x the edge problems (the same stages)
+WIDE_ARMS = "S3-calibrated-wide"  # the other calibrated arms on the same problems (a description beside the rules)
+RECIPES = (RECIPE, CALIBRATED, WIDE_EDGE, WIDE_ARMS)
 CHAPTER = "rl_capability"
 PAPER_ROLES = ("in-dist", "mixed", "edge", "hard")  # the paper's four arms; the others are ours
 
@@ -33,8 +34,10 @@ class S3:
     # the same four bands with the scale's calibrated RL recipe (an S3 of its own, on the same base), or None where
     # the scale has no calibrated recipe or its result is not committed
     calibrated: S3 | None = None
-    # {RL seed: RL-recheck result}: of a calibrated chapter, its edge arm's model on 4x the edge problems
+    # {RL seed: RL-recheck result}: of a calibrated chapter, its edge arm's model and the base on 4x the edge problems
     wide_edge: dict[int, Result] = field(default_factory=dict)
+    # {RL seed: S3-calibrated-wide result}: its other arms on the same problems
+    wide_arms: dict[int, Result] = field(default_factory=dict)
 
     @cached_property
     def table(self) -> pd.DataFrame:
@@ -106,14 +109,25 @@ class S3:
     def wide_edge_recipe(self) -> Recipe:
         return get_recipe(WIDE_EDGE, self.recipe.scale.name)
 
-    def wide_edge_change(self, rl_seed: int, k: int, count: str = "verified") -> Estimate | None:
-        """The edge arm's paired change against the base on the wide edge (RL-recheck's 4x the edge problems), of
-        one RL seed (None where that seed's wide-edge result lacks the arm); the base is the seed-0 result's."""
-        arm, run = self.wide_edge_arm, self.wide_edge.get(rl_seed)
-        if arm is None or run is None or arm not in run.models:
+    def wide_records(self, arm: str, rl_seed: int = 0) -> list[dict] | None:
+        """An arm's per-problem records on the wide edge, of one RL seed: the edge arm's from RL-recheck (the same
+        model), the others' from S3-calibrated-wide (None where that seed's result lacks it)."""
+        if arm == self.arm("edge"):
+            run, name = self.wide_edge.get(rl_seed), self.wide_edge_arm
+        else:
+            run, name = self.wide_arms.get(rl_seed), arm
+        return run.records(name) if run is not None and name in run.models else None
+
+    def wide_edge_change(self, rl_seed: int, k: int, count: str = "verified",
+                         arm: str | None = None) -> Estimate | None:
+        """An arm's paired change against the base on the wide edge (RL-recheck's 4x the edge problems), of one RL
+        seed (the edge arm unless `arm` says; None where that seed has no wide-edge records of it); the base is
+        RL-recheck's seed-0 result's."""
+        records = self.wide_records(arm or self.arm("edge"), rl_seed) if self.wide_edge else None
+        if records is None:
             return None
         (edge,) = self.wide_edge_recipe.evaluation.bands  # RL-recheck evaluates the edge band alone
-        return paired_delta(self.wide_edge[0].records("base"), run.records(arm), edge.op_range, k, count=count)
+        return paired_delta(self.wide_edge[0].records("base"), records, edge.op_range, k, count=count)
 
 
 def _change(dt: pd.DataFrame, arm: str, band: str, k: int) -> Estimate:
