@@ -260,3 +260,14 @@ def test_the_settings_table_sets_the_two_settings_side_by_side():
     assert list(t.index) == list(s3.PAPER_ROLES)
     assert set(t.columns.get_level_values(0)) == {"paper's setting (outcome reward)", "calibrated recipe"}
     assert t[("calibrated recipe", "arm")]["edge"] == "calibrated-op10-13" and not t.isna().any().any()
+
+
+def test_the_calibrated_reading_names_an_arm_that_never_updated():
+    """The committed calibrated hard arm had no group with reward variance in 60 steps: its weights hash as the
+    base's, and the reading says its changes are evaluation noise; the other arms' weights moved."""
+    ch = s3.load("laptop")
+    text = s3.calibrated_reading(ch)
+    manifests = ch.calibrated.runs.data["training_manifests"]
+    unchanged = [a for a, m in manifests.items() if m["rl"]["weights_sha256"] == m["pretrain"]["weights_sha256"]]
+    assert unchanged == [ch.calibrated.arm("hard")]
+    assert text.count("byte for byte") == 1 and f"- {unchanged[0]} (hard)" in text.split("byte for byte")[0]

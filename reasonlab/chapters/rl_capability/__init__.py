@@ -28,8 +28,8 @@ from .rules import (EDGE_REWARD_MIN, FLAT_TOL, HARD_REWARD_MAX, NLL_RULE, NOT_RU
                     SEED_RULES, WIDE_EDGE_RULE, by_seed, claims_by_seed, nll_claim, reward_claim, reward_rise,
                     seeds_note, verdicts, wide_edge_claim)
 from .samples import example_arm, same_as_base, samples_result, samples_text
-from .tables import (base_before_rl, calibrated_note, changes_table, deviations, dynamics_text, outcome_table,
-                     paper_beside_ours, reading, repeated_steps, settings_table, setup_table, setup_text,
+from .tables import (base_before_rl, calibrated_note, calibrated_reading, changes_table, deviations, dynamics_text,
+                     outcome_table, paper_beside_ours, reading, repeated_steps, settings_table, setup_table, setup_text,
                      wide_edge_table)
 
 __all__ = [
@@ -41,8 +41,8 @@ __all__ = [
     "REWARD_RULE", "SEED_RULES", "WIDE_EDGE_RULE", "by_seed", "claims", "claims_by_seed", "nll_claim", "numbers",
     "reward_claim", "reward_rise", "seeds_note", "setting_claims", "verdicts", "wide_edge_claim",
     # figures and tables
-    "ROLE_STYLE", "STYLE_WORDS", "base_before_rl", "calibrated_note", "changes_table", "deviations", "dynamics_text",
-    "example_arm",
+    "ROLE_STYLE", "STYLE_WORDS", "base_before_rl", "calibrated_note", "calibrated_reading", "changes_table",
+    "deviations", "dynamics_text", "example_arm",
     "fig3", "fig_arm", "fig_deltas", "fig_dynamics", "outcome_table", "paper_beside_ours", "plot_fig3",
     "plot_nll_change", "plot_rl_log", "reading", "repeated_steps", "same_as_base", "samples_result", "samples_text",
     "settings_table", "setup_table", "setup_text", "show_new_point", "wide_edge_table",
