@@ -271,3 +271,12 @@ def test_the_calibrated_reading_names_an_arm_that_never_updated():
     unchanged = [a for a, m in manifests.items() if m["rl"]["weights_sha256"] == m["pretrain"]["weights_sha256"]]
     assert unchanged == [ch.calibrated.arm("hard")]
     assert text.count("byte for byte") == 1 and f"- {unchanged[0]} (hard)" in text.split("byte for byte")[0]
+
+
+def test_the_wide_edge_table_says_whether_it_read_the_same_weights():
+    """RL seed 0's edge model is the committed one, read by both results; RL seed 1's was trained again (its weights
+    were not committed with the re-check) and differs in the last bits: the table says so."""
+    cal = s3.load("laptop").calibrated
+    edge = s3.wide_edge_table(cal).xs("edge", level="RL prompts")["same weights"]
+    assert list(edge) == ["yes", "no"]
+    assert cal.wide_same_weights(cal.arm("edge"), 0) is True and cal.wide_same_weights(cal.arm("edge"), 5) is None

@@ -118,6 +118,17 @@ class S3:
             run, name = self.wide_arms.get(rl_seed), arm
         return run.records(name) if run is not None and name in run.models else None
 
+    def wide_same_weights(self, arm: str, rl_seed: int = 0) -> bool | None:
+        """Whether the model evaluated on the wide edge is this chapter's arm byte for byte (the RL stage's weight
+        hashes in the two results' manifests agree); None where either result lacks it. A stage trained again
+        (uncommitted weights, another machine) can differ in the last bits."""
+        wide = self.wide_edge.get(rl_seed) if arm == self.arm("edge") else self.wide_arms.get(rl_seed)
+        name = self.wide_edge_arm if arm == self.arm("edge") else arm
+        ours = self.runs if rl_seed == 0 else self.reruns.get(rl_seed)
+        hashes = [r.data.get("training_manifests", {}).get(a, {}).get("rl", {}).get("weights_sha256")
+                  for r, a in ((ours, arm), (wide, name)) if r is not None]
+        return hashes[0] == hashes[1] if len(hashes) == 2 and all(hashes) else None
+
     def wide_edge_change(self, rl_seed: int, k: int, count: str = "verified",
                          arm: str | None = None) -> Estimate | None:
         """An arm's paired change against the base on the wide edge (RL-recheck's 4x the edge problems), of one RL

@@ -259,8 +259,9 @@ def _share(x) -> float | None:
 def wide_edge_table(ch: S3) -> pd.DataFrame:
     """Every calibrated arm with wide-edge records (the edge arm from RL-recheck, the others from S3-calibrated-wide),
     per RL seed: verified pass@1 and pass@k_max and outcome pass@1 and pass@k_max changes against the base on the wide
-    edge, with the verified pass@k_max change on the chapter's own edge problems beside them. The edge arm's row is
-    what its claim reads (WIDE_EDGE_RULE); the other arms' rows are a description beside the rules."""
+    edge, with the verified pass@k_max change on the chapter's own edge problems beside them, and whether the two
+    evaluations are of the same weights (S3.wide_same_weights). The edge arm's row is what its claim reads
+    (WIDE_EDGE_RULE); the other arms' rows are a description beside the rules."""
     km, rows = ch.k_max, []
     for role in PAPER_ROLES:
         arm = ch.arm(role)
@@ -273,7 +274,8 @@ def wide_edge_table(ch: S3) -> pd.DataFrame:
             rows.append({"RL prompts": role, "arm": arm, "RL seed": rl_seed,
                          **{f"{count} pass@{k} (wide edge)": ch.wide_edge_change(rl_seed, k, count, arm).fmt(True)
                             for count in ("verified", "outcome") for k in (1, km)},
-                         f"verified pass@{km} (the chapter's edge problems)": narrow})
+                         f"verified pass@{km} (the chapter's edge problems)": narrow,
+                         "same weights": _yes_no(ch.wide_same_weights(arm, rl_seed))})
     return pd.DataFrame(rows).set_index(["RL prompts", "arm", "RL seed"]) if rows else pd.DataFrame()
 
 
@@ -303,3 +305,7 @@ def calibrated_reading(ch: S3) -> str:
                      f"fixed for the outcome reward; the strict reward pays only for verified solutions, and the edge "
                      f"run's is {mean_reward(logs, edge):.3f}. The rule is kept as it was fixed.")
     return "\n".join(lines)
+
+
+def _yes_no(x: bool | None) -> str:
+    return NO_VALUE if x is None else "yes" if x else "no"
