@@ -101,7 +101,8 @@ def test_the_mapping_table_is_the_official_grid(stand_in):
 
 def test_the_gate_on_the_committed_bases():
     """The committed 1%, 5% and 50% bases verify edge pass@64 below 0.1 (no RL arm), the 20% base above it (RL, two
-    seeds); the page says so, and claim 1 is judged on the bases (its RL half needs a second base given RL)."""
+    seeds, and an arm with the calibrated recipe); the page says so, and claim 1 is judged on the bases in each
+    setting (its RL half needs a second base given RL)."""
     ch = a7.load("laptop")
     assert ch.bases == ["base-hard-1pct", "base-hard-5pct", "base-hard-20pct", "base-hard-50pct"]
     assert ch.rl_arms == ["hard-20pct"]
@@ -112,8 +113,9 @@ def test_the_gate_on_the_committed_bases():
         assert not checks.loc[gated].holds.iloc[-1]
         assert f"{gated.removeprefix('base-')} is not run" in a7.waiting(ch)
     assert a7.rl_allowed(ch, "base-hard-20pct") and checks.loc["base-hard-20pct"].holds.iloc[-1]
-    assert [c.text for c in a7.claims(ch)] == ["More hard data in pre-training raises the base's (and the RL model's) "
-                                               "edge pass@k"]
+    claim1 = "More hard data in pre-training raises the base's (and the RL model's) edge pass@k"
+    assert [c.text for c in a7.claims(ch)] == [claim1, a7.CALIBRATED_PREFIX + claim1]  # both settings
+    assert ch.calibrated().rl_arms == ["calibrated-hard-20pct"]
     # the rule reads the largest share run minus the smallest: 50% - 1%, the same 5 of 136 edge problems verified
     assert "50% - 1% +0.000" in a7.claims(ch)[0].ours and "the RL half needs two" in a7.claims(ch)[0].ours
     assert a7.claims(ch)[0].verdict == cl.NOT_REPRODUCED
