@@ -378,6 +378,9 @@ def test_work_wall_time_counts_a_shared_base_once():
     assert runner.work_wall_time(data) == (135.0, False)  # y's evaluation untimed: a lower bound
     data["arm_work"]["y"]["eval_wall_time_s"] = 6.0
     assert runner.work_wall_time(data) == (141.0, True)
+    # an RL stage that made no update writes its parent's weights, and its rollouts are still work of its own
+    data["training_manifests"]["y"]["rl"]["weights_sha256"] = base["weights_sha256"]
+    assert runner.work_wall_time(data) == (141.0, True)
 
 
 # ------------------------------------------------------------------------------------ provenance (issue 15)

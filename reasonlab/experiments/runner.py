@@ -514,9 +514,10 @@ def work_wall_time(data: dict) -> tuple[float, bool]:
     stages: dict[str, float | None] = {}
     runs: dict[str, float | None] = {}  # run key -> the longest part of it that a checkpoint taken from it records
     for arm_stages in data.get("training_manifests", {}).values():
-        for m in arm_stages.values():
-            # the weights it wrote; a manifest without them counts by its whole content (never merged with others)
-            identity = json.dumps(m.get("weights_sha256") or m, sort_keys=True)
+        for stage, m in arm_stages.items():
+            # the stage and the weights it wrote (an RL stage with no update writes its parent's weights and is
+            # still its own work); a manifest without them counts by its whole content (never merged with others)
+            identity = json.dumps([stage, m.get("weights_sha256") or m], sort_keys=True)
             stages[identity] = m.get("wall_time_s")  # a checkpoint of a run: its own work (export, replay)
             if "run_key" in m:
                 w, before = m.get("run_wall_time_s"), runs.get(m["run_key"], 0.0)

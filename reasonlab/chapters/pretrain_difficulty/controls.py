@@ -23,10 +23,12 @@ def picker(ch: PretrainDifficulty):
 
 
 def k_control(ch: PretrainDifficulty):
-    """The k control (reasonlab.k_control): verified and outcome pass@k per band of every base and RL arm, and the
-    blind guesser's, at any k a reader picks, computed in the page from the committed per-problem counts."""
+    """The k control (reasonlab.k_control): verified and outcome pass@k per band of every base and RL arm (both
+    settings), and the blind guesser's, at any k a reader picks, computed in the page from the committed per-problem
+    counts."""
     cols = columns(ch.bands)
-    records = ch.records_by_seed(ch.bases + ch.rl_arms)
+    cal = ch.calibrated()
+    records = ch.records_by_seed(ch.bases + ch.rl_arms + (cal.rl_arms if cal else []))
     return pass_at_k_control(records, cols, "pass@k of each base and RL arm per band, at k",
                              guess_answers(ch.problem_sets, cols))
 
