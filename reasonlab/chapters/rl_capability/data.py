@@ -109,21 +109,23 @@ class S3:
     def wide_edge_recipe(self) -> Recipe:
         return get_recipe(WIDE_EDGE, self.recipe.scale.name)
 
-    def wide_records(self, arm: str, rl_seed: int = 0) -> list[dict] | None:
-        """An arm's per-problem records on the wide edge, of one RL seed: the edge arm's from RL-recheck (the same
-        model), the others' from S3-calibrated-wide (None where that seed's result lacks it)."""
+    def _wide_source(self, arm: str, rl_seed: int) -> tuple[Result | None, str | None]:
+        """(result, arm name in it) of an arm's wide-edge evaluation: the edge arm's is RL-recheck's (the same
+        model under its own name), the others' S3-calibrated-wide's."""
         if arm == self.arm("edge"):
-            run, name = self.wide_edge.get(rl_seed), self.wide_edge_arm
-        else:
-            run, name = self.wide_arms.get(rl_seed), arm
+            return self.wide_edge.get(rl_seed), self.wide_edge_arm
+        return self.wide_arms.get(rl_seed), arm
+
+    def wide_records(self, arm: str, rl_seed: int = 0) -> list[dict] | None:
+        """An arm's per-problem records on the wide edge, of one RL seed (None where that seed's result lacks it)."""
+        run, name = self._wide_source(arm, rl_seed)
         return run.records(name) if run is not None and name in run.models else None
 
     def wide_same_weights(self, arm: str, rl_seed: int = 0) -> bool | None:
         """Whether the model evaluated on the wide edge is this chapter's arm byte for byte (the RL stage's weight
         hashes in the two results' manifests agree); None where either result lacks it. A stage trained again
         (uncommitted weights, another machine) can differ in the last bits."""
-        wide = self.wide_edge.get(rl_seed) if arm == self.arm("edge") else self.wide_arms.get(rl_seed)
-        name = self.wide_edge_arm if arm == self.arm("edge") else arm
+        wide, name = self._wide_source(arm, rl_seed)
         ours = self.runs if rl_seed == 0 else self.reruns.get(rl_seed)
         hashes = [r.data.get("training_manifests", {}).get(a, {}).get("rl", {}).get("weights_sha256")
                   for r, a in ((ours, arm), (wide, name)) if r is not None]
