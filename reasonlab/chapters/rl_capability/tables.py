@@ -190,7 +190,6 @@ def deviations(ch: S3) -> str:
     return "\n".join(notes)
 
 
-
 def _edge_controls(ch: S3, arm: str | None) -> dict[str, dict]:
     """{model: its RL controls on the edge band} of the base, one arm and the blind guesser (outcome_table's)."""
     records = ch.records()
@@ -203,16 +202,17 @@ def calibrated_note(ch: S3) -> str:
     """The deviation note of the calibrated setting: which knobs changed from the paper's setting and why, with the
     hacking numbers of the paper's setting that are the reason (computed from the committed results)."""
     cal, sc = ch.calibrated, ch.recipe.scale
-    if cal is None:
-        return ""
-    ours = next(a.rl for a in cal.recipe.arms if a.rl)
     paper_edge = ch.arm("edge")
+    if cal is None or paper_edge is None:
+        return ""
+    ours, theirs = next(a.rl for a in cal.recipe.arms if a.rl), ch.recipe.arm(paper_edge).rl  # one setting per recipe
     c, km = _edge_controls(ch, paper_edge), ch.k_max
     base, guess = c["base"], c["blind guess"]
-    knobs = [("reward", "outcome", ours.reward.name), ("actor lr", f"{sc.rl_lr:g}", f"{ours.lr or sc.rl_lr:g}"),
-             ("GRPO steps", str(sc.rl_steps), str(ours.steps))]
+    knobs = [("reward", theirs.reward.name, ours.reward.name),
+             ("actor lr", f"{theirs.lr or sc.rl_lr:g}", f"{ours.lr or sc.rl_lr:g}"),
+             ("GRPO steps", str(theirs.steps), str(ours.steps))]
     changed = "; ".join(f"{k} {a} -> {b}" for k, a, b in knobs if a != b)
-    edge = f" and the paper-setting edge arm's {c[paper_edge]['hacked share']:.2f}" if paper_edge else ""
+    edge = f" and the paper-setting edge arm's {c[paper_edge]['hacked share']:.2f}"
     return (f"**The calibrated recipe (a deviation from the paper's setting, beyond the paper).** Changed: {changed}; "
             f"the same bands, base, prompts per step ({ours.prompts_per_step}), rollouts ({ours.rollouts}) and "
             f"evaluation. Why: the paper's outcome reward pays for a right answer whatever the steps, and at this "
@@ -253,7 +253,6 @@ def settings_table(ch: S3) -> pd.DataFrame:
 
 def _share(x) -> float | None:
     return None if x is None or pd.isna(x) else round(float(x), 2)
-
 
 
 def wide_edge_table(ch: S3) -> pd.DataFrame:
