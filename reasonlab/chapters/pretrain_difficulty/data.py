@@ -79,8 +79,6 @@ class PretrainDifficulty(RecipeRuns):
     def _run(self, stage: str) -> list[str]:
         return [self.named(h, stage) for h in self.shares if self.named(h, stage) in self.runs.models]
 
-
-
     @property
     def bases(self) -> list[str]:
         """The bases that have run, smallest hard share first."""
@@ -121,8 +119,7 @@ def load(scale: str = "laptop", seed: int = 0, fresh: bool = False) -> PretrainD
         bases = [a.name for a in recipe.arms if a.param("stage") == BASE]
         run_recipe(RECIPE, scale, arms=bases, seed=seed, progress=False)
         ch = PretrainDifficulty(load_or_run(RECIPE, scale, seed), recipe)
-        allowed = [a for a in recipe.arms if a.param("stage") != BASE and rl_allowed(ch, ch.base_of(a.name))]
-        allowed = [a.name for a in allowed]
+        allowed = [a.name for a in recipe.arms if a.param("stage") != BASE and rl_allowed(ch, ch.base_of(a.name))]
         if allowed:
             run_recipe(RECIPE, scale, arms=allowed, seed=seed, progress=False)
         return PretrainDifficulty(load_or_run(RECIPE, scale, seed), recipe)

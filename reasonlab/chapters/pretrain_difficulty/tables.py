@@ -7,6 +7,7 @@ import pandas as pd
 
 from ...experiments.analyses import testbed_result_name
 from ...experiments.recipes import a7_weights, in_dist_thirds
+from ...experiments.runner import grpo_config  # the lr an RL stage trains at (its own, else the scale's)
 from ...experiments.scales import BANDS
 from ...generator import Mixture
 from ...provenance import to_jsonable
@@ -286,10 +287,11 @@ def _calibrated_note(ch: PretrainDifficulty) -> str:
     if cal is None:
         return ""
     return (f" Beside each paper-setting arm, an arm with the laptop's calibrated RL recipe: the {cal.reward.name} "
-            f"reward, actor lr {cal.lr:g}, {cal.steps} steps of the same batch. The outcome reward pays for a right "
-            "answer whatever the steps, and at this scale most right edge answers come through wrong steps (the "
-            "controls table). The recipe is the one that widened the verified edge in two RL seeds against a "
-            "random-reward control (the S6 chapter's calibration and re-check; lab notes, sessions 19-21).")
+            f"reward, actor lr {grpo_config(cal, ch.recipe.scale).lr:g}, {cal.steps} steps of the same batch. The "
+            "outcome reward pays for a right answer whatever the steps, and at this scale most right edge answers "
+            "come through wrong steps (the controls table). The recipe is the one that widened the verified edge in "
+            "two RL seeds against a random-reward control (the S6 chapter's calibration and re-check; lab notes, "
+            "sessions 19-21).")
 
 
 def _seeds_note(ch: PretrainDifficulty) -> str:

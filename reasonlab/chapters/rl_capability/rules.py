@@ -161,9 +161,8 @@ def reward_claim(logs: dict, arm_of: dict[str, str]) -> Claim:
     rows = {role: logs.get(arm, {}).get("rl", []) for role, arm in arm_of.items()}
     rise = {role: reward_rise(r) for role, r in rows.items()}
     rises = {role: r.above_zero for role, r in rise.items()}
-    if any(math.isnan(r.value) for r in rise.values()):  # a log too short for two windows (a smoke run)
-        verdict = NOT_TESTABLE
-    elif all(not x.get("reward_mean") for r in rows.values() for x in r):
+    too_short = any(math.isnan(r.value) for r in rise.values())  # a log too short for two windows (a smoke run)
+    if too_short or all(not x.get("reward_mean") for r in rows.values() for x in r):
         verdict = NOT_TESTABLE
     elif not rises["edge"]:
         verdict = NOT_REPRODUCED

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ...experiments.runner import grpo_config  # the lr an RL stage trains at (its own, else the scale's)
 from ...experiments.scales import BANDS
 from ...plots import NO_VALUE, no_value
 from ...results import Result, rl_controls
@@ -33,7 +34,7 @@ def setup_table(ch: S3) -> pd.DataFrame:
         rows.append({"arm": a.name, "role": a.param("role"),
                      "RL prompts (ops)": f"{lo}-{hi}" + (" screened" if a.rl.edge_filter else ""),
                      "GRPO steps": a.rl.steps, "prompts x rollouts": f"{a.rl.prompts_per_step} x {a.rl.rollouts}",
-                     "reward": a.rl.reward.name, "actor lr": f"{a.rl.lr or ch.recipe.scale.rl_lr:g}",
+                     "reward": a.rl.reward.name, "actor lr": f"{grpo_config(a.rl, ch.recipe.scale).lr:g}",
                      "rollout tokens": m.get("rollout_tokens"),
                      "GRPO wall time (min)": round((m.get("wall_time_s") or 0) / 60, 1)})
     return pd.DataFrame(rows)
@@ -41,7 +42,7 @@ def setup_table(ch: S3) -> pd.DataFrame:
 
 def setup_text(ch: S3) -> str:
     sc, ev = ch.recipe.scale, ch.recipe.evaluation
-    lrs = sorted({a.rl.lr or sc.rl_lr for a in ch.recipe.arms if a.rl and a.name in ch.arms})
+    lrs = sorted({grpo_config(a.rl, sc).lr for a in ch.recipe.arms if a.rl and a.name in ch.arms})
     text = (f"GRPO at this scale: actor lr {' or '.join(f'{lr:g}' for lr in lrs)} (constant), KL coefficient "
             f"{sc.rl_kl_coef:g} to the base "
             f"model (low-variance estimator), clip 0.2, token-mean loss, rollout temperature {sc.rl_temperature}, "
@@ -209,7 +210,7 @@ def calibrated_note(ch: S3) -> str:
     c, km = _edge_controls(ch, paper_edge), ch.k_max
     base, guess = c["base"], c["blind guess"]
     knobs = [("reward", theirs.reward.name, ours.reward.name),
-             ("actor lr", f"{theirs.lr or sc.rl_lr:g}", f"{ours.lr or sc.rl_lr:g}"),
+             ("actor lr", f"{grpo_config(theirs, sc).lr:g}", f"{grpo_config(ours, sc).lr:g}"),
              ("GRPO steps", str(theirs.steps), str(ours.steps))]
     changed = "; ".join(f"{k} {a} -> {b}" for k, a, b in knobs if a != b)
     edge = f" and the paper-setting edge arm's {c[paper_edge]['hacked share']:.2f}"
